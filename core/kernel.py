@@ -1,0 +1,521 @@
+"""Markov kernels between finite port bundles, held as arrays.
+
+A kernel ``X1 ⊗ … ⊗ Xm → Y1 ⊗ … ⊗ Yk`` is an array with axes
+``[x1, …, xm, y1, …, yk]`` whose entries for fixed inputs sum to one over the
+outputs: ``k[x, y] = P(y | x)``. A distribution is a kernel with no inputs.
+Entries may be sympy expressions in declared :class:`~markovwire.params.Parameter`\\ s.
+
+The laws of a Markov category hold (checked as property tests):
+
+>>> from markovwire import FinSet, Kernel, copy, discard, identity
+>>> B = FinSet("Bit", ["0", "1"])
+>>> f = Kernel([[0.9, 0.1], [0.2, 0.8]], [B], [B])
+>>> g = Kernel([[0.5, 0.5], [0.0, 1.0]], [B], [B])
+>>> bool(np.allclose((f >> g).array, f.array @ g.array))   # diagrammatic order
+True
+>>> (identity(B) >> f).allclose(f) and (f >> discard(B)).allclose(discard(B))
+True
+>>> (copy(B) >> (discard(B) @ identity(B))).allclose(identity(B))   # counit
+True
+"""
+from __future__ import annotations
+
+import html
+import itertools
+import math
+from typing import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import sympy
+
+from .errors import EvidenceError, NotStochastic, ParameterError, ShapeError, TypeMismatch, UnknownName
+from .params import Parameter, resolve_values
+from .types import FinSet, Port, bundle, show_bundle
+
+ATOL = 1e-9
+
+
+class Kernel:
+    """A (possibly symbolic) Markov kernel ``dom → cod`` stored as one array."""
+
+    __array_priority__ = 1000  # so that ``ndarray @ kernel`` is not attempted by numpy
+
+    def __init__(self, array, dom: Iterable = (), cod: Iterable = (), *,
+                 params: Mapping[str, Parameter] | Iterable[Parameter] = (), name: str = "kernel",
+                 check: bool = True):
+        self.dom: tuple[Port, ...] = bundle(dom)
+        self.cod: tuple[Port, ...] = bundle(cod)
+        self.name = name
+        if isinstance(params, Mapping):
+            params = params.values()
+        self.params: dict[str, Parameter] = {p.name: p for p in params}
+        arr = np.asarray(array, dtype=object) if _has_sympy(array) else np.asarray(array)
+        if arr.dtype != object:
+            arr = arr.astype(float, copy=False)
+        self.array = arr
+        shape = tuple(len(p.type) for p in self.dom + self.cod)
+        if arr.shape != shape:
+            raise ShapeError(f"kernel {name!r}",
+                             f"array has shape {arr.shape} but {show_bundle(self.dom)} → "
+                             f"{show_bundle(self.cod)} needs {shape}",
+                             fix="give one axis per input then per output, each as long as its type")
+        for p in self.dom + self.cod:
+            if not isinstance(p.type, FinSet):
+                raise TypeMismatch(f"kernel {name!r}, port {p.name!r}",
+                                   f"has unresolved type variable {p.type}",
+                                   fix="instantiate polymorphic kernels with concrete finite sets")
+        if self.is_symbolic:
+            self.array = np.vectorize(sympy.sympify, otypes=[object])(arr) if arr.size else arr
+            missing = {s.name for s in self.free_symbols} - set(self.params)
+            if missing:
+                raise ParameterError(f"kernel {name!r}", f"uses undeclared parameter(s) {', '.join(sorted(missing))}",
+                                     fix="declare every parameter the entries use")
+        if check:
+            self.check()
+
+    # ----- structure -------------------------------------------------------
+    @property
+    def is_symbolic(self) -> bool:
+        return self.array.dtype == object
+
+    @property
+    def free_symbols(self) -> set:
+        if not self.is_symbolic:
+            return set()
+        return set().union(*(e.free_symbols for e in self.array.flat)) if self.array.size else set()
+
+    @property
+    def n_in(self) -> int:
+        return len(self.dom)
+
+    @property
+    def shape_in(self) -> tuple[int, ...]:
+        return self.array.shape[: self.n_in]
+
+    @property
+    def shape_out(self) -> tuple[int, ...]:
+        return self.array.shape[self.n_in:]
+
+    def rows(self) -> np.ndarray:
+        """The array as a matrix: one row per input combination."""
+        return self.array.reshape(int(np.prod(self.shape_in, dtype=int)), -1)
+
+    def _row_label(self, flat: int) -> str:
+        if not self.dom:
+            return "the distribution"
+        idx = np.unravel_index(flat, self.shape_in)
+        return "row (" + ", ".join(f"{p.name}={p.type.elements[i]}" for p, i in zip(self.dom, idx)) + ")"
+
+    # ----- validation ------------------------------------------------------
+    def check(self, values: Mapping[str, object] | None = None, atol: float = ATOL) -> "Kernel":
+        """Raise :class:`NotStochastic` naming the first row that is not a distribution."""
+        if self.is_symbolic:
+            for r, row in enumerate(self.rows()):
+                total = sympy.expand(sum(row, sympy.Integer(0)))
+                if total != 1 and sympy.simplify(total - 1) != 0:
+                    raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
+                                        f"entries sum to {total}, not identically 1",
+                                        fix="make the row's entries sum to one for every parameter value "
+                                            "(e.g. write the last entry as 1 - the others)")
+            if values is not None:
+                self.subs(values)
+            return self
+        rows = self.rows()
+        if rows.size and not np.all(np.isfinite(rows)):
+            r = int(np.argwhere(~np.isfinite(rows))[0][0])
+            raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}", "has a non-finite entry",
+                                fix="use finite probabilities")
+        neg = rows < -atol
+        if np.any(neg):
+            r, c = map(int, np.argwhere(neg)[0])
+            raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
+                                f"has negative entry {rows[r, c]:g} at output {self._out_label(c)}",
+                                fix="probabilities must be non-negative")
+        sums = rows.sum(axis=1)
+        bad = np.abs(sums - 1) > atol
+        if np.any(bad):
+            r = int(np.argmax(bad))
+            raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
+                                f"sums to {sums[r]:.12g}, not 1", fix="make each row sum to one")
+        return self
+
+    def _out_label(self, flat: int) -> str:
+        idx = np.unravel_index(flat, self.shape_out)
+        return ", ".join(f"{p.name}={p.type.elements[i]}" for p, i in zip(self.cod, idx)) or "*"
+
+    # ----- constructors ----------------------------------------------------
+    @classmethod
+    def from_table(cls, table: Mapping, dom: Iterable = (), cod: Iterable = (), **kw) -> "Kernel":
+        """From a nested mapping by element labels: inputs first, then outputs.
+
+        Missing entries are zero. With several outputs, the innermost keys may
+        be tuples of labels instead of further nesting.
+
+        >>> Act = FinSet("Act", ["clean", "backdoor"])
+        >>> V = FinSet("Verdict", ["pass", "flag"])
+        >>> m = Kernel.from_table({"clean": {"pass": 0.98, "flag": 0.02},
+        ...                        "backdoor": {"pass": 0.3, "flag": 0.7}}, [Act], [V])
+        >>> m.prob("flag", act="backdoor")
+        0.7
+        """
+        dom, cod = bundle(dom), bundle(cod)
+        ports = dom + cod
+        arr = np.zeros([len(p.type) for p in ports], dtype=object)
+        arr[...] = 0
+
+        def fill(node, depth: int, index: tuple):
+            if depth == len(ports):
+                arr[index] = node
+                return
+            if not isinstance(node, Mapping):
+                raise ShapeError(f"table of kernel {kw.get('name', 'kernel')!r}",
+                                 f"expected a mapping by {ports[depth].name} labels at depth {depth + 1}, got {node!r}",
+                                 fix="nest one mapping per input, then per output")
+            for key, sub in node.items():
+                keys = key if isinstance(key, tuple) else (key,)
+                if depth + len(keys) > len(ports):
+                    raise ShapeError(f"table of kernel {kw.get('name', 'kernel')!r}",
+                                     f"key {key!r} has too many labels", fix="one label per port")
+                idx = tuple(ports[depth + j].type.index(k) for j, k in enumerate(keys))
+                fill(sub, depth + len(keys), index + idx)
+
+        fill(table, 0, ())
+        if not _has_sympy(arr):
+            arr = arr.astype(float)
+        return cls(arr, dom, cod, **kw)
+
+    @classmethod
+    def deterministic(cls, fn: Callable, dom: Iterable = (), cod: Iterable = (), **kw) -> "Kernel":
+        """The 0/1 kernel of a function of input labels returning output label(s).
+
+        >>> B = FinSet("Bit", ["0", "1"])
+        >>> Kernel.deterministic(lambda a, b: str(int(a) ^ int(b)), [B, B], [B]).prob("1", bit1="0", bit2="1")
+        1.0
+        """
+        dom, cod = bundle(dom), bundle(cod)
+        arr = np.zeros([len(p.type) for p in dom + cod])
+        for idx in itertools.product(*(range(len(p.type)) for p in dom)):
+            labels = [p.type.elements[i] for p, i in zip(dom, idx)]
+            out = fn(*labels)
+            out = out if isinstance(out, tuple) else (out,)
+            if len(out) != len(cod):
+                raise ShapeError(f"function of kernel {kw.get('name', 'kernel')!r}",
+                                 f"returned {len(out)} label(s) for {len(cod)} output(s)",
+                                 fix="return one label per output port (a tuple for several)")
+            arr[idx + tuple(p.type.index(o) for p, o in zip(cod, out))] = 1.0
+        return cls(arr, dom, cod, **kw)
+
+    @classmethod
+    def point(cls, cod: Iterable, *labels, **kw) -> "Kernel":
+        """The distribution concentrated on one element (one label per output)."""
+        return cls.deterministic(lambda: labels if len(labels) > 1 else labels[0], (), cod, **kw)
+
+    @classmethod
+    def uniform(cls, cod: Iterable, dom: Iterable = (), **kw) -> "Kernel":
+        """Every output equally likely, whatever the input."""
+        dom, cod = bundle(dom), bundle(cod)
+        shape = [len(p.type) for p in dom + cod]
+        n_out = int(np.prod([len(p.type) for p in cod], dtype=int))
+        return cls(np.full(shape, 1.0 / n_out), dom, cod, **kw)
+
+    # ----- parameters ------------------------------------------------------
+    def subs(self, values: Mapping[str, float] | None = None) -> "Kernel":
+        """The numeric kernel at the given parameter values (defaults for the rest)."""
+        if not self.is_symbolic:
+            return self
+        arr = self.numeric(values or {})
+        return Kernel(arr, self.dom, self.cod, name=self.name, check=True)
+
+    def numeric(self, values: Mapping[str, object]) -> np.ndarray:
+        """The float array at ``values``; array-valued parameters give a leading batch axis."""
+        if not self.is_symbolic:
+            return self.array
+        from .expr import compile_numeric
+
+        names = sorted(s.name for s in self.free_symbols)
+        vals = resolve_values(self.params, {k: v for k, v in values.items() if k in self.params},
+                              set(names), where=f"kernel {self.name!r}")
+        fn = self._numeric_fn(names, compile_numeric)
+        args = [np.asarray(vals[n], dtype=float) for n in names]
+        batch = np.broadcast_shapes(*(a.shape for a in args)) if args else ()
+        flat = np.stack([np.broadcast_to(np.asarray(v, dtype=float), batch) for v in fn(*args)])
+        out = flat.reshape(self.array.shape + batch)
+        nd = self.array.ndim
+        return np.moveaxis(out, list(range(nd, out.ndim)), list(range(len(batch))))
+
+    def _numeric_fn(self, names: list[str], compile_numeric):
+        """The compiled numeric evaluator of the entries, cached on the kernel."""
+        cache = self.__dict__.setdefault("_fn_cache", {})
+        key = tuple(names)
+        if key not in cache:
+            cache[key] = compile_numeric(list(self.array.flat), [self.params[n].symbol for n in names])
+        return cache[key]
+
+    # ----- composition -----------------------------------------------------
+    def __rshift__(self, other: "Kernel") -> "Kernel":
+        """Sequential composition, ``self`` first."""
+        if not isinstance(other, Kernel):
+            return NotImplemented
+        _check_join(self.cod, other.dom, f"{self.name} >> {other.name}")
+        n, m = len(self.dom), len(self.cod)
+        k = len(other.cod)
+        a_idx = list(range(n + m))
+        b_idx = list(range(n, n + m)) + list(range(n + m, n + m + k))
+        out = list(range(n)) + list(range(n + m, n + m + k))
+        arr = _einsum(self.array, a_idx, other.array, b_idx, out)
+        return Kernel(arr, self.dom, other.cod, params=_merge_params(self, other),
+                      name=f"{self.name} >> {other.name}", check=False)
+
+    def __matmul__(self, other: "Kernel") -> "Kernel":
+        """Tensor product: side by side, independent."""
+        if not isinstance(other, Kernel):
+            return NotImplemented
+        a, b = self.array, other.array
+        na, nb = self.array.ndim, other.array.ndim
+        a_idx = list(range(na))
+        b_idx = list(range(na, na + nb))
+        out = a_idx[: self.n_in] + b_idx[: other.n_in] + a_idx[self.n_in:] + b_idx[other.n_in:]
+        arr = _einsum(a, a_idx, b, b_idx, out)
+        return Kernel(arr, _disjoint(self.dom, other.dom), _disjoint(self.cod, other.cod),
+                      params=_merge_params(self, other), name=f"{self.name} ⊗ {other.name}", check=False)
+
+    # ----- queries ---------------------------------------------------------
+    def _axes(self, names: Sequence) -> list[int]:
+        out = []
+        for n in names:
+            if isinstance(n, int):
+                out.append(n)
+                continue
+            matches = [i for i, p in enumerate(self.cod) if p.name == n]
+            if not matches:
+                raise UnknownName(f"kernel {self.name!r}", f"has no output {n!r}",
+                                  fix=f"use one of: {', '.join(p.name for p in self.cod)}")
+            out.append(matches[0])
+        return out
+
+    def marginal(self, *outputs) -> "Kernel":
+        """Keep only the named outputs (in the order given), summing out the rest."""
+        keep = self._axes(outputs)
+        n = self.n_in
+        idx = list(range(self.array.ndim))
+        arr = _einsum(self.array, idx, None, None, idx[:n] + [n + k for k in keep])
+        return Kernel(arr, self.dom, [self.cod[k] for k in keep], params=self.params,
+                      name=f"{self.name}|marginal", check=False)
+
+    def condition(self, **observed) -> "Kernel":
+        """Bayesian conditioning of the outputs on observed output labels.
+
+        >>> X = FinSet("X", ["a", "b"]); Y = FinSet("Y", ["u", "v"])
+        >>> joint = Kernel([[0.1, 0.3], [0.2, 0.4]], [], [X, Y])
+        >>> round(joint.condition(y="v").prob("a"), 6)
+        0.428571
+        """
+        axes = self._axes(list(observed))
+        arr = self.array
+        index: list = [slice(None)] * arr.ndim
+        for ax, label in zip(axes, observed.values()):
+            index[self.n_in + ax] = self.cod[ax].type.index(label)
+        sub = arr[tuple(index)]
+        rest = [p for i, p in enumerate(self.cod) if i not in axes]
+        n = self.n_in
+        norm_axes = tuple(range(n, sub.ndim))
+        total = sub.sum(axis=norm_axes, keepdims=True)
+        if not self.is_symbolic:
+            zero = np.asarray(total).reshape(-1) <= 0
+            if np.any(zero):
+                row = self._row_label(int(np.argmax(zero))) if n else "the distribution"
+                obs = ", ".join(f"{k}={v}" for k, v in observed.items())
+                raise EvidenceError(f"kernel {self.name!r}, {row}", f"evidence {obs} has probability zero",
+                                    fix="condition on an observation the kernel can produce")
+        out = sub / total
+        if self.is_symbolic:
+            out = np.vectorize(sympy.cancel, otypes=[object])(out)
+        return Kernel(out, self.dom, rest, params=self.params, name=f"{self.name}|{','.join(observed)}",
+                      check=False)
+
+    def row(self, *inputs) -> "Kernel":
+        """The distribution of the outputs at the given input labels."""
+        if len(inputs) != self.n_in:
+            raise ShapeError(f"kernel {self.name!r}", f"needs {self.n_in} input label(s), got {len(inputs)}",
+                             fix=f"give one label per input: {show_bundle(self.dom)}")
+        idx = tuple(p.type.index(x) for p, x in zip(self.dom, inputs))
+        return Kernel(self.array[idx], (), self.cod, params=self.params, name=self.name, check=False)
+
+    def prob(self, *outputs, **inputs):
+        """``P(outputs | inputs)`` by labels: outputs positionally, inputs by port name."""
+        idx_in = tuple(p.type.index(inputs[p.name]) if p.name in inputs else None for p in self.dom)
+        if None in idx_in:
+            raise ShapeError(f"kernel {self.name!r}", "prob needs every input by name",
+                             fix=f"pass {', '.join(p.name + '=...' for p in self.dom)}")
+        idx_out = tuple(p.type.index(x) for p, x in zip(self.cod, outputs))
+        value = self.array[idx_in + idx_out]
+        return value if self.is_symbolic else float(value) if np.ndim(value) == 0 else value
+
+    def sample(self, n: int = 1, seed: int | None = None, *inputs) -> list[tuple[str, ...]]:
+        """``n`` seeded samples of the outputs (at the given input labels)."""
+        k = self.row(*inputs) if self.dom else self
+        p = np.asarray(k.subs().array, dtype=float).reshape(-1)
+        rng = np.random.default_rng(seed)
+        draws = rng.choice(p.size, size=n, p=p / p.sum())
+        return [tuple(port.type.elements[i] for port, i in zip(self.cod, np.unravel_index(d, k.array.shape)))
+                for d in draws]
+
+    @property
+    def is_deterministic(self) -> bool:
+        """Every row puts all its mass on one output."""
+        if self.is_symbolic:
+            return False
+        rows = self.rows()
+        return bool(np.all(np.isclose(rows.max(axis=1), 1.0, atol=ATOL)))
+
+    def tv(self, other: "Kernel") -> float:
+        """Total-variation distance, the supremum over inputs: ``max_x ½ Σ_y |k(y|x) − k'(y|x)|``."""
+        a, b = self._pair(other)
+        return float(0.5 * np.abs(a - b).sum(axis=1).max())
+
+    def kl(self, other: "Kernel") -> float:
+        """KL divergence ``KL(self ‖ other)`` in nats, the supremum over inputs."""
+        a, b = self._pair(other)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(a > 0, a * (np.log(a) - np.log(b)), 0.0)
+        return float(terms.sum(axis=1).max())
+
+    def entropy(self) -> float:
+        """Shannon entropy in nats (the maximum over inputs for a kernel)."""
+        a = np.asarray(self.subs().rows(), dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(a > 0, -a * np.log(a), 0.0)
+        return float(terms.sum(axis=1).max())
+
+    def _pair(self, other: "Kernel") -> tuple[np.ndarray, np.ndarray]:
+        _check_join(self.dom, other.dom, "comparison (inputs)")
+        _check_join(self.cod, other.cod, "comparison (outputs)")
+        return np.asarray(self.subs().rows(), float), np.asarray(other.subs().rows(), float)
+
+    def allclose(self, other: "Kernel", atol: float = 1e-10) -> bool:
+        """Same types and entries equal within ``atol``."""
+        return ([p.type for p in self.dom], [p.type for p in self.cod]) == \
+            ([p.type for p in other.dom], [p.type for p in other.cod]) and \
+            bool(np.allclose(np.asarray(self.array, float), np.asarray(other.array, float), atol=atol))
+
+    def simplify(self) -> "Kernel":
+        """Symbolic entries simplified by sympy (numeric kernels are returned as they are)."""
+        if not self.is_symbolic:
+            return self
+        arr = np.vectorize(sympy.simplify, otypes=[object])(self.array)
+        return Kernel(arr, self.dom, self.cod, params=self.params, name=self.name, check=False)
+
+    # ----- display ---------------------------------------------------------
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """Header and rows of the labelled table (inputs, outputs, probability)."""
+        header = [p.name for p in self.dom] + [p.name for p in self.cod] + ["P"]
+        rows = []
+        for idx in itertools.product(*(range(n) for n in self.array.shape)):
+            v = self.array[idx]
+            if not self.is_symbolic and v == 0:
+                continue
+            labels = [p.type.elements[i] for p, i in zip(self.dom + self.cod, idx)]
+            rows.append(labels + [str(v) if self.is_symbolic else f"{v:.6g}"])
+        return header, rows
+
+    def __repr__(self) -> str:
+        return f"Kernel({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
+
+    def __str__(self) -> str:
+        header, rows = self.table()
+        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+        body = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows[:200]]
+        if len(rows) > 200:
+            body.append(f"… {len(rows) - 200} more rows")
+        return repr(self) + "\n" + "\n".join(body)
+
+    def _repr_html_(self) -> str:
+        header, rows = self.table()
+        th = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[:500])
+        return f"<p><code>{html.escape(repr(self))}</code></p><table><tr>{th}</tr>{trs}</table>"
+
+
+# ----- plumbing: the structure maps of the Markov category --------------------
+def identity(A: FinSet, name: str | None = None) -> Kernel:
+    """The identity kernel on ``A``."""
+    return Kernel(np.eye(len(A)), [(name or _pname(A), A)], [(name or _pname(A), A)], name=f"id[{A.name}]")
+
+
+def copy(A: FinSet, n: int = 2) -> Kernel:
+    """``A → A^⊗n``: duplicate the input ``n`` times."""
+    arr = np.zeros((len(A),) * (n + 1))
+    for i in range(len(A)):
+        arr[(i,) * (n + 1)] = 1.0
+    return Kernel(arr, [A], [(f"{_pname(A)}{j + 1}", A) for j in range(n)], name=f"copy[{A.name}]")
+
+
+def discard(A: FinSet) -> Kernel:
+    """``A → I``: forget the input."""
+    return Kernel(np.ones(len(A)), [A], [], name=f"discard[{A.name}]")
+
+
+def swap(A: FinSet, B: FinSet) -> Kernel:
+    """``A ⊗ B → B ⊗ A``."""
+    arr = np.einsum("ac,bd->abdc", np.eye(len(A)), np.eye(len(B)))
+    a, b = ("a", "b") if A == B else (_pname(A), _pname(B))
+    return Kernel(arr, [(a, A), (b, B)], [(b, B), (a, A)], name=f"swap[{A.name},{B.name}]")
+
+
+def _pname(A: FinSet) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in A.name.lower()).strip("_") or "x"
+
+
+# ----- helpers -----------------------------------------------------------------
+def _has_sympy(array) -> bool:
+    arr = np.asarray(array, dtype=object)
+    return any(isinstance(x, sympy.Basic) and not x.is_Number for x in arr.flat)
+
+
+def _check_join(cod: Sequence[Port], dom: Sequence[Port], where: str) -> None:
+    if len(cod) != len(dom):
+        raise TypeMismatch(where, f"{show_bundle(cod)} has {len(cod)} port(s) but {show_bundle(dom)} has {len(dom)}",
+                           fix="compose kernels whose outputs match the next inputs one for one")
+    for i, (p, q) in enumerate(zip(cod, dom)):
+        if p.type != q.type:
+            raise TypeMismatch(f"{where}, position {i + 1} ({p.name} → {q.name})",
+                               f"{p.type.name} does not match {q.type.name}",
+                               fix=f"insert a kernel {p.type.name} → {q.type.name} or fix the wiring")
+
+
+def _disjoint(a: Sequence[Port], b: Sequence[Port]) -> tuple[Port, ...]:
+    """Concatenate bundles, renaming clashing port names of the right side."""
+    names = {p.name for p in a}
+    out = list(a)
+    for p in b:
+        name, i = p.name, 2
+        while name in names:
+            name, i = f"{p.name}{i}", i + 1
+        names.add(name)
+        out.append(Port(name, p.type))
+    return tuple(out)
+
+
+def _merge_params(*kernels: Kernel) -> dict[str, Parameter]:
+    out: dict[str, Parameter] = {}
+    for k in kernels:
+        for name, p in k.params.items():
+            if name in out and out[name] != p:
+                raise ParameterError(f"parameter {name!r}", "is declared twice with different domains or defaults",
+                                     fix="declare each parameter once, or rename one of them")
+            out[name] = p
+    return out
+
+
+def _einsum(a, a_idx, b, b_idx, out_idx):
+    """Pairwise einsum on integer index lists; object (sympy) arrays supported."""
+    if b is None:
+        if a.dtype == object:
+            return np.einsum(a, a_idx, out_idx, optimize=False)
+        return np.einsum(a, a_idx, out_idx)
+    if a.dtype == object or b.dtype == object:
+        res = np.einsum(np.asarray(a, dtype=object), a_idx, np.asarray(b, dtype=object), b_idx, out_idx,
+                        optimize=False)
+        return np.vectorize(sympy.expand, otypes=[object])(res) if np.ndim(res) else res
+    return np.einsum(a, a_idx, b, b_idx, out_idx, optimize=True)

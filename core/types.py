@@ -1,0 +1,226 @@
+"""Finite types: labelled finite sets, type families, type variables, ports.
+
+A :class:`FinSet` is a name plus ordered, labelled elements. Families build
+finite sets from parameters when a component is instantiated; type variables
+stand in signatures of polymorphic plumbing and are solved by :func:`unify`.
+
+>>> Verdict = FinSet("Verdict", ["pass", "flag"])
+>>> Verdict
+Verdict{pass, flag}
+>>> Verdict.index("flag"), len(Verdict)
+(1, 2)
+>>> Range(3).elements
+('0', '1', '2')
+>>> Vec(Verdict, 2).elements
+('pass,pass', 'pass,flag', 'flag,pass', 'flag,flag')
+>>> A = TypeVar("A")
+>>> unify([A, A], [Verdict, Verdict], {})[A] is Verdict
+True
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Sequence, Union
+
+from .errors import ShapeError, TypeMismatch, UnknownName
+
+MAX_ELEMENTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class FinSet:
+    """A finite set with a name and ordered, distinct string labels."""
+
+    name: str
+    elements: tuple[str, ...]
+
+    def __init__(self, name: str, elements: Iterable):
+        elements = tuple(str(e) for e in elements)
+        if not elements:
+            raise ShapeError(f"type {name!r}", "has no elements",
+                             fix="give at least one element")
+        if len(elements) > MAX_ELEMENTS:
+            raise ShapeError(f"type {name!r}", f"has {len(elements)} elements",
+                             fix=f"keep finite types below {MAX_ELEMENTS} elements")
+        dupes = sorted({e for e in elements if elements.count(e) > 1}) if len(set(elements)) != len(elements) else []
+        if dupes:
+            raise ShapeError(f"type {name!r}", f"repeats the element(s) {', '.join(dupes)}",
+                             fix="give each element a distinct label")
+        object.__setattr__(self, "name", str(name))
+        object.__setattr__(self, "elements", elements)
+        object.__setattr__(self, "_index", {e: i for i, e in enumerate(elements)})
+
+    def __len__(self) -> int:
+        return len(self.elements)
+
+    def __iter__(self):
+        return iter(self.elements)
+
+    def __contains__(self, label) -> bool:
+        return str(label) in self._index
+
+    def __hash__(self):
+        return hash((self.name, self.elements))
+
+    def __eq__(self, other):
+        return isinstance(other, FinSet) and (self.name, self.elements) == (other.name, other.elements)
+
+    def index(self, label) -> int:
+        """Position of ``label``; a clear error names the known labels."""
+        try:
+            return self._index[str(label)]
+        except KeyError:
+            raise UnknownName(f"type {self.name}", f"has no element {label!r}",
+                              fix=f"use one of: {', '.join(self.elements)}") from None
+
+    def __repr__(self) -> str:
+        shown = self.elements if len(self) <= 8 else self.elements[:6] + ("…", self.elements[-1])
+        return f"{self.name}{{{', '.join(shown)}}}"
+
+
+UNIT = FinSet("Unit", ["*"])
+
+
+@dataclass(frozen=True)
+class TypeVar:
+    """A type variable in a polymorphic signature, e.g. the ``A`` of ``copy[A]``."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+TypeLike = Union[FinSet, TypeVar]
+
+
+def Range(n: int) -> FinSet:
+    """The integers ``0 .. n-1`` as a finite set."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ShapeError("Range", f"size {n!r} is not a positive integer", fix="use Range(n) with n >= 1")
+    return FinSet(f"Range({n})", range(n))
+
+
+def Product(*factors: FinSet, name: str | None = None) -> FinSet:
+    """The cartesian product; labels are the factor labels joined by commas."""
+    _check_size(name or "Product", [len(f) for f in factors])
+    labels = (",".join(t) for t in itertools.product(*(f.elements for f in factors)))
+    return FinSet(name or "×".join(f.name for f in factors), labels)
+
+
+def Vec(A: FinSet, n: int) -> FinSet:
+    """``n``-tuples of elements of ``A`` (``Candidates(Answer, n)`` is one)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ShapeError("Vec", f"length {n!r} is not a positive integer", fix="use Vec(A, n) with n >= 1")
+    return Product(*([A] * n), name=f"Vec({A.name}, {n})")
+
+
+Candidates = Vec
+
+
+def Sigma(A: FinSet, B: Callable[[str], FinSet] | Mapping[str, FinSet], name: str | None = None) -> FinSet:
+    """The dependent pair type: pairs ``(a, b)`` with ``b`` in ``B(a)``.
+
+    >>> Tier = FinSet("Tier", ["low", "high"])
+    >>> Sigma(Tier, {"low": Range(1), "high": Range(2)}).elements
+    ('low,0', 'high,0', 'high,1')
+    """
+    fam = B if callable(B) else (lambda a: B[a])
+    labels = []
+    for a in A.elements:
+        try:
+            fiber = fam(a)
+        except KeyError:
+            raise UnknownName(f"Sigma({A.name}, …)", f"the family has no fiber for {a!r}",
+                              fix="give a finite set for every element of the index type") from None
+        labels.extend(f"{a},{b}" for b in fiber.elements)
+        if len(labels) > MAX_ELEMENTS:
+            _check_size(name or f"Sigma({A.name})", [len(labels)])
+    return FinSet(name or f"Sigma({A.name})", labels)
+
+
+def _check_size(name: str, sizes: Sequence[int]) -> None:
+    total = 1
+    for s in sizes:
+        total *= s
+    if total > MAX_ELEMENTS:
+        raise ShapeError(f"type {name}", f"would have {total} elements",
+                         fix=f"keep finite types below {MAX_ELEMENTS} elements")
+
+
+FAMILIES: dict[str, Callable[..., FinSet]] = {
+    "Range": Range, "Vec": Vec, "Candidates": Vec, "Product": Product, "Sigma": Sigma,
+}
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named, typed port of a box or of a bundle."""
+
+    name: str
+    type: TypeLike
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self.type.name if isinstance(self.type, FinSet) else self.type}"
+
+
+Bundle = tuple  # an ordered tuple of Ports; the empty tuple is the monoidal unit
+
+
+def bundle(items: Iterable) -> tuple[Port, ...]:
+    """Ports from ports, ``(name, type)`` pairs, or bare types.
+
+    A bare type gives a port named after the type in lower case; repeated bare
+    types are numbered from 1 (``verdict1, verdict2``).
+
+    >>> V = FinSet("Verdict", ["pass", "flag"])
+    >>> bundle([V, V, ("act", V)])
+    (verdict1: Verdict, verdict2: Verdict, act: Verdict)
+    """
+    items = list(items)
+    auto = [_auto_name(x) if isinstance(x, (FinSet, TypeVar)) else None for x in items]
+    out: list[Port] = []
+    seen: dict[str, int] = {}
+    for item, name in zip(items, auto):
+        if isinstance(item, Port):
+            out.append(item)
+        elif name is not None:
+            if auto.count(name) > 1:
+                seen[name] = seen.get(name, 0) + 1
+                name = f"{name}{seen[name]}"
+            out.append(Port(name, item))
+        else:
+            pname, typ = item
+            out.append(Port(str(pname), typ))
+    names = [p.name for p in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise TypeMismatch("port bundle", f"repeats the port name(s) {', '.join(dupes)}",
+                           fix="give each port in a bundle a distinct name")
+    return tuple(out)
+
+
+def _auto_name(t: TypeLike) -> str:
+    base = "".join(c if c.isalnum() or c == "_" else "_" for c in t.name.lower()).strip("_")
+    return base or "x"
+
+
+def show_bundle(ports: Sequence[Port]) -> str:
+    """``a: A ⊗ b: B``, or ``I`` for the empty bundle."""
+    return " ⊗ ".join(repr(p) for p in ports) if ports else "I"
+
+
+def unify(pattern: Sequence[TypeLike], actual: Sequence[FinSet], subst: dict, where: str = "") -> dict:
+    """Extend ``subst`` so that ``pattern`` under it equals ``actual``, or raise."""
+    if len(pattern) != len(actual):
+        raise TypeMismatch(where or "signature", f"expected {len(pattern)} port(s), got {len(actual)}",
+                           fix="match the number of wires to the number of ports")
+    for i, (p, a) in enumerate(zip(pattern, actual)):
+        p = subst.get(p, p) if isinstance(p, TypeVar) else p
+        if isinstance(p, TypeVar):
+            subst[p] = a
+        elif p != a:
+            raise TypeMismatch(where or f"port {i}", f"expected {p.name}, got {a.name}",
+                               fix=f"connect a wire of type {p.name}")
+    return subst

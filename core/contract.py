@@ -5,19 +5,26 @@ Planning compares orders by their multiply-add count: the *sequential* order
 (fold the operands in the order given, which for a net in topological order
 pushes distributions forward as vectors through chains, as a forward pass of
 variable elimination) and opt_einsum's greedy and dynamic-programming paths.
-Each pairwise step is precompiled into reshapes and one (batched) matmul, so
-executing a plan costs a few microseconds per step on top of the arithmetic.
+Each pairwise step is precompiled into at most a sum, a transpose, a reshape and
+one (batched) matmul; a step whose operands already line up is ``np.matmul``
+itself, and a run of such steps through a chain is one ``functools.reduce``.
+No step uses ``numpy.einsum`` on more than one operand, so its 52-index limit
+never applies.
 
 >>> import numpy as np
 >>> prog = Program([(0,), (0, 1), (1, 2)], (2,), {0: 3, 1: 4, 2: 5})
 >>> v, A, B = np.ones(3) / 3, np.full((3, 4), .25), np.full((4, 5), .2)
 >>> bool(np.allclose(prog(v, A, B), v @ A @ B))
 True
+>>> prog.strategy, prog.cost            # vector x matrix twice: 3*4 + 4*5
+('sequential', 32.0)
 """
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections import Counter
+from functools import reduce
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import opt_einsum
@@ -26,6 +33,7 @@ from .errors import ContractionTooLarge
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3  # bytes for the largest intermediate
 _budget = [DEFAULT_MEMORY_BUDGET]
+_matmul = np.matmul
 
 
 def set_memory_budget(nbytes: int) -> int:
@@ -40,7 +48,8 @@ def memory_budget() -> int:
     return _budget[0]
 
 
-def _human(nbytes: float) -> str:
+def human_bytes(nbytes: float) -> str:
+    """``1536 -> '1.5 KiB'``."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if nbytes < 1024 or unit == "PiB":
             return f"{nbytes:.1f} {unit}"
@@ -48,19 +57,42 @@ def _human(nbytes: float) -> str:
     return f"{nbytes:.1f} PiB"
 
 
+def check_memory(indices: Sequence[int], sizes: Mapping[int, int], names: Mapping[int, str], itemsize: int,
+                 what: str = "contraction") -> int:
+    """Refuse an intermediate over ``indices`` larger than the budget; returns its size in bytes."""
+    nbytes = math.prod(sizes[i] for i in indices) * itemsize
+    if nbytes > _budget[0]:
+        wires = ", ".join(f"{names.get(i, i)}({sizes[i]})" for i in indices)
+        raise ContractionTooLarge(
+            what, f"its largest intermediate, over the wires {wires}, needs {human_bytes(nbytes)}, "
+            f"more than the memory budget of {human_bytes(_budget[0])}",
+            fix="condition on or marginalise wires, split a sweep into smaller batches, "
+                "or raise the budget with markovwire.set_memory_budget(bytes)")
+    return nbytes
+
+
 class Program:
-    """One contraction, planned: operand index tuples → output index tuple."""
+    """One contraction, planned: operand index tuples → output index tuple.
+
+    ``strategy`` is ``"auto"`` (the cheapest of the candidates), ``"sequential"``,
+    ``"greedy"`` or ``"dp"``. Calling the program with one array per operand
+    returns the contraction, axes in the order of ``output``.
+    """
 
     def __init__(self, operands: Sequence[tuple[int, ...]], output: tuple[int, ...],
                  sizes: Mapping[int, int], names: Mapping[int, str] | None = None,
                  itemsize: int = 8, strategy: str = "auto"):
         self.operands = [tuple(o) for o in operands]
+        if not self.operands:
+            raise ValueError("a contraction needs at least one operand (use a scalar array for none)")
         self.output = tuple(output)
         self.sizes = dict(sizes)
         self.names = dict(names or {})
+        self._prep = [(k, _diagonal(op)) for k, op in enumerate(self.operands) if len(set(op)) < len(op)]
+        self._distinct = [tuple(dict.fromkeys(op)) for op in self.operands]
         self.path, self.cost, self.strategy = self._choose_path(strategy)
         self.largest = self._check_memory(itemsize)
-        self._steps = self._compile()
+        self._code, self._last, self._final = self._compile()
 
     # ----- planning --------------------------------------------------------
     def _choose_path(self, strategy: str):
@@ -74,7 +106,7 @@ class Program:
                     candidates[how] = self._opt_einsum_path(how)
                 except (ValueError, MemoryError, RecursionError):  # pragma: no cover - opt_einsum limits
                     pass
-        if strategy == "sequential" or strategy not in ("auto",) and strategy not in candidates:
+        if strategy not in candidates:
             strategy = "sequential"
         costs = {k: self._path_cost(p) for k, p in candidates.items()}
         best = min(costs, key=costs.get) if strategy == "auto" else strategy
@@ -82,81 +114,106 @@ class Program:
 
     def _opt_einsum_path(self, how: str) -> list[tuple[int, int]]:
         sym = {i: opt_einsum.get_symbol(k) for k, i in enumerate(self.sizes)}
-        eq = ",".join("".join(sym[i] for i in op) for op in self.operands) + "->" + "".join(sym[i] for i in self.output)
-        shapes = [tuple(self.sizes[i] for i in op) for op in self.operands]
+        eq = ",".join("".join(sym[i] for i in op) for op in self._distinct) + "->" + \
+            "".join(sym[i] for i in self.output)
+        shapes = [tuple(self.sizes[i] for i in op) for op in self._distinct]
         opt = opt_einsum.paths.DynamicProgramming(minimize="flops") if how == "dp" else how
         path, _ = opt_einsum.contract_path(eq, *shapes, shapes=True, optimize=opt)
         return _to_ssa(path, len(self.operands))
 
     def _path_cost(self, path) -> float:
-        live = dict(enumerate(self.operands))
-        cost = 0.0
-        for step, (a, b) in enumerate(path):
-            ia, ib = live.pop(a), live.pop(b)
-            keep = set(self.output).union(*live.values()) if live else set(self.output)
-            union = set(ia) | set(ib)
-            cost += math.prod(self.sizes[i] for i in union)
-            live[len(self.operands) + step] = tuple(i for i in dict.fromkeys(ia + ib) if i in keep)
-        return cost
+        return float(sum(math.prod(self.sizes[i] for i in set(ia) | set(ib))
+                         for _, _, ia, ib, _, _ in _walk(self._distinct, self.output, path)))
 
     def _check_memory(self, itemsize: int) -> tuple[int, tuple[int, ...]]:
-        live = dict(enumerate(self.operands))
         largest = (0, ())
-        for step, (a, b) in enumerate(self.path):
-            ia, ib = live.pop(a), live.pop(b)
-            keep = set(self.output).union(*live.values()) if live else set(self.output)
-            res = tuple(i for i in dict.fromkeys(ia + ib) if i in keep)
-            live[len(self.operands) + step] = res
+        for *_, res, _ in _walk(self._distinct, self.output, self.path):
             size = math.prod(self.sizes[i] for i in res) * itemsize
             if size > largest[0]:
                 largest = (size, res)
-        if largest[0] > _budget[0]:
-            wires = ", ".join(f"{self.names.get(i, i)}({self.sizes[i]})" for i in largest[1])
-            raise ContractionTooLarge(
-                "contraction", f"its largest intermediate, over the wires {wires}, needs {_human(largest[0])}, "
-                f"more than the memory budget of {_human(_budget[0])}",
-                fix="condition on or marginalise wires, split a sweep into smaller batches, "
-                    "or raise the budget with markovwire.set_memory_budget(bytes)")
+        check_memory(largest[1], self.sizes, self.names, itemsize)
         return largest
 
     # ----- compilation -----------------------------------------------------
     def _compile(self):
+        """Instructions ``(fn, a, b, out)``: ``out = fn(a, b)``, or a fold over inputs when ``b`` is None."""
         n = len(self.operands)
-        live = dict(enumerate(self.operands))
+        prepped = {k for k, _ in self._prep}
         steps = []
-        if n == 1:
-            steps.append(("final", 0, _reducer(self.operands[0], self.output, self.sizes)))
-            return steps
-        for step, (a, b) in enumerate(self.path):
-            ia, ib = live.pop(a), live.pop(b)
-            keep = set(self.output).union(*live.values()) if live else set(self.output)
-            fn, res = _pairwise(ia, ib, keep, self.sizes)
-            live[n + step] = res
-            steps.append(("pair", (a, b), fn))
-        final = live[n + len(self.path) - 1]
-        if final != self.output:
-            steps.append(("final", n + len(self.path) - 1, _reducer(final, self.output, self.sizes)))
-        return steps
+        pairwise = lambda ia, ib, keep: _pairwise(ia, ib, keep, self.sizes)
+        for k, (a, b, _, _, res, fn) in enumerate(_walk(self._distinct, self.output, self.path, pairwise)):
+            steps.append([fn, a, b, n + k, res])
+        code = []
+        k = 0
+        foldable = lambda s: s[2] < n and s[2] not in prepped
+        while k < len(steps):
+            j = k + 1
+            while (foldable(steps[k]) and j < len(steps) and foldable(steps[j])
+                   and steps[j][1] == steps[j - 1][3] and steps[j][2] == steps[j - 1][2] + 1):
+                j += 1
+            if j - k > 2:
+                code.append((_fold([s[0] for s in steps[k:j]], steps[k][2], steps[j - 1][2] + 1),
+                             steps[k][1], None, steps[j - 1][3]))
+            else:
+                code.extend((fn, a, b, out) for fn, a, b, out, _ in steps[k:j])
+            k = j
+        last = steps[-1][3] if steps else 0
+        final = steps[-1][4] if steps else self._distinct[0]
+        return code, last, (None if final == self.output else _reducer(final, self.output))
 
     def __call__(self, *arrays: np.ndarray) -> np.ndarray:
         """Contract ``arrays`` (one per operand, shaped as planned)."""
-        vals = dict(enumerate(arrays))
-        n = len(arrays)
-        result = arrays[0] if n == 1 else None
-        k = n
-        for kind, args, fn in self._steps:
-            if kind == "pair":
-                a, b = args
-                result = vals[k] = fn(vals.pop(a), vals.pop(b))
-                k += 1
+        if len(arrays) != len(self.operands):
+            raise ValueError(f"this program contracts {len(self.operands)} operands, got {len(arrays)}")
+        vals = list(arrays)
+        vals += [None] * len(self.path)
+        for k, fn in self._prep:
+            vals[k] = fn(vals[k])
+        for fn, a, b, out in self._code:
+            x = vals[a]
+            vals[a] = None
+            if b is None:
+                vals[out] = fn(x, arrays)
             else:
-                result = fn(vals[args] if args in vals else result)
-        return result
+                y = vals[b]
+                vals[b] = None
+                vals[out] = fn(x, y)
+        result = vals[self._last]
+        return result if self._final is None else self._final(result)
 
     def describe(self) -> str:
         """One line: the chosen strategy, its cost and the largest intermediate."""
         return (f"{self.strategy} order, {len(self.path)} pairwise steps, {self.cost:.3g} multiply-adds, "
-                f"largest intermediate {_human(self.largest[0])}")
+                f"largest intermediate {human_bytes(self.largest[0])}")
+
+
+def _walk(operands, output, path, step: Callable | None = None):
+    """Replay ``path``: per step ``(a, b, ia, ib, res, payload)``.
+
+    An index is kept after a step while another live operand or the output still
+    needs it (reference counts keep the replay linear in the size of the network).
+    ``step(ia, ib, keep) -> (payload, res)`` may choose the axis order of a result.
+    """
+    count = Counter(i for op in operands for i in op)
+    count.update(output)
+    live = dict(enumerate(operands))
+    n = len(operands)
+    out = []
+    for k, (a, b) in enumerate(path):
+        ia, ib = live.pop(a), live.pop(b)
+        count.subtract(ia)
+        count.subtract(ib)
+        keep = {i for i in ia + ib if count[i] > 0}
+        if step is None:
+            payload, res = None, tuple(i for i in dict.fromkeys(ia + ib) if i in keep)
+        else:
+            if a < n <= b:  # keep the running intermediate on the left, as a fold wants it
+                a, b, ia, ib = b, a, ib, ia
+            payload, res = step(ia, ib, keep)
+        out.append((a, b, ia, ib, res, payload))
+        live[n + k] = res
+        count.update(res)
+    return out
 
 
 def _to_ssa(path, n: int) -> list[tuple[int, int]]:
@@ -182,7 +239,13 @@ def _to_ssa(path, n: int) -> list[tuple[int, int]]:
     return out
 
 
-def _reducer(idx: tuple[int, ...], out: tuple[int, ...], sizes):
+def _diagonal(idx: tuple[int, ...]) -> Callable:
+    """An operand that repeats an index (one wire on two ports): take its diagonal."""
+    distinct = list(dict.fromkeys(idx))
+    return lambda x: np.einsum(x, list(idx), distinct)
+
+
+def _reducer(idx: tuple[int, ...], out: tuple[int, ...]) -> Callable:
     """Sum out indices not in ``out``, then order axes as ``out``."""
     summed = tuple(ax for ax, i in enumerate(idx) if i not in out)
     kept = [i for i in idx if i in out]
@@ -196,36 +259,76 @@ def _reducer(idx: tuple[int, ...], out: tuple[int, ...], sizes):
     return run
 
 
+def _fold(fns: list[Callable], start: int, stop: int) -> Callable:
+    """Steps ``acc = fn(acc, x)`` over the inputs ``start:stop`` (one C loop when all are matmuls)."""
+    if all(fn is _matmul for fn in fns):
+        return lambda acc, arrays: reduce(_matmul, arrays[start:stop], acc)
+
+    def run(acc, arrays):
+        for fn, x in zip(fns, arrays[start:stop]):
+            acc = fn(acc, x)
+        return acc
+    return run
+
+
+def _direct(ia, ib, keep):
+    """The result indices of ``np.matmul(a, b)`` when it is this step as it stands, else None.
+
+    That is: exactly one summed index, last in ``a`` and next to last (or only) in ``b``;
+    every other shared index a broadcast batch axis aligned from the right.
+    """
+    shared = set(ia) & set(ib)
+    contracted = [i for i in shared if i not in keep]
+    if len(contracted) != 1 or any(i not in keep for i in set(ia) ^ set(ib)):
+        return None
+    (k,) = contracted
+    if ia[-1] != k or (ib[-2] if len(ib) >= 2 else ib[0]) != k:
+        return None
+    batch_a, m = (ia[:-2], ia[-2:-1]) if len(ia) >= 2 else ((), ())
+    batch_b, n = (ib[:-2], ib[-1:]) if len(ib) >= 2 else ((), ())
+    long, short = (batch_a, batch_b) if len(batch_a) >= len(batch_b) else (batch_b, batch_a)
+    if long[len(long) - len(short):] != short or shared - {k} != set(short):
+        return None
+    return long + m + n
+
+
 def _pairwise(ia, ib, keep, sizes):
     """Precompile one pairwise contraction as sums, transposes and a (batched) matmul."""
     sa, sb = set(ia), set(ib)
-    batch = [i for i in ia if i in sb and i in keep]
-    contr = [i for i in ia if i in sb and i not in keep]
-    fa = [i for i in ia if i not in sb and i in keep]
-    fb = [i for i in ib if i not in sa and i in keep]
     sum_a = tuple(ax for ax, i in enumerate(ia) if i not in sb and i not in keep)
     sum_b = tuple(ax for ax, i in enumerate(ib) if i not in sa and i not in keep)
-    ra = [i for i in ia if not (i not in sb and i not in keep)]
-    rb = [i for i in ib if not (i not in sa and i not in keep)]
+    ra = tuple(i for i in ia if i in sb or i in keep)
+    rb = tuple(i for i in ib if i in sa or i in keep)
+    res = _direct(ra, rb, keep)
+    if res is not None:
+        if not sum_a and not sum_b:
+            return _matmul, res
+        return (lambda a, b: _matmul(a.sum(axis=sum_a) if sum_a else a, b.sum(axis=sum_b) if sum_b else b)), res
+    batch = [i for i in ra if i in sb and i in keep]
+    contr = [i for i in ra if i in sb and i not in keep]
+    fa = [i for i in ra if i not in sb]
+    fb = [i for i in rb if i not in sa]
     perm_a = tuple(ra.index(i) for i in batch + fa + contr)
     perm_b = tuple(rb.index(i) for i in batch + contr + fb)
     size = lambda ix: math.prod(sizes[i] for i in ix)
     nb, nfa, nc, nfb = size(batch), size(fa), size(contr), size(fb)
-    shape_a = (nb, nfa, nc) if batch else (nfa, nc)
-    shape_b = (nb, nc, nfb) if batch else (nc, nfb)
     out_shape = tuple(sizes[i] for i in batch + fa + fb)
-    ident_a = perm_a == tuple(range(len(perm_a)))
-    ident_b = perm_b == tuple(range(len(perm_b)))
-    res = tuple(batch + fa + fb)
+    pa = _prepare(sum_a, perm_a, (nb, nfa, nc) if contr else (nb, nfa, 1))
+    pb = _prepare(sum_b, perm_b, (nb, nc, nfb) if contr else (nb, 1, nfb))
+    core = _matmul if contr else np.multiply
 
     def run(a, b):
-        if sum_a:
-            a = a.sum(axis=sum_a)
-        if sum_b:
-            b = b.sum(axis=sum_b)
-        if not ident_a:
-            a = a.transpose(perm_a)
-        if not ident_b:
-            b = b.transpose(perm_b)
-        return np.matmul(a.reshape(shape_a), b.reshape(shape_b)).reshape(out_shape)
-    return run, res
+        return core(pa(a), pb(b)).reshape(out_shape)
+    return run, tuple(batch + fa + fb)
+
+
+def _prepare(summed: tuple[int, ...], perm: tuple[int, ...], shape: tuple[int, ...]) -> Callable:
+    """Sum out, transpose and reshape one operand of a pairwise step (only what is needed)."""
+    identity = perm == tuple(range(len(perm)))
+    if not summed and identity:
+        return lambda x: x.reshape(shape)
+    if not summed:
+        return lambda x: x.transpose(perm).reshape(shape)
+    if identity:
+        return lambda x: x.sum(axis=summed).reshape(shape)
+    return lambda x: x.sum(axis=summed).transpose(perm).reshape(shape)

@@ -30,9 +30,10 @@ import sympy
 
 from .errors import EvidenceError, NotStochastic, ParameterError, ShapeError, TypeMismatch, UnknownName
 from .params import Parameter, resolve_values
-from .types import FinSet, Port, bundle, show_bundle
+from .types import FinSet, Port, _auto_name, bundle, show_bundle
 
 ATOL = 1e-9
+TABLE_ROWS, HTML_ROWS = 200, 500  # rows shown when printing a kernel / in Jupyter
 
 
 class Kernel:
@@ -49,9 +50,12 @@ class Kernel:
         if isinstance(params, Mapping):
             params = params.values()
         self.params: dict[str, Parameter] = {p.name: p for p in params}
-        arr = np.asarray(array, dtype=object) if _has_sympy(array) else np.asarray(array)
-        if arr.dtype != object:
-            arr = arr.astype(float, copy=False)
+        for p in self.dom + self.cod:
+            if not isinstance(p.type, FinSet):
+                raise TypeMismatch(f"kernel {name!r}, port {p.name!r}",
+                                   f"has unresolved type variable {p.type}",
+                                   fix="instantiate polymorphic kernels with concrete finite sets")
+        arr = _entries(array, name)
         self.array = arr
         shape = tuple(len(p.type) for p in self.dom + self.cod)
         if arr.shape != shape:
@@ -59,17 +63,11 @@ class Kernel:
                              f"array has shape {arr.shape} but {show_bundle(self.dom)} → "
                              f"{show_bundle(self.cod)} needs {shape}",
                              fix="give one axis per input then per output, each as long as its type")
-        for p in self.dom + self.cod:
-            if not isinstance(p.type, FinSet):
-                raise TypeMismatch(f"kernel {name!r}, port {p.name!r}",
-                                   f"has unresolved type variable {p.type}",
-                                   fix="instantiate polymorphic kernels with concrete finite sets")
         if self.is_symbolic:
-            self.array = np.vectorize(sympy.sympify, otypes=[object])(arr) if arr.size else arr
             missing = {s.name for s in self.free_symbols} - set(self.params)
             if missing:
                 raise ParameterError(f"kernel {name!r}", f"uses undeclared parameter(s) {', '.join(sorted(missing))}",
-                                     fix="declare every parameter the entries use")
+                                     fix="declare every parameter the entries use (params=[...])")
         if check:
             self.check()
 
@@ -112,7 +110,7 @@ class Kernel:
         if self.is_symbolic:
             for r, row in enumerate(self.rows()):
                 total = sympy.expand(sum(row, sympy.Integer(0)))
-                if total != 1 and sympy.simplify(total - 1) != 0:
+                if not _is_zero(total - 1, atol):
                     raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
                                         f"entries sum to {total}, not identically 1",
                                         fix="make the row's entries sum to one for every parameter value "
@@ -148,8 +146,8 @@ class Kernel:
     def from_table(cls, table: Mapping, dom: Iterable = (), cod: Iterable = (), **kw) -> "Kernel":
         """From a nested mapping by element labels: inputs first, then outputs.
 
-        Missing entries are zero. With several outputs, the innermost keys may
-        be tuples of labels instead of further nesting.
+        Missing entries are zero. Tuple keys stand for several levels of
+        nesting at once (``{("clean", "pass"): 0.98, ...}``).
 
         >>> Act = FinSet("Act", ["clean", "backdoor"])
         >>> V = FinSet("Verdict", ["pass", "flag"])
@@ -162,22 +160,40 @@ class Kernel:
         ports = dom + cod
         arr = np.zeros([len(p.type) for p in ports], dtype=object)
         arr[...] = 0
+        filled: set[tuple] = set()
+        where = f"table of kernel {kw.get('name', 'kernel')!r}"
+
+        def at(index) -> str:
+            labels = ", ".join(f"{p.name}={p.type.elements[i]}" for p, i in zip(ports, index))
+            return f"{where}, entry ({labels})" if index else where
 
         def fill(node, depth: int, index: tuple):
             if depth == len(ports):
+                if isinstance(node, Mapping) or not _is_entry(node):
+                    raise ShapeError(at(index), f"is {node!r}, not a number or expression",
+                                     fix="nest one mapping per input, then per output, with numbers at the leaves")
+                if index in filled:
+                    raise ShapeError(at(index), "is given twice",
+                                     fix="give each entry once")
+                filled.add(index)
                 arr[index] = node
                 return
             if not isinstance(node, Mapping):
-                raise ShapeError(f"table of kernel {kw.get('name', 'kernel')!r}",
-                                 f"expected a mapping by {ports[depth].name} labels at depth {depth + 1}, got {node!r}",
+                raise ShapeError(at(index),
+                                 f"expected a mapping by {ports[depth].name} labels, got {node!r}",
                                  fix="nest one mapping per input, then per output")
             for key, sub in node.items():
                 keys = key if isinstance(key, tuple) else (key,)
                 if depth + len(keys) > len(ports):
-                    raise ShapeError(f"table of kernel {kw.get('name', 'kernel')!r}",
-                                     f"key {key!r} has too many labels", fix="one label per port")
-                idx = tuple(ports[depth + j].type.index(k) for j, k in enumerate(keys))
-                fill(sub, depth + len(keys), index + idx)
+                    raise ShapeError(at(index), f"key {key!r} has too many labels",
+                                     fix="one label per port: " + ", ".join(p.name for p in ports))
+                idx = []
+                for p, k in zip(ports[depth:], keys):
+                    if k not in p.type:
+                        raise UnknownName(f"{where}, port {p.name!r}", f"{k!r} is not an element of {p.type.name}",
+                                          fix=f"use one of: {', '.join(p.type.elements)}")
+                    idx.append(p.type.index(k))
+                fill(sub, depth + len(keys), index + tuple(idx))
 
         fill(table, 0, ())
         if not _has_sympy(arr):
@@ -198,10 +214,15 @@ class Kernel:
             labels = [p.type.elements[i] for p, i in zip(dom, idx)]
             out = fn(*labels)
             out = out if isinstance(out, tuple) else (out,)
+            at = ", ".join(f"{p.name}={x}" for p, x in zip(dom, labels))
+            where = f"function of kernel {kw.get('name', 'kernel')!r}" + (f" at ({at})" if at else "")
             if len(out) != len(cod):
-                raise ShapeError(f"function of kernel {kw.get('name', 'kernel')!r}",
-                                 f"returned {len(out)} label(s) for {len(cod)} output(s)",
+                raise ShapeError(where, f"returned {len(out)} label(s) for {len(cod)} output(s)",
                                  fix="return one label per output port (a tuple for several)")
+            for p, o in zip(cod, out):
+                if o not in p.type:
+                    raise UnknownName(where, f"returned {o!r}, not an element of {p.type.name}",
+                                      fix=f"return one of: {', '.join(p.type.elements)}")
             arr[idx + tuple(p.type.index(o) for p, o in zip(cod, out))] = 1.0
         return cls(arr, dom, cod, **kw)
 
@@ -221,10 +242,20 @@ class Kernel:
     # ----- parameters ------------------------------------------------------
     def subs(self, values: Mapping[str, float] | None = None) -> "Kernel":
         """The numeric kernel at the given parameter values (defaults for the rest)."""
+        values = dict(values or {})
+        resolve_values(self.params, values, set(values) & set(self.params), where=f"kernel {self.name!r}")
         if not self.is_symbolic:
             return self
-        arr = self.numeric(values or {})
-        return Kernel(arr, self.dom, self.cod, name=self.name, check=True)
+        arr = self.numeric(values)
+        if arr.ndim != self.array.ndim:
+            raise ParameterError(f"kernel {self.name!r}", "subs takes one value per parameter",
+                                 fix="use numeric(values) or Net.sweep for arrays of values")
+        try:
+            return Kernel(arr, self.dom, self.cod, name=self.name)
+        except NotStochastic as err:
+            used = resolve_values(self.params, values, {s.name for s in self.free_symbols})
+            at = ", ".join(f"{k}={v:g}" for k, v in used.items())
+            raise NotStochastic(err.where + (f" at {at}" if at else ""), err.what, fix=err.fix) from None
 
     def numeric(self, values: Mapping[str, object]) -> np.ndarray:
         """The float array at ``values``; array-valued parameters give a leading batch axis."""
@@ -296,21 +327,30 @@ class Kernel:
     def marginal(self, *outputs) -> "Kernel":
         """Keep only the named outputs (in the order given), summing out the rest."""
         keep = self._axes(outputs)
+        if len(set(keep)) != len(keep):
+            raise ShapeError(f"kernel {self.name!r}", f"marginal names an output twice: {', '.join(map(str, outputs))}",
+                             fix="name each output once (compose with copy to duplicate one)")
         n = self.n_in
         idx = list(range(self.array.ndim))
         arr = _einsum(self.array, idx, None, None, idx[:n] + [n + k for k in keep])
         return Kernel(arr, self.dom, [self.cod[k] for k in keep], params=self.params,
                       name=f"{self.name}|marginal", check=False)
 
-    def condition(self, **observed) -> "Kernel":
-        """Bayesian conditioning of the outputs on observed output labels.
+    def condition(self, observed: Mapping[str, str] | None = None, /, **labels) -> "Kernel":
+        """Bayesian conditioning of the outputs on observed output labels (by port name).
 
         >>> X = FinSet("X", ["a", "b"]); Y = FinSet("Y", ["u", "v"])
         >>> joint = Kernel([[0.1, 0.3], [0.2, 0.4]], [], [X, Y])
         >>> round(joint.condition(y="v").prob("a"), 6)
         0.428571
         """
+        observed = {**(observed or {}), **labels}
         axes = self._axes(list(observed))
+        for ax, label in zip(axes, observed.values()):
+            if label not in self.cod[ax].type:
+                raise EvidenceError(f"kernel {self.name!r}, output {self.cod[ax].name!r}",
+                                    f"observed {label!r} is not an element of {self.cod[ax].type.name}",
+                                    fix=f"observe one of: {', '.join(self.cod[ax].type.elements)}")
         arr = self.array
         index: list = [slice(None)] * arr.ndim
         for ax, label in zip(axes, observed.values()):
@@ -320,13 +360,12 @@ class Kernel:
         n = self.n_in
         norm_axes = tuple(range(n, sub.ndim))
         total = sub.sum(axis=norm_axes, keepdims=True)
-        if not self.is_symbolic:
-            zero = np.asarray(total).reshape(-1) <= 0
-            if np.any(zero):
-                row = self._row_label(int(np.argmax(zero))) if n else "the distribution"
-                obs = ", ".join(f"{k}={v}" for k, v in observed.items())
-                raise EvidenceError(f"kernel {self.name!r}, {row}", f"evidence {obs} has probability zero",
-                                    fix="condition on an observation the kernel can produce")
+        zero = (np.asarray(total).reshape(-1) == 0) if self.is_symbolic else np.asarray(total).reshape(-1) <= 0
+        if np.any(zero):
+            obs = ", ".join(f"{k}={v}" for k, v in observed.items())
+            raise EvidenceError(f"kernel {self.name!r}, {self._row_label(int(np.argmax(zero)))}",
+                                f"evidence {obs} has probability zero",
+                                fix="condition on an observation the kernel can produce")
         out = sub / total
         if self.is_symbolic:
             out = np.vectorize(sympy.cancel, otypes=[object])(out)
@@ -342,22 +381,36 @@ class Kernel:
         return Kernel(self.array[idx], (), self.cod, params=self.params, name=self.name, check=False)
 
     def prob(self, *outputs, **inputs):
-        """``P(outputs | inputs)`` by labels: outputs positionally, inputs by port name."""
-        idx_in = tuple(p.type.index(inputs[p.name]) if p.name in inputs else None for p in self.dom)
-        if None in idx_in:
-            raise ShapeError(f"kernel {self.name!r}", "prob needs every input by name",
-                             fix=f"pass {', '.join(p.name + '=...' for p in self.dom)}")
-        idx_out = tuple(p.type.index(x) for p, x in zip(self.cod, outputs))
-        value = self.array[idx_in + idx_out]
-        return value if self.is_symbolic else float(value) if np.ndim(value) == 0 else value
+        """``P(outputs | inputs)``: one label per output, positionally; every input by port name."""
+        if len(outputs) != len(self.cod):
+            raise ShapeError(f"kernel {self.name!r}", f"prob needs {len(self.cod)} output label(s), got {len(outputs)}",
+                             fix=f"give one label per output: {show_bundle(self.cod)} (or take a marginal first)")
+        idx = self._input_index(inputs, "prob")
+        idx += tuple(p.type.index(x) for p, x in zip(self.cod, outputs))
+        value = self.array[idx]
+        return value if self.is_symbolic else float(value)
 
-    def sample(self, n: int = 1, seed: int | None = None, *inputs) -> list[tuple[str, ...]]:
-        """``n`` seeded samples of the outputs (at the given input labels)."""
-        k = self.row(*inputs) if self.dom else self
-        p = np.asarray(k.subs().array, dtype=float).reshape(-1)
-        rng = np.random.default_rng(seed)
-        draws = rng.choice(p.size, size=n, p=p / p.sum())
-        return [tuple(port.type.elements[i] for port, i in zip(self.cod, np.unravel_index(d, k.array.shape)))
+    def _input_index(self, inputs: Mapping[str, str], verb: str) -> tuple[int, ...]:
+        """Positions of the input labels given by port name; every input, nothing else."""
+        names = [p.name for p in self.dom]
+        if set(inputs) != set(names):
+            extra = sorted(set(inputs) - set(names))
+            problem = f"has no input(s) {', '.join(extra)}" if extra else f"{verb} needs every input by name"
+            raise ShapeError(f"kernel {self.name!r}", problem,
+                             fix=f"pass {', '.join(n + '=...' for n in names)}" if names else "pass no inputs")
+        return tuple(p.type.index(inputs[p.name]) for p in self.dom)
+
+    def sample(self, n: int = 1, seed: int | None = None, **inputs) -> list[tuple[str, ...]]:
+        """``n`` samples of the outputs, reproducible by ``seed``, at the inputs given by port name.
+
+        >>> Coin = FinSet("Coin", ["heads", "tails"])
+        >>> Kernel([0.0, 1.0], [], [Coin]).sample(2, seed=0)
+        [('tails',), ('tails',)]
+        """
+        row = self.subs().array[self._input_index(inputs, "sample")]
+        p = np.asarray(row, dtype=float).reshape(-1)
+        draws = np.random.default_rng(seed).choice(p.size, size=n, p=p / p.sum())
+        return [tuple(port.type.elements[i] for port, i in zip(self.cod, np.unravel_index(d, self.shape_out)))
                 for d in draws]
 
     @property
@@ -406,35 +459,63 @@ class Kernel:
         return Kernel(arr, self.dom, self.cod, params=self.params, name=self.name, check=False)
 
     # ----- display ---------------------------------------------------------
-    def table(self) -> tuple[list[str], list[list[str]]]:
-        """Header and rows of the labelled table (inputs, outputs, probability)."""
+    def table(self, limit: int | None = None) -> tuple[list[str], list[list[str]]]:
+        """Header and rows of the labelled table: input labels, output labels, probability.
+
+        Zero entries of numeric kernels are left out; ``limit`` caps the number of rows.
+        """
         header = [p.name for p in self.dom] + [p.name for p in self.cod] + ["P"]
+        cells = np.ndindex(self.array.shape) if self.is_symbolic else map(tuple, np.argwhere(self.array))
         rows = []
-        for idx in itertools.product(*(range(n) for n in self.array.shape)):
+        for idx in itertools.islice(cells, limit):
             v = self.array[idx]
-            if not self.is_symbolic and v == 0:
-                continue
             labels = [p.type.elements[i] for p, i in zip(self.dom + self.cod, idx)]
             rows.append(labels + [str(v) if self.is_symbolic else f"{v:.6g}"])
         return header, rows
+
+    def _n_rows(self) -> int:
+        return self.array.size if self.is_symbolic else int(np.count_nonzero(self.array))
 
     def __repr__(self) -> str:
         return f"Kernel({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
 
     def __str__(self) -> str:
-        header, rows = self.table()
+        """The labelled table, a ``│`` between input and output columns.
+
+        >>> B = FinSet("Bit", ["0", "1"])
+        >>> print(Kernel([[0.9, 0.1], [0.0, 1.0]], [B], [B], name="noise"))
+        Kernel(noise: bit: Bit → bit: Bit)
+        bit │ bit  P
+        --- │ ---  ---
+        0   │ 0    0.9
+        0   │ 1    0.1
+        1   │ 1    1
+        """
+        header, rows = self.table(limit=TABLE_ROWS)
         widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-        body = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows[:200]]
-        if len(rows) > 200:
-            body.append(f"… {len(rows) - 200} more rows")
+        cut = self.n_in
+
+        def line(cells):
+            texts = [c.ljust(w) for c, w in zip(cells, widths)]
+            return ("  ".join(texts[:cut]) + " │ " + "  ".join(texts[cut:]) if cut else "  ".join(texts)).rstrip()
+        body = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+        if self._n_rows() > len(rows):
+            body.append(f"… {self._n_rows() - len(rows)} more rows")
         return repr(self) + "\n" + "\n".join(body)
 
     def _repr_html_(self) -> str:
-        header, rows = self.table()
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[:500])
-        return f"<p><code>{html.escape(repr(self))}</code></p><table><tr>{th}</tr>{trs}</table>"
+        """The labelled table as HTML for Jupyter; outputs set off from inputs by a rule."""
+        header, rows = self.table(limit=HTML_ROWS)
+        rule = ' style="border-left: 2px solid"'
+
+        def cells(tag, texts):
+            return "".join(f"<{tag}{rule if i == self.n_in and self.n_in else ''}>{html.escape(t)}</{tag}>"
+                           for i, t in enumerate(texts))
+        trs = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+        more = self._n_rows() - len(rows)
+        tail = f"<p>… {more} more rows</p>" if more > 0 else ""
+        return (f"<p><code>{html.escape(repr(self))}</code></p>"
+                f"<table><thead><tr>{cells('th', header)}</tr></thead><tbody>{trs}</tbody></table>{tail}")
 
 
 # ----- plumbing: the structure maps of the Markov category --------------------
@@ -444,7 +525,10 @@ def identity(A: FinSet, name: str | None = None) -> Kernel:
 
 
 def copy(A: FinSet, n: int = 2) -> Kernel:
-    """``A → A^⊗n``: duplicate the input ``n`` times."""
+    """``A → A^⊗n``: duplicate the input ``n`` times (``n = 0`` discards, ``n = 1`` is the identity)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ShapeError(f"copy[{A.name}]", f"number of copies {n!r} is not a non-negative integer",
+                         fix="use copy(A, n) with n >= 0")
     arr = np.zeros((len(A),) * (n + 1))
     for i in range(len(A)):
         arr[(i,) * (n + 1)] = 1.0
@@ -459,18 +543,66 @@ def discard(A: FinSet) -> Kernel:
 def swap(A: FinSet, B: FinSet) -> Kernel:
     """``A ⊗ B → B ⊗ A``."""
     arr = np.einsum("ac,bd->abdc", np.eye(len(A)), np.eye(len(B)))
-    a, b = ("a", "b") if A == B else (_pname(A), _pname(B))
+    a, b = ("a", "b") if _pname(A) == _pname(B) else (_pname(A), _pname(B))
     return Kernel(arr, [(a, A), (b, B)], [(b, B), (a, A)], name=f"swap[{A.name},{B.name}]")
 
 
 def _pname(A: FinSet) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in A.name.lower()).strip("_") or "x"
+    return _auto_name(A)
 
 
 # ----- helpers -----------------------------------------------------------------
 def _has_sympy(array) -> bool:
     arr = np.asarray(array, dtype=object)
-    return any(isinstance(x, sympy.Basic) and not x.is_Number for x in arr.flat)
+    return any(isinstance(x, Parameter) or isinstance(x, sympy.Basic) and not x.is_Number for x in arr.flat)
+
+
+def _entries(array, name: str) -> np.ndarray:
+    """The entries as a float array, or an object array of sympy expressions if any is symbolic.
+
+    Text is refused, never parsed: expressions from files go through :mod:`markovwire.expr`.
+    """
+    try:
+        if isinstance(array, np.ndarray) and array.dtype.kind in "biuf":
+            return array.astype(float, copy=False)
+        if not _has_sympy(array):
+            arr = np.asarray(array)
+            if arr.dtype.kind in "biuf":
+                return arr.astype(float, copy=False)
+            if arr.dtype == object:
+                return np.vectorize(_number, otypes=[float])(arr) if arr.size else arr.astype(float)
+            raise TypeError
+        arr = np.asarray(array, dtype=object)
+        return np.vectorize(lambda x: sympy.sympify(x, strict=True), otypes=[object])(arr)
+    except (TypeError, ValueError, sympy.SympifyError):
+        try:
+            flat = np.asarray(array, dtype=object).flat
+        except ValueError:
+            flat = [[]]
+        bad = [x for x in flat if not _is_entry(x)]
+        if any(isinstance(x, (list, tuple, np.ndarray)) for x in bad):
+            raise ShapeError(f"kernel {name!r}", "rows of the array have different lengths",
+                             fix="give one axis per input then per output, each as long as its type") from None
+        raise ShapeError(f"kernel {name!r}", f"has an entry {bad[0]!r} that is not a number or a sympy expression",
+                         fix="give numbers, or sympy expressions in declared parameters "
+                             "(parse text with markovwire.expr.parse_expression)") from None
+
+
+def _is_entry(x) -> bool:
+    return isinstance(x, (int, float, np.number, sympy.Basic, Parameter)) and not isinstance(x, (complex, np.complexfloating))
+
+
+def _number(x) -> float:
+    if not _is_entry(x):
+        raise TypeError(x)
+    return float(x)
+
+
+def _is_zero(expr, atol: float) -> bool:
+    """``expr`` is identically zero, up to float coefficients below ``atol`` (round-off)."""
+    expr = sympy.expand(expr)
+    expr = expr.xreplace({f: sympy.Integer(0) for f in expr.atoms(sympy.Float) if abs(f) <= atol})
+    return expr == 0 or sympy.simplify(expr) == 0
 
 
 def _check_join(cod: Sequence[Port], dom: Sequence[Port], where: str) -> None:

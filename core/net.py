@@ -28,6 +28,7 @@ import sympy
 from .contract import Program
 from .errors import (ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError)
 from .kernel import Kernel, _merge_params
+from .operands import Operands
 from .params import Parameter, resolve_values
 from .types import FinSet
 
@@ -169,6 +170,14 @@ class Net:
         net.outputs += right.outputs
         return net
 
+    def __rrshift__(self, other: Kernel) -> "Net":
+        """``kernel >> net``: the kernel's box first."""
+        return Net.from_kernel(other) >> self if isinstance(other, Kernel) else NotImplemented
+
+    def __rmatmul__(self, other: Kernel) -> "Net":
+        """``kernel @ net``: the kernel's box on the left."""
+        return Net.from_kernel(other) @ self if isinstance(other, Kernel) else NotImplemented
+
     # ----- inspection ------------------------------------------------------
     @property
     def params(self) -> dict[str, Parameter]:
@@ -233,7 +242,8 @@ class Net:
                                         fix="connect an output or an outer input to it"))
         for w in self.inputs + self.outputs:
             if w not in self.wires:
-                errs.append(UnknownName(f"outer port {w!r}", "is not a wire of the net", fix="declare it first"))
+                errs.append(UnknownName(f"outer port {w!r}", "is not a wire of the net",
+                                        fix="declare it with add_wire, or fix its name"))
         cycle = self._find_cycle()
         if cycle:
             errs.append(WiringError("net", f"has a cycle through boxes {' → '.join(cycle)}",
@@ -311,9 +321,9 @@ class Net:
         evidence = dict(evidence or {})
         obs = self._evidence_indices(evidence, outputs)
         arrays, batch = self._operand_arrays(values or {}, symbolic)
-        flags = tuple(a.ndim > b.kernel.array.ndim for a, b in zip(arrays, self.topological()))
+        flags = tuple(a.ndim > nd for a, nd in zip(arrays, self._operands()[1].ndims)) if batch else ()
         plan = self._plan(outputs, tuple(sorted(obs)), flags, batch[0] if batch else 0, symbolic)
-        arrays = [a[sl] if sl is not None else a for a, sl in zip(arrays, plan.slicers(obs))]
+        arrays = plan.observe(arrays, obs)
         if symbolic:
             arrays = [np.asarray(a, dtype=object) for a in arrays]
         raw = plan.run(arrays)
@@ -322,8 +332,11 @@ class Net:
         result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic)
         if batch:
             return result
+        if not symbolic and any(np.ndim(v) for v in (values or {}).values()):  # swept, but used by no box
+            shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+            return np.broadcast_to(result, shape + np.shape(result)).copy()
         dom = [(w, self.wires[w]) for w in self.inputs]
-        cod = [(w, self.wires[w]) for w in outputs]
+        cod = [(name, self.wires[w]) for name, w in zip(_port_names(outputs), outputs)]
         if not normalize:
             return result
         return Kernel(result, dom, cod, params=self.params if symbolic else (), name="net", check=False)
@@ -362,6 +375,9 @@ class Net:
             if w in self.inputs:
                 raise EvidenceError(f"evidence on {w!r}", "is an outer input, not a random wire",
                                     fix="give the input's value as the kernel's argument (row) instead")
+            if label not in self.wires[w]:
+                raise EvidenceError(f"evidence on {w!r}", f"{label!r} is not an element of {self.wires[w].name}",
+                                    fix=f"observe one of: {', '.join(self.wires[w].elements)}")
             obs[w] = self.wires[w].index(label)
         for w in outputs:
             if w not in self.wires:
@@ -369,25 +385,21 @@ class Net:
                                   fix=f"choose among: {', '.join(self.wires)}")
         return obs
 
+    def _operands(self) -> tuple[list[NetBox], Operands]:
+        """The boxes in topological order and their numeric evaluator, built once per structure."""
+        cached = self._plans.get("operands")
+        if cached is None or cached[2] != (len(self.boxes), len(self.wires)):
+            boxes = self.topological()
+            cached = self._plans["operands"] = (boxes, Operands([b.kernel for b in boxes], self.params),
+                                                (len(self.boxes), len(self.wires)))
+        return cached[0], cached[1]
+
     def _operand_arrays(self, values, symbolic):
-        boxes = self.topological()
+        """One array per box (topological order) and the sweep ``()`` or ``(n, shape)``."""
+        boxes, operands = self._operands()
         if symbolic:
             return [b.kernel.array for b in boxes], ()
-        params = self.params
-        needed = self.free_parameters
-        vals = resolve_values(params, values, needed, where="net evaluation")
-        arrays = [b.kernel.numeric(vals) if b.kernel.is_symbolic else b.kernel.array for b in boxes]
-        batch_shapes = {a.shape[: a.ndim - b.kernel.array.ndim] for a, b in zip(arrays, boxes)} - {()}
-        if len(batch_shapes) > 1:
-            raise MarkovwireError("sweep", f"parameter arrays have different shapes {sorted(batch_shapes)}",
-                                  fix="give all swept parameters arrays of one length (or use Net.sweep for a grid)")
-        if not batch_shapes:
-            return arrays, ()
-        (shape,) = batch_shapes
-        n = int(np.prod(shape))
-        arrays = [a.reshape((n,) + b.kernel.array.shape) if a.ndim > b.kernel.array.ndim else a
-                  for a, b in zip(arrays, boxes)]
-        return arrays, (n, shape)
+        return operands(values)
 
     def _plan(self, outputs, observed, flags, batch, symbolic) -> "_NetPlan":
         key = (outputs, observed, flags, batch, symbolic)
@@ -409,20 +421,32 @@ class Net:
                     shape[lead + k] = n
                     raw = raw * hot.reshape(shape)
         if not normalize:
-            return raw
+            return raw.reshape(batch[1] + raw.shape[1:]) if batch else raw
         if obs:
             axes = tuple(range(lead, raw.ndim))
             total = raw.sum(axis=axes, keepdims=True) if axes else raw
+            zero = (np.asarray(total) == 0) if symbolic else (np.asarray(total) <= 0)
+            if np.any(zero):
+                raise self._zero_evidence(np.argwhere(zero)[0][:lead], evidence, batch)
             if symbolic:
                 return np.vectorize(sympy.cancel, otypes=[object])(raw / total)
-            if np.any(np.asarray(total) <= 0):
-                shown = ", ".join(f"{k}={v}" for k, v in evidence.items())
-                raise EvidenceError(f"evidence {shown}", "has probability zero under the net",
-                                    fix="condition on observations the proposal can produce")
             raw = raw / total
         if batch:
             raw = raw.reshape(batch[1] + raw.shape[1:])
         return raw
+
+    def _zero_evidence(self, at, evidence, batch) -> EvidenceError:
+        """The error for evidence of probability zero, naming the sweep point and inputs where it is."""
+        shown = ", ".join(f"{k}={v}" for k, v in evidence.items())
+        where = []
+        if batch:
+            point = np.unravel_index(int(at[0]), batch[1])
+            where.append(f"sweep point {point[0] if len(point) == 1 else tuple(map(int, point))}")
+            at = at[1:]
+        where += [f"{w}={self.wires[w].elements[i]}" for w, i in zip(self.inputs, at)]
+        return EvidenceError(f"evidence {shown}", "has probability zero under the net"
+                             + (f" (at {', '.join(where)})" if where else ""),
+                             fix="condition on observations the proposal can produce")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": repr(self)}
@@ -437,7 +461,8 @@ class _NetPlan:
     """The einsum of a net for given outputs, evidence wires and batch layout, planned once."""
 
     def __init__(self, net: Net, outputs, observed: set, flags, batch: int, symbolic: bool):
-        boxes = net.topological()
+        boxes = net._operands()[0]
+        flags = flags or (False,) * len(boxes)
         wires = [w for w in net.wires if w not in observed]
         index = {w: i for i, w in enumerate(wires)}
         sizes = {i: len(net.wires[w]) for w, i in index.items()}
@@ -448,6 +473,7 @@ class _NetPlan:
             wl = list(b.inputs) + list(b.outputs)
             self.observed_axes.append([(ax + (1 if batched else 0), w) for ax, w in enumerate(wl) if w in observed])
             operands.append(((BATCH,) if batched else ()) + tuple(index[w] for w in wl if w not in observed))
+        self.observed_boxes = [k for k, axes in enumerate(self.observed_axes) if axes]
         read = {i for op in operands for i in op}
         out_idx: list[int] = [BATCH] if batch else []
         nxt = len(wires)
@@ -489,11 +515,30 @@ class _NetPlan:
             out.append(tuple(sl))
         return out
 
+    def observe(self, arrays: list, obs: Mapping[str, int]) -> list:
+        """The operand arrays with observed wires fixed at their observed values."""
+        if not self.observed_boxes:
+            return arrays
+        arrays = list(arrays)
+        for k, sl in zip(self.observed_boxes, (s for s in self.slicers(obs) if s is not None)):
+            arrays[k] = arrays[k][sl]
+        return arrays
+
     def run(self, arrays):
         extra = self.extra
         if arrays and arrays[0].dtype == object:
             extra = [np.asarray(e, dtype=object) for e in extra]
         return self.program(*arrays, *extra)
+
+
+def _port_names(wires: Sequence[str]) -> list[str]:
+    """Port names for output wires: a wire output twice is named ``w``, then ``w#2``."""
+    seen: dict[str, int] = {}
+    out = []
+    for w in wires:
+        seen[w] = seen.get(w, 0) + 1
+        out.append(w if seen[w] == 1 else f"{w}#{seen[w]}")
+    return out
 
 
 def _ident(name: str) -> str:

@@ -13,6 +13,12 @@ Traceback (most recent call last):
 ...
 markovwire.errors.ParameterError: parameter 'beta': value 1.5 is outside its domain [0, 1]
   fix: choose a value in [0, 1]
+
+A parameter takes part in arithmetic as its sympy symbol, so kernel entries
+can be written directly:
+
+>>> 1 - beta
+1 - beta
 """
 from __future__ import annotations
 
@@ -61,6 +67,22 @@ class Parameter:
         if self.default is not None:
             self.check(self.default)
 
+    # arithmetic acts on the symbol, so that ``[beta, 1 - beta]`` is a row of a symbolic kernel
+    def _sympy_(self):
+        return self.symbol
+
+    __add__ = lambda self, o: self.symbol + o
+    __radd__ = lambda self, o: o + self.symbol
+    __sub__ = lambda self, o: self.symbol - o
+    __rsub__ = lambda self, o: o - self.symbol
+    __mul__ = lambda self, o: self.symbol * o
+    __rmul__ = lambda self, o: o * self.symbol
+    __truediv__ = lambda self, o: self.symbol / o
+    __rtruediv__ = lambda self, o: o / self.symbol
+    __pow__ = lambda self, o: self.symbol ** o
+    __rpow__ = lambda self, o: o ** self.symbol
+    __neg__ = lambda self: -self.symbol
+
     def _fmt_domain(self) -> str:
         lo, hi = self.domain
         f = lambda v: f"{v:g}" if isinstance(v, float) else str(v)
@@ -68,20 +90,22 @@ class Parameter:
 
     def check(self, value):
         """Return ``value`` if it lies in the domain (elementwise for arrays), else raise."""
-        arr = np.asarray(value, dtype=float)
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ParameterError(f"parameter {self.name!r}", f"value {value!r} is not a number",
+                                 fix=f"choose a number in {self._fmt_domain()}") from None
         lo, hi = self.domain
         bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
         if self.integer:
             bad |= np.isfinite(arr) & (arr != np.round(arr))
         if np.any(bad):
             first = arr[bad].flat[0] if arr.ndim else arr.item()
+            inside = np.isfinite(first) and lo <= first <= hi
+            problem = "is not an integer" if inside else f"is outside its domain {self._fmt_domain()}"
             kind = "an integer " if self.integer else "a value "
-            raise ParameterError(
-                f"parameter {self.name!r}",
-                f"value {first:g} is outside its domain {self._fmt_domain()}"
-                + (" or not an integer" if self.integer else ""),
-                fix=f"choose {kind}in {self._fmt_domain()}",
-            )
+            raise ParameterError(f"parameter {self.name!r}", f"value {first:g} {problem}",
+                                 fix=f"choose {kind}in {self._fmt_domain()}")
         return value
 
 

@@ -7,8 +7,8 @@ stand in signatures of polymorphic plumbing and are solved by :func:`unify`.
 >>> Verdict = FinSet("Verdict", ["pass", "flag"])
 >>> Verdict
 Verdict{pass, flag}
->>> Verdict.index("flag"), len(Verdict)
-(1, 2)
+>>> Verdict.index("flag"), len(Verdict), Verdict[0]
+(1, 2, 'pass')
 >>> Range(3).elements
 ('0', '1', '2')
 >>> Vec(Verdict, 2).elements
@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import itertools
+import operator
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence, Union
 
@@ -66,6 +67,14 @@ class FinSet:
     def __eq__(self, other):
         return isinstance(other, FinSet) and (self.name, self.elements) == (other.name, other.elements)
 
+    def __getitem__(self, position: int) -> str:
+        """The label at ``position`` (negative positions count from the end)."""
+        try:
+            return self.elements[operator.index(position)]
+        except IndexError:
+            raise UnknownName(f"type {self.name}", f"has no position {position} (it has {len(self)} elements)",
+                              fix=f"use a position from 0 to {len(self) - 1}") from None
+
     def index(self, label) -> int:
         """Position of ``label``; a clear error names the known labels."""
         try:
@@ -95,15 +104,30 @@ class TypeVar:
 TypeLike = Union[FinSet, TypeVar]
 
 
+def _positive(n, family: str, what: str) -> int:
+    """``n`` as a positive int (numpy integers accepted), or a clear error."""
+    try:
+        if isinstance(n, bool):
+            raise TypeError
+        value = operator.index(n)
+    except TypeError:
+        value = 0
+    if value < 1:
+        raise ShapeError(family, f"{what} {n!r} is not a positive integer", fix=f"use {family} with n >= 1")
+    return value
+
+
 def Range(n: int) -> FinSet:
     """The integers ``0 .. n-1`` as a finite set."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ShapeError("Range", f"size {n!r} is not a positive integer", fix="use Range(n) with n >= 1")
+    n = _positive(n, "Range(n)", "size")
+    _check_size(f"Range({n})", [n])
     return FinSet(f"Range({n})", range(n))
 
 
 def Product(*factors: FinSet, name: str | None = None) -> FinSet:
     """The cartesian product; labels are the factor labels joined by commas."""
+    for f in factors:
+        _check_finset(f, name or "Product")
     _check_size(name or "Product", [len(f) for f in factors])
     labels = (",".join(t) for t in itertools.product(*(f.elements for f in factors)))
     return FinSet(name or "×".join(f.name for f in factors), labels)
@@ -111,8 +135,8 @@ def Product(*factors: FinSet, name: str | None = None) -> FinSet:
 
 def Vec(A: FinSet, n: int) -> FinSet:
     """``n``-tuples of elements of ``A`` (``Candidates(Answer, n)`` is one)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ShapeError("Vec", f"length {n!r} is not a positive integer", fix="use Vec(A, n) with n >= 1")
+    n = _positive(n, "Vec(A, n)", "length")
+    _check_finset(A, "Vec")
     return Product(*([A] * n), name=f"Vec({A.name}, {n})")
 
 
@@ -134,10 +158,16 @@ def Sigma(A: FinSet, B: Callable[[str], FinSet] | Mapping[str, FinSet], name: st
         except KeyError:
             raise UnknownName(f"Sigma({A.name}, …)", f"the family has no fiber for {a!r}",
                               fix="give a finite set for every element of the index type") from None
+        _check_finset(fiber, f"Sigma({A.name}, …), fiber over {a!r}")
         labels.extend(f"{a},{b}" for b in fiber.elements)
         if len(labels) > MAX_ELEMENTS:
             _check_size(name or f"Sigma({A.name})", [len(labels)])
     return FinSet(name or f"Sigma({A.name})", labels)
+
+
+def _check_finset(t, where: str) -> None:
+    if not isinstance(t, FinSet):
+        raise TypeMismatch(where, f"{t!r} is not a finite set", fix="build families from FinSets")
 
 
 def _check_size(name: str, sizes: Sequence[int]) -> None:
@@ -212,15 +242,28 @@ def show_bundle(ports: Sequence[Port]) -> str:
 
 
 def unify(pattern: Sequence[TypeLike], actual: Sequence[FinSet], subst: dict, where: str = "") -> dict:
-    """Extend ``subst`` so that ``pattern`` under it equals ``actual``, or raise."""
+    """Extend ``subst`` so that ``pattern`` under it equals ``actual``, or raise.
+
+    >>> A, V, W = TypeVar("A"), FinSet("V", ["x"]), FinSet("W", ["y"])
+    >>> unify([A, A], [V, W], {}, where="copy")
+    Traceback (most recent call last):
+    ...
+    markovwire.errors.TypeMismatch: copy, port 2: type variable A is V (from port 1) but got W
+      fix: connect wires of one type to every port typed A
+    """
     if len(pattern) != len(actual):
         raise TypeMismatch(where or "signature", f"expected {len(pattern)} port(s), got {len(actual)}",
                            fix="match the number of wires to the number of ports")
-    for i, (p, a) in enumerate(zip(pattern, actual)):
-        p = subst.get(p, p) if isinstance(p, TypeVar) else p
-        if isinstance(p, TypeVar):
-            subst[p] = a
+    origin = {}
+    for i, (p, a) in enumerate(zip(pattern, actual), start=1):
+        place = f"{where}, port {i}" if where else f"port {i}"
+        if isinstance(p, TypeVar) and p in subst:
+            if subst[p] != a:
+                known = f" (from port {origin[p]})" if p in origin else ""
+                raise TypeMismatch(place, f"type variable {p} is {subst[p].name}{known} but got {a.name}",
+                                   fix=f"connect wires of one type to every port typed {p}")
+        elif isinstance(p, TypeVar):
+            subst[p], origin[p] = a, i
         elif p != a:
-            raise TypeMismatch(where or f"port {i}", f"expected {p.name}, got {a.name}",
-                               fix=f"connect a wire of type {p.name}")
+            raise TypeMismatch(place, f"expected {p.name}, got {a.name}", fix=f"connect a wire of type {p.name}")
     return subst

@@ -12,12 +12,24 @@ a kernel (polymorphic plumbing).
 >>> probe
 Box(probe: I → verdict: Verdict)
 >>> Box.copy().instantiate({Box.copy().dom[0].type: V}).kernel.cod
-(verdict1: Verdict, verdict2: Verdict)
+(x1: Verdict, x2: Verdict)
+
+Boxes compose into string diagrams (:mod:`markovwire.diagrams.expression`):
+
+>>> print(probe >> Box.copy())
+probe >> copy[Verdict]
+
+*Plumbing* boxes (copy, discard, identity, swap, permutations) are pure
+wiring: ``plumbing[j]`` is the input that output ``j`` carries, and inputs
+that no output carries are discarded. Diagrams compile them to wires, not
+kernels.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
 
 from markovwire import Kernel, TypeVar, bundle, show_bundle
 from markovwire import copy as _copy, discard as _discard, identity as _identity, swap as _swap
@@ -39,6 +51,8 @@ class Box:
     doc: str = field(default="", compare=False)
     source: str = field(default="", compare=False)
     component: str = field(default="", compare=False)  # the library component it instantiates, if any
+    plumbing: tuple[int, ...] | None = None  # for pure wiring: output j carries input plumbing[j]
+    args: tuple[tuple[str, object], ...] = field(default=(), compare=False)  # the component's arguments, if any
 
     @classmethod
     def of(cls, kernel: Kernel, name: str | None = None, **meta) -> "Box":
@@ -63,11 +77,33 @@ class Box:
                                "could not be inferred", fix="connect its ports or give the types explicitly")
         kernel = self.make(subst)
         port = lambda p: Port(p.name, subst.get(p.type, p.type) if isinstance(p.type, TypeVar) else p.type)
-        return Box(self.name, tuple(map(port, self.dom)), tuple(map(port, self.cod)), kernel=kernel,
-                   doc=self.doc, source=self.source, component=self.component)
+        return replace(self, dom=tuple(map(port, self.dom)), cod=tuple(map(port, self.cod)), kernel=kernel,
+                       make=None)
 
     def rename(self, name: str) -> "Box":
-        return Box(name, self.dom, self.cod, self.kernel, self.make, self.doc, self.source, self.component)
+        return replace(self, name=name)
+
+    # ----- string diagrams (see markovwire.diagrams.expression) ------------
+    def __rshift__(self, other):
+        from .expression import Diagram
+        return Diagram.box(self) >> other
+
+    def __rrshift__(self, other):
+        from .expression import Diagram
+        return Diagram.box(other) >> self
+
+    def __matmul__(self, other):
+        from .expression import Diagram
+        return Diagram.box(self) @ other
+
+    def __rmatmul__(self, other):
+        from .expression import Diagram
+        return Diagram.box(other) @ self
+
+    def then(self, other, by_name: bool = False):
+        """``self >> other``; with ``by_name=True`` ports are matched by name (see ``Diagram.then``)."""
+        from .expression import Diagram
+        return Diagram.box(self).then(other, by_name=by_name)
 
     def __repr__(self) -> str:
         return f"Box({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
@@ -77,7 +113,7 @@ class Box:
     def copy(cls, A: FinSet | None = None, n: int = 2) -> "Box":
         """``copy[A]: A → A ⊗ … ⊗ A``."""
         t = A or _A
-        box = cls("copy", bundle([("x", t)]), bundle([(f"x{i + 1}", t) for i in range(n)]),
+        box = cls("copy", bundle([("x", t)]), bundle([(f"x{i + 1}", t) for i in range(n)]), plumbing=(0,) * n,
                   make=lambda s: _rename_ports(_copy(s[_A], n), ["x"], [f"x{i + 1}" for i in range(n)]))
         return box.instantiate({_A: A}) if A else box
 
@@ -85,24 +121,54 @@ class Box:
     def discard(cls, A: FinSet | None = None) -> "Box":
         """``discard[A]: A → I``."""
         t = A or _A
-        box = cls("discard", bundle([("x", t)]), (), make=lambda s: _rename_ports(_discard(s[_A]), ["x"], []))
+        box = cls("discard", bundle([("x", t)]), (), plumbing=(), make=lambda s: _rename_ports(_discard(s[_A]), ["x"], []))
         return box.instantiate({_A: A}) if A else box
 
     @classmethod
-    def identity(cls, A: FinSet | None = None) -> "Box":
-        """``id[A]: A → A``."""
+    def identity(cls, A: FinSet | None = None, port: str | None = None) -> "Box":
+        """``id[A]: A → A`` (ports ``x → y``, or ``port → port`` when a port name is given)."""
         t = A or _A
-        box = cls("id", bundle([("x", t)]), bundle([("y", t)]),
-                  make=lambda s: _rename_ports(_identity(s[_A]), ["x"], ["y"]))
+        x, y = (port, port) if port else ("x", "y")
+        box = cls("id", bundle([(x, t)]), bundle([(y, t)]), plumbing=(0,),
+                  make=lambda s: _rename_ports(_identity(s[_A]), [x], [y]))
         return box.instantiate({_A: A}) if A else box
 
     @classmethod
     def swap(cls, A: FinSet | None = None, B: FinSet | None = None) -> "Box":
         """``swap[A, B]: A ⊗ B → B ⊗ A``."""
         ta, tb = A or _A, B or _B
-        box = cls("swap", bundle([("a", ta), ("b", tb)]), bundle([("b", tb), ("a", ta)]),
+        box = cls("swap", bundle([("a", ta), ("b", tb)]), bundle([("b", tb), ("a", ta)]), plumbing=(1, 0),
                   make=lambda s: _rename_ports(_swap(s[_A], s[_B]), ["a", "b"], ["b", "a"]))
         return box.instantiate({_A: A, _B: B}) if A and B else box
+
+    @classmethod
+    def permute(cls, order: Sequence[int], types: Sequence[FinSet] | None = None,
+                names: Sequence[str] | None = None) -> "Box":
+        """The permutation whose output ``j`` is input ``order[j]`` (ports ``x1 … xn``, or ``names`` on the outputs).
+
+        >>> Box.permute([2, 0, 1]).cod
+        (x3: X3, x1: X1, x2: X2)
+        """
+        order = tuple(int(i) for i in order)
+        if sorted(order) != list(range(len(order))):
+            raise TypeMismatch("permute", f"{list(order)} is not a permutation of 0 … {len(order) - 1}",
+                               fix="list every input position exactly once")
+        vars_ = [TypeVar(f"X{i + 1}") for i in range(len(order))]
+        ts = list(types) if types is not None else vars_
+        dom = bundle([(f"x{i + 1}", t) for i, t in enumerate(ts)])
+        cod = bundle([(names[j] if names else f"x{i + 1}", ts[i]) for j, i in enumerate(order)])
+
+        def make(s):
+            concrete = [s.get(t, t) if isinstance(t, TypeVar) else t for t in ts]
+            n = len(order)
+            eyes = [a for j, i in enumerate(order) for a in (np.eye(len(concrete[i])), [i, n + j])]
+            arr = np.einsum(*eyes, list(range(2 * n))) if n else np.ones(())
+            return Kernel(arr, dom_of(concrete), [(p.name, concrete[i]) for p, i in zip(cod, order)],
+                          name="permute", check=False)
+
+        dom_of = lambda concrete: [(p.name, t) for p, t in zip(dom, concrete)]
+        box = cls("permute", dom, cod, plumbing=order, make=make)
+        return replace(box, kernel=make({}), make=None) if types is not None else box
 
 
 def _rename_ports(k: Kernel, dom: list[str], cod: list[str]) -> Kernel:

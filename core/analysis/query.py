@@ -1,0 +1,287 @@
+"""Queries: the numbers an analysis asks of a net.
+
+A :class:`Query` is the probability of an event on some wires, or the
+expectation of a function of their labels (a table of values), optionally
+conditioned on evidence and at fixed outer-input labels. ``query.value(net,
+values)`` evaluates it through :meth:`Net.evaluate`; array values sweep in one
+contraction. Every analysis in this package takes a query in this form.
+
+>>> from markovwire import FinSet, Kernel, Net
+>>> Act = FinSet("Act", ["clean", "attack"]); V = FinSet("Verdict", ["pass", "flag"])
+>>> net = Net()
+>>> _ = net.add_box("policy", Kernel([0.9, 0.1], [], [Act]), [], ["act"])
+>>> _ = net.add_box("monitor", Kernel([[0.95, 0.05], [0.3, 0.7]], [Act], [V]), ["act"], ["verdict"])
+>>> flag = Query.probability({"verdict": "flag"})
+>>> print(flag)
+P(verdict=flag)
+>>> round(flag.value(net), 6)
+0.115
+>>> round(Query.probability({"act": "attack"}, given={"verdict": "flag"}).value(net), 6)
+0.608696
+>>> cost = Query.expectation(["act", "verdict"], {("attack", "pass"): 100.0, ("clean", "flag"): 1.0})
+>>> round(cost.value(net), 6)
+3.045
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import sympy
+
+from ..errors import EvidenceError, ShapeError, UnknownName
+
+Labels = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """``P(event | given)`` or ``E[f(wires) | given]`` on the wires of a net.
+
+    ``entries`` holds the table as ``(labels, value)`` pairs over ``wires``
+    (missing label tuples count ``default``); a predicate (``allowed``) holds,
+    per wire, the labels the event allows. ``at`` fixes outer-input labels.
+    """
+
+    kind: str
+    wires: Labels
+    entries: tuple[tuple[Labels, float], ...] = ()
+    allowed: tuple[tuple[str, Labels], ...] = ()
+    default: float = 0.0
+    given: tuple[tuple[str, str], ...] = ()
+    at: tuple[tuple[str, str], ...] = ()
+    name: str | None = None
+
+    # ----- constructors ----------------------------------------------------
+    @classmethod
+    def probability(cls, event, wires: Sequence[str] | None = None, *, given: Mapping[str, str] | None = None,
+                    at: Mapping[str, str] | None = None, name: str | None = None) -> "Query":
+        """The probability of an event: a mapping wire → allowed label(s), or label tuples over ``wires``.
+
+        >>> print(Query.probability({"outcome": ["catastrophe", "breach"]}, given={"audit": "pass"}))
+        P(outcome∈{catastrophe, breach} | audit=pass)
+        >>> print(Query.probability({("a", "x"), ("b", "y")}, wires=["w1", "w2"]))
+        P((w1, w2)∈{(a, x), (b, y)})
+        """
+        if isinstance(event, Mapping):
+            if wires is not None:
+                raise ShapeError("query", "give the event either as a mapping wire → labels or with wires=, not both",
+                                 fix="drop wires= when the event is a mapping")
+            allowed = tuple((str(w), _labels(v)) for w, v in event.items())
+            if not allowed:
+                raise ShapeError("query", "the event names no wire", fix="give at least one wire and its labels")
+            return cls("probability", tuple(w for w, _ in allowed), allowed=allowed, given=_pairs(given),
+                       at=_pairs(at), name=name)
+        if wires is None:
+            raise ShapeError("query", "an event given as label tuples needs wires=",
+                             fix="pass wires=[...] naming the wire of each position in the tuples")
+        wires = tuple(str(w) for w in wires)
+        tuples = sorted({_tuple(t, len(wires)) for t in event})
+        return cls("probability", wires, entries=tuple((t, 1.0) for t in tuples), given=_pairs(given),
+                   at=_pairs(at), name=name)
+
+    @classmethod
+    def expectation(cls, wires: Sequence[str] | str, table: Mapping, *, default: float = 0.0,
+                    given: Mapping[str, str] | None = None, at: Mapping[str, str] | None = None,
+                    name: str | None = None) -> "Query":
+        """The expectation of a function of the wires' labels, given as a table (missing entries: ``default``)."""
+        wires = (wires,) if isinstance(wires, str) else tuple(str(w) for w in wires)
+        entries = tuple(sorted((_tuple(k, len(wires)), float(v)) for k, v in table.items()))
+        return cls("expectation", wires, entries=entries, default=float(default), given=_pairs(given),
+                   at=_pairs(at), name=name)
+
+    def conditioned(self, **given: str) -> "Query":
+        """The same query with more evidence."""
+        merged = dict(self.given) | {k: str(v) for k, v in given.items()}
+        return Query(self.kind, self.wires, self.entries, self.allowed, self.default, tuple(merged.items()),
+                     self.at, self.name)
+
+    # ----- meaning on a net ------------------------------------------------
+    def weights(self, net) -> np.ndarray:
+        """The function being averaged, as an array over the wires' labels (an indicator for an event)."""
+        types = [self._wire_type(net, w) for w in self.wires]
+        if self.allowed:
+            out = np.ones([len(t) for t in types])
+            for axis, ((w, labels), t) in enumerate(zip(self.allowed, types)):
+                ind = np.zeros(len(t))
+                ind[[self._index(t, w, x) for x in labels]] = 1.0
+                shape = [1] * len(types)
+                shape[axis] = len(t)
+                out = out * ind.reshape(shape)
+            return out
+        out = np.full([len(t) for t in types], self.default)
+        for labels, v in self.entries:
+            out[tuple(self._index(t, w, x) for t, w, x in zip(types, self.wires, labels))] = v
+        return out
+
+    def range(self, net) -> tuple[float, float]:
+        """The smallest and largest value of the function (``(0, 1)`` for an event)."""
+        if self.kind == "probability":
+            return 0.0, 1.0
+        w = self.weights(net)
+        return float(w.min()), float(w.max())
+
+    def value(self, net, values: Mapping[str, object] | None = None, *, symbolic: bool = False):
+        """The query on ``net`` at parameter ``values``.
+
+        Scalars give a float; arrays (broadcast together) sweep in one contraction and give
+        an array of their shape, with ``nan`` where the evidence has probability zero. If the
+        net has outer inputs not fixed by ``at``, their axes follow the sweep axes.
+        ``symbolic=True`` gives a sympy expression in the parameters not in ``values``.
+        """
+        weights = self.weights(net)
+        values = dict(values or {})
+        shape, flat = _flatten(values)
+        evidence = dict(self.given)
+        if symbolic:
+            raw = net.evaluate(evidence=evidence, outputs=self.wires, normalize=False, symbolic=True)
+            raw = np.asarray(raw, dtype=object)
+        else:
+            raw = np.asarray(net.evaluate(flat, evidence=evidence, outputs=self.wires, normalize=False))
+        batched = raw.ndim == 1 + len(net.inputs) + len(self.wires)
+        raw = self._at_inputs(net, raw, batched)
+        axes = tuple(range(raw.ndim - len(self.wires), raw.ndim))
+        num = (raw * weights).sum(axis=axes) if axes else raw * weights
+        if symbolic:
+            return self._symbolic(net, raw, num, axes, values)
+        if evidence:
+            den = raw.sum(axis=axes) if axes else raw
+            if not batched and not shape and np.any(np.asarray(den) <= 0):
+                raise EvidenceError(f"query {self}", "the evidence has probability zero under the net",
+                                    fix="condition on observations the proposal can produce")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                num = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        num = np.asarray(num, dtype=float)
+        if batched:
+            num = num.reshape(shape + num.shape[1:])
+        elif shape:
+            num = np.broadcast_to(num, shape + num.shape).copy()
+        return float(num) if num.ndim == 0 else num
+
+    def _symbolic(self, net, raw, num, axes, values):
+        subs = {net.params[k].symbol: v for k, v in values.items() if k in net.params}
+        if self.given:
+            den = raw.sum(axis=axes) if axes else raw
+            num = np.vectorize(lambda a, b: sympy.cancel(a / b), otypes=[object])(num, den)
+        num = np.vectorize(lambda e: sympy.sympify(e).subs(subs) if subs else sympy.sympify(e),
+                           otypes=[object])(num)
+        return num.item() if num.ndim == 0 else num
+
+    def _at_inputs(self, net, raw, batched):
+        if not self.at:
+            return raw
+        lead = 1 if batched else 0
+        index: list = [slice(None)] * raw.ndim
+        for w, label in self.at:
+            if w not in net.inputs:
+                raise UnknownName(f"query {self}", f"fixes {w!r}, which is not an outer input of the net",
+                                  fix=f"fix one of the outer inputs: {', '.join(net.inputs) or 'the net has none'}")
+            index[lead + net.inputs.index(w)] = self._index(net.wires[w], w, label)
+        return raw[tuple(index)]
+
+    def _wire_type(self, net, w):
+        if w not in net.wires:
+            raise UnknownName(f"query {self}", f"wire {w!r} is not a wire of the net",
+                              fix=f"use one of: {', '.join(net.wires)}")
+        return net.wires[w]
+
+    def _index(self, t, w, label) -> int:
+        if label not in t:
+            raise UnknownName(f"query {self}, wire {w!r}", f"type {t.name} has no label {label!r}",
+                              fix=f"use one of: {', '.join(t.elements)}")
+        return t.index(label)
+
+    # ----- display and data ------------------------------------------------
+    def __str__(self) -> str:
+        if self.name:
+            return self.name
+        cond = " | " + ", ".join(f"{w}={x}" for w, x in self.given + self.at) if self.given or self.at else ""
+        if self.kind == "probability":
+            if self.allowed:
+                event = ", ".join(f"{w}={ls[0]}" if len(ls) == 1 else f"{w}∈{{{', '.join(ls)}}}"
+                                  for w, ls in self.allowed)
+            else:
+                tup = lambda t: t[0] if len(t) == 1 else "(" + ", ".join(t) + ")"
+                event = f"{tup(self.wires)}∈{{{', '.join(tup(t) for t, _ in self.entries)}}}"
+            return f"P({event}{cond})"
+        return f"E[f({', '.join(self.wires)}){cond}]"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description; :meth:`from_dict` inverts it."""
+        out: dict = {"kind": self.kind, "wires": list(self.wires), "text": str(self)}
+        if self.allowed:
+            out["event"] = {w: list(ls) for w, ls in self.allowed}
+        else:
+            out["table"] = [[list(t), v] for t, v in self.entries]
+            if self.kind == "expectation":
+                out["default"] = self.default
+        if self.given:
+            out["given"] = dict(self.given)
+        if self.at:
+            out["at"] = dict(self.at)
+        if self.name:
+            out["name"] = self.name
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "Query":
+        """The query described by :meth:`to_dict` output."""
+        kw = dict(given=data.get("given"), at=data.get("at"), name=data.get("name"))
+        if data.get("kind") not in ("probability", "expectation"):
+            raise ShapeError("query", f"unknown kind {data.get('kind')!r}", fix="use 'probability' or 'expectation'")
+        if "event" in data:
+            return cls.probability(data["event"], **kw)
+        table = {tuple(t): v for t, v in data.get("table", [])}
+        if data["kind"] == "probability":
+            return cls.probability(set(table), wires=data["wires"], **kw)
+        return cls.expectation(data["wires"], table, default=data.get("default", 0.0), **kw)
+
+
+def as_query(query) -> Query:
+    """Accept a :class:`Query` or a mapping wire → label(s) meaning the probability of that event."""
+    if isinstance(query, Query):
+        return query
+    if isinstance(query, Mapping):
+        return Query.probability(query)
+    raise ShapeError("query", f"expected a Query or a mapping wire → labels, got {type(query).__name__}",
+                     fix="build one with Query.probability({...}) or Query.expectation(...)")
+
+
+def _labels(v) -> Labels:
+    return (str(v),) if isinstance(v, (str, int)) else tuple(dict.fromkeys(str(x) for x in v))
+
+
+def _tuple(t, n: int) -> Labels:
+    t = (t,) if isinstance(t, (str, int)) else tuple(t)
+    if len(t) != n:
+        raise ShapeError("query", f"label tuple {t!r} has {len(t)} label(s) for {n} wire(s)",
+                         fix="give one label per wire, in the order of wires=")
+    return tuple(str(x) for x in t)
+
+
+def _pairs(m: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in (m or {}).items())
+
+
+def _flatten(values: dict) -> tuple[tuple[int, ...], dict]:
+    """Broadcast array values to one shape and flatten them (scalars stay scalars)."""
+    arrays = {k: np.asarray(v, dtype=float) for k, v in values.items() if np.ndim(v) > 0}
+    if not arrays:
+        return (), values
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shown = ", ".join(f"{k}{tuple(a.shape)}" for k, a in arrays.items())
+        raise ShapeError("sweep", f"parameter arrays of shapes {shown} do not broadcast together",
+                         fix="give swept parameters arrays of one shape (or use a grid)") from None
+    flat = dict(values)
+    flat.update({k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()})
+    return shape, flat
+
+
+def grid_points(names: Iterable[str], axes: Iterable[Sequence[float]]) -> dict[str, np.ndarray]:
+    """The outer product of value lists as flat arrays, one per name (first name slowest)."""
+    mesh = np.meshgrid(*(np.asarray(a, dtype=float) for a in axes), indexing="ij")
+    return {n: m.reshape(-1) for n, m in zip(names, mesh)}
+

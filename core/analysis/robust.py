@@ -1,0 +1,152 @@
+"""Robustness certificates: how far a query can move when boxes are only approximately right.
+
+A box may carry a total-variation radius ``ε_b``: reality's kernel differs from the
+model's by at most ``ε_b`` in every row. Markov kernels contract total variation, and
+TV is subadditive under sequential and parallel composition, so the joint law of the
+wires moves by at most the sum of the radii of the boxes it depends on (ALIGNMENT §5
+items 2–3; copy, discard and boxes that cannot reach the query's wires contribute 0).
+For a function ``f`` with range ``[m, M]``, ``|E f − E' f| <= (M − m)·Σ ε_b``; over
+``T`` unrolled steps the sum is ``T·ε``. With evidence ``E`` the bound becomes
+``(M − m)·δ / (P(E) − δ)`` (proof: ``g = 1_E (f − E[f|E])`` has range ``M − m`` and
+``E g = 0``, so ``Q(E)·|E_Q[f|E] − E_P[f|E]| <= (M − m)·δ``, and ``Q(E) >= P(E) − δ``).
+
+>>> from markovwire import FinSet, Kernel, Net
+>>> from markovwire.analysis.query import Query
+>>> Act = FinSet("Act", ["clean", "attack"]); V = FinSet("Verdict", ["pass", "flag"])
+>>> net = Net()
+>>> _ = net.add_box("policy", Kernel([0.9, 0.1], [], [Act]), [], ["act"])
+>>> _ = net.add_box("monitor", Kernel([[0.95, 0.05], [0.3, 0.7]], [Act], [V]), ["act"], ["verdict"])
+>>> print(tv_band(net, Query.probability({"act": "attack"}), {"policy": 0.01, "monitor": 0.05}))
+P(act=attack) = 0.1 ± 0.01 → [0.09, 0.11]
+  radii: policy 0.01; cannot influence the query: monitor
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import ParameterError, UnknownName
+from ..kernel import Kernel
+from ..multistep import distribution_after, transition_matrix
+from ..net import Net
+from .flow import ancestor_boxes
+from .query import Query, as_query
+
+
+@dataclass
+class RobustBand:
+    """A query's point value and the band certified by the total-variation composition bound."""
+
+    query: str
+    value: object
+    half_width: object
+    lower: object
+    upper: object
+    radii: dict[str, float]
+    ignored: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def __str__(self) -> str:
+        if np.ndim(self.value):
+            head = f"{self.query}: {np.size(self.value)} sweep points, band half-width up to {np.max(self.half_width):.6g}"
+        else:
+            head = (f"{self.query} = {self.value:.6g} ± {self.half_width:.6g} → "
+                    f"[{self.lower:.6g}, {self.upper:.6g}]")
+        used = "; ".join(f"{b} {e:g}" for b, e in self.radii.items()) or "none"
+        lines = [head, f"  radii: {used}" + (f"; cannot influence the query: {', '.join(self.ignored)}"
+                                            if self.ignored else "")]
+        if self.note:
+            lines.append(f"  note: {self.note}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        conv = lambda x: np.asarray(x).tolist() if np.ndim(x) else float(x)
+        return {"query": self.query, "value": conv(self.value), "half_width": conv(self.half_width),
+                "lower": conv(self.lower), "upper": conv(self.upper), "radii": dict(self.radii),
+                "ignored": list(self.ignored), "note": self.note}
+
+
+def tv_band(net: Net, query, radii: Mapping[str, float], values: Mapping[str, object] | None = None) -> RobustBand:
+    """The query's value and the band ``value ± (M − m)·Σ ε_b`` over the boxes it depends on.
+
+    ``radii`` maps box names to TV radii in [0, 1]. The band is clipped to the range
+    of the query's function, which always holds the true value.
+    """
+    query = as_query(query)
+    radii = _radii(net, radii)
+    relevant = set(ancestor_boxes(net, list(query.wires) + [w for w, _ in query.given]))
+    used = {b: e for b, e in radii.items() if b in relevant and e > 0}
+    ignored = [b for b, e in radii.items() if b not in relevant and e > 0]
+    delta = min(1.0, sum(used.values()))
+    value = query.value(net, values)
+    lo_f, hi_f = query.range(net)
+    spread = hi_f - lo_f
+    note = ""
+    if query.given:
+        pe = np.asarray(Query.probability(dict(query.given), at=dict(query.at)).value(net, values), dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = np.where(pe > delta, spread * delta / np.where(pe > delta, pe - delta, 1.0), np.inf)
+        note = "conditional query: half-width (M − m)·δ / (P(evidence) − δ)"
+    else:
+        half = spread * delta * np.ones_like(np.asarray(value, dtype=float))
+    half = np.minimum(half, spread) if spread > 0 else half * 0
+    lower = np.maximum(np.asarray(value) - half, lo_f)
+    upper = np.minimum(np.asarray(value) + half, hi_f)
+    scalar = lambda x: float(x) if np.ndim(x) == 0 else x
+    return RobustBand(str(query), scalar(value), scalar(half), scalar(lower), scalar(upper), used, ignored, note)
+
+
+def _radii(net: Net, radii: Mapping[str, float]) -> dict[str, float]:
+    names = [b.name for b in net.boxes]
+    out = {}
+    for b, e in dict(radii).items():
+        if b not in names:
+            raise UnknownName("TV radii", f"name box {b!r}, which is not in the net",
+                              fix=f"use box names: {', '.join(names)}")
+        e = float(e)
+        if not 0 <= e <= 1:
+            raise ParameterError(f"TV radius of box {b!r}", f"{e:g} is outside [0, 1]",
+                                 fix="give a total-variation radius between 0 and 1")
+        out[b] = e
+    return out
+
+
+def chain_tv_band(step, initial, f, steps: int, eps: float) -> RobustBand:
+    """``E[f(X_T)]`` for a chain and its band ``(M − m)·T·ε`` when every step is within TV ``ε``.
+
+    >>> import numpy as np
+    >>> real = np.array([[0.99, 0.01], [0.0, 1.0]])      # 1% failure hazard per step, failure absorbing
+    >>> band = chain_tv_band(real, [1.0, 0.0], [0.0, 1.0], 10, 0.005)
+    >>> round(band.value, 6), band.half_width
+    (0.095618, 0.05)
+    """
+    M = transition_matrix(step)
+    x = distribution_after(M, initial, steps)
+    fv = np.asarray(f, dtype=float)
+    value = float(x @ fv)
+    if not 0 <= eps <= 1:
+        raise ParameterError("TV radius", f"{eps:g} is outside [0, 1]", fix="give a radius between 0 and 1")
+    spread = float(fv.max() - fv.min())
+    half = min(spread, spread * steps * eps)
+    return RobustBand(f"E[f(X_{steps})]", value, half, max(value - half, float(fv.min())),
+                      min(value + half, float(fv.max())), {"step": eps}, [],
+                      f"{steps} steps × radius {eps:g}")
+
+
+def tv_from_kl(kl: float) -> float:
+    """Pinsker's inequality: a KL divergence (nats) bounds the TV distance by ``sqrt(KL / 2)``."""
+    if kl < 0:
+        raise ParameterError("KL divergence", f"{kl:g} is negative", fix="give a KL divergence >= 0 (in nats)")
+    return float(min(1.0, np.sqrt(kl / 2)))
+
+
+def perturbed(kernel: Kernel, eps: float, rng: np.random.Generator) -> Kernel:
+    """A random kernel within TV ``eps`` of ``kernel``: ``(1 − t)·k + t·r`` with ``r`` random and ``t = eps``."""
+    base = np.asarray(kernel.subs().array, dtype=float)
+    n_in = len(kernel.dom)
+    noise = rng.dirichlet(np.ones(int(np.prod(base.shape[n_in:], dtype=int))), size=int(np.prod(base.shape[:n_in],
+                                                                                                 dtype=int)))
+    r = noise.reshape(base.shape)
+    return Kernel((1 - eps) * base + eps * r, kernel.dom, kernel.cod, name=f"{kernel.name} (perturbed)")

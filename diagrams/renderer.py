@@ -1,0 +1,106 @@
+"""Finding and running a Graphviz ``dot`` executable.
+
+The renderer is looked for in this order: the path in the environment variable
+``MARKOVWIRE_DOT``; a system ``dot`` on ``PATH``; the ``graphviz-pure`` command
+(a wheel that ships a ``dot`` port, installed with markovwire) beside
+``sys.executable`` or on ``PATH``. graphviz-pure writes svg and png but no pdf.
+
+>>> r = find_renderer()
+>>> r.run("digraph { a -> b }", "svg").startswith(b"<?xml")
+True
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from markovwire.errors import RenderError
+
+ENV = "MARKOVWIRE_DOT"
+FORMATS = ("svg", "png", "pdf")  # what a renderer may be asked for; "dot" needs none
+TIMEOUT = 60.0
+# graphviz-pure's complaint about its font metrics; harmless, and not the user's concern
+_NOISE = ("no value for width of non-ASCII character",)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A dot executable and what it can write."""
+
+    path: str
+    pure: bool  # graphviz-pure: no pdf
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return tuple(f for f in FORMATS if not (self.pure and f == "pdf"))
+
+    def run(self, source: str, fmt: str, *, timeout: float = TIMEOUT, dpi: int | None = None) -> bytes:
+        """Lay out DOT ``source`` and return the figure in format ``fmt`` (svg, png, pdf)."""
+        if fmt not in self.formats:
+            if fmt == "pdf":
+                raise RenderError(f"renderer {self.path}", "graphviz-pure cannot write PDF",
+                                  fix="install Debian's graphviz (apt-get install graphviz) for a system `dot`, "
+                                      "or render to svg or png")
+            raise RenderError(f"renderer {self.path}", f"cannot write format {fmt!r}",
+                              fix=f"use one of: {', '.join(self.formats + ('dot',))}")
+        cmd = [self.path, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi else [])
+        try:
+            done = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"renderer {self.path}", f"took longer than {timeout:g} s",
+                              fix="render a smaller diagram, or pass a longer timeout") from None
+        except OSError as e:
+            raise RenderError(f"renderer {self.path}", f"could not be run ({e.strerror or e})",
+                              fix=f"point {ENV} at a working dot, or reinstall with `pip install graphviz-pure`") \
+                from None
+        messages = _messages(done.stderr)
+        if done.returncode != 0 or not done.stdout:
+            raise RenderError(f"renderer {self.path}", f"failed (exit {done.returncode}): "
+                              + ("; ".join(messages) or "no message"),
+                              fix="report this figure as a bug in markovwire, with the diagram")
+        if messages:
+            warnings.warn(f"{self.path}: " + "; ".join(messages), RuntimeWarning, stacklevel=2)
+        return done.stdout
+
+
+def find_renderer() -> Renderer:
+    """The renderer to use now (the environment and PATH are read on each call)."""
+    override = os.environ.get(ENV)
+    if override:
+        path = shutil.which(override)
+        if path is None:
+            raise RenderError(f"environment variable {ENV}", f"names {override!r}, which is not an executable",
+                              fix=f"point {ENV} at a dot executable, or unset it")
+        return Renderer(path, _is_pure(path))
+    for path in (shutil.which("dot"),
+                 shutil.which("graphviz-pure", path=str(Path(sys.executable).parent)),
+                 shutil.which("graphviz-pure")):
+        if path:
+            return Renderer(path, _is_pure(path))
+    raise RenderError("rendering", "no Graphviz renderer found (neither `dot` nor `graphviz-pure`)",
+                      fix="run `pip install graphviz-pure` (or install a system graphviz), "
+                          f"or set {ENV} to a dot executable")
+
+
+@functools.lru_cache(maxsize=None)
+def _is_pure(path: str) -> bool:
+    """Whether ``path`` is graphviz-pure (by name, else by its ``-V`` banner)."""
+    if "graphviz-pure" in Path(path).name:
+        return True
+    try:
+        done = subprocess.run([path, "-V"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return b"graphviz-pure" in done.stdout + done.stderr
+
+
+def _messages(stderr: bytes) -> list[str]:
+    """The renderer's stderr without the known harmless noise."""
+    lines = stderr.decode("utf-8", "replace").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not any(n in ln for n in _NOISE)]

@@ -1,0 +1,440 @@
+"""Stateful components and the systems they form in wiring diagrams with feedback.
+
+A :class:`StatefulBox` has a state type, an initial distribution ``I → state`` and
+a step kernel ``state ⊗ inputs → state ⊗ outputs``. Its ports in a diagram are
+the non-state ones. It is *instantaneous* when its outputs depend on its inputs
+within a step; a feedback loop must pass through a non-instantaneous box, whose
+outputs are computed from the current state before its inputs arrive.
+
+A :class:`System` is a wiring diagram with stateful boxes seen as a Markov chain
+on the joint state. Its one-step kernel is a :class:`~markovwire.Net` (the
+current states and outer inputs in, the next states and outer outputs out),
+evaluated by the same engine as any diagram; multi-step questions are linear
+algebra on it (:mod:`markovwire.multistep`).
+
+>>> from markovwire import FinSet, Kernel
+>>> Bit = FinSet("Bit", ["0", "1"])
+>>> flip = Kernel([[0.0, 1.0], [1.0, 0.0]], [("s", Bit)], [("s", Bit)], name="flip")
+>>> show = Kernel(np.eye(2), [("s", Bit)], [("bit", Bit)], name="show")
+>>> toggle = StatefulBox.moore("toggle", Bit, Kernel.point([Bit], "0"), flip, show)
+>>> toggle, toggle.instantaneous
+(StatefulBox(toggle: I → bit: Bit; state Bit), False)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import sympy
+
+from markovwire import Kernel, multistep
+from markovwire.errors import (LoopWithoutState, MarkovwireError, ParameterError, ShapeError, TypeMismatch,
+                               UnknownName)
+from markovwire.params import resolve_values
+from markovwire.types import FinSet, Port, show_bundle
+
+
+@dataclass(frozen=True)
+class StatefulBox:
+    """A component with a state: ``step : state ⊗ inputs → state ⊗ outputs`` started from ``initial``.
+
+    ``instantaneous`` (outputs depend on this step's inputs) is computed from the
+    step kernel when not given; declaring ``False`` for a kernel whose outputs do
+    read the inputs is an error.
+    """
+
+    name: str
+    state: FinSet
+    initial: Kernel
+    step: Kernel
+    instantaneous: bool | None = None
+    readout: Kernel | None = field(default=None, compare=False, repr=False)   # state → outputs
+    update: Kernel | None = field(default=None, compare=False, repr=False)    # state ⊗ inputs [⊗ outputs] → state
+
+    def __post_init__(self):
+        where = f"stateful box {self.name!r}"
+        if not isinstance(self.state, FinSet):
+            raise TypeMismatch(where, f"state {self.state!r} is not a finite set", fix="give the state as a FinSet")
+        if self.initial.dom or [p.type for p in self.initial.cod] != [self.state]:
+            raise TypeMismatch(f"{where}, initial distribution",
+                               f"has type {show_bundle(self.initial.dom)} → {show_bundle(self.initial.cod)}, "
+                               f"not I → {self.state.name}",
+                               fix=f"give a distribution over the state, e.g. Kernel.point([{self.state.name}], …)")
+        for side, ports in (("input", self.step.dom), ("output", self.step.cod)):
+            if not ports or ports[0].type != self.state:
+                got = ports[0].type.name if ports else "nothing"
+                raise TypeMismatch(f"{where}, step kernel", f"its first {side} is {got}, not the state "
+                                   f"{self.state.name}", fix="write the step as state ⊗ inputs → state ⊗ outputs, "
+                                   "state first on both sides")
+        reads = _outputs_read_inputs(self.step)
+        if self.instantaneous is False and reads:
+            raise TypeMismatch(where, f"is declared not instantaneous but its outputs depend on its inputs ({reads})",
+                               fix="declare instantaneous=True, or make the outputs read only the state "
+                                   "(StatefulBox.moore)")
+        object.__setattr__(self, "instantaneous", bool(reads) if self.instantaneous is None else self.instantaneous)
+
+    @classmethod
+    def moore(cls, name: str, state: FinSet, initial: Kernel, update: Kernel, readout: Kernel) -> "StatefulBox":
+        """A box whose outputs read only the state: ``readout : state → outputs``,
+        ``update : state ⊗ inputs → state``; feedback through it is always well founded."""
+        where = f"stateful box {name!r}"
+        if [p.type for p in update.cod] != [state] or not update.dom or update.dom[0].type != state:
+            raise TypeMismatch(f"{where}, update", f"has type {show_bundle(update.dom)} → {show_bundle(update.cod)}, "
+                               f"not {state.name} ⊗ inputs → {state.name}",
+                               fix="write the update as state ⊗ inputs → state, state first")
+        if [p.type for p in readout.dom] != [state]:
+            raise TypeMismatch(f"{where}, readout", f"reads {show_bundle(readout.dom)}, not the state {state.name}",
+                               fix="write the readout as state → outputs")
+        n_in, n_out = len(update.dom), len(readout.cod)
+        u, r = update.array, readout.array
+        # step[s, x…, s', y…] = update[s, x…, s'] · readout[s, y…]
+        idx_u = list(range(n_in + 1))
+        idx_r = [0] + list(range(n_in + 1, n_in + 1 + n_out))
+        obj = u.dtype == object or r.dtype == object
+        arr = np.einsum(u.astype(object) if obj else u, idx_u, r.astype(object) if obj else r, idx_r,
+                        list(range(n_in + 1 + n_out)), **({"optimize": False} if obj else {}))
+        step = Kernel(arr, update.dom, update.cod + readout.cod, params={**update.params, **readout.params},
+                      name=f"{name}.step", check=False)
+        return cls(name, state, initial, step, False, readout=readout, update=update)
+
+    # ----- signature -----------------------------------------------------------------
+    @property
+    def dom(self) -> tuple[Port, ...]:
+        """The input ports (the state excluded)."""
+        return self.step.dom[1:]
+
+    @property
+    def cod(self) -> tuple[Port, ...]:
+        """The output ports (the state excluded)."""
+        return self.step.cod[1:]
+
+    @property
+    def params(self) -> dict:
+        return {**self.initial.params, **self.step.params}
+
+    def split(self) -> tuple[Kernel, Kernel]:
+        """``(readout : state → outputs, update : state ⊗ inputs ⊗ outputs → state)`` with
+        ``step = readout`` then ``update`` (exact disintegration; the update of a Moore box
+        reads no outputs). Only defined when the box is not instantaneous."""
+        if self.instantaneous:
+            raise LoopWithoutState(f"stateful box {self.name!r}", "is instantaneous: its outputs need this step's "
+                                   "inputs, so they cannot be read before them", fix="use a Moore box "
+                                   "(StatefulBox.moore) whose outputs read only the state")
+        if self.readout is not None:
+            return self.readout, self.update
+        return _disintegrate(self.step)
+
+    def __repr__(self) -> str:
+        return f"StatefulBox({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)}; state {self.state.name})"
+
+
+# ----- kernels: dependence and disintegration -------------------------------------------------
+def _output_marginal(step: Kernel) -> np.ndarray:
+    """``R[s, x…, y…] = Σ_{s'} step[s, x…, s', y…]`` (object arrays stay symbolic)."""
+    return step.array.sum(axis=len(step.dom))
+
+
+def _outputs_read_inputs(step: Kernel) -> str:
+    """A description of where the outputs depend on the inputs, or '' when they do not."""
+    n_in = len(step.dom)
+    if n_in == 1 or len(step.cod) == 1:
+        return ""
+    R = _output_marginal(step)
+    flat = R.reshape((R.shape[0], -1) + R.shape[n_in:])  # [s, x, y…]
+    for x in range(1, flat.shape[1]):
+        diff = flat[:, x] - flat[:, 0]
+        if step.is_symbolic:
+            nz = [i for i, d in np.ndenumerate(diff) if sympy.simplify(d) != 0]
+        else:
+            nz = [tuple(i) for i in np.argwhere(np.abs(diff) > 1e-12)]
+        if nz:
+            s = nz[0][0]
+            xs = np.unravel_index(x, R.shape[1:n_in])
+            label = ", ".join(f"{p.name}={p.type.elements[i]}" for p, i in zip(step.dom[1:], xs))
+            return f"at state {step.dom[0].type.elements[s]}, input {label} changes them"
+    return ""
+
+
+def _disintegrate(step: Kernel) -> tuple[Kernel, Kernel]:
+    """Readout ``state → outputs`` and update ``state ⊗ inputs ⊗ outputs → state`` of a step
+    whose outputs do not read the inputs: ``update = step(s' | s, x, y)``."""
+    n_in, n_st = len(step.dom), len(step.cod[0].type)
+    R = _output_marginal(step)                                            # [s, x…, y…]
+    first = (slice(None),) + (0,) * (n_in - 1)
+    readout = Kernel(R[first], step.dom[:1], step.cod[1:], params=step.params, name=f"{step.name}.readout",
+                     check=False)
+    moved = np.moveaxis(step.array, n_in, -1)                              # [s, x…, y…, s']
+    if step.is_symbolic:
+        Rb = R[..., None]
+        arr = np.empty(moved.shape, dtype=object)
+        for i in np.ndindex(moved.shape):
+            den = Rb[i[:-1] + (0,)]
+            arr[i] = sympy.Rational(1, n_st) if den == 0 else sympy.cancel(moved[i] / den)
+    else:
+        Rb = R[..., None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            arr = np.where(Rb > 0, moved / np.where(Rb > 0, Rb, 1.0), 1.0 / n_st)
+    update = Kernel(arr, step.dom + step.cod[1:], step.cod[:1], params=step.params, name=f"{step.name}.update",
+                    check=False)
+    return readout, update
+
+
+# ----- systems: the composite of a wiring diagram with stateful boxes ------------------------------
+Labels = "str | Iterable[str] | Callable[[str], bool]"
+
+
+class System:
+    """A Markov chain on the joint state of stateful boxes, with its one-step kernel as a net.
+
+    ``step_net`` reads the current states (wires ``"<box>.state"``, in the order of
+    ``boxes``) and the outer inputs, and writes the next states (``"<box>.state'"``)
+    and the outer outputs. Results are kernels, or arrays with the sweep's axes
+    first when parameter values are arrays (as :meth:`Net.evaluate`).
+    """
+
+    def __init__(self, diagram):
+        """The system of a wiring diagram whose feedback loops pass through stateful boxes."""
+        net, boxes, ports = step_net(diagram)
+        self._setup(diagram.name, net, boxes, ports)
+
+    @classmethod
+    def from_wiring(cls, diagram) -> "System":
+        """The same as ``System(diagram)``."""
+        return cls(diagram)
+
+    @classmethod
+    def from_step_net(cls, name: str, net, boxes: Mapping[str, StatefulBox]) -> "System":
+        """A system from a hand-built step net (states first on both sides, named as above)."""
+        system = cls.__new__(cls)
+        system._setup(name, net, boxes, {})
+        return system
+
+    def _setup(self, name: str, net, boxes: Mapping[str, StatefulBox], ports: Mapping[str, str]):
+        self.name = name
+        self.step_net = net
+        self.boxes: dict[str, StatefulBox] = dict(boxes)
+        self.state_wires = tuple(f"{path}.state" for path in self.boxes)
+        self.next_wires = tuple(f"{path}.state'" for path in self.boxes)
+        k = len(self.boxes)
+        if net.inputs[:k] != self.state_wires or net.outputs[:k] != self.next_wires:
+            raise ShapeError(f"system {name!r}", "its step net must read the states first and write the next "
+                             "states first", fix="order the step net's inputs and outputs as the boxes")
+        self.inputs = net.inputs[k:]
+        self.outputs = tuple(ports) or net.outputs[k:]
+        self.ports = dict(ports)  # outer output port → the wire of the step net that carries it
+        self.states = tuple(b.state for b in self.boxes.values())
+        self.size = int(np.prod([len(s) for s in self.states], dtype=int))
+
+    def __repr__(self) -> str:
+        states = " ⊗ ".join(f"{p}: {b.state.name}" for p, b in self.boxes.items()) or "I"
+        return f"System({self.name}: state {states}; {len(self.inputs)} input(s), {len(self.outputs)} output(s))"
+
+    # ----- parameters and the one-step kernel ---------------------------------------------------
+    @property
+    def params(self) -> dict:
+        out = dict(self.step_net.params)
+        for b in self.boxes.values():
+            out.update(b.initial.params)
+        return out
+
+    def _values(self, values) -> dict:
+        values = dict(values or {})
+        resolve_values(self.params, values, set(), where=f"system {self.name!r}")  # refuses unknown names
+        return values
+
+    def initial(self, values: Mapping | None = None):
+        """The joint initial distribution of the states (the boxes start independently)."""
+        x = self._initial(self._values(values))
+        return self._shaped(x, (), self.state_wires)
+
+    def _initial(self, values) -> np.ndarray:
+        x = np.ones(1)
+        for b in self.boxes.values():
+            v = b.initial.numeric({k: v for k, v in values.items() if k in b.initial.params})
+            sweep = np.broadcast_shapes(x.shape[:-1], v.shape[:-1])
+            x = (x[..., :, None] * v[..., None, :]).reshape(sweep + (-1,))
+        return x
+
+    def _step(self, values, inputs, extra: Sequence[str] = ()) -> np.ndarray:
+        """The step array ``(sweep…, n, n, extra wires…)`` with the outer inputs fed."""
+        net_values = {k: v for k, v in values.items() if k in self.step_net.params}
+        out = self.step_net.evaluate(net_values, outputs=self.next_wires + tuple(extra))
+        arr = out.array if isinstance(out, Kernel) else np.asarray(out)
+        extra_shape = tuple(len(self.step_net.wires[w]) for w in extra)
+        n_in = len(self.step_net.inputs)
+        sweep = arr.shape[: arr.ndim - n_in - len(self.next_wires) - len(extra)]
+        feed = self._feed(inputs)
+        arr = arr.reshape((-1, self.size, feed.size, self.size, int(np.prod(extra_shape, dtype=int))))
+        arr = np.einsum("bixjc,x->bijc", arr, feed)
+        return arr.reshape(sweep + (self.size, self.size) + extra_shape)
+
+    def _feed(self, inputs) -> np.ndarray:
+        """The distribution of the outer inputs at every step, flattened in input order."""
+        if not self.inputs:
+            if inputs:
+                raise UnknownName(f"system {self.name!r}", "has no outer inputs to feed",
+                                  fix="leave out the inputs argument")
+            return np.ones(1)
+        if isinstance(inputs, Kernel):
+            if [p.type for p in inputs.cod] != [self.step_net.wires[w] for w in self.inputs] or inputs.dom:
+                raise TypeMismatch(f"system {self.name!r}, inputs", f"the distribution {inputs!r} does not cover "
+                                   f"the inputs {', '.join(self.inputs)} in order",
+                                   fix="give a distribution over the outer inputs, or a mapping by input name")
+            return inputs.subs().array.reshape(-1)
+        inputs = dict(inputs or {})
+        unknown = set(inputs) - set(self.inputs)
+        if unknown:
+            raise UnknownName(f"system {self.name!r}", f"has no outer input {sorted(unknown)[0]!r}",
+                              fix=f"feed one of: {', '.join(self.inputs)}")
+        feed = np.ones(())
+        for w in self.inputs:
+            t = self.step_net.wires[w]
+            if w not in inputs:
+                raise ShapeError(f"system {self.name!r}, outer input {w!r}", "is not fed",
+                                 fix=f"give inputs={{{w!r}: a label of {t.name} or a distribution over it}}")
+            v = _distribution(inputs[w], t, f"system {self.name!r}, outer input {w!r}")
+            feed = np.multiply.outer(feed, v)
+        return feed.reshape(-1)
+
+    def step_kernel(self, values: Mapping | None = None, inputs=None):
+        """The one-step kernel on the joint state (outer inputs fixed or fed i.i.d. by ``inputs``)."""
+        P = self._step(self._values(values), inputs)
+        return self._shaped(P, self.state_wires, self.next_wires)
+
+    def _shaped(self, arr: np.ndarray, dom: Sequence[str], cod: Sequence[str]):
+        """A kernel on the named wires, or the unflattened array with the sweep's axes first."""
+        wires = self.step_net.wires
+        types = {**dict(zip(self.state_wires, self.states)), **dict(zip(self.next_wires, self.states))}
+        dims = [len(types.get(w) or wires[w]) for w in list(dom) + list(cod)]
+        sweep = arr.shape[: arr.ndim - (2 if dom else 1)]  # the flattened axes: [dom,] cod
+        arr = arr.reshape(sweep + tuple(dims))
+        if sweep:
+            return arr
+        return Kernel(arr, [(w, types.get(w) or wires[w]) for w in dom], [(w, types.get(w) or wires[w]) for w in cod],
+                      name=self.name, check=False)
+
+    # ----- multi-step questions ----------------------------------------------------------------
+    def distribution_after(self, T: int, values: Mapping | None = None, inputs=None, outputs: Sequence[str] = ()):
+        """The joint distribution of the states at time ``T`` and of ``outputs`` (any wires of
+        the step net, e.g. the outer outputs) during step ``T``."""
+        values = self._values(values)
+        outputs = tuple(outputs)
+        self._check_wires(outputs)
+        if outputs and T < 1:
+            raise ShapeError(f"system {self.name!r}", f"outputs {', '.join(outputs)} at step {T}: there are no "
+                             "outputs before the first step", fix="ask for T >= 1 or for the states alone")
+        init = self._initial(values)
+        if not outputs:
+            x = multistep.distribution_after(self._step(values, inputs), init, T)
+            return self._shaped(x, (), self.state_wires)
+        J = self._step(values, inputs, outputs)
+        sweep = J.shape[: J.ndim - 2 - len(outputs)]
+        J = J.reshape(sweep + (self.size, -1))
+        P = J.reshape(sweep + (self.size, self.size, -1)).sum(axis=-1)
+        x = multistep.distribution_after(P, init, T - 1)
+        joint = np.matmul(x[..., None, :], J)[..., 0, :]
+        return self._shaped(joint, (), self.state_wires + outputs)
+
+    def reach_probability(self, event: Mapping[str, object], T: int | None = None, values: Mapping | None = None,
+                          inputs=None):
+        """P(the event happens within ``T`` steps; ``T=None``: ever).
+
+        ``event`` maps wires to labels (a label, a set of labels, or a predicate on labels);
+        several entries must all hold. On states (``"<box>.state"`` or just the box name)
+        it is checked at times ``0 … T``; on other wires of the step net, during steps ``1 … T``.
+        """
+        P, init, target = self._chain(event, self._values(values), inputs)
+        return multistep.reach_probability(P, init, target, T)
+
+    def expected_time(self, event: Mapping[str, object], values: Mapping | None = None, inputs=None,
+                      strict: bool = False):
+        """E[the first time the event happens] (``inf`` when it may never happen)."""
+        P, init, target = self._chain(event, self._values(values), inputs)
+        return multistep.expected_hitting_time(P, init, target, strict=strict)
+
+    def _chain(self, event, values, inputs):
+        """``(P, init, target mask)``: the chain on the states, or extended by an absorbing
+        'happened' state for an event on the wires of a step."""
+        kind, mask, wires = self._event(event)
+        init = self._initial(values)
+        if kind == "state":
+            return self._step(values, inputs), init, mask
+        J = self._step(values, inputs, wires)
+        sweep = J.shape[: J.ndim - 2 - len(wires)]
+        J = J.reshape(sweep + (self.size, self.size, -1))
+        n = self.size
+        P = np.zeros(sweep + (n + 1, n + 1))
+        P[..., :n, :n] = J[..., ~mask].sum(axis=-1)
+        P[..., :n, n] = J[..., mask].sum(axis=(-2, -1))
+        P[..., n, n] = 1.0
+        init = np.concatenate([init, np.zeros(init.shape[:-1] + (1,))], axis=-1)
+        return P, init, [n]
+
+    def _check_wires(self, wires):
+        for w in wires:
+            if w not in self.step_net.wires or w in self.state_wires:
+                raise UnknownName(f"system {self.name!r}", f"has no wire {w!r} in its step",
+                                  fix=f"use an outer output ({', '.join(self.outputs) or 'none'}) or a wire of "
+                                      "step_net")
+
+    def _event(self, event: Mapping[str, object]):
+        """``("state", mask over the joint state, ())`` or ``("step", mask over the wires' joint, wires)``."""
+        if not isinstance(event, Mapping) or not event:
+            raise ShapeError(f"system {self.name!r}, event", f"{event!r} is not a mapping from wires to labels",
+                             fix="write e.g. {'episode.state': {'catastrophe'}}")
+        states = {self._state_wire(w): v for w, v in event.items() if self._state_wire(w)}
+        others = {w: v for w, v in event.items() if not self._state_wire(w)}
+        if states and others:
+            raise ShapeError(f"system {self.name!r}, event", "mixes states and wires of a step",
+                             fix="ask about states and about step wires separately")
+        if states:
+            mask = np.ones((), bool)
+            for w, t in zip(self.state_wires, self.states):
+                m = _label_mask(states[w], t, w) if w in states else np.ones(len(t), bool)
+                mask = np.logical_and.outer(mask, m)
+            return "state", mask.reshape(-1), ()
+        wires = tuple(others)
+        self._check_wires(wires)
+        mask = np.ones((), bool)
+        for w in wires:
+            mask = np.logical_and.outer(mask, _label_mask(others[w], self.step_net.wires[w], w))
+        return "step", mask.reshape(-1), wires
+
+    def _state_wire(self, name: str) -> str | None:
+        if name in self.state_wires:
+            return name
+        return f"{name}.state" if name in self.boxes else None
+
+
+def _label_mask(labels, t: FinSet, wire: str) -> np.ndarray:
+    """The elements of ``t`` selected by a label, a collection of labels, or a predicate."""
+    if callable(labels):
+        return np.array([bool(labels(e)) for e in t.elements])
+    labels = [labels] if isinstance(labels, str) else list(labels)
+    mask = np.zeros(len(t), bool)
+    for lab in labels:
+        if lab not in t:
+            raise UnknownName(f"event on {wire!r}", f"{lab!r} is not an element of {t.name}",
+                              fix=f"use labels among: {', '.join(t.elements)}")
+        mask[t.index(lab)] = True
+    return mask
+
+
+def _distribution(value, t: FinSet, where: str) -> np.ndarray:
+    """A label (a point mass), a distribution kernel over ``t``, or an array of probabilities."""
+    if isinstance(value, str):
+        if value not in t:
+            raise UnknownName(where, f"{value!r} is not an element of {t.name}",
+                              fix=f"use one of: {', '.join(t.elements)}")
+        return np.eye(len(t))[t.index(value)]
+    if isinstance(value, Kernel):
+        if value.dom or [p.type for p in value.cod] != [t]:
+            raise TypeMismatch(where, f"{value!r} is not a distribution over {t.name}",
+                               fix=f"give a kernel I → {t.name}")
+        return value.subs().array
+    arr = np.asarray(value, dtype=float)
+    if arr.shape != (len(t),) or np.any(arr < 0) or abs(arr.sum() - 1) > 1e-9:
+        raise ShapeError(where, f"{value!r} is not a distribution over the {len(t)} elements of {t.name}",
+                         fix="give a label, a kernel I → type, or probabilities summing to one")
+    return arr

@@ -1,0 +1,250 @@
+"""The schema of component-library and proposal files, as strict pydantic models.
+
+The models are the file format: unknown keys are refused, nothing is coerced
+(``"2"`` is not a number), every list, mapping and string is bounded so that a
+file cannot ask for unbounded memory. ``markovwire schema`` prints their JSON
+Schema so that editors can validate YAML as it is typed.
+
+>>> spec = LibraryFile.model_validate({"name": "coins", "version": "1",
+...     "types": {"Coin": ["heads", "tails"]},
+...     "parameters": {"p": {"domain": [0, 1], "default": 0.5}},
+...     "components": {"coin": {"outputs": {"coin": "Coin"}, "parameters": ["p"],
+...                             "kernel": {"table": {"heads": "p", "tails": "1 - p"}}}}})
+>>> spec.components["coin"].kernel.kind
+'table'
+
+Integers are accepted where a label is expected (``Score: [1, 2, 3]``) and become
+strings; everything else is taken exactly as written.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from annotated_types import Len
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from typing_extensions import TypeAliasType
+
+MAX_ITEMS = 4096          # entries of one list or mapping
+MAX_NAME = 64
+MAX_LABEL = 64
+MAX_TEXT = 20_000          # docs
+MAX_EXPR = 2_000           # expressions and diagram syntax
+
+
+def _label(value):
+    """Integers (not booleans) written as labels become strings."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=MAX_NAME)]
+QualName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$",
+                                            max_length=2 * MAX_NAME + 1)]
+Label = Annotated[str, BeforeValidator(_label, json_schema_input_type=Union[str, int]),
+                  StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$", max_length=MAX_LABEL)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Expr = Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXPR)]
+TypeRef = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Number = float
+Value = Union[Number, Expr]
+"""A number, or an expression in parameters such as ``"1 - r"`` or ``"Phi(mu - 1)"``."""
+
+TableNode = TypeAliasType("TableNode", Union[Value, Annotated[dict[Label, "TableNode"], Len(1, MAX_ITEMS)]])
+FunctionNode = TypeAliasType("FunctionNode", Union[
+    Label, Annotated[list[Label], Len(1, 64)], Annotated[dict[Label, "FunctionNode"], Len(1, MAX_ITEMS)]])
+Argument = TypeAliasType("Argument", Union[
+    Value, bool, Annotated[list["Argument"], Len(0, MAX_ITEMS)],
+    Annotated[dict[Label, "Argument"], Len(0, MAX_ITEMS)]])
+
+
+class Model(BaseModel):
+    """Strict, closed and immutable: the settings every file model shares."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=False)
+
+
+# ----- component-library files ---------------------------------------------------
+class ParameterSpec(Model):
+    """A real parameter: its domain ``[lo, hi]``, an optional default and a line of doc."""
+
+    domain: Annotated[list[Number], Len(2, 2)] = Field(description="closed interval [low, high]")
+    default: Number | None = None
+    doc: Text = ""
+    integer: bool = False
+
+
+TypeSpec = Union[Annotated[list[Label], Len(1, MAX_ITEMS)], TypeRef]
+"""A finite set by its elements (``[pass, flag]``), or a family/alias (``Range(5)``, ``Vec(Verdict, 3)``)."""
+
+
+class KernelSpec(Model):
+    """A component's kernel: exactly one of a table, a function table or a named construction.
+
+    ``table`` nests one mapping per input port (by label), then per output port;
+    entries are numbers or expressions and missing entries are zero. ``function``
+    nests one mapping per input port and ends in the output label (a list of
+    labels for several outputs). ``construction`` names a built-in kernel
+    construction (see ``markovwire.library.constructions``) with its ``args``.
+    """
+
+    table: Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)] | None = None
+    function: Annotated[dict[Label, FunctionNode], Len(1, MAX_ITEMS)] | None = None
+    construction: Name | None = None
+    args: Annotated[dict[Name, Argument], Len(0, 64)] = {}
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        given = [k for k in ("table", "function", "construction") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'table', 'function' or 'construction'"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.args and self.construction is None:
+            raise ValueError("'args' belongs to a 'construction'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("table", "function", "construction") if getattr(self, k) is not None)
+
+
+Ports = Annotated[dict[Name, TypeRef], Len(0, 64)]
+
+
+class ComponentSpec(Model):
+    """A component: typed ports, the parameters its kernel uses, the kernel, its meaning and source."""
+
+    doc: Text = ""
+    source: Text = ""
+    inputs: Ports = {}
+    outputs: Ports = {}
+    parameters: Annotated[list[Name], Len(0, 256)] = []
+    kernel: KernelSpec
+
+
+class LibraryFile(Model):
+    """A component-library file."""
+
+    name: Name
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.+\-]+$", max_length=32)]
+    doc: Text = ""
+    types: Annotated[dict[Name, TypeSpec], Len(0, MAX_ITEMS)] = {}
+    parameters: Annotated[dict[Name, ParameterSpec], Len(0, MAX_ITEMS)] = {}
+    components: Annotated[dict[Name, ComponentSpec], Len(0, MAX_ITEMS)] = {}
+
+
+# ----- proposal files --------------------------------------------------------------
+class InstanceSpec(Model):
+    """One use of a component, with parameters fixed to numbers or to expressions in other parameters."""
+
+    component: QualName = Field(description="component name, or 'library.component'")
+    parameters: Annotated[dict[Name, Value], Len(0, 256)] = {}
+    doc: Text = ""
+
+
+Wire = Annotated[str, StringConstraints(
+    pattern=r"^\s*[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*\s*->\s*[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*\s*$",
+    max_length=300)]
+
+
+class WiringSpec(Model):
+    """A wiring diagram: outer ports and wires ``"box.port -> box.port"`` (``in.x``, ``out.y`` for outer ports)."""
+
+    inputs: Ports = {}
+    outputs: Ports = {}
+    wires: Annotated[list[Wire], Len(1, MAX_ITEMS)]
+
+
+Event = Annotated[dict[Name, Union[Label, Annotated[list[Label], Len(1, MAX_ITEMS)]]], Len(1, 64)]
+
+
+class ExpectationSpec(Model):
+    """The expectation of a table of numbers over the labels of output wires (nested in ``of`` order)."""
+
+    of: Annotated[list[Name], Len(1, 8)]
+    values: Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)]
+
+
+class QuerySpec(Model):
+    """A named question about the proposal's outputs: exactly one of probability, expectation, distribution.
+
+    ``probability`` is an event (wire -> label or list of labels, all wires at once);
+    ``given`` conditions on observed labels; ``inputs`` fixes labels of outer inputs.
+    """
+
+    probability: Event | None = None
+    expectation: ExpectationSpec | None = None
+    distribution: Annotated[list[Name], Len(1, 8)] | None = None
+    given: Annotated[dict[Name, Label], Len(0, 64)] = {}
+    inputs: Annotated[dict[Name, Label], Len(0, 64)] = {}
+    doc: Text = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        given = [k for k in ("probability", "expectation", "distribution") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'probability', 'expectation' or 'distribution'"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("probability", "expectation", "distribution") if getattr(self, k) is not None)
+
+
+class SweepSpec(Model):
+    """``count`` evenly spaced values of ``parameter`` from ``start`` to ``stop`` (inclusive)."""
+
+    parameter: Name
+    start: Number
+    stop: Number
+    count: Annotated[int, Field(ge=1, le=100_000)]
+
+
+class AdversarySpec(Model):
+    """Parameters an adversary chooses to minimise or maximise a named query (a worst case)."""
+
+    query: Name
+    over: Annotated[list[Name], Len(1, 8)]
+    sense: Literal["max", "min"]
+    doc: Text = ""
+
+
+class EpisodeSpec(Model):
+    """A multi-step episode: the diagram is one step of a chain on its ``state`` wire(s).
+
+    Each of ``state`` names a state wire that is both an outer input and an outer
+    output of the diagram (the value carried from one step to the next); ``start``
+    gives its labels at time 0 and ``steps`` the number of steps (a number or an
+    integer parameter). Queries then ask about the state after ``steps`` steps.
+    """
+
+    state: Annotated[list[Name], Len(1, 8)]
+    start: Annotated[dict[Name, Label], Len(1, 8)]
+    steps: Union[Annotated[int, Field(ge=0, le=10_000_000)], Name]
+
+
+class ProposalFile(Model):
+    """A proposal: libraries, component instances, how they are wired, and what to ask."""
+
+    name: Name
+    doc: Text = ""
+    libraries: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]],
+                         Len(0, 64)] = ["alignment"]
+    parameters: Annotated[dict[Name, Union[Number, ParameterSpec]], Len(0, MAX_ITEMS)] = {}
+    instances: Annotated[dict[Name, InstanceSpec], Len(1, MAX_ITEMS)]
+    diagram: Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXPR)] | None = None
+    wiring: WiringSpec | None = None
+    episode: EpisodeSpec | None = None
+    queries: Annotated[dict[Name, QuerySpec], Len(0, 256)] = {}
+    sweeps: Annotated[list[SweepSpec], Len(0, 4)] = []
+    adversary: Annotated[dict[Name, AdversarySpec], Len(0, 64)] = {}
+
+    @model_validator(mode="after")
+    def _one_wiring(self):
+        if (self.diagram is None) == (self.wiring is None):
+            raise ValueError("give exactly one of 'diagram' (a string-diagram expression) or 'wiring'")
+        return self
+
+
+def json_schemas() -> dict:
+    """The JSON Schema of both file kinds, keyed ``library`` and ``proposal``."""
+    return {"library": LibraryFile.model_json_schema(), "proposal": ProposalFile.model_json_schema()}

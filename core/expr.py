@@ -560,8 +560,34 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol],
                     "simplify the expression or split it with extra parameters")
     except (ArithmeticError, ValueError, TypeError, MemoryError) as exc:
         parser.fail(f"cannot be evaluated exactly ({type(exc).__name__})", "use smaller numbers")
+    result = _settle_min_max(result, parser)
     _check_value(result, parser)
     return result
+
+
+def _settle_min_max(expr: sympy.Expr, parser: _Parser) -> sympy.Expr:
+    """Rebuild Min/Max nodes (and their ancestors) until nothing changes.
+
+    sympy's evaluation of Min/Max is not idempotent (``min(max(s, 0), clip(s, 1, b))`` leaves an
+    unevaluated ``Min(0, 1)`` inside); settled, the result is what parsing its formatted text gives.
+    """
+    def rebuild(e: sympy.Basic) -> tuple[sympy.Basic, bool]:
+        if not e.args:
+            return e, False
+        parts = [rebuild(a) for a in e.args]
+        if not (isinstance(e, (sympy.Min, sympy.Max)) or any(t for _, t in parts)):
+            return e, False
+        return e.func(*[p for p, _ in parts]), True
+
+    for _ in range(3):
+        try:
+            again, touched = rebuild(expr)
+        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+            parser.fail(f"cannot be evaluated exactly ({type(exc).__name__})", "use smaller numbers")
+        if not touched or again == expr:
+            break
+        expr = again
+    return expr
 
 
 # ----- formatting --------------------------------------------------------------

@@ -360,7 +360,9 @@ class Kernel:
         n = self.n_in
         norm_axes = tuple(range(n, sub.ndim))
         total = sub.sum(axis=norm_axes, keepdims=True)
-        zero = (np.asarray(total).reshape(-1) == 0) if self.is_symbolic else np.asarray(total).reshape(-1) <= 0
+        total = np.asarray(total)
+        zero = (np.vectorize(lambda e: e.is_zero is True, otypes=[bool])(total) if self.is_symbolic
+                else total <= 0).reshape(-1)
         if np.any(zero):
             obs = ", ".join(f"{k}={v}" for k, v in observed.items())
             raise EvidenceError(f"kernel {self.name!r}, {self._row_label(int(np.argmax(zero)))}",
@@ -446,10 +448,13 @@ class Kernel:
         return np.asarray(self.subs().rows(), float), np.asarray(other.subs().rows(), float)
 
     def allclose(self, other: "Kernel", atol: float = 1e-10) -> bool:
-        """Same types and entries equal within ``atol``."""
-        return ([p.type for p in self.dom], [p.type for p in self.cod]) == \
-            ([p.type for p in other.dom], [p.type for p in other.cod]) and \
-            bool(np.allclose(np.asarray(self.array, float), np.asarray(other.array, float), atol=atol))
+        """Same types and entries equal within ``atol`` (symbolic entries: identically, up to round-off)."""
+        if ([p.type for p in self.dom], [p.type for p in self.cod]) != \
+                ([p.type for p in other.dom], [p.type for p in other.cod]):
+            return False
+        if self.is_symbolic or other.is_symbolic:
+            return all(_is_zero(a - b, atol) for a, b in zip(self.array.flat, other.array.flat))
+        return bool(np.allclose(self.array, other.array, atol=atol, rtol=0))
 
     def simplify(self) -> "Kernel":
         """Symbolic entries simplified by sympy (numeric kernels are returned as they are)."""
@@ -602,7 +607,7 @@ def _is_zero(expr, atol: float) -> bool:
     """``expr`` is identically zero, up to float coefficients below ``atol`` (round-off)."""
     expr = sympy.expand(expr)
     expr = expr.xreplace({f: sympy.Integer(0) for f in expr.atoms(sympy.Float) if abs(f) <= atol})
-    return expr == 0 or sympy.simplify(expr) == 0
+    return expr.is_zero is True or sympy.simplify(expr).is_zero is True
 
 
 def _check_join(cod: Sequence[Port], dom: Sequence[Port], where: str) -> None:

@@ -32,9 +32,6 @@ from .kernel import ATOL, Kernel
 __all__ = ["transition_matrix", "distribution_after", "trajectory", "hitting_probabilities",
            "reach_probability", "hitting_times", "expected_hitting_time", "absorbing"]
 
-StepKernel = "Kernel | np.ndarray | Sequence | Callable[[int], Kernel | np.ndarray]"
-
-
 # ----- inputs --------------------------------------------------------------------
 def transition_matrix(P, where: str = "step kernel") -> np.ndarray:
     """The step matrix ``(..., n, n)`` of a kernel ``S → S`` or an array, checked stochastic."""
@@ -132,9 +129,9 @@ def distribution_after(P, init, T: int | None = None) -> np.ndarray:
     """The distribution of the state after ``T`` steps, shape ``(sweep..., n)``.
 
     ``P`` may vary with time: a list of step kernels (kernels or matrices, one per
-    step) or a function ``t ↦ step kernel`` for ``t = 0 … T-1``; a sweep is an array. A homogeneous chain uses repeated
-    squaring when that costs fewer multiply-adds (few states, very many steps),
-    else pushes the vector forward step by step.
+    step) or a function ``t ↦ step kernel`` for ``t = 0 … T-1``; a sweep is an array.
+    A homogeneous chain uses repeated squaring when that costs fewer multiply-adds
+    (few states, very many steps), else pushes the vector forward step by step.
     """
     step_at, M, T = _steps(P, T)
     if T < 0:
@@ -219,9 +216,9 @@ def reach_probability(P, init, target, T: int | None = None):
     if T is None:
         return _dot(_vector(init, n), hitting_probabilities(M, hit))
     if M is not None:
-        return distribution_after(absorbing(M, hit), _collapse_init(init, hit), T)[..., -1]
+        return _scalar(distribution_after(absorbing(M, hit), _collapse_init(init, hit), T)[..., -1])
     chain = [absorbing(step_at(t), hit) for t in range(T)]
-    return distribution_after(chain, _collapse_init(init, hit), T)[..., -1]
+    return _scalar(distribution_after(chain, _collapse_init(init, hit), T)[..., -1])
 
 
 def hitting_probabilities(P, target) -> np.ndarray:
@@ -254,15 +251,19 @@ def expected_hitting_time(P, init, target, strict: bool = False):
     if strict and np.any(np.isinf(result)):
         h = _dot(x, hitting_probabilities(M, hit))
         worst = float(np.min(h))
-        raise MarkovwireError("expected hitting time", f"the target is reached with probability {worst:.6g} < 1, "
-                              "so the expected time to reach it is infinite",
+        raise MarkovwireError("expected hitting time", f"the target may never be reached (it is reached with "
+                              f"probability {worst:.6g}), so the expected time to reach it is infinite",
                               fix="ask for reach_probability instead, or condition on reaching the target")
-    return result
+    return _scalar(result)
 
 
 def _dot(x: np.ndarray, h: np.ndarray):
-    out = np.sum(x * h, axis=-1)
-    return float(out) if np.ndim(out) == 0 else out
+    return _scalar(np.sum(x * h, axis=-1))
+
+
+def _scalar(x):
+    """A float for a single chain, the array for a sweep."""
+    return float(x) if np.ndim(x) == 0 else x
 
 
 def _per_support(M: np.ndarray, solve) -> np.ndarray:

@@ -141,15 +141,16 @@ class Net:
         """Sequential composition: this net's outputs feed ``other``'s inputs, in order."""
         if isinstance(other, Kernel):
             other = Net.from_kernel(other)
-        left, right = self, _fresh(other, self)
-        if len(left.outputs) != len(right.inputs):
-            raise TypeMismatch("composition >>", f"{len(left.outputs)} output(s) feed {len(right.inputs)} input(s)",
+        left = self
+        if len(left.outputs) != len(other.inputs):
+            raise TypeMismatch("composition >>", f"{len(left.outputs)} output(s) feed {len(other.inputs)} input(s)",
                                fix="compose nets whose outputs match the next inputs one for one")
-        for a, b in zip(left.outputs, right.inputs):
-            if left.wires[a] != right.wires[b]:
+        for a, b in zip(left.outputs, other.inputs):  # checked under the user's names, before renaming
+            if left.wires.get(a) != other.wires.get(b):
                 raise TypeMismatch(f"composition >>, wire {a!r} into {b!r}",
-                                   f"{left.wires[a].name} does not match {right.wires[b].name}",
+                                   f"{_type_name(left.wires.get(a))} does not match {_type_name(other.wires.get(b))}",
                                    fix="insert a converting box or fix the order of ports")
+        right = _fresh(other, self)
         right = right.substitute(dict(zip(right.inputs, left.outputs)))
         net = left.copy()
         net.wires.update(right.wires)
@@ -325,10 +326,9 @@ class Net:
         plan = self._plan(outputs, tuple(sorted(obs)), flags, batch[0] if batch else 0, symbolic)
         arrays = plan.observe(arrays, obs)
         if symbolic:
-            arrays = [np.asarray(a, dtype=object) for a in arrays]
-        raw = plan.run(arrays)
-        if symbolic:
-            raw = np.vectorize(sympy.expand, otypes=[object])(raw) if raw.ndim else sympy.expand(raw)
+            raw = np.vectorize(sympy.expand, otypes=[object])(_contract_objects(plan.program, arrays + plan.extra))
+        else:
+            raw = plan.run(arrays)
         result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic)
         if batch:
             return result
@@ -350,9 +350,8 @@ class Net:
         names = list(grid)
         mesh = np.meshgrid(*(np.asarray(grid[n], dtype=float) for n in names), indexing="ij")
         values = dict(kw.pop("values", {}) or {})
-        values.update({n: m.reshape(-1) for n, m in zip(names, mesh)})
-        flat = self.evaluate(values, **kw)
-        return flat.reshape(mesh[0].shape + flat.shape[1:]) if names else flat
+        values.update(zip(names, mesh))
+        return self.evaluate(values, **kw)
 
     def marginals(self, values: Mapping[str, object] | None = None, *,
                   evidence: Mapping[str, str] | None = None, wires: Sequence[str] | None = None) -> dict[str, np.ndarray]:
@@ -425,7 +424,7 @@ class Net:
         if obs:
             axes = tuple(range(lead, raw.ndim))
             total = raw.sum(axis=axes, keepdims=True) if axes else raw
-            zero = (np.asarray(total) == 0) if symbolic else (np.asarray(total) <= 0)
+            zero = _is_zero(total) if symbolic else (np.asarray(total) <= 0)
             if np.any(zero):
                 raise self._zero_evidence(np.argwhere(zero)[0][:lead], evidence, batch)
             if symbolic:
@@ -449,7 +448,12 @@ class Net:
                              fix="condition on observations the proposal can produce")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": repr(self)}
+        """SVG and text in Jupyter; the figure comes from markovwire.diagrams when it is installed."""
+        try:
+            from markovwire.diagrams.render import mimebundle
+        except ImportError:
+            return {"text/plain": repr(self)}
+        return mimebundle(self, include, exclude)
 
     def __repr__(self) -> str:
         ins = ", ".join(f"{w}: {self.wires[w].name}" for w in self.inputs) or "I"
@@ -529,6 +533,39 @@ class _NetPlan:
         if arrays and arrays[0].dtype == object:
             extra = [np.asarray(e, dtype=object) for e in extra]
         return self.program(*arrays, *extra)
+
+
+def _contract_objects(program: Program, arrays) -> np.ndarray:
+    """Contract object (sympy) arrays along the planned path, one einsum per pair.
+
+    numpy reduces object arrays to bare scalars where float arrays stay arrays, so
+    the compiled numeric steps do not serve; symbolic nets are small, this is plenty.
+    """
+    live = {k: (np.asarray(a, dtype=object), op) for k, (a, op) in enumerate(zip(arrays, program.operands))}
+    n = len(live)
+    for step, (a, b) in enumerate(program.path):
+        (x, ix), (y, iy) = live.pop(a), live.pop(b)
+        needed = set(program.output).union(*(op for _, op in live.values()))
+        res = tuple(i for i in dict.fromkeys(ix + iy) if i in needed)
+        live[n + step] = (_einsum_objects([(x, ix), (y, iy)], res), res)
+    ((x, ix),) = live.values()
+    return _einsum_objects([(x, ix)], program.output)
+
+
+def _einsum_objects(operands, out) -> np.ndarray:
+    """``einsum`` of object arrays on any integer indices, relabelled to einsum's 0..51; always an array."""
+    label = {i: k for k, i in enumerate(dict.fromkeys(i for _, ix in operands for i in ix))}
+    args = [v for x, ix in operands for v in (x, [label[i] for i in ix])]
+    return np.asarray(np.einsum(*args, [label[i] for i in out], optimize=False), dtype=object)
+
+
+def _is_zero(arr) -> np.ndarray:
+    """Elementwise: the sympy entry is zero (sympy's ``Float(0.0) == 0`` is False, ``.is_zero`` is not)."""
+    return np.vectorize(lambda e: sympy.sympify(e).is_zero is True, otypes=[bool])(np.asarray(arr, dtype=object))
+
+
+def _type_name(t) -> str:
+    return t.name if isinstance(t, FinSet) else "an undeclared wire"
 
 
 def _port_names(wires: Sequence[str]) -> list[str]:

@@ -220,9 +220,11 @@ def bundle(items: Iterable) -> tuple[Port, ...]:
                 seen[name] = seen.get(name, 0) + 1
                 name = f"{name}{seen[name]}"
             out.append(Port(name, item))
+        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (FinSet, TypeVar)):
+            out.append(Port(str(item[0]), item[1]))
         else:
-            pname, typ = item
-            out.append(Port(str(pname), typ))
+            raise TypeMismatch("port bundle", f"{item!r} is not a port, a (name, type) pair or a type",
+                               fix="give ports as Port(name, type), (name, FinSet) or a bare FinSet")
     names = [p.name for p in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

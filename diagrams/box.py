@@ -11,7 +11,7 @@ a kernel (polymorphic plumbing).
 >>> probe = Box.of(Kernel([0.9, 0.1], [], [V], name="probe"))
 >>> probe
 Box(probe: I → verdict: Verdict)
->>> Box.copy().instantiate({Box.copy().dom[0].type: V}).kernel.cod
+>>> Box.copy().instantiate({Box.copy().dom[0].type: V}).cod
 (x1: Verdict, x2: Verdict)
 
 Boxes compose into string diagrams (:mod:`markovwire.diagrams.expression`):
@@ -21,8 +21,9 @@ probe >> copy[Verdict]
 
 *Plumbing* boxes (copy, discard, identity, swap, permutations) are pure
 wiring: ``plumbing[j]`` is the input that output ``j`` carries, and inputs
-that no output carries are discarded. Diagrams compile them to wires, not
-kernels.
+that no output carries are discarded. Diagrams compile them to wires, so
+they hold no kernel array (a copy of a large type would be huge); ``make``
+builds it on demand.
 """
 from __future__ import annotations
 
@@ -75,10 +76,11 @@ class Box:
         if missing:
             raise TypeMismatch(f"box {self.name!r}", f"type variable(s) {', '.join(map(str, missing))} "
                                "could not be inferred", fix="connect its ports or give the types explicitly")
-        kernel = self.make(subst)
+        if self.plumbing is not None:  # pure wiring: no kernel array (see the module docstring)
+            return _fix(self, subst)
         port = lambda p: Port(p.name, subst.get(p.type, p.type) if isinstance(p.type, TypeVar) else p.type)
-        return replace(self, dom=tuple(map(port, self.dom)), cod=tuple(map(port, self.cod)), kernel=kernel,
-                       make=None)
+        return replace(self, dom=tuple(map(port, self.dom)), cod=tuple(map(port, self.cod)),
+                       kernel=self.make(subst), make=None)
 
     def rename(self, name: str) -> "Box":
         return replace(self, name=name)
@@ -112,34 +114,31 @@ class Box:
     @classmethod
     def copy(cls, A: FinSet | None = None, n: int = 2) -> "Box":
         """``copy[A]: A → A ⊗ … ⊗ A``."""
-        t = A or _A
-        box = cls("copy", bundle([("x", t)]), bundle([(f"x{i + 1}", t) for i in range(n)]), plumbing=(0,) * n,
+        box = cls("copy", bundle([("x", _A)]), bundle([(f"x{i + 1}", _A) for i in range(n)]), plumbing=(0,) * n,
                   make=lambda s: _rename_ports(_copy(s[_A], n), ["x"], [f"x{i + 1}" for i in range(n)]))
-        return box.instantiate({_A: A}) if A else box
+        return _fix(box, {_A: A})
 
     @classmethod
     def discard(cls, A: FinSet | None = None) -> "Box":
         """``discard[A]: A → I``."""
-        t = A or _A
-        box = cls("discard", bundle([("x", t)]), (), plumbing=(), make=lambda s: _rename_ports(_discard(s[_A]), ["x"], []))
-        return box.instantiate({_A: A}) if A else box
+        box = cls("discard", bundle([("x", _A)]), (), plumbing=(),
+                  make=lambda s: _rename_ports(_discard(s[_A]), ["x"], []))
+        return _fix(box, {_A: A})
 
     @classmethod
     def identity(cls, A: FinSet | None = None, port: str | None = None) -> "Box":
         """``id[A]: A → A`` (ports ``x → y``, or ``port → port`` when a port name is given)."""
-        t = A or _A
         x, y = (port, port) if port else ("x", "y")
-        box = cls("id", bundle([(x, t)]), bundle([(y, t)]), plumbing=(0,),
+        box = cls("id", bundle([(x, _A)]), bundle([(y, _A)]), plumbing=(0,),
                   make=lambda s: _rename_ports(_identity(s[_A]), [x], [y]))
-        return box.instantiate({_A: A}) if A else box
+        return _fix(box, {_A: A})
 
     @classmethod
     def swap(cls, A: FinSet | None = None, B: FinSet | None = None) -> "Box":
         """``swap[A, B]: A ⊗ B → B ⊗ A``."""
-        ta, tb = A or _A, B or _B
-        box = cls("swap", bundle([("a", ta), ("b", tb)]), bundle([("b", tb), ("a", ta)]), plumbing=(1, 0),
+        box = cls("swap", bundle([("a", _A), ("b", _B)]), bundle([("b", _B), ("a", _A)]), plumbing=(1, 0),
                   make=lambda s: _rename_ports(_swap(s[_A], s[_B]), ["a", "b"], ["b", "a"]))
-        return box.instantiate({_A: A, _B: B}) if A and B else box
+        return _fix(box, {_A: A, _B: B})
 
     @classmethod
     def permute(cls, order: Sequence[int], types: Sequence[FinSet] | None = None,
@@ -168,7 +167,18 @@ class Box:
 
         dom_of = lambda concrete: [(p.name, t) for p, t in zip(dom, concrete)]
         box = cls("permute", dom, cod, plumbing=order, make=make)
-        return replace(box, kernel=make({}), make=None) if types is not None else box
+        return box
+
+
+def _fix(box: Box, subst: Mapping[TypeVar, FinSet | None]) -> Box:
+    """A plumbing box with the given type variables fixed (the others stay open); no kernel is built."""
+    subst = {v: t for v, t in subst.items() if t is not None}
+    if not subst:
+        return box
+    port = lambda p: Port(p.name, subst.get(p.type, p.type) if isinstance(p.type, TypeVar) else p.type)
+    make = box.make
+    return replace(box, dom=tuple(map(port, box.dom)), cod=tuple(map(port, box.cod)),
+                   make=(lambda s: make({**subst, **s})) if make else None)
 
 
 def _rename_ports(k: Kernel, dom: list[str], cod: list[str]) -> Kernel:

@@ -252,7 +252,7 @@ class Diagram:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from . import render
-        return render.mimebundle(self)
+        return render.mimebundle(self, include, exclude)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Diagram) and (self.op, self.args, self._dom, self._cod) == \
@@ -364,8 +364,10 @@ def _label(box, dt, ct, shown) -> str:
 
 
 def _short(d: Diagram) -> str:
+    """The diagram as text for a message: parenthesised if a tensor, cut at :data:`SHOWN` characters."""
     text = str(d)
-    return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
+    text = text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
+    return f"({text})" if d.op == "tensor" else text
 
 
 def _ident(name: str) -> str:

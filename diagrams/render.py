@@ -22,7 +22,7 @@ set order), so figures can be diffed and cached.
 >>> _ = net.add_box("policy", Kernel([0.9, 0.1], [], [("act", Act)]), [], ["act"])
 >>> net.set_outputs("act")
 >>> print(to_dot(net).splitlines()[0])
-digraph net {
+digraph diagram {
 >>> render(net, "svg").count('class="node box"')
 1
 """
@@ -47,6 +47,7 @@ PNG_DPI = 144
 FONT = "Helvetica"
 FEEDBACK = "#b2182b"
 PORT_FILL = "#eeeeee"
+LABEL_PAD = 5  # points above and below a wire's label (not beside it: that would widen the figure)
 MAX_ROWS = 60  # beyond this many table rows, port cells are spread unevenly instead
 # glyphs the renderer's PNG fonts lack, written with ones they have
 _GLYPHS = str.maketrans({"⊗": "×", "∘": "·"})
@@ -55,15 +56,16 @@ _GLYPHS = str.maketrans({"⊗": "×", "∘": "·"})
 # ----- the figure: what is drawn, independent of the kind of diagram ------------------
 @dataclass
 class Node:
-    """One drawn node: a box, an outer or nested boundary port, a copy dot or a discard mark."""
+    """One drawn node: a box, a boundary port, a copy dot, a discard mark or a bend of a feedback wire."""
 
     id: str
-    kind: str  # "box" | "in" | "out" | "copy" | "discard"
+    kind: str  # "box" | "in" | "out" | "copy" | "discard" | "bend"
     cluster: tuple[str, ...]
     label: str = ""
     inputs: tuple[tuple[str, str], ...] = ()  # (port name, type name), top to bottom
     outputs: tuple[tuple[str, str], ...] = ()
-    state: str | None = None
+    note: str | None = None  # a small second line under a box's name
+    double: bool = False  # a stateful box: drawn with a double border
 
 
 @dataclass(frozen=True)
@@ -97,24 +99,22 @@ class Figure:
     """Nodes, wires and labelled clusters (paths of nested names), in a fixed order."""
 
     title: str = ""
-    nodes: list[Node] = field(default_factory=list)
+    nodes: dict[str, Node] = field(default_factory=dict)  # by id, in the order drawn
     wires: list[Wire] = field(default_factory=list)
     clusters: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def add(self, kind: str, key: str, cluster: tuple[str, ...], **kw) -> Node:
-        """A new node with an id made from ``kind`` and ``key``, unique in the figure."""
+        """A new node with an id made from ``kind`` and ``key`` (never from memory), unique in the figure."""
         base = f"{kind}/{key}".replace(":", "_").replace('"', "_").replace("\\", "_")
-        taken = {n.id for n in self.nodes}
         ident, k = base, 1
-        while ident in taken:
+        while ident in self.nodes:
             k += 1
             ident = f"{base}~{k}"
-        node = Node(ident, kind, cluster, **kw)
-        self.nodes.append(node)
+        node = self.nodes[ident] = Node(ident, kind, cluster, **kw)
         return node
 
     def cluster_of(self, end: End) -> tuple[str, ...]:
-        return next(n.cluster for n in self.nodes if n.id == end.node)
+        return self.nodes[end.node].cluster
 
     def connect(self, source: End, targets: list[End], type: str, feedback: list[bool]) -> Wire:
         """Add a wire, with its copy dot (in the readers' common cluster) or discard mark."""
@@ -125,9 +125,9 @@ class Figure:
             wire.helper = self.add("copy" if targets else "discard", key, where)
         for k, (end, back) in enumerate(zip(targets, feedback)):
             key = f"{end.node.split('/', 1)[1]}.{end.port or ''}"
-            from_ = wire.helper.cluster if wire.helper else self.cluster_of(source)
-            wire.bends.append((self.add("bend", f"{key}.out", from_), self.add("bend", f"{key}.in",
-                                                                                self.cluster_of(end)))
+            start = End(wire.helper.id) if wire.helper else source
+            wire.bends.append((self.add("bend", f"{key}.out", self.cluster_of(start)),
+                               self.add("bend", f"{key}.in", self.cluster_of(end)))
                               if back else None)
         self.wires.append(wire)
         return wire
@@ -135,14 +135,19 @@ class Figure:
     def counts(self) -> dict[str, int]:
         """How many nodes of each kind, edges and clusters the drawing has (for checking SVGs)."""
         out = {k: 0 for k in ("box", "in", "out", "copy", "discard", "bend")}
-        for n in self.nodes:
+        for n in self.nodes.values():
             out[n.kind] += 1
         edges = sum((1 if w.helper else 0) + len(w.targets) + sum(2 for b in w.bends if b) for w in self.wires)
         return {**out, "edges": edges, "clusters": 1 + len(self.clusters)}
 
 
-def figure(diagram) -> Figure:
-    """The figure of a net, kernel, string diagram (``to_wiring``) or wiring diagram."""
+def figure(diagram, depth: int | None = None) -> Figure:
+    """The figure of a net, kernel, string diagram (``to_wiring``) or wiring diagram.
+
+    ``depth`` is how many levels of nested wiring diagrams are opened as clusters;
+    deeper ones are drawn as plain boxes (``depth=0``: only the top level). ``None``
+    opens all of them. The boxes of a net are already flat: it draws every level.
+    """
     if isinstance(diagram, Figure):
         return diagram
     if isinstance(diagram, Kernel):
@@ -150,9 +155,9 @@ def figure(diagram) -> Figure:
     if isinstance(diagram, Net):
         return _net_figure(diagram)
     if _is_wiring(diagram):
-        return _wiring_figure(diagram)
+        return _wiring_figure(diagram, depth=depth)
     if hasattr(diagram, "to_wiring"):
-        return _wiring_figure(diagram.to_wiring(), title="")
+        return _wiring_figure(diagram.to_wiring(), title="", depth=depth)
     if hasattr(diagram, "to_net"):
         return _net_figure(diagram.to_net())
     raise RenderError(f"{type(diagram).__name__} object", "is not a diagram that can be drawn",
@@ -185,7 +190,7 @@ def _net_figure(net: Net, title: str = "") -> Figure:
         for k in range(1, len(path) + 1):
             fig.clusters.setdefault(tuple(path[:k]), path[k - 1])
         node = fig.add("box", b.name, tuple(path), label=name, inputs=_ports(b.kernel.dom),
-                       outputs=_ports(b.kernel.cod), state=_state_name(b))
+                       outputs=_ports(b.kernel.cod), **_look(b))
         position[node.id] = order[b.name]
         for k, w in enumerate(b.outputs):
             source.setdefault(w, End(node.id, f"o{k}"))
@@ -202,19 +207,25 @@ def _net_figure(net: Net, title: str = "") -> Figure:
     return fig
 
 
-def _state_name(box) -> str | None:
+def _look(box) -> dict:
+    """How a box differs from a plain one: a stateful box shows its state type, a collapsed
+    nested diagram how many boxes it holds."""
     state = getattr(box, "state", None)
-    return None if state is None else _type_name(state)
+    if state is not None:
+        return {"note": f"state: {_type_name(state)}", "double": True}
+    if _is_wiring(box):
+        return {"note": f"{len(box.boxes)} boxes"}
+    return {}
 
 
-def _wiring_figure(wd, title: str | None = None) -> Figure:
+def _wiring_figure(wd, title: str | None = None, depth: int | None = None) -> Figure:
     """A wiring diagram's figure: nested wiring diagrams become clusters with their own ports."""
     fig = Figure(wd.name if title is None else title)
-    _add_wiring(fig, wd, ())
+    _add_wiring(fig, wd, (), depth)
     return fig
 
 
-def _add_wiring(fig: Figure, wd, path: tuple[str, ...]) -> tuple[dict[str, End], dict[str, End]]:
+def _add_wiring(fig: Figure, wd, path: tuple[str, ...], depth: int | None) -> tuple[dict[str, End], dict[str, End]]:
     """Draw ``wd`` inside cluster ``path``; return the ends of its input and output ports.
 
     Plumbing boxes (copy, discard, swap, identity) are drawn as what they are: wires.
@@ -227,15 +238,15 @@ def _add_wiring(fig: Figure, wd, path: tuple[str, ...]) -> tuple[dict[str, End],
     for name, box in wd.boxes.items():
         if _is_plumbing(box):
             continue
-        if _is_wiring(box):
+        if _is_wiring(box) and (depth is None or len(path) < depth):
             sub = path + (name,)
             fig.clusters[sub] = name if box.name in (name, "") else f"{name}: {box.name}"
-            sub_ins, sub_outs = _add_wiring(fig, box, sub)
+            sub_ins, sub_outs = _add_wiring(fig, box, sub, depth)
             targets.update({(name, p): e for p, e in sub_ins.items()})
             sources.update({(name, p): e for p, e in sub_outs.items()})
         else:
             node = fig.add("box", prefix + name, path, label=name, inputs=_ports(box.dom), outputs=_ports(box.cod),
-                           state=_state_name(box))
+                           **_look(box))
             targets.update({(name, p.name): End(node.id, f"i{k}") for k, p in enumerate(box.dom)})
             sources.update({(name, p.name): End(node.id, f"o{k}") for k, p in enumerate(box.cod)})
         types.update({(name, p.name): _type_name(p.type) for p in box.cod})
@@ -270,16 +281,19 @@ def _is_plumbing(box) -> bool:
 
 
 # ----- DOT --------------------------------------------------------------------------------
-def to_dot(diagram) -> str:
-    """The DOT source of ``diagram``'s figure; byte-identical for the same diagram."""
-    fig = figure(diagram)
-    g = graphviz.Digraph("net" if not fig.title else fig.title, strict=False)
-    g.attr("graph", rankdir="LR", fontname=FONT, fontsize="11", nodesep="0.3", ranksep="0.5", newrank="true")
+def to_dot(diagram, depth: int | None = None) -> str:
+    """The DOT source of ``diagram``'s figure (see :func:`figure`); byte-identical for the same diagram."""
+    fig = figure(diagram, depth)
+    g = graphviz.Digraph(fig.title or "diagram", strict=False)
+    g.attr("graph", rankdir="LR", fontname=FONT, fontsize="11", nodesep="0.25", ranksep="0.3", newrank="true")
     g.attr("node", fontname=FONT, fontsize="10", shape="plain")
     g.attr("edge", fontname=FONT, fontsize="8", fontcolor="#444444", arrowsize="0.5", penwidth="0.9")
     _cluster(g, fig, ())
-    for wire in fig.wires:
-        _edges(g, wire)
+    edges = [e for wire in fig.wires for e in _edges(wire)]
+    for tail, head, label, attrs in edges:
+        g.edge(_end(tail, "e"), _end(head, "w"), label, **attrs)
+    for tail, head in _boundary_edges(fig):
+        g.edge(tail, head, style="invis", weight="0")
     return g.source
 
 
@@ -297,8 +311,8 @@ def _cluster(g, fig: Figure, path: tuple[str, ...]) -> None:
         label = fig.clusters.get(path, fig.title)
         c.attr(label=_text(label), labeljust="l", fontsize="11" if path else "12",
                style="rounded,dashed" if not path else "rounded", color="#888888" if not path else "#555555",
-               margin="10")
-        nodes = [n for n in fig.nodes if n.cluster == path]
+               margin="16" if not path else "10")
+        nodes = [n for n in fig.nodes.values() if n.cluster == path]
         for kind in ("in", "out"):
             column = [n for n in nodes if n.kind == kind]
             if column:
@@ -331,29 +345,52 @@ def _node(g, n: Node, outer: bool) -> None:
                color="black", fixedsize="true", **{"class": "discard"})
 
 
-def _edges(g, wire: Wire) -> None:
+def _edges(wire: Wire) -> list[tuple[End, End, str | None, dict]]:
     """The edges of one wire: source to reader, or through a copy dot, or into a discard mark;
-    a feedback branch through its two bends."""
+    a feedback branch through its two bends. Each is (tail, head, label, attributes)."""
     label = _label(wire.type)
-    start = wire.source
+    start, out = wire.source, []
     if wire.helper is not None:
         all_back = bool(wire.targets) and all(wire.feedback)
-        g.edge(_end(start, "e"), wire.helper.id, label if not all_back else None, arrowhead="none",
-               **_style(all_back))
+        out.append((start, End(wire.helper.id), None if all_back else label,
+                    {"arrowhead": "none", **_style(all_back)}))
         start = End(wire.helper.id)
     for end, bend in zip(wire.targets, wire.bends):
         if bend is None:
-            g.edge(_end(start, "e"), _end(end, "w"), label if wire.helper is None else None)
+            out.append((start, end, label if wire.helper is None else None, {}))
             continue
-        turn_out, turn_in = bend
-        g.edge(_end(start, "e"), turn_out.id, arrowhead="none", **_style(True))
-        g.edge(turn_in.id, turn_out.id, label, dir="none", **_style(True))
-        g.edge(turn_in.id, _end(end, "w"), **_style(True))
+        turn_out, turn_in = End(bend[0].id), End(bend[1].id)
+        # heavy ends keep the turns level with the ports, so the wire leaves and enters straight
+        out.append((start, turn_out, None, {"arrowhead": "none", "weight": "8", **_style(True)}))
+        out.append((turn_in, turn_out, label, {"dir": "none", **_style(True)}))
+        out.append((turn_in, end, None, {"weight": "8", **_style(True)}))
+    return out
+
+
+def _boundary_edges(fig: Figure) -> list[tuple[str, str]]:
+    """Invisible edges that keep the bends of feedback wires inside their diagram's ports: from
+    its first input port to each entering bend, from each leaving bend to its first output port.
+    (Everything else lies between the ports anyway; more such edges would upset the layout.)"""
+    first: dict[tuple[str, tuple[str, ...]], str] = {}
+    for n in fig.nodes.values():
+        if n.kind in ("in", "out"):
+            first.setdefault((n.kind, n.cluster), n.id)
+    out = []
+    for wire in fig.wires:
+        for bend in filter(None, wire.bends):
+            for kind, node in zip(("out", "in"), bend):
+                level = next((node.cluster[:k] for k in range(len(node.cluster), -1, -1)
+                              if (kind, node.cluster[:k]) in first), None)
+                if level is not None:
+                    port = first[(kind, level)]
+                    out.append((port, node.id) if kind == "in" else (node.id, port))
+    return out
 
 
 def _label(text: str) -> str:
     """A wire's label, padded (as an HTML table) so that its text keeps clear of cluster borders."""
-    return f'<<TABLE BORDER="0" CELLPADDING="3"><TR><TD>{_html(text)}</TD></TR></TABLE>>'
+    pad = f'<TR><TD HEIGHT="{LABEL_PAD}"></TD></TR>'
+    return f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0">{pad}<TR><TD>{_html(text)}</TD></TR>{pad}</TABLE>>'
 
 
 def _style(feedback: bool) -> dict[str, str]:
@@ -374,7 +411,7 @@ def _html(s: str) -> str:
 
 
 def _box_label(n: Node) -> str:
-    """An HTML table: input cells left, the name (and state) spanning the middle, output cells right."""
+    """An HTML table: input cells left, the name (and note) spanning the middle, output cells right."""
     ni, no = len(n.inputs), len(n.outputs)
     rows = max(1, ni, no)
     lcm = math.lcm(max(ni, 1), max(no, 1))
@@ -386,7 +423,7 @@ def _box_label(n: Node) -> str:
             grid[0].append(_name_cell(n, rows))
         r = 0
         for k, ((port, _), span) in enumerate(zip(ports, _spans(len(ports), rows))):
-            grid[r].append(f'<TD PORT="{side}{k}" ROWSPAN="{span}" BGCOLOR="{PORT_FILL}" CELLPADDING="3">'
+            grid[r].append(f'<TD PORT="{side}{k}"{_rowspan(span)} BGCOLOR="{PORT_FILL}" CELLPADDING="2">'
                            f'<FONT POINT-SIZE="9">{_html(port)}</FONT></TD>')
             r += span
     if any(not row for row in grid):  # rows where no cell starts need a cell: an invisible spacer column
@@ -394,7 +431,7 @@ def _box_label(n: Node) -> str:
             row.append('<TD BORDER="0" WIDTH="0" CELLPADDING="0"></TD>')
     body = "".join(f"<TR>{''.join(row)}</TR>" for row in grid)
     table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" BGCOLOR="white">{body}</TABLE>'
-    if n.state is not None:  # a double border: the table framed once more
+    if n.double:  # the table framed once more
         table = (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0" BGCOLOR="white">'
                  f'<TR><TD>{table}</TD></TR></TABLE>')
     return f"<{table}>"
@@ -402,9 +439,13 @@ def _box_label(n: Node) -> str:
 
 def _name_cell(n: Node, rows: int) -> str:
     text = f"<B>{_html(n.label)}</B>"
-    if n.state is not None:
-        text += f'<BR/><FONT POINT-SIZE="8"><I>state: {_html(n.state)}</I></FONT>'
-    return f'<TD ROWSPAN="{rows}" CELLPADDING="6">{text}</TD>'
+    if n.note:
+        text += f'<BR/><FONT POINT-SIZE="8"><I>{_html(n.note)}</I></FONT>'
+    return f'<TD{_rowspan(rows)} CELLPADDING="5">{text}</TD>'
+
+
+def _rowspan(n: int) -> str:
+    return f' ROWSPAN="{n}"' if n > 1 else ""
 
 
 def _spans(n: int, rows: int) -> list[int]:
@@ -416,26 +457,26 @@ def _spans(n: int, rows: int) -> list[int]:
 
 
 # ----- export -----------------------------------------------------------------------------
-def render(diagram, path_or_format: str | os.PathLike = "svg"):
+def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | None = None):
     """Render to a file (format from its suffix; returns the Path) or to a format name.
 
     Given a format name: ``"dot"`` and ``"svg"`` return text, ``"png"`` and ``"pdf"`` bytes.
     """
     text = str(path_or_format)
     if text.lower() in FORMATS:
-        return _render(diagram, text.lower())
+        return _render(diagram, text.lower(), depth)
     path = Path(path_or_format)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise RenderError(f"render to {text!r}", f"unknown format {path.suffix or '(no suffix)'!r}",
                           fix="name a file ending in .svg, .png, .pdf or .dot, or pass one of those format names")
-    data = _render(diagram, fmt)
+    data = _render(diagram, fmt, depth)
     _write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
     return path
 
 
-def _render(diagram, fmt: str):
-    source = to_dot(diagram)
+def _render(diagram, fmt: str, depth: int | None = None):
+    source = to_dot(diagram, depth)
     if fmt == "dot":
         return source
     out = find_renderer().run(source, fmt, dpi=PNG_DPI if fmt == "png" else None)
@@ -445,10 +486,12 @@ def _render(diagram, fmt: str):
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

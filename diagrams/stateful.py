@@ -12,25 +12,33 @@ current states and outer inputs in, the next states and outer outputs out),
 evaluated by the same engine as any diagram; multi-step questions are linear
 algebra on it (:mod:`markovwire.multistep`).
 
+A lamp (its outputs read only its state) and a switch that flips an unlit lamp
+half the time, wired in a loop:
+
 >>> from markovwire import FinSet, Kernel
+>>> from markovwire.diagrams import WiringDiagram
 >>> Bit = FinSet("Bit", ["0", "1"])
->>> flip = Kernel([[0.0, 1.0], [1.0, 0.0]], [("s", Bit)], [("s", Bit)], name="flip")
->>> show = Kernel(np.eye(2), [("s", Bit)], [("bit", Bit)], name="show")
->>> toggle = StatefulBox.moore("toggle", Bit, Kernel.point([Bit], "0"), flip, show)
->>> toggle, toggle.instantaneous
-(StatefulBox(toggle: I → bit: Bit; state Bit), False)
+>>> toggle = Kernel.deterministic(lambda s, f: str(int(s) ^ int(f)), [("s", Bit), ("flip", Bit)], [("s", Bit)])
+>>> show = Kernel(np.eye(2), [("s", Bit)], [("on", Bit)])
+>>> lamp = StatefulBox.moore("lamp", Bit, Kernel.point([Bit], "0"), toggle, show)
+>>> lamp, lamp.instantaneous
+(StatefulBox(lamp: flip: Bit → on: Bit; state Bit), False)
+>>> room = WiringDiagram("room", boxes={"lamp": lamp, "switch": Kernel([[0.5, 0.5], [1.0, 0.0]], [("on", Bit)],
+...                      [("flip", Bit)])}, wires=[("lamp.on", "switch.on"), ("switch.flip", "lamp.flip")])
+>>> system = System(room)
+>>> system.distribution_after(2).prob("1"), system.expected_time({"lamp": "1"})
+(0.75, 2.0)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy
 
 from markovwire import Kernel, multistep
-from markovwire.errors import (LoopWithoutState, MarkovwireError, ParameterError, ShapeError, TypeMismatch,
-                               UnknownName)
+from markovwire.errors import LoopWithoutState, ShapeError, TypeMismatch, UnknownName, WiringError
 from markovwire.params import resolve_values
 from markovwire.types import FinSet, Port, show_bundle
 
@@ -66,7 +74,7 @@ class StatefulBox:
                 got = ports[0].type.name if ports else "nothing"
                 raise TypeMismatch(f"{where}, step kernel", f"its first {side} is {got}, not the state "
                                    f"{self.state.name}", fix="write the step as state ⊗ inputs → state ⊗ outputs, "
-                                   "state first on both sides")
+                                                             "state first on both sides")
         reads = _outputs_read_inputs(self.step)
         if self.instantaneous is False and reads:
             raise TypeMismatch(where, f"is declared not instantaneous but its outputs depend on its inputs ({reads})",
@@ -94,7 +102,8 @@ class StatefulBox:
         obj = u.dtype == object or r.dtype == object
         arr = np.einsum(u.astype(object) if obj else u, idx_u, r.astype(object) if obj else r, idx_r,
                         list(range(n_in + 1 + n_out)), **({"optimize": False} if obj else {}))
-        step = Kernel(arr, update.dom, update.cod + readout.cod, params={**update.params, **readout.params},
+        state_out = Port(_fresh(update.cod[0].name, [p.name for p in readout.cod]), state)
+        step = Kernel(arr, update.dom, (state_out,) + readout.cod, params={**update.params, **readout.params},
                       name=f"{name}.step", check=False)
         return cls(name, state, initial, step, False, readout=readout, update=update)
 
@@ -121,9 +130,11 @@ class StatefulBox:
             raise LoopWithoutState(f"stateful box {self.name!r}", "is instantaneous: its outputs need this step's "
                                    "inputs, so they cannot be read before them", fix="use a Moore box "
                                    "(StatefulBox.moore) whose outputs read only the state")
-        if self.readout is not None:
-            return self.readout, self.update
-        return _disintegrate(self.step)
+        if self.readout is None:
+            readout, update = _disintegrate(self.step)
+            object.__setattr__(self, "readout", readout)
+            object.__setattr__(self, "update", update)
+        return self.readout, self.update
 
     def __repr__(self) -> str:
         return f"StatefulBox({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)}; state {self.state.name})"
@@ -175,15 +186,27 @@ def _disintegrate(step: Kernel) -> tuple[Kernel, Kernel]:
         Rb = R[..., None]
         with np.errstate(invalid="ignore", divide="ignore"):
             arr = np.where(Rb > 0, moved / np.where(Rb > 0, Rb, 1.0), 1.0 / n_st)
-    update = Kernel(arr, step.dom + step.cod[1:], step.cod[:1], params=step.params, name=f"{step.name}.update",
+    taken = [p.name for p in step.dom]
+    read = []
+    for q in step.cod[1:]:
+        read.append(Port(_fresh(q.name, taken), q.type))
+        taken.append(read[-1].name)
+    update = Kernel(arr, step.dom + tuple(read), step.cod[:1], params=step.params, name=f"{step.name}.update",
                     check=False)
     return readout, update
 
 
+def _fresh(name: str, taken: Sequence[str]) -> str:
+    """``name``, or ``name_out``, ``name_out2``, … if it is taken."""
+    if name not in taken:
+        return name
+    k, cand = 2, f"{name}_out"
+    while cand in taken:
+        cand, k = f"{name}_out{k}", k + 1
+    return cand
+
+
 # ----- systems: the composite of a wiring diagram with stateful boxes ------------------------------
-Labels = "str | Iterable[str] | Callable[[str], bool]"
-
-
 class System:
     """A Markov chain on the joint state of stateful boxes, with its one-step kernel as a net.
 
@@ -196,7 +219,7 @@ class System:
     def __init__(self, diagram):
         """The system of a wiring diagram whose feedback loops pass through stateful boxes."""
         net, boxes, ports = step_net(diagram)
-        self._setup(diagram.name, net, boxes, ports)
+        self._setup(diagram.name, net, boxes, ports, tuple(p.name for p in diagram.outputs))
 
     @classmethod
     def from_wiring(cls, diagram) -> "System":
@@ -210,7 +233,8 @@ class System:
         system._setup(name, net, boxes, {})
         return system
 
-    def _setup(self, name: str, net, boxes: Mapping[str, StatefulBox], ports: Mapping[str, str]):
+    def _setup(self, name: str, net, boxes: Mapping[str, StatefulBox], ports: Mapping[str, str],
+               outputs: tuple[str, ...] | None = None):
         self.name = name
         self.step_net = net
         self.boxes: dict[str, StatefulBox] = dict(boxes)
@@ -221,8 +245,8 @@ class System:
             raise ShapeError(f"system {name!r}", "its step net must read the states first and write the next "
                              "states first", fix="order the step net's inputs and outputs as the boxes")
         self.inputs = net.inputs[k:]
-        self.outputs = tuple(ports) or net.outputs[k:]
-        self.ports = dict(ports)  # outer output port → the wire of the step net that carries it
+        self.ports = dict(ports)  # outer outputs and stateful boxes' outputs → the wires that carry them
+        self.outputs = outputs if outputs is not None else net.outputs[k:]
         self.states = tuple(b.state for b in self.boxes.values())
         self.size = int(np.prod([len(s) for s in self.states], dtype=int))
 
@@ -302,17 +326,15 @@ class System:
         P = self._step(self._values(values), inputs)
         return self._shaped(P, self.state_wires, self.next_wires)
 
-    def _shaped(self, arr: np.ndarray, dom: Sequence[str], cod: Sequence[str]):
-        """A kernel on the named wires, or the unflattened array with the sweep's axes first."""
-        wires = self.step_net.wires
-        types = {**dict(zip(self.state_wires, self.states)), **dict(zip(self.next_wires, self.states))}
-        dims = [len(types.get(w) or wires[w]) for w in list(dom) + list(cod)]
+    def _shaped(self, arr: np.ndarray, dom: Sequence[str], cod: Sequence[str], extra: Sequence[FinSet] = ()):
+        """A kernel on the named states (then wires of types ``extra``), or the unflattened
+        array with the sweep's axes first."""
+        types = list(self.states) * (2 if dom else 1) + list(extra)
         sweep = arr.shape[: arr.ndim - (2 if dom else 1)]  # the flattened axes: [dom,] cod
-        arr = arr.reshape(sweep + tuple(dims))
+        arr = arr.reshape(sweep + tuple(len(t) for t in types))
         if sweep:
             return arr
-        return Kernel(arr, [(w, types.get(w) or wires[w]) for w in dom], [(w, types.get(w) or wires[w]) for w in cod],
-                      name=self.name, check=False)
+        return Kernel(arr, list(zip(dom, types)), list(zip(cod, types[len(dom):])), name=self.name, check=False)
 
     # ----- multi-step questions ----------------------------------------------------------------
     def distribution_after(self, T: int, values: Mapping | None = None, inputs=None, outputs: Sequence[str] = ()):
@@ -320,7 +342,7 @@ class System:
         the step net, e.g. the outer outputs) during step ``T``."""
         values = self._values(values)
         outputs = tuple(outputs)
-        self._check_wires(outputs)
+        wires = self._wires(outputs)
         if outputs and T < 1:
             raise ShapeError(f"system {self.name!r}", f"outputs {', '.join(outputs)} at step {T}: there are no "
                              "outputs before the first step", fix="ask for T >= 1 or for the states alone")
@@ -328,13 +350,14 @@ class System:
         if not outputs:
             x = multistep.distribution_after(self._step(values, inputs), init, T)
             return self._shaped(x, (), self.state_wires)
-        J = self._step(values, inputs, outputs)
-        sweep = J.shape[: J.ndim - 2 - len(outputs)]
+        J = self._step(values, inputs, wires)
+        sweep = J.shape[: J.ndim - 2 - len(wires)]
         J = J.reshape(sweep + (self.size, -1))
         P = J.reshape(sweep + (self.size, self.size, -1)).sum(axis=-1)
         x = multistep.distribution_after(P, init, T - 1)
         joint = np.matmul(x[..., None, :], J)[..., 0, :]
-        return self._shaped(joint, (), self.state_wires + outputs)
+        types = [self.step_net.wires[w] for w in wires]
+        return self._shaped(joint, (), self.state_wires + outputs, types)
 
     def reach_probability(self, event: Mapping[str, object], T: int | None = None, values: Mapping | None = None,
                           inputs=None):
@@ -371,12 +394,17 @@ class System:
         init = np.concatenate([init, np.zeros(init.shape[:-1] + (1,))], axis=-1)
         return P, init, [n]
 
-    def _check_wires(self, wires):
-        for w in wires:
+    def _wires(self, names: Sequence[str]) -> tuple[str, ...]:
+        """The step-net wires of outer outputs (by port name) or of other wires (by wire name)."""
+        out = []
+        for w in names:
+            w = self.ports.get(w, w)
             if w not in self.step_net.wires or w in self.state_wires:
-                raise UnknownName(f"system {self.name!r}", f"has no wire {w!r} in its step",
-                                  fix=f"use an outer output ({', '.join(self.outputs) or 'none'}) or a wire of "
-                                      "step_net")
+                raise UnknownName(f"system {self.name!r}", f"has no output or wire {w!r} in its step",
+                                  fix=f"use one of: {', '.join(self.ports or self.outputs) or '(no outputs)'}, "
+                                      "or a wire of step_net")
+            out.append(w)
+        return tuple(out)
 
     def _event(self, event: Mapping[str, object]):
         """``("state", mask over the joint state, ())`` or ``("step", mask over the wires' joint, wires)``."""
@@ -394,11 +422,10 @@ class System:
                 m = _label_mask(states[w], t, w) if w in states else np.ones(len(t), bool)
                 mask = np.logical_and.outer(mask, m)
             return "state", mask.reshape(-1), ()
-        wires = tuple(others)
-        self._check_wires(wires)
+        wires = self._wires(list(others))
         mask = np.ones((), bool)
-        for w in wires:
-            mask = np.logical_and.outer(mask, _label_mask(others[w], self.step_net.wires[w], w))
+        for (name, labels), w in zip(others.items(), wires):
+            mask = np.logical_and.outer(mask, _label_mask(labels, self.step_net.wires[w], name))
         return "step", mask.reshape(-1), wires
 
     def _state_wire(self, name: str) -> str | None:
@@ -438,3 +465,99 @@ def _distribution(value, t: FinSet, where: str) -> np.ndarray:
         raise ShapeError(where, f"{value!r} is not a distribution over the {len(t)} elements of {t.name}",
                          fix="give a label, a kernel I → type, or probabilities summing to one")
     return arr
+
+
+# ----- compiling a wiring diagram to its one-step net ------------------------------------------
+def step_net(diagram) -> tuple:
+    """``(net, boxes, ports)``: the one-step net of a wiring diagram with stateful boxes.
+
+    Every stateful box becomes plain boxes on its state wires (readout and update
+    when its outputs wait for the next step, else its whole step), the states are
+    threaded out to the outer ports, and :meth:`WiringDiagram.to_net` flattens the
+    result. ``boxes`` maps paths (``inner/counter``) to the stateful boxes in the
+    order of the state wires; ``ports`` maps outer outputs to the wires carrying them.
+    """
+    diagram.check()  # reports every loop without state, naming it
+    boxes: dict[str, StatefulBox] = {}
+    threaded = _threaded(diagram, "", boxes)
+    try:
+        net = threaded.to_net()
+    except (LoopWithoutState, WiringError) as err:  # a guard: a loop the diagram's check did not see
+        if "cycle" not in err.what and not isinstance(err, LoopWithoutState):
+            raise
+        raise LoopWithoutState(f"diagram {diagram.name!r}", f"its one-step net has a loop without state "
+                               f"({err.where}: {err.what})",
+                               fix="put a stateful box whose outputs read only its state on the loop") from None
+    k = len(boxes)
+    rename = {w: f"{path}.state" for w, path in zip(net.inputs[:k], boxes)}
+    rename.update({w: f"{path}.state'" for w, path in zip(net.outputs[:k], boxes)})
+    net = net.substitute(rename)
+    ports = {p.name: w for p, w in zip(diagram.outputs, net.outputs[k:])}
+    for path, box in boxes.items():  # a stateful box's outputs by their names in the diagram
+        inner, kernel = ("step", box.step) if box.instantaneous else ("readout", box.split()[0])
+        outs = kernel.cod[len(kernel.cod) - len(box.cod):]
+        ports.update({f"{path}.{p.name}": f"{path}/{inner}.{q.name}" for p, q in zip(box.cod, outs)})
+    return net, boxes, ports
+
+
+def _state_port(path: str) -> str:
+    """The name of the outer port that threads a state through the diagrams above it."""
+    return "state⟨" + path.replace("/", "|") + "⟩"
+
+
+def _threaded(diagram, prefix: str, boxes: dict):
+    """A copy of ``diagram`` with no stateful boxes: each is replaced by a small diagram of
+    plain boxes, and each state enters by a new outer input and leaves by a new outer output."""
+    from .wiring import WiringDiagram, is_stateful
+
+    replaced, threads = {}, []
+    for name, box in diagram.boxes.items():
+        path = prefix + name
+        if isinstance(box, StatefulBox):
+            boxes[path] = box
+            replaced[name], new = _unfolded(box, path), [path]
+        elif is_stateful(box):
+            raise TypeMismatch(f"box {path!r}", f"{box!r} has a state but is not a StatefulBox",
+                               fix="build stateful components with markovwire.diagrams.StatefulBox")
+        elif isinstance(box, WiringDiagram):
+            before = list(boxes)
+            replaced[name] = _threaded(box, path + "/", boxes)
+            new = [p for p in boxes if p not in before]
+        else:
+            replaced[name], new = box, []
+        threads += [(name, p) for p in new]
+    ins = [(_state_port(p), boxes[p].state) for _, p in threads] + list(diagram.inputs)
+    outs = [(_state_port(p) + "'", boxes[p].state) for _, p in threads] + list(diagram.outputs)
+    wires = [(w.source, w.target) for w in diagram.wires]
+    for name, p in threads:
+        wires += [(f"in.{_state_port(p)}", f"{name}.{_state_port(p)}"),
+                  (f"{name}.{_state_port(p)}'", f"out.{_state_port(p)}'")]
+    return WiringDiagram(diagram.name, ins, outs, replaced, wires)
+
+
+def _unfolded(box: StatefulBox, path: str):
+    """The stateful box as a diagram ``state ⊗ inputs → state' ⊗ outputs`` of plain boxes."""
+    from .box import Box
+    from .wiring import WiringDiagram
+
+    sp = _state_port(path)
+    d = WiringDiagram(box.name, [(sp, box.state), *box.dom], [(sp + "'", box.state), *box.cod])
+    if box.instantaneous:
+        k = box.step
+        d.add_box("step", Box.of(k, name="step"))
+        wires = [(f"in.{sp}", f"step.{k.dom[0].name}"), (f"step.{k.cod[0].name}", f"out.{sp}'")]
+        wires += [(f"in.{p.name}", f"step.{q.name}") for p, q in zip(box.dom, k.dom[1:])]
+        wires += [(f"step.{q.name}", f"out.{p.name}") for p, q in zip(box.cod, k.cod[1:])]
+    else:
+        readout, update = box.split()
+        d.add_box("readout", Box.of(readout, name="readout"))
+        d.add_box("update", Box.of(update, name="update"))
+        n_in = len(box.dom)
+        wires = [(f"in.{sp}", f"readout.{readout.dom[0].name}"), (f"in.{sp}", f"update.{update.dom[0].name}"),
+                 (f"update.{update.cod[0].name}", f"out.{sp}'")]
+        wires += [(f"in.{p.name}", f"update.{q.name}") for p, q in zip(box.dom, update.dom[1:1 + n_in])]
+        wires += [(f"readout.{q.name}", f"out.{p.name}") for p, q in zip(box.cod, readout.cod)]
+        wires += [(f"readout.{q.name}", f"update.{r.name}") for q, r in zip(readout.cod, update.dom[1 + n_in:])]
+    for w in wires:
+        d.connect(*w)
+    return d

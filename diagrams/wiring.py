@@ -32,7 +32,7 @@ Traceback (most recent call last):
 ...
 markovwire.errors.ErrorList: 3 problem(s):
 - wire monitor.verdict → monitor.act: Verdict does not match Act
-    fix: connect an Act output to monitor.act, or insert a box Verdict → Act
+    fix: connect an output of type Act to monitor.act, or insert a box Verdict → Act
 - input monitor.act: takes Act but has 2 sources: policy.act (Act), monitor.verdict (Verdict)
     fix: keep one wire into monitor.act; merge sources with an explicit box
 - loop monitor.verdict → monitor.act: has no stateful box to delay it
@@ -104,6 +104,7 @@ class WiringDiagram:
     def __init__(self, name: str, inputs: Iterable = (), outputs: Iterable = (),
                  boxes: Mapping[str, object] | None = None, wires: Iterable = ()):
         self.name = str(name)
+        self.doc = ""
         self.inputs: tuple[Port, ...] = ()
         self.outputs: tuple[Port, ...] = ()
         self.boxes: dict[str, object] = {}
@@ -246,6 +247,7 @@ class WiringDiagram:
     def copy(self) -> "WiringDiagram":
         """A copy of the structure (boxes are shared; they are immutable)."""
         other = WiringDiagram(self.name)
+        other.doc = self.doc
         other.inputs, other.outputs = self.inputs, self.outputs
         other.boxes, other.wires = dict(self.boxes), list(self.wires)
         return other
@@ -337,9 +339,9 @@ class WiringDiagram:
         bad = eqs.solve()
         for s, t, (i, w) in bad:
             out.append((("wires", i), TypeMismatch(f"wire {w}", f"{s.name} does not match {t.name}",
-                                                   fix=f"connect an {t.name} output to {w.target}, "
+                                                   fix=f"connect an output of type {t.name} to {w.target}, "
                                                        f"or insert a box {s.name} → {t.name}")))
-        show = lambda ref: getattr(eqs.resolve(terms[ref]), "name", str(eqs.shown(terms[ref])))
+        show = lambda ref: eqs.shown(terms[ref]).name
         for target, ws in sources.items():
             if len(ws) > 1:
                 srcs = ", ".join(f"{w.source} ({show(w.source)})" for _, w in ws)
@@ -513,10 +515,21 @@ class WiringDiagram:
             raise WiringError(f"box {stateful[0]!r}", f"is stateful, so diagram {self.name!r} has no single kernel",
                               fix="compile it with markovwire.diagrams.System(diagram) for its step kernel and "
                                   "multi-step behaviour")
+        net = self.flatten().check()
+        self._net_cache = (key, net)
+        return net
+
+    def flatten(self, place=None) -> Net:
+        """The net of this diagram with nesting and plumbing resolved, names as paths (unchecked).
+
+        Kernel boxes become net boxes on wires named ``path.port``; plumbing and nested
+        boundaries become plain wires. ``place(net, path, box, inputs, outputs)`` adds each
+        stateful box (given its input and output wire names); without it they are refused.
+        """
         self.check()
         net, alias = Net(), {}
         net.set_inputs(*(p.name for p in self.inputs), types=[p.type for p in self.inputs])
-        outs = self._flatten(net, "", {p.name: p.name for p in self.inputs}, alias)
+        outs = self._flatten(net, "", {p.name: p.name for p in self.inputs}, alias, place)
 
         def res(w: str) -> str:
             for _ in range(len(alias) + 1):
@@ -527,11 +540,9 @@ class WiringDiagram:
                               fix="break the loop of plumbing")
         net = net.substitute({w: res(w) for w in alias})
         net.set_outputs(*(res(outs[p.name]) for p in self.outputs))
-        net.check()
-        self._net_cache = (key, net)
         return net
 
-    def _flatten(self, net: Net, prefix: str, ins: dict[str, str], alias: dict[str, str]) -> dict[str, str]:
+    def _flatten(self, net: Net, prefix: str, ins: dict[str, str], alias: dict[str, str], place) -> dict[str, str]:
         """Add this diagram's boxes to ``net`` (names prefixed); returns the wire of each outer output."""
         terms, eqs = self._terms(list(enumerate(self.wires)))
         eqs.solve()
@@ -542,8 +553,13 @@ class WiringDiagram:
             path = prefix + name
             in_wires = [feeds[PortRef(name, p.name)] for p in box.dom]
             if isinstance(box, WiringDiagram):
-                inner = box._flatten(net, path + "/", {p.name: w for p, w in zip(box.dom, in_wires)}, alias)
+                inner = box._flatten(net, path + "/", {p.name: w for p, w in zip(box.dom, in_wires)}, alias, place)
                 alias.update({f"{path}.{q.name}": inner[q.name] for q in box.cod})
+            elif is_stateful(box):
+                if place is None:
+                    raise WiringError(f"box {path!r}", "is stateful, so it has no single kernel",
+                                      fix="compile the diagram with markovwire.diagrams.System")
+                place(net, path, box, in_wires, [f"{path}.{q.name}" for q in box.cod])
             elif getattr(box, "plumbing", None) is not None:
                 alias.update({f"{path}.{q.name}": in_wires[i] for q, i in zip(box.cod, box.plumbing)})
             else:
@@ -591,7 +607,7 @@ class WiringDiagram:
             current = [PortRef(name, q.name) for q in box.cod] + keep
         last = [current.index(feeds[PortRef("out", p.name)]) for p in self.outputs]
         d = _then(d, _route([types[s] for s in current], last))
-        d = d if d is not None else Diagram.id()
+        d = d if d is not None else Diagram.id(*(types[s] for s in current))
         dom, cod = [p.name for p in self.inputs], [p.name for p in self.outputs]
         if [p.name for p in d.dom] != dom or [p.name for p in d.cod] != cod:
             d = d.rename(dom=dom, cod=cod)
@@ -631,14 +647,11 @@ class WiringDiagram:
         width = max((len(n) for n, _ in rows), default=0)
         lines.append("boxes:" if rows else "boxes: none")
         lines += [f"  {n.ljust(width)}  {desc}" for n, desc in rows]
-        types = {}
-        for p in self.inputs:
-            types[PortRef("in", p.name)] = p.type
-        for n, b in self.boxes.items():
-            types.update({PortRef(n, q.name): q.type for q in b.cod})
+        terms, eqs = self._terms([(i, w) for i, w in enumerate(self.wires) if not self._end_problems(w)])
+        eqs.solve()
+        shown = lambda ref: eqs.shown(terms[ref]).name if ref in terms else "?"
         fb = self._feedback()
-        ws = [(str(w.source), str(w.target), getattr(types.get(w.source), "name", str(types.get(w.source, "?"))),
-               " (feedback)" if w in fb else "") for w in self.wires]
+        ws = [(str(w.source), str(w.target), shown(w.source), " (feedback)" if w in fb else "") for w in self.wires]
         a = max((len(s) for s, *_ in ws), default=0)
         b = max((len(t) for _, t, *_ in ws), default=0)
         lines.append("wires:" if ws else "wires: none")
@@ -647,7 +660,7 @@ class WiringDiagram:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from . import render
-        return render.mimebundle(self)
+        return render.mimebundle(self, include, exclude)
 
 
 # ----- helpers -------------------------------------------------------------------
@@ -664,9 +677,11 @@ def _describe(box) -> str:
 
 
 def _then(d, e):
+    """``d >> e``, where either may be missing (None)."""
+    from .expression import Diagram
     if e is None:
         return d
-    return e if d is None else d >> e
+    return Diagram.box(e) if d is None else d >> e
 
 
 def _route(types: Sequence[FinSet], picks: Sequence[int]):

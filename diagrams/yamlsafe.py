@@ -101,8 +101,8 @@ class Located:
         return path
 
     def where(self, path: Sequence) -> str:
-        """``file:line: key.path[3]`` for an error about ``path``."""
-        key = dotted(path)
+        """``file:line: key.path[3]`` for an error about ``path`` (the part of it that is in the file)."""
+        key = dotted(self.known(path))
         return f"{self.filename}:{self.line(path)}" + (f": {key}" if key else "")
 
 

@@ -118,6 +118,10 @@ class ComponentSpec(Model):
     outputs: Ports = {}
     parameters: Annotated[list[Name], Len(0, 256)] = []
     kernel: KernelSpec
+    state: TypeRef | None = Field(None, description="the state type of a stateful component; its kernel then "
+                                  "reads and writes a port 'state' first, before the other ports")
+    initial: Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)] | None = Field(
+        None, description="the initial distribution of the state (label: probability)")
 
 
 class LibraryFile(Model):
@@ -153,13 +157,15 @@ class WiringSpec(Model):
     wires: Annotated[list[Wire], Len(1, MAX_ITEMS)]
 
 
-Event = Annotated[dict[Name, Union[Label, Annotated[list[Label], Len(1, MAX_ITEMS)]]], Len(1, 64)]
+WireName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$",
+                                            max_length=2 * MAX_NAME + 1)]
+Event = Annotated[dict[WireName, Union[Label, Annotated[list[Label], Len(1, MAX_ITEMS)]]], Len(1, 64)]
 
 
 class ExpectationSpec(Model):
     """The expectation of a table of numbers over the labels of output wires (nested in ``of`` order)."""
 
-    of: Annotated[list[Name], Len(1, 8)]
+    of: Annotated[list[WireName], Len(1, 8)]
     values: Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)]
 
 
@@ -168,13 +174,16 @@ class QuerySpec(Model):
 
     ``probability`` is an event (wire -> label or list of labels, all wires at once);
     ``given`` conditions on observed labels; ``inputs`` fixes labels of outer inputs.
+    Wires are outer ports by name, ``box.port`` for any other wire, or a stateful
+    instance's name for its state. In an episode, ``steps`` asks about an earlier step.
     """
 
     probability: Event | None = None
     expectation: ExpectationSpec | None = None
-    distribution: Annotated[list[Name], Len(1, 8)] | None = None
-    given: Annotated[dict[Name, Label], Len(0, 64)] = {}
+    distribution: Annotated[list[WireName], Len(1, 8)] | None = None
+    given: Annotated[dict[WireName, Label], Len(0, 64)] = {}
     inputs: Annotated[dict[Name, Label], Len(0, 64)] = {}
+    steps: Union[Annotated[int, Field(ge=1, le=10_000_000)], Name, None] = None
     doc: Text = ""
 
     @model_validator(mode="after")
@@ -205,20 +214,20 @@ class AdversarySpec(Model):
     query: Name
     over: Annotated[list[Name], Len(1, 8)]
     sense: Literal["max", "min"]
+    bounds: Annotated[dict[Name, Annotated[list[Number], Len(2, 2)]], Len(0, 8)] = Field(
+        {}, description="narrower search ranges than the parameters' domains")
+    grid: Annotated[int, Field(ge=3, le=100_000)] | None = Field(None, description="grid points per parameter")
     doc: Text = ""
 
 
 class EpisodeSpec(Model):
-    """A multi-step episode: the diagram is one step of a chain on its ``state`` wire(s).
+    """A multi-step episode: the diagram (with stateful components) is one step, repeated ``steps`` times.
 
-    Each of ``state`` names a state wire that is both an outer input and an outer
-    output of the diagram (the value carried from one step to the next); ``start``
-    gives its labels at time 0 and ``steps`` the number of steps (a number or an
-    integer parameter). Queries then ask about the state after ``steps`` steps.
+    ``steps`` is a whole number or the name of an integer parameter. Queries then ask
+    about the states (named by their instance) after the last step, and about the
+    other wires during it (or during step ``steps`` of the query, when it gives one).
     """
 
-    state: Annotated[list[Name], Len(1, 8)]
-    start: Annotated[dict[Name, Label], Len(1, 8)]
     steps: Union[Annotated[int, Field(ge=0, le=10_000_000)], Name]
 
 
@@ -229,7 +238,9 @@ class ProposalFile(Model):
     doc: Text = ""
     libraries: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]],
                          Len(0, 64)] = ["alignment"]
-    parameters: Annotated[dict[Name, Union[Number, ParameterSpec]], Len(0, MAX_ITEMS)] = {}
+    parameters: Annotated[dict[Name, Union[Number, Expr, ParameterSpec]], Len(0, MAX_ITEMS)] = Field(
+        {}, description="values for the libraries' parameters (a number or a constant such as '71/18000'), "
+                        "or declarations of new ones")
     instances: Annotated[dict[Name, InstanceSpec], Len(1, MAX_ITEMS)]
     diagram: Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXPR)] | None = None
     wiring: WiringSpec | None = None

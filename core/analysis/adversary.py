@@ -259,10 +259,16 @@ def control_evaluation(net: Net, safety, usefulness, over: Sequence[str], *, sen
     ``values`` updated by ``honest`` (e.g. ``{"beta": 0}``: the model never attacks).
     """
     safety, usefulness = as_query(safety), as_query(usefulness)
-    values = dict(values or {})
-    worst = worst_case(net, safety, over, sense, values=values, **search)
-    honest = dict(honest or {})
-    use = float(usefulness.value(usefulness_net or net, {**values, **honest}))
+    use_net = usefulness_net or net
+    values, honest = dict(values or {}), dict(honest or {})
+    unknown = [k for k in list(values) + list(honest) if k not in net.params and k not in use_net.params]
+    if unknown:
+        known = sorted(set(net.params) | set(use_net.params))
+        raise ParameterError("control evaluation", f"unknown parameter {unknown[0]!r}",
+                             fix=f"use one of: {', '.join(known) or 'the nets have none'}")
+    own = lambda n, vals: {k: v for k, v in vals.items() if k in n.params}
+    worst = worst_case(net, safety, over, sense, values=own(net, values), **search)
+    use = float(usefulness.value(use_net, own(use_net, {**values, **honest})))
     return ControlEvaluation(worst, use, str(usefulness), honest)
 
 

@@ -489,7 +489,7 @@ class _Problem:
             parts.append(f"the endpoints of {', '.join(a.name for a in self.params)}")
         if self.linear:
             parts.append(f"the linear programme for {self.linear!r}")
-        return ("vertex enumeration: " + "; ".join(parts)) if parts else "a single evaluation (nothing imprecise)"
+        return ("vertex enumeration: " + "; ".join(parts)) if parts else "direct evaluation"
 
     def _values(self, pts: Mapping[str, np.ndarray]):
         """Values for a batch of (points × endpoints), flattened; returns them and the two counts."""
@@ -508,15 +508,23 @@ class _Problem:
         """Per point: the optimum over the linear box, for every endpoint and vertex combination."""
         vals, n, m, batched = self._values(pts)
         if self.form is not None:
-            num, den = self.form.coefficients(vals)
+            num, den = self._memo(pts, lambda: self.form.coefficients(vals))
             value, k = optimise(num, den, self.boxes[self.linear], sense)
         else:
-            value, k = np.asarray(self.query.value(self.net, vals), dtype=float), None
+            value = self._memo(pts, lambda: np.asarray(self.query.value(self.net, vals), dtype=float))
+            k = None
         if not batched:
             value = value[None]
             k = None if k is None else k[None]
         shape = (n, m) + tuple(len(self.vertices[b]) for b in self.enumerated)
         return value.reshape(shape), (None if k is None else k.reshape(shape + k.shape[value.ndim:]))
+
+    def _memo(self, pts, compute):
+        """The last evaluation, reused when the same points come again (the min and max searches share a grid)."""
+        key = tuple(sorted((k, np.asarray(v, dtype=float).tobytes()) for k, v in pts.items()))
+        if getattr(self, "_last", (None,))[0] != key:
+            self._last = (key, compute())
+        return self._last[1]
 
     def best(self, pts, sense: str) -> np.ndarray:
         value, _ = self.table(pts, sense)

@@ -25,7 +25,7 @@ P(verdict=flag)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -278,10 +278,3 @@ def _flatten(values: dict) -> tuple[tuple[int, ...], dict]:
     flat = dict(values)
     flat.update({k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()})
     return shape, flat
-
-
-def grid_points(names: Iterable[str], axes: Iterable[Sequence[float]]) -> dict[str, np.ndarray]:
-    """The outer product of value lists as flat arrays, one per name (first name slowest)."""
-    mesh = np.meshgrid(*(np.asarray(a, dtype=float) for a in axes), indexing="ij")
-    return {n: m.reshape(-1) for n, m in zip(names, mesh)}
-

@@ -6,9 +6,11 @@ required to 1e-12.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from markovwire import EvidenceError
 from strategies import brute_force, nets
@@ -107,21 +109,20 @@ def test_symbolic_evaluation_against_numeric_substitution(spec, p, q):
        st.lists(st.floats(0, 1), min_size=1, max_size=4), st.lists(st.floats(0, 1), min_size=1, max_size=3))
 def test_sweeps_against_single_evaluations(spec, ps, qs):
     net = spec.net
-    singles = {}
-    for p in ps:
-        for q in qs:
-            kernel, _ = expected(spec, {"p": p, "q": q})
-            singles[p, q] = kernel
+    grid = {k: v for k, v in {"p": ps, "q": qs}.items() if k in net.params}
+    assume(grid)
+    singles = {point: expected(spec, dict(zip(grid, point)))[0] for point in itertools.product(*grid.values())}
     if any(k is None for k in singles.values()):
         with pytest.raises(EvidenceError, match="sweep point"):
-            net.sweep({"p": ps, "q": qs}, evidence=spec.evidence, outputs=spec.outputs)
+            net.sweep(grid, evidence=spec.evidence, outputs=spec.outputs)
         return
-    grid = net.sweep({"p": ps, "q": qs}, evidence=spec.evidence, outputs=spec.outputs)
-    assert grid.shape == (len(ps), len(qs)) + next(iter(singles.values())).shape
-    for i, p in enumerate(ps):
-        for j, q in enumerate(qs):
-            np.testing.assert_allclose(grid[i, j], singles[p, q], rtol=0, atol=1e-10)
-    # array-valued parameters of one common shape sweep pointwise
-    pp, qq = np.meshgrid(ps, qs, indexing="ij")
-    batch = net.evaluate({"p": pp, "q": qq}, evidence=spec.evidence, outputs=spec.outputs)
-    np.testing.assert_allclose(batch, grid, rtol=0, atol=1e-12)
+    swept = net.sweep(grid, evidence=spec.evidence, outputs=spec.outputs)
+    shape = tuple(len(v) for v in grid.values())
+    assert swept.shape == shape + next(iter(singles.values())).shape
+    for index in np.ndindex(shape):
+        point = tuple(v[i] for v, i in zip(grid.values(), index))
+        np.testing.assert_allclose(swept[index], singles[point], rtol=0, atol=1e-10)
+    # array-valued parameters of one common shape sweep pointwise, in one evaluation
+    mesh = np.meshgrid(*grid.values(), indexing="ij")
+    batch = net.evaluate(dict(zip(grid, mesh)), evidence=spec.evidence, outputs=spec.outputs)
+    np.testing.assert_allclose(batch, swept, rtol=0, atol=1e-12)

@@ -563,3 +563,15 @@ def test_empty_kernel_is_the_unit():
     e = Kernel(1.0, [], [])
     assert (e @ monitor()).allclose(monitor()) and (monitor() @ e).allclose(monitor())
     assert str(e) == "Kernel(kernel: I → I)\nP\n-\n1"
+
+
+def test_allclose():
+    m = monitor()
+    assert m.allclose(Kernel([[0.98, 0.02], [0.3 + 1e-11, 0.7 - 1e-11]], [Act], [Verdict]))
+    assert not m.allclose(Kernel([[0.98, 0.02], [0.3 + 1e-9, 0.7 - 1e-9]], [Act], [Verdict]))
+    assert not m.allclose(Kernel(m.array, [Verdict], [Verdict]))  # same numbers, other types
+    b = beta.symbol
+    policy = Kernel([1 - beta, beta], [], [Act], params=[beta])
+    assert policy.allclose(Kernel([(1 - b) * 1.0, b * 1.0], [], [Act], params=[beta]))
+    assert not policy.allclose(Kernel([b, 1 - b], [], [Act], params=[beta]))
+    assert not policy.allclose(Kernel([0.9, 0.1], [], [Act]))

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from markovwire import FinSet, Kernel, MarkovwireError, NotStochastic, ParameterError, Parameter, ShapeError, TypeMismatch
+from markovwire import (FinSet, Kernel, MarkovwireError, NotStochastic, Parameter, ParameterError, ShapeError,
+                        TypeMismatch)
 from markovwire.multistep import (absorbing, distribution_after, expected_hitting_time, hitting_probabilities,
                                   hitting_times, reach_probability, trajectory, transition_matrix)
 from tests.strategies import seeds, stochastic
@@ -190,7 +191,9 @@ def test_a_closed_class_that_never_reaches_the_target():
     assert hitting_probabilities(P, [4]).tolist() == pytest.approx([0.5, 0, 1, 0, 1])
     assert np.isinf(expected_hitting_time(P, np.eye(5)[0], [4]))
     assert expected_hitting_time(P, np.eye(5)[2], [4]) == pytest.approx(10.0)
-    with pytest.raises(MarkovwireError, match=r"reached with probability 0.5 < 1.*infinite"):
+    with pytest.raises(MarkovwireError, match=r"expected hitting time: the target may never be reached "
+                                              r"\(it is reached with probability 0.5\), so the expected time to reach "
+                                              r"it is infinite\n  fix: ask for reach_probability"):
         expected_hitting_time(P, np.eye(5)[0], [4], strict=True)
 
 

@@ -207,3 +207,12 @@ def test_unify_concrete_mismatch_and_arity():
     with pytest.raises(TypeMismatch) as e:
         unify([Verdict], [Verdict, Act], {}, where="box 'm'")
     assert str(e.value) == "box 'm': expected 1 port(s), got 2\n  fix: match the number of wires to the number of ports"
+
+
+def test_bundle_refuses_what_is_not_a_port():
+    with pytest.raises(TypeMismatch) as e:
+        bundle([Verdict, "act"])
+    assert str(e.value) == ("port bundle: 'act' is not a port, a (name, type) pair or a type\n"
+                            "  fix: give ports as Port(name, type), (name, FinSet) or a bare FinSet")
+    with pytest.raises(TypeMismatch, match=r"\('act', 'Act'\) is not a port"):
+        bundle([("act", "Act")])

@@ -1,0 +1,96 @@
+"""Where component libraries are found: by path, in user directories, and in installed packages.
+
+A library is named by its file: ``<name>.yaml``. Names are looked up, in order,
+
+1. in the directories of ``MARKOVWIRE_LIBRARY_PATH`` (separated like ``PATH``) when it
+   is set, else in the user directory ``platformdirs.user_data_dir("markovwire")/libraries``;
+2. in installed packages through the entry-point group ``markovwire.libraries``: each
+   entry point is named like its library and loads to a function returning the file's path
+   (markovwire itself ships ``alignment`` this way).
+
+A reference containing a path separator or ending in ``.yaml``/``.yml`` is a path,
+resolved against the directory of the file that refers to it.
+
+>>> find_library("alignment").name
+'alignment.yaml'
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from markovwire.errors import FileFormatError, UnknownName
+
+ENV = "MARKOVWIRE_LIBRARY_PATH"
+GROUP = "markovwire.libraries"
+
+
+def user_library_dirs() -> list[Path]:
+    """The directories searched for ``<name>.yaml`` before installed packages."""
+    env = os.environ.get(ENV)
+    if env is not None:
+        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    from platformdirs import user_data_dir
+    return [Path(user_data_dir("markovwire")) / "libraries"]
+
+
+def installed_libraries() -> dict[str, Path | FileFormatError]:
+    """Libraries of installed packages by name: the path, or the error that loading its entry point gave."""
+    out: dict[str, Path | FileFormatError] = {}
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        try:
+            found = ep.load()
+            out[ep.name] = Path(found() if callable(found) else found)
+        except Exception as err:  # a broken third-party plugin must not stop markovwire
+            out[ep.name] = FileFormatError(f"entry point {ep.name!r} ({ep.value})",
+                                           f"could not be loaded: {type(err).__name__}: {err}",
+                                           fix="reinstall or remove the package that provides it")
+    return out
+
+
+def available_libraries() -> dict[str, Path]:
+    """Every library that can be named, user directories first (so they can override installed ones)."""
+    out: dict[str, Path] = {}
+    for d in user_library_dirs():
+        if d.is_dir():
+            for f in sorted(list(d.glob("*.yaml")) + list(d.glob("*.yml"))):
+                out.setdefault(f.stem, f)
+    for name, found in installed_libraries().items():
+        if isinstance(found, Path):
+            out.setdefault(name, found)
+    return out
+
+
+def is_path(ref: str) -> bool:
+    """Whether a library reference is a file path rather than a name."""
+    return "/" in ref or os.sep in ref or ref.endswith((".yaml", ".yml"))
+
+
+def find_library(ref: str, relative_to: str | os.PathLike | None = None, where: str = "library") -> Path:
+    """The file of the library ``ref`` (a name or a path; paths are relative to ``relative_to``'s directory)."""
+    if is_path(ref):
+        p = Path(ref).expanduser()
+        if not p.is_absolute() and relative_to is not None:
+            p = Path(relative_to).parent / p
+        if not p.is_file():
+            raise FileFormatError(where, f"library file {str(p)!r} does not exist",
+                                  fix="check the path (relative paths start at the proposal's directory)")
+        return p
+    for d in user_library_dirs():
+        for ext in (".yaml", ".yml"):
+            if (d / f"{ref}{ext}").is_file():
+                return d / f"{ref}{ext}"
+    installed = installed_libraries()
+    found = installed.get(ref)
+    if isinstance(found, FileFormatError):
+        raise found
+    if found is not None:
+        return found
+    known = sorted(available_libraries())
+    close = difflib.get_close_matches(ref, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UnknownName(where, f"unknown library {ref!r}{hint}",
+                      fix=f"use one of: {', '.join(known) or 'none installed'}, a path to a .yaml file, or put "
+                          f"{ref}.yaml in {user_library_dirs()[0]}")

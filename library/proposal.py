@@ -1,0 +1,900 @@
+"""A loaded proposal: component instances, how they are wired, and the questions asked of them.
+
+:func:`load_proposal` reads a proposal file, loads the libraries it names, builds
+one box per instance, wires them (a string-diagram expression or a wiring
+diagram), type-checks the result and prepares its queries. Every problem is
+reported at once, each with the file, line and key it comes from. The result
+evaluates exactly:
+
+>>> from markovwire.library.shipped import proposals_dir
+>>> p = load_proposal(proposals_dir() / "trusted_monitoring.yaml")
+>>> round(p.evaluate()["safety"], 4)
+0.6487
+>>> p.evaluate({"beta": [0.001, 0.01]})["safety"].round(4).tolist()
+[0.7715, 0.6486]
+
+A proposal with stateful components (an episode of many tasks) is a
+:class:`~markovwire.diagrams.stateful.System`; its queries ask about the states
+after ``episode.steps`` steps. ``adversary`` entries re-optimise parameters
+(the red team's attack rate) for the worst case of a query.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import sympy
+import yaml
+
+from markovwire import Kernel, Net, Parameter
+from markovwire.diagrams.expression import Diagram
+from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
+from markovwire.diagrams.wiring import WiringDiagram
+from markovwire.diagrams.yamlsafe import Located, load_yaml
+from markovwire.errors import (EvidenceError, FileFormatError, MarkovwireError, ParameterError, ShapeError,
+                               UnknownName, WiringError)
+from markovwire.types import FinSet
+
+from .constructions import to_expr
+from .loader import (Library, flatten, load_library, make_parameter, placed, raise_all, read_document, validate,
+                     _display)
+from .schema import AdversarySpec, ParameterSpec, ProposalFile, QuerySpec, SweepSpec
+
+RESERVED = set(PLUMBING) | {"in", "out"}
+CHUNKS = 20  # sweeps are evaluated in this many vectorised chunks, for progress reports
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query of a proposal, its wire names resolved to wires of the net or of the system's step."""
+
+    name: str
+    spec: QuerySpec
+    wires: tuple[str, ...]            # the wires the query reads, in order
+    types: tuple[FinSet, ...]
+    given: tuple[tuple[str, str], ...]
+    inputs: dict[str, str]
+    text: str
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Proposal:
+    """A proposal ready to evaluate; see the module docstring. Build one with :func:`load_proposal`."""
+
+    def __init__(self, spec: ProposalFile, document: Located, path: Path | None, text: str | None):
+        self.spec, self.document, self.path, self._text = spec, document, path, text
+        self.name, self.doc = spec.name, spec.doc
+        self.libraries: list[Library] = []
+        self.all_parameters: dict[str, Parameter] = {}
+        self.instances: dict[str, object] = {}
+        self.wiring: WiringDiagram | None = None
+        self.diagram: WiringDiagram | Diagram | None = None
+        self.system = None
+        self._net: Net | None = None
+        self.queries: dict[str, PreparedQuery] = {}
+        self.structural: set[str] = set()
+        self._rebuilt: dict[tuple, Proposal] = {}
+
+    def __repr__(self) -> str:
+        kind = "episode" if self.system is not None else "diagram"
+        return f"Proposal({self.name}: {len(self.instances)} instances, {kind}, {len(self.queries)} queries)"
+
+    # ----- what it is made of -------------------------------------------------------------
+    def where(self, *path) -> str:
+        """``file:line: key`` of a key of the proposal file."""
+        return self.document.where(path)
+
+    @property
+    def sweeps(self) -> list[SweepSpec]:
+        return list(self.spec.sweeps)
+
+    @property
+    def adversary(self) -> dict[str, AdversarySpec]:
+        return dict(self.spec.adversary)
+
+    @property
+    def steps(self) -> int | None:
+        """The number of steps of the episode (None for a single-shot proposal)."""
+        if self.spec.episode is None:
+            return None
+        s = self.spec.episode.steps
+        return s if isinstance(s, int) else int(self.all_parameters[s].default)
+
+    @property
+    def parameters(self) -> dict[str, Parameter]:
+        """The parameters that matter: those the kernels use, those that size types, the number of steps."""
+        used = set(self.net().free_parameters) | self.structural
+        if self.system is not None:
+            used |= {s.name for b in self.system.boxes.values() for s in b.initial.free_symbols}
+        if self.spec.episode is not None and isinstance(self.spec.episode.steps, str):
+            used.add(self.spec.episode.steps)
+        return {n: p for n, p in self.all_parameters.items() if n in used}
+
+    def net(self) -> Net:
+        """The net of the proposal (for an episode: the net of one step)."""
+        return self.system.step_net if self.system is not None else self._net
+
+    # ----- evaluation --------------------------------------------------------------------------
+    def evaluate(self, values: Mapping[str, object] | None = None, queries: Sequence[str] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Every query (and adversary entry) at ``values``: name → number, label → probability, or worst case.
+
+        Array values sweep: all arrays share one shape and results have that shape
+        (a grid is :func:`sweep_grid`). ``progress(done, total)`` is called as chunks
+        of a sweep finish.
+        """
+        values = self._checked_values(values)
+        names = list(queries) if queries is not None else list(self.queries) + list(self.spec.adversary)
+        for n in names:
+            if n not in self.queries and n not in self.spec.adversary:
+                raise UnknownName(f"proposal {self.name!r}", f"has no query {n!r}",
+                                  fix=f"use one of: {', '.join(list(self.queries) + list(self.spec.adversary))}")
+        shape, flat = _flat(values)
+        values = {**values, **flat}
+        if not shape:
+            out = {n: self._one(n, values) for n in names}
+            if progress:
+                progress(1, 1)
+            return out
+        n_points = int(np.prod(shape))
+        loop = any(n in self.spec.adversary for n in names) or self._needs_loop(flat)
+        bounds = list(range(0, n_points, 1 if loop else max(1, math.ceil(n_points / CHUNKS)))) + [n_points]
+        parts = []
+        for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            chunk = {n: (v[a:b] if n in flat else v) for n, v in values.items()}
+            if loop:
+                chunk = {n: (float(v[0]) if np.ndim(v) else v) for n, v in chunk.items()}
+            parts.append({n: self._one(n, chunk) for n in names})
+            if progress:
+                progress(b, n_points)
+        return {n: _assemble([p[n] for p in parts], shape, loop) for n in names}
+
+    def value(self, query: str, values: Mapping[str, object] | None = None):
+        """One query at ``values`` (see :meth:`evaluate`)."""
+        return self.evaluate(values, [query])[query]
+
+    def _checked_values(self, values) -> dict[str, object]:
+        out = {}
+        for n, v in dict(values or {}).items():
+            if n not in self.all_parameters:
+                close = difflib.get_close_matches(n, list(self.all_parameters), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ParameterError(f"proposal {self.name!r}", f"unknown parameter {n!r}{hint}",
+                                     fix=f"use one of: {', '.join(sorted(self.parameters))}")
+            arr = np.asarray(v, dtype=float)
+            self.all_parameters[n].check(arr)
+            out[n] = arr if arr.ndim else float(arr)
+        return out
+
+    def _needs_loop(self, flat: Mapping[str, object]) -> bool:
+        steps = self.spec.episode.steps if self.spec.episode is not None else None
+        return any(n in self.structural or n == steps for n in flat)
+
+    def _one(self, name: str, values: Mapping[str, object]):
+        """One query or adversary entry at scalar values, or at arrays of one flat shape."""
+        fixed = {n: v for n, v in values.items() if n in self.structural and v != self.all_parameters[n].default}
+        if fixed:
+            return self._with_values(fixed)._one(name, {n: v for n, v in values.items() if n not in fixed})
+        if name in self.spec.adversary:
+            return self._worst_case(name, values)
+        return self._query(self.queries[name], values)
+
+    def _with_values(self, fixed: Mapping[str, float]) -> "Proposal":
+        """The same proposal with structural parameters (type sizes) set to other values (cached)."""
+        key = tuple(sorted(fixed.items()))
+        if key not in self._rebuilt:
+            params = dict(self.spec.parameters)
+            params.update({n: float(v) for n, v in fixed.items()})
+            spec = self.spec.model_copy(update={"parameters": params})
+            self._rebuilt[key] = build_proposal(spec, self.document, self.path, None)
+        return self._rebuilt[key]
+
+    def _query(self, q: PreparedQuery, values: Mapping[str, object]):
+        joint = self._joint(q, values)
+        if q.kind == "distribution":
+            labels = _joint_labels(q.types)
+            flat = joint.reshape(joint.shape[: joint.ndim - len(q.types)] + (-1,))
+            return {lab: _scalar(flat[..., i]) for i, lab in enumerate(labels)}
+        if q.kind == "probability":
+            mask = np.ones((), bool)
+            for w, t in zip(q.wires, q.types):
+                want = q.spec.probability[_spec_wire(q, w)]
+                want = [want] if isinstance(want, str) else want
+                mask = np.logical_and.outer(mask, np.isin(np.array(t.elements), want))
+            return _scalar((joint * mask).sum(axis=tuple(range(-mask.ndim, 0))))
+        table = self._expectation_table(q, values)
+        return _scalar((joint * table).sum(axis=tuple(range(-len(q.types), 0))))
+
+    def _expectation_table(self, q: PreparedQuery, values) -> np.ndarray:
+        """The table of an expectation query as an array over its wires' labels (sweep axes first)."""
+        spec = q.spec.expectation
+        symbols = {n: p.symbol for n, p in self.all_parameters.items()}
+        entries = np.zeros([len(t) for t in q.types], dtype=object)
+        entries[...] = sympy.Integer(0)
+
+        def fill(node, depth, index, path):
+            t = q.types[depth]
+            if not isinstance(node, dict):
+                raise FileFormatError(self.where("queries", q.name, "expectation", "values", *path),
+                                      f"expected a mapping by labels of {t.name}", fix="nest one mapping per wire of 'of'")
+            listed = [k for k in node if k != "_"]
+            for key, sub in node.items():
+                labels = [x for x in t.elements if x not in listed] if key == "_" else [key]
+                for lab in labels:
+                    if lab not in t:
+                        raise UnknownName(self.where("queries", q.name, "expectation", "values", *path, key),
+                                          f"{t.name} has no label {lab!r}", fix=f"use one of: {', '.join(t.elements)}")
+                    idx = index + (t.index(lab),)
+                    if depth + 1 == len(q.types):
+                        entries[idx] = to_expr(sub, self.all_parameters,
+                                               self.where("queries", q.name, "expectation", "values", *path, key))
+                    else:
+                        fill(sub, depth + 1, idx, path + (key,))
+
+        fill(spec.values, 0, (), ())
+        if not any(isinstance(e, sympy.Basic) and e.free_symbols for e in entries.flat):
+            return entries.astype(float)
+        from markovwire.expr import compile_numeric
+        names = sorted({s.name for e in entries.flat for s in e.free_symbols})
+        fn = compile_numeric(list(entries.flat), [self.all_parameters[n].symbol for n in names])
+        args = [np.asarray(values.get(n, self.all_parameters[n].default), dtype=float) for n in names]
+        flat = np.stack(fn(*args), axis=-1)  # sweep…, entries
+        return flat.reshape(flat.shape[:-1] + entries.shape)
+
+    def _joint(self, q: PreparedQuery, values) -> np.ndarray:
+        """The distribution of the query's wires given its evidence, with sweep axes first."""
+        given = dict(q.given)
+        wires = list(dict.fromkeys(list(q.wires) + list(given)))
+        target = self.system if self.system is not None else self._net
+        net_values = {n: v for n, v in values.items() if n in target.params}
+        if self.system is not None:
+            T = q.spec.steps if q.spec.steps is not None else self.spec.episode.steps
+            T = int(T if isinstance(T, int) else values.get(T, self.all_parameters[T].default))
+            states = list(self.system.state_wires)
+            others = [w for w in wires if w not in states]
+            dist = self.system.distribution_after(T, net_values, inputs=q.inputs or None, outputs=others)
+            arr = dist.array if isinstance(dist, Kernel) else np.asarray(dist)
+            lead = arr.ndim - len(states) - len(others)
+            order = states + others
+            keep = [order.index(w) for w in wires]
+            drop = tuple(lead + i for i in range(len(order)) if i not in keep)
+            arr = arr.sum(axis=drop) if drop else arr
+            kept = [w for w in order if w in wires]
+            arr = np.moveaxis(arr, [lead + kept.index(w) for w in wires], list(range(lead, lead + len(wires))))
+        else:
+            net = self._net
+            out = net.evaluate(net_values, outputs=wires)
+            arr = out.array if isinstance(out, Kernel) else np.asarray(out)
+            lead = arr.ndim - len(net.inputs) - len(wires)
+            index: list = [slice(None)] * arr.ndim
+            for i, w in enumerate(net.inputs):
+                index[lead + i] = net.wires[w].index(q.inputs[w])
+            arr = arr[tuple(index)]
+        lead = arr.ndim - len(wires)
+        if given:
+            index = [slice(None)] * arr.ndim
+            for w, label in given.items():
+                index[lead + wires.index(w)] = self._type_of(w).index(label)
+            sub = arr[tuple(index)]
+            axes = tuple(range(lead, sub.ndim))
+            total = sub.sum(axis=axes, keepdims=True) if axes else sub
+            if np.any(np.asarray(total) <= 0) and not lead:
+                shown = ", ".join(f"{k}={v}" for k, v in given.items())
+                raise EvidenceError(self.where("queries", q.name, "given"), f"the evidence {shown} has probability "
+                                    "zero", fix="condition on observations the proposal can produce")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                arr = np.where(total > 0, sub / np.where(total > 0, total, 1.0), np.nan)
+            rest = [w for w in wires if w not in given]
+            arr = np.moveaxis(arr, [lead + rest.index(w) for w in q.wires], list(range(lead, lead + len(q.wires))))
+        return arr
+
+    def _type_of(self, wire: str) -> FinSet:
+        net = self.net()
+        return net.wires[wire]
+
+    def _worst_case(self, name: str, values: Mapping[str, object]):
+        from markovwire.analysis.adversary import WorstCase
+        from markovwire.analysis.search import axes_for, maximise, minimise
+
+        adv = self.spec.adversary[name]
+        q = self.queries[adv.query]
+        fixed = {k: v for k, v in values.items() if k not in adv.over}
+        axes = axes_for(self.all_parameters, adv.over, {k: tuple(v) for k, v in adv.bounds.items()},
+                        where=self.where("adversary", name))
+        objective = lambda pts: np.asarray(self._query(q, {**fixed, **pts}), dtype=float)
+        out = (maximise if adv.sense == "max" else minimise)(objective, axes, grid=adv.grid)
+        return WorstCase(adv.query, adv.sense, out.value, out.choice, out.bound, out.certified, out.method,
+                         out.evaluations, out.spacing)
+
+    # ----- editing and saving ----------------------------------------------------------------
+    def replace(self, **changes) -> "Proposal":
+        """A new proposal with top-level keys of the file replaced (validated and built afresh)."""
+        data = self.spec.model_dump(mode="python", exclude_defaults=True)
+        data.update({k: _plain(v) for k, v in changes.items()})
+        return proposal_from_data(data, self.path, self.document.filename)
+
+    def to_yaml(self) -> str:
+        """The proposal file's text: the original text if unchanged, else a clean dump of the spec."""
+        if self._text is not None:
+            return self._text
+        return dump_spec(self.spec)
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Write the proposal file atomically (to ``path``, default where it was loaded from)."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise FileFormatError(f"proposal {self.name!r}", "has no file to save to", fix="give a path")
+        write_atomic(target, self.to_yaml())
+        return target
+
+
+# ----- building a proposal ---------------------------------------------------------------------
+def load_proposal(path: str | os.PathLike) -> Proposal:
+    """The proposal in the file ``path`` (every problem reported at once, each with file:line: key)."""
+    path = Path(path)
+    display = _display(path)
+    from markovwire.diagrams.yamlsafe import read_text
+    text = read_text(path)
+    doc = load_yaml(text, display)
+    spec = validate(ProposalFile, doc)
+    return build_proposal(spec, doc, path, text)
+
+
+def proposal_from_text(text: str, filename: str = "<proposal>", path: str | os.PathLike | None = None) -> Proposal:
+    """A proposal from YAML text; library paths are relative to ``path``'s directory."""
+    doc = load_yaml(text, filename)
+    spec = validate(ProposalFile, doc)
+    return build_proposal(spec, doc, Path(path) if path is not None else None, text)
+
+
+def proposal_from_data(data: Mapping, path: str | os.PathLike | None = None,
+                       filename: str = "<proposal>") -> Proposal:
+    """A proposal from plain data (as a file would hold it), validated; the text is a clean dump."""
+    text = yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=100)
+    p = proposal_from_text(text, filename, path)
+    p._text = None
+    return p
+
+
+def check_file(path: str | os.PathLike) -> list[MarkovwireError]:
+    """Every problem of a library or proposal file (empty when it is fine)."""
+    try:
+        kind = file_kind(path)
+        if kind == "library":
+            lib = load_library(Path(path))
+            return lib.problems()
+        load_proposal(path)
+        return []
+    except MarkovwireError as e:
+        return flatten(e)
+
+
+def file_kind(path: str | os.PathLike) -> str:
+    """``"library"`` or ``"proposal"``: a library file has ``components`` or ``version``, a proposal ``instances``."""
+    doc = read_document(path, _display(Path(path)))
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if "instances" in data:
+        return "proposal"
+    if "components" in data or "version" in data or "types" in data:
+        return "library"
+    raise FileFormatError(f"{doc.filename}:1", "is neither a component library nor a proposal",
+                          fix="a library has 'name', 'version' and 'components'; a proposal has 'instances'")
+
+
+def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: str | None) -> Proposal:
+    """Libraries, parameters, instances, wiring, queries: every problem collected, then raised at once."""
+    p = Proposal(spec, doc, path, text)
+    errors: list[MarkovwireError] = []
+
+    def attempt(fn, *where, collect=True):
+        try:
+            return fn()
+        except MarkovwireError as e:
+            errors.extend(placed(x, doc.where(where)) for x in flatten(e))
+            return None
+
+    for i, ref in enumerate(spec.libraries):
+        lib = attempt(lambda: load_library(ref, path, doc.where(("libraries", i))), "libraries", i)
+        if lib is not None:
+            p.libraries.append(lib)
+    raise_all(errors)
+    _parameters(p, errors, attempt)
+    raise_all(errors)
+    sizes = p.libraries[0].sizes(p.all_parameters) if p.libraries else {}
+    p.structural = set().union(*(lib.structural for lib in p.libraries)) if p.libraries else set()
+    types: dict[str, FinSet] = {}
+    for lib in p.libraries:
+        for n, t in (attempt(lambda: lib.types(sizes), "libraries") or {}).items():
+            types.setdefault(n, t)
+    for name, inst in spec.instances.items():
+        box = attempt(lambda: _instance(p, name, inst, sizes), "instances", name)
+        if box is not None:
+            p.instances[name] = box
+    raise_all(errors)
+    _wire(p, types, sizes, errors, attempt)
+    raise_all(errors)
+    for name, q in spec.queries.items():
+        prepared = attempt(lambda: _prepare_query(p, name, q), "queries", name)
+        if prepared is not None:
+            p.queries[name] = prepared
+    _check_rest(p, errors)
+    raise_all(errors)
+    return p
+
+
+def _parameters(p: Proposal, errors, attempt) -> None:
+    """The parameters in scope: the libraries', with the proposal's values and declarations."""
+    params: dict[str, Parameter] = {}
+    owner: dict[str, str] = {}
+    for i, lib in enumerate(p.libraries):
+        for n, par in lib.parameters.items():
+            if n in params and params[n] != par:
+                errors.append(ParameterError(p.where("libraries", i), f"parameter {n!r} is declared differently by "
+                                             f"libraries {owner[n]!r} and {lib.name!r}",
+                                             fix=f"declare {n!r} in the proposal's 'parameters:' to settle it"))
+            params.setdefault(n, par)
+            owner.setdefault(n, lib.name)
+    for n, v in p.spec.parameters.items():
+        where = p.where("parameters", n)
+        if isinstance(v, ParameterSpec):
+            made = attempt(lambda: make_parameter(n, v, p.document, ("parameters", n)), "parameters", n)
+            if made is not None:
+                params[n] = made
+            continue
+        if n not in params:
+            close = difflib.get_close_matches(n, list(params), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(ParameterError(where, f"unknown parameter {n!r}{hint}",
+                                         fix="set a parameter of the libraries, or declare a new one with "
+                                             "{domain: [lo, hi], default: ...}"))
+            continue
+        value = attempt(lambda: _constant(v, where), "parameters", n)
+        if value is None:
+            continue
+        old = params[n]
+        if old.integer:
+            if value != int(value):
+                errors.append(ParameterError(where, f"{value:g} is not a whole number",
+                                             fix=f"{n!r} is an integer parameter; give a whole number"))
+                continue
+            value = int(value)
+        made = attempt(lambda: dataclasses.replace(old, default=value), "parameters", n)
+        if made is not None:
+            params[n] = made
+    p.all_parameters = params
+
+
+def _constant(v, where: str) -> float:
+    """A number, or an expression without parameters (``"71/18000"``), as a float."""
+    e = to_expr(v, {}, where)
+    value = float(e)
+    if not math.isfinite(value):
+        raise ParameterError(where, f"{v!r} is not a finite number", fix="give a finite value")
+    return value
+
+
+def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
+    """The box of one instance: its component, built with the proposal's parameters and the instance's overrides."""
+    if name in RESERVED:
+        raise WiringError(p.where("instances", name), f"{name!r} is reserved",
+                          fix=f"choose another instance name (not {', '.join(sorted(RESERVED))})")
+    comp = _component(p, inst.component, p.where("instances", name, "component"))
+    params = dict(p.all_parameters)
+    fixed: dict[str, sympy.Expr] = {}
+    inst_sizes = dict(sizes)
+    errors = []
+    for k, v in inst.parameters.items():
+        where = p.where("instances", name, "parameters", k)
+        if k not in comp.spec.parameters:
+            close = difflib.get_close_matches(k, comp.spec.parameters, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(ParameterError(where, f"component {comp.name!r} has no parameter {k!r}{hint}",
+                                         fix=f"its parameters are: {', '.join(comp.spec.parameters) or 'none'}"))
+            continue
+        try:
+            e = to_expr(v, p.all_parameters, where)
+            if not e.free_symbols:
+                params[k].check(float(e))
+                params[k] = dataclasses.replace(params[k], default=int(e) if params[k].integer else float(e))
+                if params[k].integer:
+                    inst_sizes[k] = int(e)
+            fixed[k] = e
+        except MarkovwireError as err:
+            errors.append(placed(err, where))
+    raise_all(errors)
+    return comp.instantiate(name, params, inst_sizes, fixed)
+
+
+def _component(p: Proposal, ref: str, where: str):
+    lib_name, _, comp_name = ref.rpartition(".")
+    if lib_name:
+        libs = [lib for lib in p.libraries if lib.name == lib_name]
+        if not libs:
+            raise UnknownName(where, f"no library {lib_name!r} is used by this proposal",
+                              fix=f"add it to 'libraries:', or use one of: {', '.join(l.name for l in p.libraries)}")
+        return libs[0].component(comp_name, where)
+    found = [lib for lib in p.libraries if comp_name in lib.components]
+    if len(found) > 1:
+        raise UnknownName(where, f"component {comp_name!r} is in several libraries: "
+                          f"{', '.join(l.name for l in found)}", fix=f"write '{found[0].name}.{comp_name}'")
+    if found:
+        return found[0].components[comp_name]
+    known = [c for lib in p.libraries for c in lib.components]
+    close = difflib.get_close_matches(comp_name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UnknownName(where, f"unknown component {comp_name!r}{hint}",
+                      fix=f"use a component of {', '.join(l.name for l in p.libraries) or 'a library'} "
+                          "(markovwire library list shows them)")
+
+
+def _wire(p: Proposal, types, sizes, errors, attempt) -> None:
+    """The wiring diagram (from the expression or the wires), checked, and its net or system."""
+    from markovwire.diagrams.stateful import StatefulBox, System
+
+    spec = p.spec
+    if spec.diagram is not None:
+        d = attempt(lambda: parse_diagram(spec.diagram, p.instances, types, p.where("diagram"), sizes), "diagram")
+        if d is None:
+            return
+        p.diagram = d
+        p.wiring = attempt(lambda: d.to_wiring(spec.name), "diagram")
+        if p.wiring is None:
+            return
+    else:
+        w = spec.wiring
+        ports = {}
+        for side in ("inputs", "outputs"):
+            ports[side] = []
+            for n, t in getattr(w, side).items():
+                typ = attempt(lambda: parse_type(t, types, p.where("wiring", side, n), sizes), "wiring", side, n)
+                if typ is not None:
+                    ports[side].append((n, typ))
+        if errors:
+            return
+        wd = WiringDiagram(spec.name, inputs=ports["inputs"], outputs=ports["outputs"])
+        for name, box in p.instances.items():
+            attempt(lambda: wd.add_box(name, box), "instances", name)
+        index = []
+        for i, text in enumerate(w.wires):
+            src, _, dst = text.partition("->")
+            before = len(wd.wires)
+            attempt(lambda: wd.connect(src.strip(), dst.strip()), "wiring", "wires", i)
+            if len(wd.wires) > before:
+                index.append(i)
+        for key, e in wd._located_problems():
+            errors.append(placed(e, p.where(*_file_key(key, index))))
+        p.diagram = p.wiring = wd
+    if errors:
+        return
+    stateful = [n for n, b in p.instances.items() if isinstance(b, StatefulBox)]
+    if stateful and spec.episode is None:
+        errors.append(FileFormatError(p.where("instances", stateful[0]), f"instance {stateful[0]!r} has a state, so "
+                                      "the proposal is an episode of many steps",
+                                      fix="add 'episode: {steps: T}' (a number, or an integer parameter)"))
+        return
+    if spec.episode is not None and not stateful:
+        errors.append(FileFormatError(p.where("episode"), "an episode needs at least one stateful instance",
+                                      fix="use a stateful component (such as 'episode'), or remove 'episode:'"))
+        return
+    if stateful:
+        p.system = attempt(lambda: System(p.wiring), "wiring" if spec.wiring is not None else "diagram")
+    else:
+        p._net = attempt(lambda: p.wiring.to_net(), "wiring" if spec.wiring is not None else "diagram")
+
+
+def _file_key(key: tuple, index: list[int]) -> tuple:
+    """The key in the proposal file of a problem the wiring diagram reports by its own key."""
+    if key and key[0] == "wires" and len(key) > 1 and isinstance(key[1], int) and key[1] < len(index):
+        return ("wiring", "wires", index[key[1]])
+    if key and key[0] == "boxes" and len(key) > 1:
+        return ("instances", key[1])
+    if key and key[0] in ("outputs", "inputs") and len(key) > 1:
+        return ("wiring", key[0], key[1])
+    return ("wiring",)
+
+
+# ----- queries -------------------------------------------------------------------------------
+def _resolve_wire(p: Proposal, name: str, where: str) -> str:
+    """The net wire a query names: an outer port, a stateful instance (its state), ``box.port``."""
+    wd = p.wiring
+    if p.system is not None:
+        sys = p.system
+        if name in sys.boxes:
+            return f"{name}.state"
+        if name in sys.ports:
+            return sys.ports[name]
+        net = sys.step_net
+    else:
+        net = p._net
+        outs = [q.name for q in wd.outputs]
+        if name in outs:
+            return net.outputs[outs.index(name)]
+    if name in net.wires and not name.endswith("'"):
+        return name
+    box, _, port = name.partition(".")
+    for b in net.boxes:  # an input port names the wire that feeds it
+        if b.name == box:
+            for w, q in zip(b.inputs, b.kernel.dom):
+                if q.name == port:
+                    return w
+    known = [q.name for q in wd.outputs] + [q.name for q in wd.inputs]
+    if p.system is not None:
+        known += list(p.system.boxes)
+    known += sorted(w for w in net.wires if "." in w and "/" not in w and not w.endswith("'"))
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UnknownName(where, f"no wire {name!r}{hint}",
+                      fix=f"name an outer port, a stateful instance or box.port: {', '.join(known[:30])}")
+
+
+def _spec_wire(q: PreparedQuery, wire: str) -> str:
+    """The name the query's file entry uses for one of its resolved wires."""
+    names = list(q.spec.probability or {}) if q.kind == "probability" else \
+        list(q.spec.expectation.of) if q.kind == "expectation" else list(q.spec.distribution)
+    return names[q.wires.index(wire)]
+
+
+def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
+    where = lambda *k: p.where("queries", name, *k)
+    net = p.net()
+    names = list(q.probability) if q.kind == "probability" else \
+        list(q.expectation.of) if q.kind == "expectation" else list(q.distribution)
+    key = {"probability": "probability", "expectation": "expectation", "distribution": "distribution"}[q.kind]
+    wires, errors = [], []
+    for n in names:
+        try:
+            wires.append(_resolve_wire(p, n, where(key, n) if q.kind == "probability" else where(key)))
+        except MarkovwireError as e:
+            errors.append(e)
+    raise_all(errors)
+    if len(set(wires)) != len(wires):
+        raise FileFormatError(where(key), "names one wire twice", fix="name each wire once")
+    types = tuple(net.wires[w] for w in wires)
+    if q.kind == "probability":
+        for n, w, t in zip(names, wires, types):
+            labels = q.probability[n]
+            for lab in [labels] if isinstance(labels, str) else labels:
+                _label(lab, t, where("probability", n))
+    given = []
+    for n, lab in q.given.items():
+        w = _resolve_wire(p, n, where("given", n))
+        _label(lab, net.wires[w], where("given", n))
+        given.append((w, lab))
+    inputs = {}
+    outer = list(p.system.inputs) if p.system is not None else list(net.inputs)
+    for n, lab in q.inputs.items():
+        if n not in outer:
+            raise UnknownName(where("inputs", n), f"{n!r} is not an outer input",
+                              fix=f"fix one of the outer inputs: {', '.join(outer) or 'there are none'}")
+        _label(lab, net.wires[n], where("inputs", n))
+        inputs[n] = lab
+    missing = [n for n in outer if n not in inputs]
+    if missing:
+        t = net.wires[missing[0]]
+        raise FileFormatError(where(), f"the outer input {missing[0]!r} is not fixed",
+                              fix=f"add 'inputs: {{{missing[0]}: ...}}' with a label of {t.name} "
+                                  f"({', '.join(t.elements)})")
+    if q.steps is not None:
+        if p.system is None:
+            raise FileFormatError(where("steps"), "only an episode has steps", fix="remove 'steps:'")
+        if isinstance(q.steps, str):
+            _integer_parameter(p, q.steps, where("steps"))
+    prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given), inputs, _describe(name, q))
+    if q.kind == "expectation":
+        p._expectation_table(prepared, {})
+    return prepared
+
+
+def _label(label: str, t: FinSet, where: str) -> None:
+    if label not in t:
+        close = difflib.get_close_matches(label, list(t.elements), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownName(where, f"{t.name} has no label {label!r}{hint}", fix=f"use one of: {', '.join(t.elements)}")
+
+
+def _integer_parameter(p: Proposal, name: str, where: str) -> Parameter:
+    if name not in p.all_parameters:
+        close = difflib.get_close_matches(name, list(p.all_parameters), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ParameterError(where, f"unknown parameter {name!r}{hint}", fix="give a whole number or an integer parameter")
+    par = p.all_parameters[name]
+    if not par.integer or par.default is None:
+        raise ParameterError(where, f"parameter {name!r} is not an integer parameter with a default",
+                             fix="declare it with 'integer: true' and a default, or give a whole number")
+    return par
+
+
+def _describe(name: str, q: QuerySpec) -> str:
+    cond = list(q.given.items()) + list(q.inputs.items())
+    tail = (" | " + ", ".join(f"{k}={v}" for k, v in cond)) if cond else ""
+    if q.kind == "probability":
+        ev = ", ".join(f"{w}={v}" if isinstance(v, str) else f"{w}∈{{{', '.join(v)}}}" for w, v in q.probability.items())
+        return f"P({ev}{tail})"
+    if q.kind == "expectation":
+        return f"E[f({', '.join(q.expectation.of)}){tail}]"
+    return f"distribution of {', '.join(q.distribution)}{tail}"
+
+
+def _check_rest(p: Proposal, errors: list) -> None:
+    """Episode steps, sweeps and adversary entries refer to parameters and queries that exist."""
+    spec = p.spec
+    if spec.episode is not None and isinstance(spec.episode.steps, str):
+        try:
+            _integer_parameter(p, spec.episode.steps, p.where("episode", "steps"))
+        except MarkovwireError as e:
+            errors.append(e)
+    for i, s in enumerate(spec.sweeps):
+        where = p.where("sweeps", i, "parameter")
+        if s.parameter not in p.all_parameters:
+            close = difflib.get_close_matches(s.parameter, list(p.all_parameters), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(ParameterError(where, f"unknown parameter {s.parameter!r}{hint}",
+                                         fix=f"sweep one of: {', '.join(sorted(p.parameters))}"))
+            continue
+        try:
+            p.all_parameters[s.parameter].check(np.array([s.start, s.stop]))
+        except MarkovwireError as e:
+            errors.append(placed(e, p.where("sweeps", i)))
+    for name, adv in spec.adversary.items():
+        if name in spec.queries:
+            errors.append(FileFormatError(p.where("adversary", name), f"{name!r} is also the name of a query",
+                                          fix="give adversary entries their own names"))
+        if adv.query not in spec.queries:
+            close = difflib.get_close_matches(adv.query, list(spec.queries), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(UnknownName(p.where("adversary", name, "query"), f"unknown query {adv.query!r}{hint}",
+                                      fix=f"use one of: {', '.join(spec.queries) or 'no queries declared'}"))
+        elif spec.queries[adv.query].kind == "distribution":
+            errors.append(FileFormatError(p.where("adversary", name, "query"), f"query {adv.query!r} is a distribution",
+                                          fix="optimise a probability or an expectation"))
+        for i, n in enumerate(adv.over):
+            if n not in p.all_parameters:
+                close = difflib.get_close_matches(n, list(p.all_parameters), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                errors.append(ParameterError(p.where("adversary", name, "over", i), f"unknown parameter {n!r}{hint}",
+                                             fix=f"choose among: {', '.join(sorted(p.parameters))}"))
+            elif n in p.structural:
+                errors.append(ParameterError(p.where("adversary", name, "over", i), f"parameter {n!r} sizes a type",
+                                             fix="an adversary chooses parameters of kernels, not sizes of types"))
+        for n, (lo, hi) in adv.bounds.items():
+            if n not in adv.over:
+                errors.append(ParameterError(p.where("adversary", name, "bounds", n), f"{n!r} is not in 'over'",
+                                             fix="give bounds only for parameters the adversary chooses"))
+            elif n in p.all_parameters:
+                dlo, dhi = p.all_parameters[n].domain
+                if not dlo <= lo <= hi <= dhi:
+                    errors.append(ParameterError(p.where("adversary", name, "bounds", n),
+                                                 f"[{lo:g}, {hi:g}] is not inside the domain [{dlo:g}, {dhi:g}]",
+                                                 fix="give bounds low <= high inside the parameter's domain"))
+
+
+# ----- sweeps and results ---------------------------------------------------------------------
+def sweep_grid(sweeps: Sequence[SweepSpec | tuple]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``(axes, values)``: each swept parameter's points, and the flattened grid to pass as values."""
+    axes = {}
+    for s in sweeps:
+        name, start, stop, count = (s.parameter, s.start, s.stop, s.count) if isinstance(s, SweepSpec) else s
+        if name in axes:
+            raise ParameterError(f"sweep of {name!r}", "is given twice", fix="sweep each parameter once")
+        axes[name] = np.linspace(start, stop, int(count))
+    if not axes:
+        return {}, {}
+    mesh = np.meshgrid(*axes.values(), indexing="ij")
+    return axes, {n: m.reshape(-1) for n, m in zip(axes, mesh)}
+
+
+def to_jsonable(results: Mapping[str, Any], shape: tuple[int, ...] | None = None) -> dict:
+    """Results as JSON-ready data: numbers, lists aligned with swept values, and adversary outcomes."""
+    def conv(v):
+        from markovwire.analysis.adversary import WorstCase
+        if isinstance(v, WorstCase):
+            return {"value": v.value, "choice": dict(v.choice), "sense": v.sense, "query": v.query,
+                    "certified": v.certified, "method": v.method}
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, np.ndarray):
+            if v.dtype == object:
+                items = [conv(x) for x in v.reshape(-1)]
+                if items and all(isinstance(x, dict) and "value" in x for x in items):
+                    return {"value": [x["value"] for x in items],
+                            "choice": {k: [x["choice"][k] for x in items] for k in items[0]["choice"]},
+                            "sense": items[0]["sense"], "query": items[0]["query"]}
+                return items
+            return [None if not np.isfinite(x) else float(x) for x in v.reshape(-1)]
+        if isinstance(v, (float, np.floating)):
+            return None if not np.isfinite(v) else float(v)
+        return v
+    return {k: conv(v) for k, v in results.items()}
+
+
+def _flat(values: Mapping[str, object]) -> tuple[tuple[int, ...], dict[str, np.ndarray]]:
+    arrays = {k: np.asarray(v, dtype=float) for k, v in values.items() if np.ndim(v) > 0}
+    if not arrays:
+        return (), {}
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        raise ShapeError("sweep", "swept parameters have arrays of different shapes",
+                         fix="give every swept parameter an array of one shape (or use sweep_grid)") from None
+    return shape, {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
+
+
+def _assemble(parts: list, shape: tuple[int, ...], loop: bool):
+    """Chunks of one query's results joined and shaped like the sweep."""
+    first = parts[0]
+    if isinstance(first, dict):
+        return {k: _assemble([p[k] for p in parts], shape, loop) for k in first}
+    if not isinstance(first, (float, int, np.floating, np.ndarray)):
+        arr = np.empty(len(parts), dtype=object)
+        arr[:] = parts
+        return arr.reshape(shape)
+    flat = np.concatenate([np.atleast_1d(np.asarray(x, dtype=float)) for x in parts])
+    return flat.reshape(shape)
+
+
+def _scalar(x):
+    x = np.asarray(x, dtype=float)
+    return float(x) if x.ndim == 0 else x
+
+
+def _joint_labels(types: Sequence[FinSet]) -> list[str]:
+    import itertools
+    return [",".join(t) for t in itertools.product(*(t.elements for t in types))]
+
+
+# ----- files -----------------------------------------------------------------------------------
+def _plain(value):
+    """Plain Python data (dicts, lists, numbers, text) from models and tuples."""
+    from pydantic import BaseModel
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="python", exclude_defaults=True)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dump_spec(spec: ProposalFile) -> str:
+    """The YAML text of a proposal (defaults left out); loading it gives the same spec back."""
+    data = spec.model_dump(mode="python", exclude_defaults=True)
+    if spec.libraries == ["alignment"]:
+        data.setdefault("libraries", ["alignment"])
+        data = {k: data[k] for k in ["name", "doc", "libraries"] + [k for k in data] if k in data}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that the file is either the old one or the new one, never half."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as err:
+        raise FileFormatError(str(path), f"cannot be written ({err.strerror or err})",
+                              fix="check the directory exists and is writable") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -287,7 +287,7 @@ def _direct(ia, ib, keep):
     batch_a, m = (ia[:-2], ia[-2:-1]) if len(ia) >= 2 else ((), ())
     batch_b, n = (ib[:-2], ib[-1:]) if len(ib) >= 2 else ((), ())
     long, short = (batch_a, batch_b) if len(batch_a) >= len(batch_b) else (batch_b, batch_a)
-    if shared - {k} != set(short):
+    if long[len(long) - len(short):] != short or shared - {k} != set(short):
         return None
     return long + m + n
 

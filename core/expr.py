@@ -579,6 +579,10 @@ def _settle_min_max(expr: sympy.Expr, parser: _Parser) -> sympy.Expr:
             return e, False
         return e.func(*[p for p, _ in parts]), True
 
+    lattice = (sympy.Min, sympy.Max)
+    if not any(isinstance(e, lattice) and any(isinstance(a, lattice) for a in e.args)
+               for e in sympy.preorder_traversal(expr)):
+        return expr                             # only nested Min/Max can be left unsettled
     for _ in range(3):
         try:
             again, touched = rebuild(expr)

@@ -123,7 +123,7 @@ class Figure:
             key = source.node.split("/", 1)[1] + (f".{source.port}" if source.port else "")
             where = _common([self.cluster_of(e) for e in [source, *targets]])
             wire.helper = self.add("copy" if targets else "discard", key, where)
-        for k, (end, back) in enumerate(zip(targets, feedback)):
+        for end, back in zip(targets, feedback):
             key = f"{end.node.split('/', 1)[1]}.{end.port or ''}"
             start = End(wire.helper.id) if wire.helper else source
             wire.bends.append((self.add("bend", f"{key}.out", self.cluster_of(start)),
@@ -176,9 +176,10 @@ def _ports(ports) -> tuple[tuple[str, str], ...]:
     return tuple((p.name, _type_name(p.type)) for p in ports)
 
 
-def _net_figure(net: Net, title: str = "") -> Figure:
-    """A net's figure: box paths ``audit/monitor`` become clusters, wires are drawn per reader."""
-    fig = Figure(title)
+def _net_figure(net: Net) -> Figure:
+    """A net's figure: box paths ``audit/monitor`` become clusters; a wire read by a box placed
+    no later than its source (in topological order) is drawn as feedback."""
+    fig = Figure()
     source: dict[str, End] = {}
     for w in net.inputs:
         source.setdefault(w, End(fig.add("in", w, (), label=w).id))
@@ -202,8 +203,8 @@ def _net_figure(net: Net, title: str = "") -> Figure:
         if w not in source:
             continue  # undriven: the net's checker reports it
         src, targets = source[w], readers.get(w, [])
-        before = lambda end: end.node in position and position[end.node] <= position.get(src.node, -1)
-        fig.connect(src, targets, _type_name(t), [before(e) for e in targets])
+        back = [e.node in position and position[e.node] <= position.get(src.node, -1) for e in targets]
+        fig.connect(src, targets, _type_name(t), back)
     return fig
 
 
@@ -368,22 +369,21 @@ def _edges(wire: Wire) -> list[tuple[End, End, str | None, dict]]:
 
 
 def _boundary_edges(fig: Figure) -> list[tuple[str, str]]:
-    """Invisible edges that keep the bends of feedback wires inside their diagram's ports: from
-    its first input port to each entering bend, from each leaving bend to its first output port.
-    (Everything else lies between the ports anyway; more such edges would upset the layout.)"""
-    first: dict[tuple[str, tuple[str, ...]], str] = {}
+    """Invisible edges that keep a feedback wire's first bend left of its diagram's first output
+    port (else the bend may be laid out past the boundary). The entering bend needs none: nothing
+    comes before it, so it shares the column of the input ports; an edge there would only add a
+    crossing. Nothing else can pass the ports; more such edges would upset the layout."""
+    first: dict[tuple[str, ...], str] = {}
     for n in fig.nodes.values():
-        if n.kind in ("in", "out"):
-            first.setdefault((n.kind, n.cluster), n.id)
+        if n.kind == "out":
+            first.setdefault(n.cluster, n.id)
     out = []
     for wire in fig.wires:
-        for bend in filter(None, wire.bends):
-            for kind, node in zip(("out", "in"), bend):
-                level = next((node.cluster[:k] for k in range(len(node.cluster), -1, -1)
-                              if (kind, node.cluster[:k]) in first), None)
-                if level is not None:
-                    port = first[(kind, level)]
-                    out.append((port, node.id) if kind == "in" else (node.id, port))
+        for turn_out, _ in filter(None, wire.bends):
+            where = turn_out.cluster
+            level = next((where[:k] for k in range(len(where), -1, -1) if where[:k] in first), None)
+            if level is not None:
+                out.append((turn_out.id, first[level]))
     return out
 
 

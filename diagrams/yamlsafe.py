@@ -20,6 +20,7 @@ markovwire.errors.FileFormatError: p.yaml:2: key 'a': appears twice (first on li
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -80,30 +81,34 @@ LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_yaml_se
 
 @dataclass
 class Located:
-    """A parsed document with the line of every path (tuples of keys and list indices)."""
+    """A parsed document that can tell the line of any path (a tuple of keys and list indices)."""
 
     data: Any
     filename: str
-    lines: dict[tuple, int] = field(default_factory=dict)
+    key_lines: dict[int, tuple[Any, dict]] = field(default_factory=dict, repr=False)
+
+    def _walk(self, path: Sequence) -> tuple[tuple, int]:
+        """The longest prefix of ``path`` present in the document, and the line of its last key."""
+        node, line, found = self.data, 1, ()
+        for key in path:
+            entry = self.key_lines.get(id(node))
+            if entry is None or entry[0] is not node or key not in entry[1]:
+                break
+            line, node, found = entry[1][key], node[key], found + (key,)
+        return found, line
 
     def line(self, path: Sequence) -> int:
         """The line of the longest prefix of ``path`` that is in the document (1 for the root)."""
-        path = tuple(path)
-        while path and path not in self.lines:
-            path = path[:-1]
-        return self.lines.get(path, 1)
+        return self._walk(path)[1]
 
     def known(self, path: Sequence) -> tuple:
         """The longest prefix of ``path`` that is in the document."""
-        path = tuple(path)
-        while path and path not in self.lines:
-            path = path[:-1]
-        return path
+        return self._walk(path)[0]
 
     def where(self, path: Sequence) -> str:
         """``file:line: key.path[3]`` for an error about ``path`` (the part of it that is in the file)."""
-        key = dotted(self.known(path))
-        return f"{self.filename}:{self.line(path)}" + (f": {key}" if key else "")
+        found, line = self._walk(path)
+        return f"{self.filename}:{line}" + (f": {dotted(found)}" if found else "")
 
 
 def dotted(path: Sequence) -> str:
@@ -145,8 +150,10 @@ def load_yaml(text: str, filename: str = "<text>", max_bytes: int = MAX_BYTES) -
     if len(text) > max_bytes:
         raise FileFormatError(filename, f"is {len(text)} characters, more than the limit of {max_bytes}",
                               fix="split the file")
-    loader = LineLoader(text, filename)
+    _check_flow_depth(text, filename)
+    loader = None
     try:
+        loader = LineLoader(text, filename)
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -157,35 +164,52 @@ def load_yaml(text: str, filename: str = "<text>", max_bytes: int = MAX_BYTES) -
             fix = "fix the YAML syntax at that line (indentation, quotes, colons)"
         raise FileFormatError(f"{filename}:{mark.line + 1 if mark else 1}", f"is not valid YAML: {what}",
                               fix=fix) from None
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        raise FileFormatError(f"{filename}:{line}", f"is not valid YAML: {err.reason} "
+                              f"(character {err.character!r})", fix="remove the control character") from None
     except yaml.YAMLError as err:
         raise FileFormatError(filename, f"is not valid YAML: {err}", fix="fix the YAML syntax") from None
     except RecursionError:
         raise FileFormatError(filename, "is nested too deeply", fix=f"keep nesting below {MAX_DEPTH} levels") from None
     finally:
-        loader.dispose()
-    doc = Located(data, filename)
-    _index(doc, loader.key_lines)
+        if loader is not None:
+            loader.dispose()
+    doc = Located(data, filename, loader.key_lines)
+    _measure(doc)
     return doc
 
 
-def _index(doc: Located, key_lines: dict) -> None:
-    """Fill ``doc.lines`` by walking the data (aliases expanded, within the node and depth limits)."""
-    count = 0
-    stack = [(doc.data, ())]
-    while stack:
-        value, path = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise FileFormatError(doc.filename, f"expands to more than {MAX_NODES} values (through aliases?)",
-                                  fix="write the document without deep chains of anchors and aliases")
-        if len(path) > MAX_DEPTH:
+def _check_flow_depth(text: str, filename: str) -> None:
+    """Refuse deeply nested ``[`` and ``{`` before parsing: the YAML scanner is quadratic in their depth."""
+    depth = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if m.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, m.start()) + 1
+            raise FileFormatError(f"{filename}:{line}", f"nests brackets more than {MAX_DEPTH} levels deep",
+                                  fix="flatten the document")
+
+
+def _measure(doc: Located) -> None:
+    """Refuse documents nested too deeply, or expanding through aliases to too many values."""
+    sizes: dict[int, int] = {}
+
+    def size(node, path: tuple) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if len(path) >= MAX_DEPTH:
             raise FileFormatError(doc.where(path), f"is nested more than {MAX_DEPTH} levels deep",
                                   fix="flatten the document")
-        if isinstance(value, (dict, list)):
-            lines = key_lines.get(id(value), (None, {}))[1]
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for k, v in items:
-                sub = path + (k,)
-                doc.lines.setdefault(sub, lines.get(k, doc.line(path)))
-                stack.append((v, sub))
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        total = 1 + sum(size(v, path + (k,)) for k, v in items)
+        if total > MAX_NODES:
+            raise FileFormatError(doc.filename, f"holds more than {MAX_NODES} values (counting those repeated "
+                                  "through aliases)", fix="split the document, or write it without deep chains of "
+                                  "anchors and aliases")
+        sizes[id(node)] = total
+        return total
 
+    size(doc.data, ())

@@ -67,6 +67,39 @@ def test_program_agrees_with_einsum(case, strategy):
     np.testing.assert_array_equal(again, got)
 
 
+@st.composite
+def pairs(draw):
+    """Two operands built from index roles (batch, contracted, free, summed alone), in canonical
+    matmul layout or in any axis order: every kind of pairwise step, aligned or not."""
+    roles = ["batch", "contracted", "free_a", "free_b", "alone_a", "alone_b"]
+    idx = {r: list(range(3 * k, 3 * k + draw(st.integers(0, 2 if r in ("batch", "contracted") else 1))))
+           for k, r in enumerate(roles)}
+    sizes = {i: draw(st.integers(1, 4)) for r in roles for i in idx[r]}
+    a = idx["batch"] + idx["alone_a"] + idx["free_a"] + idx["contracted"]
+    b_batch = list(draw(st.permutations(idx["batch"])))  # batch axes in another order than in a
+    b = b_batch + idx["alone_b"] + idx["contracted"] + idx["free_b"]
+    if draw(st.booleans()):
+        a = list(draw(st.permutations(a)))
+    if draw(st.booleans()):
+        b = list(draw(st.permutations(b)))
+    if draw(st.booleans()):  # one operand without the batch axes: numpy broadcasting must not be fooled
+        a = [i for i in a if i not in idx["batch"]]
+    output = idx["batch"] + idx["free_a"] + idx["free_b"]
+    if draw(st.booleans()):
+        output = list(draw(st.permutations(output)))
+    output = [i for i in output if i in set(a) | set(b)]
+    return [tuple(a), tuple(b)], tuple(output), sizes, draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=600)
+@given(pairs())
+def test_every_layout_of_a_pairwise_step(case):
+    operands, output, sizes, seed = case
+    arrays = arrays_for(operands, sizes, seed)
+    np.testing.assert_allclose(Program(operands, output, sizes)(*arrays), reference(operands, output, arrays),
+                               rtol=1e-12, atol=1e-12)
+
+
 @settings(max_examples=150)
 @given(contractions(max_indices=9, max_operands=9))
 def test_larger_random_contractions(case):

@@ -310,16 +310,15 @@ def test_a_symbolic_row_that_does_not_sum_to_one():
     ("  policy: {outputs: {act: Act}, kernel: {clean: 0.9, attack: 0.1}}", "  policy: {plumbing: permute}",
      FileFormatError, "proposal.yaml:10: boxes.policy: permute needs its order\n"
      "  fix: give order: [...], output j carries input order[j]"),
-    ("version", "version", MarkovwireError, None),
 ])
 def test_mistakes_are_located(old, new, kind, message):
-    text = fixed().replace(old, new)
-    if message is None:  # a version other than 1
-        text = "version: 2\n" + text
-        message = ("proposal.yaml:1: version: Input should be 1\n"
-                   "  fix: see diagram_json_schema() for the file format")
     assert old in fixed()
-    assert raises(text, kind) == message
+    assert raises(fixed().replace(old, new), kind) == message
+
+
+def test_another_version_is_refused():
+    assert raises("version: 2\n" + fixed(), FileFormatError) == (
+        "proposal.yaml:1: version: Input should be 1\n  fix: see diagram_json_schema() for the file format")
 
 
 def test_yaml_level_mistakes():
@@ -333,8 +332,17 @@ def test_yaml_level_mistakes():
     assert raises("", FileFormatError) == "proposal.yaml: is empty\n  fix: write a diagram: name, types, boxes, wires"
     assert raises("- a\n- b\n", FileFormatError) == (
         "proposal.yaml:1: expected a mapping, got ['a', 'b']\n  fix: see diagram_json_schema() for the file format")
-    assert raises("[" * 5000, FileFormatError) == ("proposal.yaml: is nested too deeply\n"
-                                                   "  fix: keep nesting below 64 levels")
+    assert raises("a:\n  b: " + "[" * 4_000_000, FileFormatError) == (
+        "proposal.yaml:2: nests brackets more than 64 levels deep\n  fix: flatten the document")
+    deep = "".join(" " * k + f"k{k}:\n" for k in range(70)) + " " * 70 + "x: 1\n"
+    message = raises(deep, FileFormatError)
+    assert message.startswith("proposal.yaml:64: k0.k1.k2.") and message.endswith(
+        ".k62.k63: is nested more than 64 levels deep\n  fix: flatten the document")
+    assert raises("- " * 1_000_000 + "x", FileFormatError) == ("proposal.yaml: is nested too deeply\n"
+                                                               "  fix: keep nesting below 64 levels")
+    assert raises("a: \x1f", FileFormatError) == (
+        "proposal.yaml:1: is not valid YAML: special characters are not allowed (character '\\x1f')\n"
+        "  fix: remove the control character")
 
 
 def test_alias_bombs_are_refused():
@@ -343,8 +351,8 @@ def test_alias_bombs_are_refused():
         bomb += f"{chr(97 + k)}: &{chr(97 + k)} [" + ", ".join([f"*{chr(96 + k)}"] * 10) + "]\n"
     with pytest.raises(FileFormatError) as err:
         load_yaml(bomb, "bomb.yaml")
-    assert str(err.value) == ("bomb.yaml: expands to more than 1000000 values (through aliases?)\n"
-                              "  fix: write the document without deep chains of anchors and aliases")
+    assert str(err.value) == ("bomb.yaml: holds more than 1000000 values (counting those repeated through aliases)\n"
+                              "  fix: split the document, or write it without deep chains of anchors and aliases")
 
 
 def test_large_kernels_are_refused_before_allocation():
@@ -450,6 +458,7 @@ def test_the_json_schema_describes_the_file():
 
 # ----- fuzzing: a mutated file loads or raises a markovwire error, nothing else ---------------------------
 BASE = yaml.safe_load(dump_diagram(rich()))
+BASE["boxes"]["audit"]["diagram"]["wires"].append({"from": "in.act", "to": "out.verdict"})   # both wire forms
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**12), st.floats(allow_nan=True),
                     st.text(max_size=12), st.sampled_from(["Act", "x.y -> out.act", "in.a", "1 - beta", "Range(2)",
                                                            "copy", "Vec(Act, 99999)", "beta**beta**beta", "__import__"]))
@@ -490,7 +499,7 @@ def mutate(data, path, how, value):
 ALL_PATHS = list(paths(BASE))
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(st.lists(st.tuples(st.sampled_from(ALL_PATHS), st.sampled_from(["delete", "scalar", "list", "dict", "rename"]),
                           SCALARS), min_size=1, max_size=3))
 def test_mutated_files_load_or_raise_a_markovwire_error(mutations):
@@ -509,7 +518,7 @@ def test_mutated_files_load_or_raise_a_markovwire_error(mutations):
     assert isinstance(wd, WiringDiagram)
 
 
-@settings(max_examples=200)
+@settings(max_examples=60)
 @given(st.integers(0, 10**6), st.integers(0, 20), st.text(max_size=6))
 def test_mangled_text_loads_or_raises_a_markovwire_error(at, cut, insert):
     text = dump_diagram(rich())

@@ -32,6 +32,7 @@ import opt_einsum
 from .errors import ContractionTooLarge
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3  # bytes for the largest intermediate
+DP_LIMIT = 12  # operands up to which the (exponential) dynamic-programming order is tried
 _budget = [DEFAULT_MEMORY_BUDGET]
 _matmul = np.matmul
 
@@ -100,7 +101,7 @@ class Program:
         candidates = {"sequential": [(0, 1)] + [(n + i - 1, i + 1) for i in range(1, n - 1)] if n > 1 else []}
         if strategy in ("auto", "greedy", "dp") and n > 2:
             for how in (("greedy", "dp") if strategy == "auto" else (strategy,)):
-                if how == "dp" and n > 24:
+                if how == "dp" and n > DP_LIMIT:
                     continue
                 try:
                     candidates[how] = self._opt_einsum_path(how)

@@ -92,7 +92,10 @@ def _mask(target, n: int) -> np.ndarray:
         if arr.shape != (n,):
             raise ShapeError("target", f"mask has shape {arr.shape}, not ({n},)", fix="one flag per state")
         return arr
-    idx = arr.astype(int).reshape(-1)
+    try:
+        idx = arr.astype(int).reshape(-1)
+    except (TypeError, ValueError):
+        idx = np.array([-1])
     if idx.size and (idx.min() < 0 or idx.max() >= n or not np.array_equal(idx, arr.reshape(-1))):
         raise ShapeError("target", f"state indices {sorted(set(arr.reshape(-1).tolist()))} are not all "
                          f"integers in 0..{n - 1}", fix="give state indices or a boolean mask")
@@ -138,6 +141,7 @@ def distribution_after(P, init, T: int | None = None) -> np.ndarray:
         raise ShapeError("distribution_after", f"T = {T} is negative", fix="use T >= 0")
     n = M.shape[-1] if M is not None else step_at(0).shape[-1] if T else _size(init)
     x = _vector(init, n)
+    _sweeps(M, x)
     if M is None:
         for t in range(T):
             x = _push(x, step_at(t))
@@ -225,26 +229,27 @@ def hitting_probabilities(P, target) -> np.ndarray:
     """Per state, P(ever reaching ``target``), shape ``(sweep..., n)``."""
     M = transition_matrix(P)
     hit = _mask(target, M.shape[-1])
-    return _per_support(M, lambda A, idx: _solve_hitting(A, idx, hit))
+    return _per_support(M, lambda Ms, support: _solve_hitting(Ms, support, hit))
 
 
 def hitting_times(P, target) -> np.ndarray:
     """Per state, the expected number of steps to reach ``target`` (``inf`` where it may never be reached)."""
     M = transition_matrix(P)
     hit = _mask(target, M.shape[-1])
-    return _per_support(M, lambda A, idx: _solve_times(A, idx, hit))
+    return _per_support(M, lambda Ms, support: _solve_times(Ms, support, hit))
 
 
 def expected_hitting_time(P, init, target, strict: bool = False):
     """E[first time in ``target``] from ``init`` (0 if it starts there).
 
     The value is ``inf`` when the target is not reached almost surely; with
-    ``strict=True`` that raises instead, naming a state that cannot reach it.
+    ``strict=True`` that raises instead, giving the probability of reaching it.
     """
     M = transition_matrix(P)
     n = M.shape[-1]
     hit = _mask(target, n)
     x = _vector(init, n)
+    _sweeps(M, x)
     m = hitting_times(M, hit)
     with np.errstate(invalid="ignore"):
         result = np.where(np.any((x > 0) & np.isinf(m), axis=-1), np.inf, _dot(x, np.where(np.isinf(m), 0.0, m)))
@@ -258,7 +263,20 @@ def expected_hitting_time(P, init, target, strict: bool = False):
 
 
 def _dot(x: np.ndarray, h: np.ndarray):
+    _sweeps(h[..., None], x)
     return _scalar(np.sum(x * h, axis=-1))
+
+
+def _sweeps(M: np.ndarray | None, x: np.ndarray) -> None:
+    """Refuse a step kernel and an initial distribution swept over shapes that do not broadcast."""
+    if M is None:
+        return
+    try:
+        np.broadcast_shapes(M.shape[:-2], x.shape[:-1])
+    except ValueError:
+        raise ShapeError("sweep", f"the step kernel is swept over shape {M.shape[:-2]} but the initial "
+                         f"distribution over {x.shape[:-1]}",
+                         fix="give both the same sweep axes (or leave one unswept)") from None
 
 
 def _scalar(x):
@@ -271,6 +289,8 @@ def _per_support(M: np.ndarray, solve) -> np.ndarray:
     n = M.shape[-1]
     flat = M.reshape(-1, n, n)
     support = flat > 0
+    if np.array_equal(support, np.broadcast_to(support[:1], support.shape)):  # the usual sweep: one pattern
+        return solve(flat, support[0]).reshape(M.shape[:-1])
     patterns, inverse = np.unique(support.reshape(len(flat), -1), axis=0, return_inverse=True)
     out = np.empty((len(flat), n))
     for k, pattern in enumerate(patterns):

@@ -122,7 +122,8 @@ class Diagram:
             if q.name not in names:
                 raise WiringError(f"{_short(self)} then {_short(other)} (by name)",
                                   f"{_short(other)} reads {q.name!r}, which {_short(self)} does not output",
-                                  fix=f"outputs are: {', '.join(names) or 'none'}; rename ports with .rename(cod=[...])")
+                                  fix=f"outputs are: {', '.join(names) or 'none'}; "
+                                      "rename ports with .rename(cod=[...])")
             picks.append(names.index(q.name))
         rest = [i for i in range(len(names)) if i not in picks]
         order = picks + rest

@@ -62,7 +62,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConst
                       WithJsonSchema, model_validator)
 from typing_extensions import Annotated
 
-from markovwire import FAMILIES, FinSet, Kernel, Parameter, Port, TypeVar
+from markovwire import FAMILIES, FinSet, Kernel, Parameter, Port
 from markovwire.errors import (ErrorList, ExpressionError, FileFormatError, MarkovwireError, NotStochastic,
                                ParameterError, TypeMismatch, UnknownName)
 
@@ -329,7 +329,8 @@ class _Builder:
         if bm.plumbing == "swap":
             return Box.swap(*types)
         if bm.order is None:
-            raise FileFormatError("", "permute needs its order", fix="give order: [...], output j carries input order[j]")
+            raise FileFormatError("", "permute needs its order",
+                                  fix="give order: [...], output j carries input order[j]")
         return Box.permute(bm.order, types or None)
 
     def component(self, bm: BoxModel, path: tuple, name: str):
@@ -495,8 +496,10 @@ def _type_expression(text: str, declared: Mapping[str, FinSet]) -> FinSet:
         return declared[ident]
 
     result = expr(0)
-    if pos != len(tokens) or not isinstance(result, FinSet):
-        fail("is not a type")
+    if pos != len(tokens):
+        fail(f"has an unexpected {''.join(tokens[pos])!r}")
+    if not isinstance(result, FinSet):
+        fail("is a number, not a type")
     return result
 
 

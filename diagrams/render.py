@@ -48,7 +48,8 @@ FONT = "Helvetica"
 FEEDBACK = "#b2182b"
 PORT_FILL = "#eeeeee"
 LABEL_PAD = 5  # points above and below a wire's label (not beside it: that would widen the figure)
-MAX_ROWS = 60  # beyond this many table rows, port cells are spread unevenly instead
+MAX_ROWS = 60
+PORT_HEIGHT = 18  # points a port cell needs (9 pt text, padding, border), a little generously  # beyond this many table rows, port cells are spread unevenly instead
 # glyphs the renderer's PNG fonts lack, written with ones they have
 _GLYPHS = str.maketrans({"⊗": "×", "∘": "·"})
 
@@ -426,9 +427,12 @@ def _box_label(n: Node) -> str:
             grid[r].append(f'<TD PORT="{side}{k}"{_rowspan(span)} BGCOLOR="{PORT_FILL}" CELLPADDING="2">'
                            f'<FONT POINT-SIZE="9">{_html(port)}</FONT></TD>')
             r += span
-    if any(not row for row in grid):  # rows where no cell starts need a cell: an invisible spacer column
+    if any(not row for row in grid):  # rows where no cell starts need a cell: an invisible spacer column,
+        # each as tall as a row must be for every port cell to fit its span (so the rows come out even)
+        spans = [sp for ports in (n.inputs, n.outputs) for sp in _spans(len(ports), rows)]
+        height = math.ceil(PORT_HEIGHT / min(spans))
         for row in grid:
-            row.append('<TD BORDER="0" WIDTH="0" CELLPADDING="0"></TD>')
+            row.append(f'<TD BORDER="0" WIDTH="0" HEIGHT="{height}" CELLPADDING="0"></TD>')
     body = "".join(f"<TR>{''.join(row)}</TR>" for row in grid)
     table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" BGCOLOR="white">{body}</TABLE>'
     if n.double:  # the table framed once more

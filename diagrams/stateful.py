@@ -73,8 +73,9 @@ class StatefulBox:
             if not ports or ports[0].type != self.state:
                 got = ports[0].type.name if ports else "nothing"
                 raise TypeMismatch(f"{where}, step kernel", f"its first {side} is {got}, not the state "
-                                   f"{self.state.name}", fix="write the step as state ⊗ inputs → state ⊗ outputs, "
-                                                             "state first on both sides")
+                                   f"{self.state.name}",
+                                   fix="write the step as state ⊗ inputs → state ⊗ outputs, state first on both "
+                                       "sides")
         reads = _outputs_read_inputs(self.step)
         if self.instantaneous is False and reads:
             raise TypeMismatch(where, f"is declared not instantaneous but its outputs depend on its inputs ({reads})",

@@ -27,8 +27,9 @@ markovwire.errors.ExpressionError: diagram: attribute access is not allowed (col
   fix: write instance names joined by >> and @, with parentheses and copy(A), discard(A), swap(A, B), id(A)
 
 Types are written the same way: a declared name, or a family applied to types and
-whole numbers (``Range(5)``, ``Vec(Verdict, 3)``, ``Product(Act, Verdict)``);
-sizes may be integer expressions in named sizes (``Range(B + 1)``):
+whole numbers (``Range(5)``, ``Vec(Verdict, 3)``, ``Product(Act, Verdict)``, and
+``Sum(A, B)``, the labels of ``A`` then those of ``B``); sizes may be integer
+expressions in named sizes (``Range(B + 1)``):
 
 >>> parse_type("Vec(Verdict, n - 1)", {"Verdict": V}, sizes={"n": 3}).elements
 ('pass,pass', 'pass,flag', 'flag,pass', 'flag,flag')
@@ -50,9 +51,9 @@ MAX_NODES = 400
 MAX_DEPTH = 40
 MAX_SIZE = 1_000_000
 PLUMBING = ("copy", "discard", "swap", "id")
-FAMILIES = ("Range", "Vec", "Candidates", "Product")
+FAMILIES = ("Range", "Vec", "Candidates", "Product", "Sum")
 _DIAGRAM_FIX = "write instance names joined by >> and @, with parentheses and copy(A), discard(A), swap(A, B), id(A)"
-_TYPE_FIX = "write a type name, or Range(n), Vec(A, n), Product(A, B) with whole numbers n"
+_TYPE_FIX = "write a type name, or Range(n), Vec(A, n), Product(A, B), Sum(A, B) with whole numbers n"
 
 
 def parse_diagram(text: str, boxes: Mapping[str, object], types: Mapping[str, FinSet], where: str = "diagram",
@@ -236,15 +237,28 @@ class _Walker:
                     return Vec(self.type(args[0]), self.size(args[1]))
                 if fam == "Product" and 1 <= len(args) <= 16:
                     return Product(*(self.type(a) for a in args))
+                if fam == "Sum" and 1 <= len(args) <= 16:
+                    return self.sum([self.type(a) for a in args], node)
             except ShapeError as e:
                 self.fail(node, e.what, fix=e.fix or _TYPE_FIX)
             usage = {"Range": "Range(n)", "Vec": "Vec(A, n)", "Candidates": "Candidates(A, n)",
-                     "Product": "Product(A, B, ...)"}[fam]
+                     "Product": "Product(A, B, ...)", "Sum": "Sum(A, B, ...)"}[fam]
             self.fail(node, f"{fam} takes {usage}", fix=f"write {usage}")
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else "this"
             self.fail(node, f"{name!r} is not a type family", fix=_TYPE_FIX, kind=UnknownName)
         self.fail(node, "is not a type", fix=_TYPE_FIX)
+
+    def sum(self, parts: list[FinSet], node) -> FinSet:
+        """The disjoint union: the labels of each part in turn (they must differ)."""
+        labels = [x for t in parts for x in t.elements]
+        if len(set(labels)) != len(labels):
+            clash = sorted({x for x in labels if labels.count(x) > 1})[0]
+            self.fail(node, f"the label {clash!r} is in more than one part of the Sum",
+                      fix="give the parts of a Sum distinct labels")
+        if len(labels) > MAX_SIZE:
+            self.fail(node, f"Sum has {len(labels)} labels (at most {MAX_SIZE})", fix="use smaller finite types")
+        return FinSet(f"Sum({', '.join(t.name for t in parts)})", labels)
 
     def size(self, node: ast.expr) -> int:
         """A whole number: a literal, a named size, or + - * of those (bounded)."""

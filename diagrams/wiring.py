@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from markovwire import FinSet, Kernel, Net, Port, TypeVar, bundle, show_bundle
+from markovwire import FinSet, Kernel, Net, Port, bundle, show_bundle
 from markovwire.errors import (ErrorList, LoopWithoutState, MarkovwireError, TypeMismatch, UnknownName,
                                WiringError)
 
@@ -274,7 +274,8 @@ class WiringDiagram:
                     errs.append(WiringError(where, f"{ref} is an outer {'output' if outer == 'in' else 'input'}; "
                                             f"a wire {'starts' if outer == 'in' else 'ends'} at "
                                             f"{outer}.<port> or at a box {side}",
-                                            fix="wires run from in.<port> or box.<output> to box.<input> or out.<port>"))
+                                            fix="wires run from in.<port> or box.<output> to box.<input> "
+                                                "or out.<port>"))
                 elif not any(p.name == ref.port for p in ports):
                     kind = "input" if outer == "in" else "output"
                     errs.append(UnknownName(where, f"the diagram has no outer {kind} {ref.port!r}",
@@ -364,8 +365,9 @@ class WiringDiagram:
         for p in self.outputs:
             ref = PortRef("out", p.name)
             if ref not in sources:
-                out.append((("outputs", p.name), WiringError(f"output {ref}", f"takes {p.type.name} but is not connected",
-                                                             fix=f"wire a {p.type.name} source into {ref}")))
+                out.append((("outputs", p.name), WiringError(
+                    f"output {ref}", f"takes {p.type.name} but is not connected",
+                    fix=f"wire a {p.type.name} source into {ref}")))
         for cycle, i in self._instant_cycles(good):
             chain = " → ".join(map(str, cycle))
             out.append((("wires", i), LoopWithoutState(

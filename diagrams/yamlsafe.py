@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import yaml
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode
 
 from markovwire.errors import FileFormatError
 
@@ -167,7 +167,7 @@ def load_yaml(text: str, filename: str = "<text>", max_bytes: int = MAX_BYTES) -
     except yaml.reader.ReaderError as err:
         line = text[: err.position].count("\n") + 1
         raise FileFormatError(f"{filename}:{line}", f"is not valid YAML: {err.reason} "
-                              f"(character {err.character!r})", fix="remove the control character") from None
+                              f"(character {chr(err.character)!r})", fix="remove the control character") from None
     except yaml.YAMLError as err:
         raise FileFormatError(filename, f"is not valid YAML: {err}", fix="fix the YAML syntax") from None
     except RecursionError:

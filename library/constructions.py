@@ -383,3 +383,79 @@ def threshold(ctx: Context) -> np.ndarray:
     for k, f in enumerate(_flags(ctx, C, F)):
         arr[k, f] = 1.0
     return arr
+
+
+@construction("budgeted_episode", "state: S ⊗ inputs… → state: S ⊗ budget: F",
+              ("spend", "end", "at", "below", "above"))
+def budgeted_episode(ctx: Context) -> np.ndarray:
+    """An episode with audit coins (C22): the state counts coins spent (labels 0 … B) or has ended.
+
+    The state type holds the counts ``0 … B`` and absorbing end labels (``Sum(Coins, Ended)``).
+    ``end`` maps input ports to {input label: end label}, checked in order (a caught attack
+    shuts down, an uncaught catastrophe ends it); otherwise ``spend`` ({port: labels})
+    spends one coin. The output flags the budget from the state alone: ``below`` while
+    fewer than ``at`` (default: B) coins are spent, ``above`` after that or once ended.
+    """
+    if len(ctx.dom) < 2 or len(ctx.cod) != 2:
+        ctx.ports(2, 2, "the state and inputs in, the state and a budget flag out "
+                        "(state: S ⊗ inputs… → state: S ⊗ budget: F)")
+    S, F = ctx.dom[0].type, ctx.cod[1].type
+    if ctx.cod[0].type != S:
+        ctx.fail(f"the first output has type {ctx.cod[0].type.name}, not the state's {S.name}",
+                 "give the first output the state's type")
+    counts = [x for x in S.elements if x.isdigit()]
+    if counts != [str(i) for i in range(len(counts))] or not counts:
+        ctx.fail(f"the state {S.name} does not start with the counts 0 … B", "use Sum(Range(B + 1), Ended)")
+    ended = [x for x in S.elements if not x.isdigit()]
+    ports = {p.name: (i, p.type) for i, p in enumerate(ctx.dom) if i > 0}
+
+    def port_rules(key: str, ends: bool):
+        raw = ctx.get(key, {} if ends else ..., "a mapping from input ports to labels")
+        if not isinstance(raw, Mapping):
+            ctx.fail("expected a mapping from input ports to labels", f"write e.g. {key}: {{audit: ...}}", key)
+        rules = []
+        for port, labels in raw.items():
+            if port not in ports:
+                ctx.fail(f"{port!r} is not an input port", f"use one of: {', '.join(ports)}", key, port)
+            i, t = ports[port]
+            if ends:
+                if not isinstance(labels, Mapping):
+                    ctx.fail("expected a mapping input label → end label", "write e.g. {caught: shutdown}", key, port)
+                for lab, end in labels.items():
+                    ctx.label_of(str(lab), t, key, port, lab)
+                    if str(end) not in ended:
+                        ctx.fail(f"{end!r} is not an end label of {S.name}",
+                                 f"use one of: {', '.join(ended) or 'none (add them to the state type)'}",
+                                 key, port, lab)
+                    rules.append((i, t.index(str(lab)), S.index(str(end))))
+            else:
+                items = [labels] if isinstance(labels, str) else labels
+                if not isinstance(items, list):
+                    ctx.fail("expected a label or a list of labels", "write e.g. [clean, caught]", key, port)
+                rules += [(i, t.index(ctx.label_of(str(x), t, key, port)), None) for x in items]
+        return rules
+
+    ends = port_rules("end", True)
+    spends = port_rules("spend", False)
+    top = len(counts) - 1
+    at = ctx.whole("at", top)
+    below, above = ctx.labels("below", F), ctx.labels("above", F)
+    if len(below) != 1 or len(above) != 1:
+        ctx.fail("below and above each name one label", f"write e.g. below: {F.elements[0]}, above: {F.elements[-1]}")
+    shape = [len(p.type) for p in ctx.dom + ctx.cod]
+    arr = np.zeros(shape)
+    import itertools
+    for s_idx, s_label in enumerate(S.elements):
+        flag = F.index(below[0] if s_label.isdigit() and int(s_label) < at else above[0])
+        for xs in itertools.product(*(range(len(p.type)) for p in ctx.dom[1:])):
+            full = (s_idx,) + xs
+            if not s_label.isdigit():
+                nxt = s_idx
+            else:
+                nxt = next((end for i, lab, end in ends if full[i] == lab), None)
+                if nxt is None:
+                    k = int(s_label)
+                    spent = any(full[i] == lab for i, lab, _ in spends)
+                    nxt = S.index(str(min(k + 1, top) if spent else k))
+            arr[full + (nxt, flag)] = 1.0
+    return arr

@@ -444,6 +444,22 @@ class Library:
             names |= type_names(t)
         return {n for n in names if n in self.spec.parameters}
 
+    def structural_of(self, component: "Component") -> set[str]:
+        """The parameters that size the types of one component's ports and state (through aliases)."""
+        texts = list(component.spec.inputs.values()) + list(component.spec.outputs.values())
+        texts += [component.spec.state] if component.spec.state else []
+        seen: set[str] = set()
+        todo = [n for t in texts for n in type_names(t)]
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            spec = self.spec.types.get(n)
+            if isinstance(spec, str):
+                todo += list(type_names(spec))
+        return {n for n in seen if n in self.spec.parameters}
+
     def sizes(self, params: Mapping[str, Parameter]) -> dict[str, int]:
         """The whole numbers that size types: integer parameters with a value."""
         return {n: int(p.default) for n, p in params.items()

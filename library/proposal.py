@@ -11,7 +11,7 @@ evaluates exactly:
 >>> round(p.evaluate()["safety"], 4)
 0.6487
 >>> p.evaluate({"beta": [0.001, 0.01]})["safety"].round(4).tolist()
-[0.7715, 0.6486]
+[0.6746, 0.6486]
 
 A proposal with stateful components (an episode of many tasks) is a
 :class:`~markovwire.diagrams.stateful.System`; its queries ask about the states
@@ -87,6 +87,7 @@ class Proposal:
         self.queries: dict[str, PreparedQuery] = {}
         self.structural: set[str] = set()
         self._rebuilt: dict[tuple, Proposal] = {}
+        self._compiled: dict[tuple, tuple] = {}
 
     def __repr__(self) -> str:
         kind = "episode" if self.system is not None else "diagram"
@@ -117,6 +118,9 @@ class Proposal:
     def parameters(self) -> dict[str, Parameter]:
         """The parameters that matter: those the kernels use, those that size types, the number of steps."""
         used = set(self.net().free_parameters) | self.structural
+        for q in self.queries.values():
+            if q.kind == "expectation":
+                used |= {s.name for e in self._expectation_entries(q).flat for s in getattr(e, "free_symbols", ())}
         if self.system is not None:
             used |= {s.name for b in self.system.boxes.values() for s in b.initial.free_symbols}
         if self.spec.episode is not None and isinstance(self.spec.episode.steps, str):
@@ -144,23 +148,39 @@ class Proposal:
                                   fix=f"use one of: {', '.join(list(self.queries) + list(self.spec.adversary))}")
         shape, flat = _flat(values)
         values = {**values, **flat}
-        if not shape:
-            out = {n: self._one(n, values) for n in names}
-            if progress:
-                progress(1, 1)
-            return out
-        n_points = int(np.prod(shape))
-        loop = any(n in self.spec.adversary for n in names) or self._needs_loop(flat)
-        bounds = list(range(0, n_points, 1 if loop else max(1, math.ceil(n_points / CHUNKS)))) + [n_points]
-        parts = []
-        for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
-            chunk = {n: (v[a:b] if n in flat else v) for n, v in values.items()}
-            if loop:
-                chunk = {n: (float(v[0]) if np.ndim(v) else v) for n, v in chunk.items()}
-            parts.append({n: self._one(n, chunk) for n in names})
-            if progress:
-                progress(b, n_points)
-        return {n: _assemble([p[n] for p in parts], shape, loop) for n in names}
+        plans = {n: self._plan(n, flat) for n in names}
+        total = sum(len(chunks) for chunks in plans.values()) or 1
+        done, out = 0, {}
+        for n, chunks in plans.items():
+            parts = []
+            for a, b in chunks:
+                if a is None:  # a single evaluation (at scalars, or one that ignores the swept values)
+                    parts.append(self._one(n, {k: v for k, v in values.items() if k not in flat or k in b}))
+                else:
+                    chunk = {k: (v[a:b] if k in flat else v) for k, v in values.items()}
+                    if b - a == 1 and self._loops(n, flat):
+                        chunk = {k: (float(v[0]) if k in flat else v) for k, v in chunk.items()}
+                    parts.append(self._one(n, chunk))
+                done += 1
+                if progress:
+                    progress(done, total)
+            out[n] = _assemble(parts, shape, chunks)
+        return out
+
+    def _loops(self, name: str, flat: Mapping[str, object]) -> bool:
+        """Whether a swept evaluation must go point by point (adversaries, sizes of types, steps)."""
+        steps = self.spec.episode.steps if self.spec.episode is not None else None
+        return name in self.spec.adversary or any(k in self.structural or k == steps for k in flat)
+
+    def _plan(self, name: str, flat: Mapping[str, object]) -> list[tuple]:
+        """The chunks ``(start, stop)`` of the sweep to evaluate ``name`` on, or one ``(None, kept)``."""
+        if not flat:
+            return [(None, ())]
+        if name in self.spec.adversary and set(flat) <= set(self.spec.adversary[name].over):
+            return [(None, ())]  # the adversary chooses the swept parameters itself
+        n = len(next(iter(flat.values())))
+        step = 1 if self._loops(name, flat) else max(1, math.ceil(n / CHUNKS))
+        return [(a, min(a + step, n)) for a in range(0, n, step)]
 
     def value(self, query: str, values: Mapping[str, object] | None = None):
         """One query at ``values`` (see :meth:`evaluate`)."""
@@ -178,10 +198,6 @@ class Proposal:
             self.all_parameters[n].check(arr)
             out[n] = arr if arr.ndim else float(arr)
         return out
-
-    def _needs_loop(self, flat: Mapping[str, object]) -> bool:
-        steps = self.spec.episode.steps if self.spec.episode is not None else None
-        return any(n in self.structural or n == steps for n in flat)
 
     def _one(self, name: str, values: Mapping[str, object]):
         """One query or adversary entry at scalar values, or at arrays of one flat shape."""
@@ -220,6 +236,25 @@ class Proposal:
 
     def _expectation_table(self, q: PreparedQuery, values) -> np.ndarray:
         """The table of an expectation query as an array over its wires' labels (sweep axes first)."""
+        key = ("table", q.name)
+        if key not in self._compiled:
+            entries = self._expectation_entries(q)
+            if not any(isinstance(e, sympy.Basic) and e.free_symbols for e in entries.flat):
+                self._compiled[key] = (entries.astype(float), None, ())
+            else:
+                from markovwire.expr import compile_numeric
+                names = sorted({s.name for e in entries.flat for s in e.free_symbols})
+                fn = compile_numeric(list(entries.flat), [self.all_parameters[n].symbol for n in names])
+                self._compiled[key] = (entries, fn, names)
+        entries, fn, names = self._compiled[key]
+        if fn is None:
+            return entries
+        args = [np.asarray(values.get(n, self.all_parameters[n].default), dtype=float) for n in names]
+        flat = np.stack(fn(*args), axis=-1)  # sweep…, entries
+        return flat.reshape(flat.shape[:-1] + entries.shape)
+
+    def _expectation_entries(self, q: PreparedQuery) -> np.ndarray:
+        """The table of an expectation query as sympy entries over its wires' labels (checked against them)."""
         spec = q.spec.expectation
         symbols = {n: p.symbol for n, p in self.all_parameters.items()}
         entries = np.zeros([len(t) for t in q.types], dtype=object)
@@ -245,14 +280,7 @@ class Proposal:
                         fill(sub, depth + 1, idx, path + (key,))
 
         fill(spec.values, 0, (), ())
-        if not any(isinstance(e, sympy.Basic) and e.free_symbols for e in entries.flat):
-            return entries.astype(float)
-        from markovwire.expr import compile_numeric
-        names = sorted({s.name for e in entries.flat for s in e.free_symbols})
-        fn = compile_numeric(list(entries.flat), [self.all_parameters[n].symbol for n in names])
-        args = [np.asarray(values.get(n, self.all_parameters[n].default), dtype=float) for n in names]
-        flat = np.stack(fn(*args), axis=-1)  # sweep…, entries
-        return flat.reshape(flat.shape[:-1] + entries.shape)
+        return entries
 
     def _joint(self, q: PreparedQuery, values) -> np.ndarray:
         """The distribution of the query's wires given its evidence, with sweep axes first."""
@@ -399,22 +427,24 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
     p = Proposal(spec, doc, path, text)
     errors: list[MarkovwireError] = []
 
-    def attempt(fn, *where, collect=True):
-        try:
-            return fn()
-        except MarkovwireError as e:
-            errors.extend(placed(x, doc.where(where)) for x in flatten(e))
-            return None
+    def collector(into: list):
+        def attempt(fn, *where):
+            try:
+                return fn()
+            except MarkovwireError as e:
+                into.extend(placed(x, doc.where(where)) for x in flatten(e))
+                return None
+        return attempt
+
+    attempt = collector(errors)
 
     for i, ref in enumerate(spec.libraries):
         lib = attempt(lambda: load_library(ref, path, doc.where(("libraries", i))), "libraries", i)
         if lib is not None:
             p.libraries.append(lib)
     raise_all(errors)
-    _parameters(p, errors, attempt)
-    raise_all(errors)
+    _parameters(p, errors, attempt)  # a bad value keeps the library's, so that later problems show too
     sizes = p.libraries[0].sizes(p.all_parameters) if p.libraries else {}
-    p.structural = set().union(*(lib.structural for lib in p.libraries)) if p.libraries else set()
     types: dict[str, FinSet] = {}
     for lib in p.libraries:
         for n, t in (attempt(lambda: lib.types(sizes), "libraries") or {}).items():
@@ -423,9 +453,15 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
         box = attempt(lambda: _instance(p, name, inst, sizes), "instances", name)
         if box is not None:
             p.instances[name] = box
-    raise_all(errors)
-    _wire(p, types, sizes, errors, attempt)
-    raise_all(errors)
+            comp = _component(p, inst.component, "")
+            p.structural |= comp.library.structural_of(comp)
+    if len(p.instances) < len(spec.instances):
+        raise_all(errors)  # wiring a missing instance would only repeat the problem
+    wiring_errors: list[MarkovwireError] = []
+    _wire(p, types, sizes, wiring_errors, collector(wiring_errors))
+    errors += wiring_errors
+    if wiring_errors:
+        raise_all(errors)
     for name, q in spec.queries.items():
         prepared = attempt(lambda: _prepare_query(p, name, q), "queries", name)
         if prepared is not None:
@@ -694,7 +730,7 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
             _integer_parameter(p, q.steps, where("steps"))
     prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given), inputs, _describe(name, q))
     if q.kind == "expectation":
-        p._expectation_table(prepared, {})
+        p._expectation_entries(prepared)
     return prepared
 
 
@@ -832,16 +868,23 @@ def _flat(values: Mapping[str, object]) -> tuple[tuple[int, ...], dict[str, np.n
     return shape, {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
 
 
-def _assemble(parts: list, shape: tuple[int, ...], loop: bool):
-    """Chunks of one query's results joined and shaped like the sweep."""
+def _assemble(parts: list, shape: tuple[int, ...], chunks: list[tuple]):
+    """Chunks of one query's results joined and shaped like the sweep (a single result repeated)."""
     first = parts[0]
+    if not shape:
+        return first
     if isinstance(first, dict):
-        return {k: _assemble([p[k] for p in parts], shape, loop) for k in first}
+        return {k: _assemble([p[k] for p in parts], shape, chunks) for k in first}
+    n = int(np.prod(shape))
     if not isinstance(first, (float, int, np.floating, np.ndarray)):
-        arr = np.empty(len(parts), dtype=object)
-        arr[:] = parts
+        arr = np.empty(n, dtype=object)
+        for x, (a, b) in zip(parts, chunks):
+            arr[slice(a, b) if a is not None else slice(None)] = [x] * ((b - a) if a is not None else n)
         return arr.reshape(shape)
-    flat = np.concatenate([np.atleast_1d(np.asarray(x, dtype=float)) for x in parts])
+    if chunks[0][0] is None:
+        return np.broadcast_to(np.asarray(first, dtype=float), (n,)).reshape(shape).copy()
+    flat = np.concatenate([np.broadcast_to(np.atleast_1d(np.asarray(x, dtype=float)), (b - a,))
+                           for x, (a, b) in zip(parts, chunks)])
     return flat.reshape(shape)
 
 

@@ -239,5 +239,10 @@ def test_bad_matrices_and_vectors_are_named():
         distribution_after(np.eye(2), [-0.5, 1.5], 1)
     with pytest.raises(ShapeError, match=r"state indices \[5\] are not all integers in 0..1"):
         reach_probability(np.eye(2), [1, 0], [5])
+    with pytest.raises(ShapeError, match=r"sweep: the step kernel is swept over shape \(3,\) but the initial "
+                                         r"distribution over \(2,\)"):
+        reach_probability(np.stack([np.eye(2)] * 3), np.eye(2), [1])
+    with pytest.raises(ShapeError, match=r"swept over shape \(3,\)"):
+        distribution_after(np.stack([np.eye(2)] * 3), np.eye(2), 4)
     with pytest.raises(ShapeError, match=r"has 2 steps, fewer than T = 3"):
         distribution_after([np.eye(2), np.eye(2)], [1, 0], 3)

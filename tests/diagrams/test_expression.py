@@ -334,3 +334,27 @@ def test_boxes_lists_the_leaves_with_inferred_types():
 def test_jupyter_display_has_a_text_fallback():
     bundle = (policy >> monitor)._repr_mimebundle_()
     assert bundle["text/plain"] == repr(policy >> monitor)
+
+
+def test_plumbing_constructors_check_their_arguments():
+    with pytest.raises(TypeMismatch) as err:
+        Box.permute([0, 0, 1])
+    assert str(err.value) == ("permute: [0, 0, 1] is not a permutation of 0 … 2\n"
+                              "  fix: list every input position exactly once")
+    A = TypeVar("A")
+    poly = Box("noise", (Port("x", A),), (Port("y", A),), make=lambda s: None)
+    with pytest.raises(TypeMismatch) as err:
+        poly.instantiate({})
+    assert str(err.value) == ("box 'noise': type variable(s) A could not be inferred\n"
+                              "  fix: connect its ports or give the types explicitly")
+
+
+def test_plumbing_boxes_hold_no_kernel_but_can_make_one():
+    c = Box.copy(Act, n=3)
+    assert c.kernel is None and c.plumbing == (0, 0, 0)
+    k = c.make({})
+    assert k.allclose(copy(Act, 3))
+    assert Box.swap(Act, V).make({}).allclose(swap(Act, V))
+    p = Box.permute([2, 0, 1], [Act, V, Q])
+    assert [q.type for q in p.cod] == [Q, Act, V]
+    assert np.allclose(p.make({}).array, np.einsum("ad,be,cf->abcfde", np.eye(2), np.eye(2), np.eye(3)))

@@ -13,10 +13,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from markovwire import (ErrorList, ExpressionError, FileFormatError, FinSet, Kernel, MarkovwireError,
+from markovwire import (ErrorList, ExpressionError, FileFormatError, FinSet, Kernel, MarkovwireError, Port,
                         NotStochastic, Parameter, ParameterError, Range, ShapeError, TypeMismatch, UnknownName,
                         Vec, WiringError)
-from markovwire.diagrams import (Box, Diagram, WiringDiagram, diagram_json_schema, dump_diagram, load_diagram,
+from markovwire.diagrams import (Box, WiringDiagram, diagram_json_schema, dump_diagram, load_diagram,
                                  parse_diagram, save_diagram)
 from markovwire.diagrams.yamlsafe import load_yaml, read_text
 
@@ -358,9 +358,9 @@ def test_alias_bombs_are_refused():
 def test_large_kernels_are_refused_before_allocation():
     text = "name: big\ntypes: {T: [" + ", ".join(f"t{i}" for i in range(100)) + "]}\nboxes:\n  k:\n" \
            "    inputs: {a: T, b: T, c: T, d: T}\n    outputs: {e: T}\n    kernel: {}\n"
-    assert raises(text, FileFormatError) == ("<text>:4: boxes.k: kernel: would have 1e+10 entries (at most 10000000)"
-                                             "\n  fix: use smaller types, or a library component that computes the "
-                                             "kernel") .replace("<text>", "proposal.yaml")
+    assert raises(text, FileFormatError) == (
+        "proposal.yaml:4: boxes.k: kernel: would have 1e+10 entries (at most 10000000)\n"
+        "  fix: use smaller types, or a library component that computes the kernel")
 
 
 def test_files_too_large_or_missing(tmp_path):
@@ -450,7 +450,8 @@ def test_unused_declared_parameters_are_kept():
 
 def test_the_json_schema_describes_the_file():
     schema = diagram_json_schema()
-    assert {"name", "types", "parameters", "inputs", "outputs", "boxes", "wires", "version"} <= set(schema["properties"])
+    fields = {"name", "types", "parameters", "inputs", "outputs", "boxes", "wires", "version"}
+    assert fields <= set(schema["properties"])
     box = schema["$defs"]["BoxModel"]["properties"]
     assert {"kernel", "component", "with", "diagram", "plumbing"} <= set(box)
     json.dumps(schema)
@@ -460,8 +461,9 @@ def test_the_json_schema_describes_the_file():
 BASE = yaml.safe_load(dump_diagram(rich()))
 BASE["boxes"]["audit"]["diagram"]["wires"].append({"from": "in.act", "to": "out.verdict"})   # both wire forms
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**12), st.floats(allow_nan=True),
-                    st.text(max_size=12), st.sampled_from(["Act", "x.y -> out.act", "in.a", "1 - beta", "Range(2)",
-                                                           "copy", "Vec(Act, 99999)", "beta**beta**beta", "__import__"]))
+                    st.text(max_size=12),
+                    st.sampled_from(["Act", "x.y -> out.act", "in.a", "1 - beta", "Range(2)", "copy",
+                                     "Vec(Act, 99999)", "beta**beta**beta", "__import__"]))
 
 
 def paths(node, prefix=()):
@@ -528,3 +530,64 @@ def test_mangled_text_loads_or_raises_a_markovwire_error(at, cut, insert):
         parse_diagram(mangled, filename="fuzz.yaml")
     except MarkovwireError:
         pass
+
+
+# ----- more located mistakes: parameter lists, type expressions, what cannot be written ---------------
+def test_kernel_parameter_lists_are_checked():
+    listed = fixed().replace("    kernel:\n      clean: {pass: 0.9", "    parameters: [recall, gamma]\n    kernel:\n"
+                             "      clean: {pass: 0.9")
+    assert raises(listed, ParameterError) == ("proposal.yaml:11: boxes.monitor: parameters: gamma not declared\n"
+                                              "  fix: declare them under parameters: at the top of the file")
+    unlisted = fixed().replace("    kernel:\n      clean: {pass: 0.9", "    parameters: []\n    kernel:\n"
+                               "      clean: {pass: 0.9")
+    assert raises(unlisted, ParameterError) == ("proposal.yaml:11: boxes.monitor: kernel: uses recall, not listed in "
+                                                "parameters\n  fix: list every parameter the kernel uses")
+
+
+@pytest.mark.parametrize("ref, what", [
+    ("Range(1234567890)", "has a number too large (1234567890)"),
+    ("Sigma(Act)", "Sigma is not a type family"),
+    ("Vec(2, Act)", "gives Vec the wrong arguments"),
+    ("Range(2", "has an unclosed '('"),
+    ("Act$", "has an unexpected '$'"),
+    ("Range(Range(2))", "gives Range the wrong arguments"),
+    ("3", "is a number, not a type"),
+    ("Act Verdict", "has an unexpected 'Verdict'"),
+    ("", None),
+])
+def test_type_expressions_are_checked(ref, what):
+    text = fixed().replace("outputs: {verdict: Verdict}\nboxes", f"outputs: {{verdict: '{ref}'}}\nboxes")
+    if what is None:
+        assert raises(text, FileFormatError) == ("proposal.yaml:8: outputs.verdict: String should have at least 1 "
+                                                 "character\n  fix: see diagram_json_schema() for the file format")
+        return
+    assert raises(text, UnknownName) == (f"proposal.yaml:8: outputs.verdict: type '{ref}': {what}\n"
+                                         "  fix: declare it under types:, or use Act, Verdict, Range(n), Vec(T, n), "
+                                         "Product(A, B)")
+
+
+def test_plumbing_with_a_signature_of_its_own_cannot_be_written():
+    wd = WiringDiagram("w")
+    wd.add_box("odd", Box("copy", Box.copy(Act).dom, Box.copy(Act, n=3).cod[:2] + (Box.copy(V).cod[0],),
+                          plumbing=(0, 0, 0)))
+    with pytest.raises(FileFormatError) as err:
+        dump_diagram(wd)
+    assert str(err.value) == ("box 'odd': is plumbing with a signature of its own, which files cannot hold\n"
+                              "  fix: use Box.copy/discard/identity/swap/permute")
+    from markovwire import TypeVar
+    wd = WiringDiagram("w")
+    wd.add_box("poly", Box("poly", (Port("x", TypeVar("A")),), (), kernel=Kernel([1.0, 1.0], [Act], [])))
+    with pytest.raises(TypeMismatch) as err:
+        dump_diagram(wd)
+    assert str(err.value) == "type A: is a type variable\n  fix: only plumbing may have open types"
+
+
+def test_more_file_level_refusals(tmp_path):
+    with pytest.raises(FileFormatError) as err:
+        read_text(tmp_path)
+    assert str(err.value) == f"{tmp_path}: is a directory, not a file\n  fix: give the path of a YAML file"
+    assert raises("? [1]\n: 2\n", FileFormatError) == ("proposal.yaml:1: a list or mapping is used as a key\n"
+                                                       "  fix: use a string as the key")
+    with pytest.raises(FileFormatError) as err:
+        load_yaml("x" * 20, "long.yaml", max_bytes=10)
+    assert str(err.value) == "long.yaml: is 20 characters, more than the limit of 10\n  fix: split the file"

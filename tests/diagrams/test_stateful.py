@@ -235,6 +235,20 @@ def test_a_swept_initial_distribution():
         room.initial({"qq": 0.5})
 
 
+def test_a_diagram_without_state_repeats_independently():
+    Act, V = FinSet("Act", ["clean", "attack"]), FinSet("Verdict", ["pass", "flag"])
+    wd = WiringDiagram("control", outputs=[("act", Act), ("verdict", V)],
+                       boxes={"policy": Kernel([0.9, 0.1], [], [("act", Act)]),
+                              "monitor": Kernel([[0.95, 0.05], [0.3, 0.7]], [("act", Act)], [("verdict", V)])},
+                       wires=[("policy.act", "monitor.act"), ("policy.act", "out.act"),
+                              ("monitor.verdict", "out.verdict")])
+    system = System(wd)
+    assert system.size == 1 and system.state_wires == ()
+    assert system.reach_probability({"verdict": "flag"}, T=3) == pytest.approx(1 - (1 - 0.115) ** 3, abs=1e-15)
+    assert system.expected_time({"act": "attack", "verdict": "pass"}) == pytest.approx(1 / 0.03, rel=1e-12)
+    assert system.distribution_after(4, outputs=["act", "verdict"]).allclose(wd.evaluate())
+
+
 # ----- stateful boxes ---------------------------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(seeds)

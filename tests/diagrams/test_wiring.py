@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 from markovwire import (ErrorList, EvidenceError, FinSet, Kernel, LoopWithoutState, Net, Parameter, Port,
                         TypeMismatch, UnknownName, WiringError)
-from markovwire.diagrams import Box, Diagram, PortRef, Wire, WiringDiagram
+from markovwire.diagrams import Box, PortRef, Wire, WiringDiagram
 from tests.strategies import brute_force, nets
 
 Q = FinSet("Query", ["easy", "hard"])
@@ -450,8 +450,8 @@ def test_a_loop_of_plain_boxes_is_refused_and_marked_as_feedback():
     wd.connect("a.out", "b.act")
     wd.connect("b.out", "a.act")
     wd.connect("b.out", "out.out")
-    assert [str(e).split("\n")[0] for e in wd.problems()] == ["loop a.out → b.act → b.out → a.act: has no stateful "
-                                                              "box to delay it"]
+    assert [str(e).split("\n")[0] for e in wd.problems()] == [
+        "loop a.out → b.act → b.out → a.act: has no stateful box to delay it"]
     assert [str(w) for w in wd.wires if wd.is_feedback(w)] == ["b.out → a.act"]
     with pytest.raises(LoopWithoutState):
         wd.to_diagram()
@@ -468,7 +468,8 @@ def test_stateful_boxes_deep_inside_are_refused_by_to_net():
 
 def test_flatten_places_stateful_boxes_through_a_callback():
     placed = []
-    net = feedback(instantaneous=False).flatten(place=lambda net, path, box, ins, outs: placed.append((path, ins, outs)))
+    place = lambda net, path, box, ins, outs: placed.append((path, ins, outs))
+    net = feedback(instantaneous=False).flatten(place=place)
     assert placed == [("memory", ["monitor.verdict"], ["memory.flag"])]
     assert net.box("router").inputs == ("task", "memory.flag")
 
@@ -573,3 +574,10 @@ def test_random_wiring_diagrams_agree_with_brute_force(spec):
     assert np.allclose(wd.evaluate(evidence=evidence).array, expected)
     if not spec.evidence:
         assert np.allclose(wd.to_diagram().evaluate().array, expected)
+
+
+def test_flatten_without_a_callback_refuses_stateful_boxes():
+    with pytest.raises(WiringError) as err:
+        feedback(instantaneous=False).flatten()
+    assert str(err.value) == ("box 'memory': is stateful, so it has no single kernel\n"
+                              "  fix: compile the diagram with markovwire.diagrams.System")

@@ -1,0 +1,401 @@
+"""The command line ``markovwire``: check, evaluate, render and browse proposals and libraries.
+
+With no arguments it opens the terminal UI on the shipped default proposal. A
+mistake in a file or an option prints one message naming the place and the fix,
+and exits with status 1; usage errors exit with status 2. Heavy modules (sympy,
+numpy, rich, textual) are imported inside the commands, so ``--help`` is quick.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+EXIT_USER_ERROR = 1
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="markovwire", prog_name="markovwire")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Compose AI-system proposals from typed components and get exact numbers out of them.
+
+    Without a command, opens the terminal UI on the shipped default proposal
+    (trusted monitoring with a 2% human audit budget).
+    """
+    if ctx.invoked_subcommand is None:
+        _open_ui(None)
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+def tui(file: str | None) -> None:
+    """Open the terminal UI on FILE (default: the shipped default proposal)."""
+    _open_ui(file)
+
+
+def _open_ui(file: str | None) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("markovwire.tui.app") is None:
+        click.echo("The terminal UI (markovwire.tui.app) is not part of this installation yet.\n"
+                   "Use the commands instead: markovwire --help", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    from markovwire.library.shipped import default_proposal
+    from markovwire.tui.app import run_app
+
+    run_app(file if file is not None else str(default_proposal()))
+
+
+# ----- check ---------------------------------------------------------------------------------
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(files: tuple[str, ...]) -> None:
+    """Check library or proposal FILES: report every problem at once (exit 1 if there are any)."""
+    from markovwire.library.proposal import check_file
+
+    bad = 0
+    for f in files:
+        errors = check_file(f)
+        if errors:
+            bad += len(errors)
+            click.echo(f"{f}: {len(errors)} problem(s)", err=True)
+            for e in errors:
+                click.echo("- " + str(e).replace("\n", "\n  "), err=True)
+        else:
+            click.echo(f"{f}: ok")
+    if bad:
+        sys.exit(EXIT_USER_ERROR)
+
+
+# ----- eval ----------------------------------------------------------------------------------------
+@cli.command(name="eval")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="P=V", help="Give parameter P the value V (repeatable).")
+@click.option("--sweep", "sweeps", multiple=True, metavar="P=START:STOP:COUNT",
+              help="Sweep P over COUNT evenly spaced values (repeatable: a grid). Replaces the file's sweeps.")
+@click.option("--point", is_flag=True, help="Evaluate at one point only, ignoring the file's sweeps.")
+@click.option("--query", "-q", "queries", multiple=True, metavar="NAME", help="Only these queries (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool) -> None:
+    """Evaluate the queries of proposal FILE (and its sweeps, unless --point)."""
+    from markovwire.library.proposal import load_proposal, sweep_grid, to_jsonable
+
+    proposal = load_proposal(file)
+    values = dict(_parse_set(s) for s in sets)
+    chosen = [_parse_sweep(s) for s in sweeps] if sweeps else ([] if point else proposal.sweeps)
+    axes, grid = sweep_grid(chosen)
+    clash = sorted(set(values) & set(axes))
+    if clash:
+        raise _error("--set / --sweep", f"{clash[0]!r} is both set and swept", "set it or sweep it, not both")
+    start = time.perf_counter()
+    with _progress(not as_json) as report:
+        results = proposal.evaluate({**values, **grid}, list(queries) or None, progress=report)
+    seconds = time.perf_counter() - start
+    params = {n: (grid[n].tolist() if n in grid else _number(values.get(n, p.default), p.integer))
+              for n, p in sorted(proposal.parameters.items())}
+    if as_json:
+        out = {"proposal": proposal.name, "parameters": params, "sweep": {n: a.tolist() for n, a in axes.items()},
+               "queries": to_jsonable(results), "seconds": seconds}
+        click.echo(json.dumps(out, indent=2))
+        return
+    _print_results(proposal, params, axes, grid, results, seconds)
+
+
+def _number(v, integer: bool):
+    return int(v) if integer and v is not None else v
+
+
+def _parse_set(text: str) -> tuple[str, float]:
+    from markovwire.library.proposal import _constant
+
+    name, eq, value = text.partition("=")
+    if not eq or not name.strip() or not value.strip():
+        raise _error(f"--set {text!r}", "is not of the form P=V", "write e.g. --set beta=0.01")
+    return name.strip(), _constant(value.strip(), f"--set {name.strip()}")
+
+
+def _parse_sweep(text: str) -> tuple[str, float, float, int]:
+    name, eq, rest = text.partition("=")
+    parts = rest.split(":")
+    try:
+        if not eq or not name.strip() or len(parts) != 3:
+            raise ValueError
+        start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+        if count < 1 or count > 100_000:
+            raise ValueError
+    except ValueError:
+        raise _error(f"--sweep {text!r}", "is not of the form P=START:STOP:COUNT",
+                     "write e.g. --sweep d=0.02:0.5:25 (COUNT a whole number from 1 to 100000)") from None
+    return name.strip(), start, stop, count
+
+
+def _error(where: str, what: str, fix: str):
+    from markovwire.errors import ParameterError
+    return ParameterError(where, what, fix)
+
+
+class _progress:
+    """A rich progress bar on stderr that appears only once a sweep has taken more than a second."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.bar, self.task, self.start = enabled, None, None, time.perf_counter()
+
+    def __enter__(self):
+        return self.report
+
+    def report(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 1:
+            return
+        if self.bar is None:
+            if time.perf_counter() - self.start < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("evaluating", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def _fmt(v) -> str:
+    return "nan" if v != v else f"{v:.6g}"
+
+
+def _short(text: str, width: int = 60) -> str:
+    """The first clause of a doc line, cut to ``width`` characters."""
+    first = text.split("; ")[0].split(". ")[0].strip()
+    return first if len(first) <= width else first[:width - 1] + "…"
+
+
+def _print_results(proposal, params, axes, grid, results, seconds) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from markovwire.analysis.adversary import WorstCase
+
+    console = Console(highlight=False)
+    console.print(f"[bold]{escape(proposal.name)}[/bold]" + (f" — {escape(proposal.doc)}" if proposal.doc else ""))
+    pt = Table(title="parameters", title_justify="left")
+    for col in ("name", "value", "domain", "meaning"):
+        pt.add_column(col)
+    for n, v in params.items():
+        p = proposal.all_parameters[n]
+        shown = f"{_fmt(axes[n][0])} … {_fmt(axes[n][-1])} ({len(axes[n])} values)" if n in axes else \
+            ("—" if v is None else _fmt(float(v)))
+        pt.add_row(n, shown, escape(f"[{_fmt(p.domain[0])}, {_fmt(p.domain[1])}]"), escape(_short(p.doc)))
+    console.print(pt)
+    if not grid:
+        qt = Table(title="queries", title_justify="left")
+        for col in ("name", "question", "value"):
+            qt.add_column(col)
+        for name, v in results.items():
+            if isinstance(v, WorstCase):
+                at = ", ".join(f"{k} = {_fmt(x)}" for k, x in v.choice.items())
+                qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"), f"{_fmt(v.value)} at {at}")
+            elif isinstance(v, dict):
+                qt.add_row(name, escape(str(proposal.queries[name])), "")
+                for label, x in v.items():
+                    qt.add_row("", escape(f"  {label}"), _fmt(x))
+            else:
+                qt.add_row(name, escape(str(proposal.queries[name])), _fmt(v))
+        console.print(qt)
+    else:
+        st = Table(title="sweep", title_justify="left")
+        swept = list(grid)
+        cols = []
+        for n in swept:
+            st.add_column(n, justify="right")
+        for name, v in results.items():
+            if isinstance(v, dict):
+                for label in v:
+                    cols.append((f"{name}[{label}]", v[label].reshape(-1)))
+            elif getattr(v, "dtype", None) == object:
+                flat = v.reshape(-1)
+                cols.append((name, [w.value for w in flat]))
+                for k in flat[0].choice:
+                    cols.append((f"{name}: {k}", [w.choice[k] for w in flat]))
+            else:
+                cols.append((name, v.reshape(-1)))
+        for c, _ in cols:
+            st.add_column(c, justify="right")
+        n_points = len(grid[swept[0]])
+        for i in range(n_points):
+            st.add_row(*([_fmt(grid[n][i]) for n in swept] + [_fmt(float(col[i])) for _, col in cols]))
+        console.print(st)
+    console.print(f"[dim]{seconds:.2f} s[/dim]")
+
+
+# ----- render -----------------------------------------------------------------------------------
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The figure to write: .svg, .png, .pdf or .dot.")
+def render(file: str, output: str) -> None:
+    """Draw the wiring of proposal FILE to OUTPUT (the format follows the suffix)."""
+    from markovwire.diagrams.render import render as draw
+    from markovwire.library.proposal import load_proposal
+
+    proposal = load_proposal(file)
+    path = draw(proposal.wiring, output)
+    click.echo(f"wrote {path}")
+
+
+# ----- library --------------------------------------------------------------------------------
+@cli.group()
+def library() -> None:
+    """Browse and validate component libraries."""
+
+
+@library.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def library_list(as_json: bool) -> None:
+    """List the components of every library found, and the shipped proposals."""
+    from markovwire.library import available_libraries, load_library, shipped_proposals
+
+    components, problems = [], []
+    for name, path in available_libraries().items():
+        try:
+            lib = load_library(path)
+        except Exception as err:  # a broken library from elsewhere is reported, not fatal for the listing
+            from markovwire.errors import MarkovwireError
+            if not isinstance(err, MarkovwireError):
+                raise
+            problems.append(f"{name}: {err}")
+            continue
+        components += [{"library": lib.name, "name": c.name, "signature": c.signature, "doc": c.doc}
+                       for c in lib.components.values()]
+    proposals = [{"name": p.stem, "path": str(p)} for p in shipped_proposals()]
+    if as_json:
+        click.echo(json.dumps({"components": [{k: c[k] for k in ("library", "name", "signature")} for c in components],
+                               "proposals": proposals, "problems": problems}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    t = Table(title="components", title_justify="left")
+    for col in ("library", "component", "signature"):
+        t.add_column(col)
+    for c in components:
+        t.add_row(escape(c["library"]), escape(c["name"]), escape(c["signature"]))
+    console.print(t)
+    pt = Table(title="shipped proposals", title_justify="left")
+    pt.add_column("proposal")
+    pt.add_column("path", overflow="fold")
+    for p in proposals:
+        pt.add_row(escape(p["name"]), escape(p["path"]))
+    console.print(pt)
+    for msg in problems:
+        click.echo(f"could not load {msg}", err=True)
+
+
+@library.command(name="show")
+@click.argument("name")
+def library_show(name: str) -> None:
+    """Show library NAME (its components) or component NAME (signature, meaning, source, kernel)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from markovwire.library import available_libraries, find_component, load_library
+
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    libs = available_libraries()
+    if name in libs:
+        lib = load_library(libs[name])
+        console.print(f"[bold]{escape(lib.name)}[/bold] {escape(lib.version)}  ({escape(lib.filename)})\n{escape(lib.doc)}")
+        t = Table(title="components", title_justify="left")
+        for col in ("component", "signature", "meaning"):
+            t.add_column(col)
+        for c in lib.components.values():
+            t.add_row(c.name, escape(c.signature), escape(_short(c.doc, 80)))
+        console.print(t)
+        return
+    comp = find_component(name)
+    console.print(f"[bold]{escape(comp.qualname)}[/bold]: {escape(comp.signature)}")
+    console.print(escape(comp.doc))
+    if comp.source:
+        console.print(f"[dim]source:[/dim] {escape(comp.source)}")
+    if comp.spec.parameters:
+        t = Table(title="parameters", title_justify="left")
+        for col in ("name", "default", "domain", "meaning"):
+            t.add_column(col)
+        for n in comp.spec.parameters:
+            p = comp.library.parameters[n]
+            t.add_row(n, "—" if p.default is None else _fmt(p.default),
+                      escape(f"[{_fmt(p.domain[0])}, {_fmt(p.domain[1])}]"), escape(_short(p.doc, 80)))
+        console.print(t)
+    kernel = comp.instantiate(comp.name)
+    k = getattr(kernel, "step", None) or kernel.kernel
+    header, rows = k.table()
+    kt = Table(title=f"kernel ({comp.spec.kernel.kind}"
+               + (f" {comp.spec.kernel.construction}" if comp.spec.kernel.construction else "") + ")",
+               title_justify="left")
+    for h in header:
+        kt.add_column(h)
+    for r in rows[:60]:
+        kt.add_row(*map(escape, r))
+    console.print(kt)
+    if len(rows) > 60:
+        console.print(f"… {len(rows) - 60} more rows")
+
+
+@library.command(name="validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+def library_validate(file: str) -> None:
+    """Validate the component library FILE: the schema, the types and every kernel."""
+    from pathlib import Path
+
+    from markovwire.library import load_library
+    from markovwire.library.loader import flatten
+
+    try:
+        lib = load_library(Path(file))
+        errors = lib.problems()
+    except Exception as err:
+        from markovwire.errors import MarkovwireError
+        if not isinstance(err, MarkovwireError):
+            raise
+        errors = flatten(err)
+    if errors:
+        click.echo(f"{file}: {len(errors)} problem(s)", err=True)
+        for e in errors:
+            click.echo("- " + str(e).replace("\n", "\n  "), err=True)
+        sys.exit(EXIT_USER_ERROR)
+    click.echo(f"{file}: ok (library {lib.name} {lib.version}, {len(lib.components)} components)")
+
+
+# ----- schema -------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--kind", type=click.Choice(["both", "library", "proposal"]), default="both",
+              help="Which file kind (default: both, keyed 'library' and 'proposal').")
+def schema(kind: str) -> None:
+    """Print the JSON Schema of library and proposal files (for editors that validate YAML)."""
+    from markovwire.library.schema import json_schemas
+
+    schemas = json_schemas()
+    click.echo(json.dumps(schemas if kind == "both" else schemas[kind], indent=2))
+
+
+# ----- entry point ------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; a user's mistake prints its message (no traceback) and exits with status 1."""
+    from markovwire.errors import MarkovwireError
+
+    try:
+        cli.main(args=argv, prog_name="markovwire", standalone_mode=True)
+    except MarkovwireError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USER_ERROR)

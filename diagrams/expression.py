@@ -252,8 +252,8 @@ class Diagram:
         return f"Diagram({self}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from . import render
-        return render.mimebundle(self, include, exclude)
+        from .render import mimebundle
+        return mimebundle(self, include, exclude)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Diagram) and (self.op, self.args, self._dom, self._cod) == \

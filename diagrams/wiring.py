@@ -661,8 +661,8 @@ class WiringDiagram:
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from . import render
-        return render.mimebundle(self, include, exclude)
+        from .render import mimebundle
+        return mimebundle(self, include, exclude)
 
 
 # ----- helpers -------------------------------------------------------------------

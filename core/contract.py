@@ -107,7 +107,7 @@ class Program:
                     candidates[how] = self._opt_einsum_path(how)
                 except (ValueError, MemoryError, RecursionError):  # pragma: no cover - opt_einsum limits
                     pass
-        if strategy not in candidates:
+        if strategy != "auto" and strategy not in candidates:
             strategy = "sequential"
         costs = {k: self._path_cost(p) for k, p in candidates.items()}
         best = min(costs, key=costs.get) if strategy == "auto" else strategy
@@ -255,7 +255,7 @@ def _reducer(idx: tuple[int, ...], out: tuple[int, ...]) -> Callable:
 
     def run(x):
         if summed:
-            x = x.sum(axis=summed)
+            x = np.asarray(x.sum(axis=summed))
         return x if identity else x.transpose(perm)
     return run
 
@@ -301,10 +301,12 @@ def _pairwise(ia, ib, keep, sizes):
     ra = tuple(i for i in ia if i in sb or i in keep)
     rb = tuple(i for i in ib if i in sa or i in keep)
     res = _direct(ra, rb, keep)
+    if res == ():  # a dot product: keep it an array (a sympy scalar has no array methods)
+        return (lambda a, b: np.asarray(_matmul(_sum(a, sum_a), _sum(b, sum_b)))), res
     if res is not None:
         if not sum_a and not sum_b:
             return _matmul, res
-        return (lambda a, b: _matmul(a.sum(axis=sum_a) if sum_a else a, b.sum(axis=sum_b) if sum_b else b)), res
+        return (lambda a, b: _matmul(_sum(a, sum_a), _sum(b, sum_b))), res
     batch = [i for i in ra if i in sb and i in keep]
     contr = [i for i in ra if i in sb and i not in keep]
     fa = [i for i in ra if i not in sb]
@@ -314,8 +316,8 @@ def _pairwise(ia, ib, keep, sizes):
     size = lambda ix: math.prod(sizes[i] for i in ix)
     nb, nfa, nc, nfb = size(batch), size(fa), size(contr), size(fb)
     out_shape = tuple(sizes[i] for i in batch + fa + fb)
-    pa = _prepare(sum_a, perm_a, (nb, nfa, nc) if contr else (nb, nfa, 1))
-    pb = _prepare(sum_b, perm_b, (nb, nc, nfb) if contr else (nb, 1, nfb))
+    pa = _prepare(sum_a, _after_sum(perm_a, sum_a, len(ia)), (nb, nfa, nc) if contr else (nb, nfa, 1))
+    pb = _prepare(sum_b, _after_sum(perm_b, sum_b, len(ib)), (nb, nc, nfb) if contr else (nb, 1, nfb))
     core = _matmul if contr else np.multiply
 
     def run(a, b):
@@ -323,13 +325,28 @@ def _pairwise(ia, ib, keep, sizes):
     return run, tuple(batch + fa + fb)
 
 
+def _sum(x, axes: tuple[int, ...]):
+    """``x`` summed over ``axes``, still an array when every axis goes (object arrays give scalars)."""
+    return np.asarray(x.sum(axis=axes)) if axes else x
+
+
+def _after_sum(perm: tuple[int, ...], summed: tuple[int, ...], ndim: int) -> tuple[int, ...]:
+    """A transposition of the axes left after a sum, as one of all axes (summed ones kept, of length one)."""
+    kept = [ax for ax in range(ndim) if ax not in summed]
+    return tuple(kept[p] for p in perm) + summed
+
+
 def _prepare(summed: tuple[int, ...], perm: tuple[int, ...], shape: tuple[int, ...]) -> Callable:
-    """Sum out, transpose and reshape one operand of a pairwise step (only what is needed)."""
+    """Sum out, transpose and reshape one operand of a pairwise step (only what is needed).
+
+    Sums keep their axes (of length one), so the result stays an array even for object
+    dtype, and the reshape ignores them.
+    """
     identity = perm == tuple(range(len(perm)))
     if not summed and identity:
         return lambda x: x.reshape(shape)
     if not summed:
         return lambda x: x.transpose(perm).reshape(shape)
     if identity:
-        return lambda x: x.sum(axis=summed).reshape(shape)
-    return lambda x: x.sum(axis=summed).transpose(perm).reshape(shape)
+        return lambda x: x.sum(axis=summed, keepdims=True).reshape(shape)
+    return lambda x: x.sum(axis=summed, keepdims=True).transpose(perm).reshape(shape)

@@ -72,13 +72,13 @@ import math
 import statistics
 import warnings
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import numpy as np
 import sympy
 
 from .errors import ExpressionError, ParameterError
-from .params import NAME, check_name
+from .params import check_name
 
 __all__ = ["parse_expression", "format_expression", "compile_numeric", "FUNCTIONS",
            "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_LITERAL"]
@@ -91,6 +91,9 @@ MAX_LITERAL = 10 ** 12     # |number literal|
 MAX_DECIMALS = 100         # decimal places of a literal
 MAX_BITS = 4000            # bits of an exact numerator or denominator (~1200 digits)
 MAX_CONSTANT = 1e15        # |constant argument| of floor and ceil (they need its integer part)
+MAX_BINOMIAL = 10_000      # |constant argument| of binomial (evaluated exactly)
+# what sympy may raise while evaluating a hostile but grammatical expression
+_SYMPY_FAILURES = (ArithmeticError, ValueError, TypeError, RuntimeError, MemoryError)
 
 _GRAMMAR_FIX = ("write only numbers, parameter names, + - * / **, parentheses "
                 "and calls such as exp(x)")
@@ -129,8 +132,8 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., sympy.Expr]]] = {
     "clip": (3, 3, _clip),
 }
 _CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
-# functions whose automatic evaluation needs the exact integer part of a constant argument
-_NEEDS_INTEGER_PART = {"floor", "ceil", "binomial"}
+# functions whose automatic evaluation of a huge constant argument is expensive (exact integer parts)
+_TAME_CONSTANT_ARGS = {"floor", "ceil", "binomial"}
 
 _CONSTRUCTS = {
     ast.Attribute: "attribute access is",
@@ -368,7 +371,6 @@ class _Parser:
                               self.pos(operand))
                 value = sympy.Pow(value, -1)
             parts.append(value)
-        self.check_sizes(parts, node)
         return self.checked(sympy.Add(*parts) if group == "add" else sympy.Mul(*parts), node)
 
     def power(self, node: ast.BinOp) -> sympy.Expr:
@@ -395,7 +397,6 @@ class _Parser:
                               "use smaller numbers", at)
             if base == 0 and expo < 0:
                 self.fail("division by zero (0 to a negative power)", "do not divide by 0", at)
-        self.check_sizes([base, expo], node)
         return self.checked(sympy.Pow(base, expo), node, at)
 
     def call(self, node: ast.Call) -> sympy.Expr:
@@ -423,13 +424,12 @@ class _Parser:
             self.fail(f"function '{fname}' takes {want} argument{'s' if want != '1' else ''}, got {n}",
                       f"call it as {_signature(fname)}", at)
         args = [self.build(a) for a in node.args]
-        if fname in _NEEDS_INTEGER_PART:
+        if fname in _TAME_CONSTANT_ARGS:
             for arg, arg_node in zip(args, node.args):
                 self.check_tame_constant(arg, fname, arg_node)
-        self.check_sizes(args, node)
         try:
             result = builder(*args)
-        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+        except _SYMPY_FAILURES as exc:
             self.fail(f"cannot evaluate {fname}(...): {type(exc).__name__}", "use smaller arguments", at)
         return self.checked(result, node, at)
 
@@ -437,31 +437,19 @@ class _Parser:
         """Refuse constant arguments whose exact integer part would be expensive to find."""
         if arg.free_symbols:
             return
+        limit = MAX_BINOMIAL if fname == "binomial" else MAX_CONSTANT
         if isinstance(arg, sympy.Rational):
-            ok = abs(arg) <= MAX_CONSTANT or fname != "binomial"
-            if fname == "binomial" and isinstance(arg, sympy.Integer) and abs(arg) > 10_000:
-                ok = False
+            ok = abs(arg) <= limit
         else:
             try:
                 value = complex(arg.evalf(20))
-                ok = math.isfinite(value.real) and abs(value.real) <= MAX_CONSTANT and value.imag == 0
-            except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
+                ok = math.isfinite(value.real) and abs(value.real) <= limit and value.imag == 0
+            except _SYMPY_FAILURES:
                 ok = False
         if not ok:
-            limit = "10000" if fname == "binomial" else "1e15"
-            self.fail(f"constant argument of '{fname}' is too large (at most {limit})",
+            shown = "1e15" if limit == MAX_CONSTANT else str(limit)
+            self.fail(f"constant argument of '{fname}' is too large (at most {shown})",
                       "use a smaller argument", self.pos(node))
-
-    def check_sizes(self, values: Sequence[sympy.Expr], node: ast.expr):
-        """Refuse exact numbers beyond MAX_BITS among new operands (before sympy multiplies them)."""
-        total = 0
-        for v in values:
-            for x in (v, *v.args):
-                if isinstance(x, sympy.Rational):
-                    bits = max(abs(x.p).bit_length(), x.q.bit_length())
-                    total += bits
-        if total > 8 * MAX_BITS and isinstance(node, ast.BinOp) and _group(node.op) == "mul":
-            self.fail("exact numbers in this product are too large", "use smaller numbers", self.pos(node))
 
     def checked(self, value: sympy.Expr, node: ast.expr, at: tuple[int, int] | None = None) -> sympy.Expr:
         """Refuse a new node that is infinite, complex, or holds a too large exact number."""
@@ -531,6 +519,8 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol],
     if not isinstance(text, str):
         raise ExpressionError(where, f"expected an expression as text, got {type(text).__name__}",
                               "write the expression as a string, e.g. '1 - beta'")
+    if not all(isinstance(v, sympy.Basic) for v in symbols.values()):
+        raise TypeError("symbols must map names to sympy symbols (Parameter.symbol)")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(where, f"is {len(text)} characters long (at most {MAX_LENGTH})",
                               "simplify it, or give parts of it their own parameters")
@@ -555,40 +545,38 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol],
     parser.check_tree(tree)
     try:
         result = parser.build(tree.body)
-    except RecursionError:
-        parser.fail(f"is nested more than {MAX_DEPTH} levels deep",
-                    "simplify the expression or split it with extra parameters")
-    except (ArithmeticError, ValueError, TypeError, MemoryError) as exc:
+    except _SYMPY_FAILURES as exc:
         parser.fail(f"cannot be evaluated exactly ({type(exc).__name__})", "use smaller numbers")
-    result = _settle_min_max(result, parser)
+    result = _settle(result, parser)
     _check_value(result, parser)
     return result
 
 
-def _settle_min_max(expr: sympy.Expr, parser: _Parser) -> sympy.Expr:
-    """Rebuild Min/Max nodes (and their ancestors) until nothing changes.
+def _settle(expr: sympy.Expr, parser: _Parser) -> sympy.Expr:
+    """Rebuild the tree bottom-up until nothing changes, so that re-parsing its text gives it back.
 
-    sympy's evaluation of Min/Max is not idempotent (``min(max(s, 0), clip(s, 1, b))`` leaves an
-    unevaluated ``Min(0, 1)`` inside); settled, the result is what parsing its formatted text gives.
+    sympy's automatic evaluation is not idempotent: ``abs(-abs(b))`` gives ``Abs(Abs(b))`` and
+    ``min(max(s, 0), clip(s, 1, b))`` leaves an unevaluated ``Min(0, 1)`` inside. A Min or Max
+    whose arguments are unchanged and hold no Min or Max is already settled (its evaluation,
+    which compares arguments through the assumptions system, is the slow part).
     """
-    def rebuild(e: sympy.Basic) -> tuple[sympy.Basic, bool]:
-        if not e.args:
-            return e, False
-        parts = [rebuild(a) for a in e.args]
-        if not (isinstance(e, (sympy.Min, sympy.Max)) or any(t for _, t in parts)):
-            return e, False
-        return e.func(*[p for p, _ in parts]), True
-
     lattice = (sympy.Min, sympy.Max)
-    if not any(isinstance(e, lattice) and any(isinstance(a, lattice) for a in e.args)
-               for e in sympy.preorder_traversal(expr)):
-        return expr                             # only nested Min/Max can be left unsettled
+
+    def rebuild(e: sympy.Basic) -> sympy.Basic:
+        if not e.args:
+            return e
+        args = [rebuild(a) for a in e.args]
+        if (isinstance(e, lattice) and all(a is b for a, b in zip(args, e.args))
+                and not any(isinstance(a, lattice) for a in args)):
+            return e
+        return e.func(*args)
+
     for _ in range(3):
         try:
-            again, touched = rebuild(expr)
-        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+            again = rebuild(expr)
+        except _SYMPY_FAILURES as exc:
             parser.fail(f"cannot be evaluated exactly ({type(exc).__name__})", "use smaller numbers")
-        if not touched or again == expr:
+        if again == expr:
             break
         expr = again
     return expr
@@ -609,7 +597,7 @@ def format_expression(expr) -> str:
     Used when saving files. Raises :class:`ExpressionError` for a sympy object outside the
     grammar (e.g. ``sin``, complex numbers).
     """
-    expr = _as_expr(expr, "format")
+    expr = _as_expr(expr, "format_expression")
     return _Formatter().fmt(expr, False)[0]
 
 
@@ -623,8 +611,10 @@ class _Formatter:
         if isinstance(e, sympy.Float):
             value = float(e)
             if not math.isfinite(value):
-                raise ExpressionError("format", f"cannot write the number {e}", "use finite numbers")
-            return repr(value), (_NEG if value < 0 else _ATOM)
+                raise ExpressionError("format_expression", f"cannot write the number {e}",
+                                      "use finite numbers")
+            num, den = Decimal(repr(value)).as_integer_ratio()     # the shortest decimal of the float
+            return self.rational(sympy.Rational(num, den), nopow)
         if isinstance(e, sympy.Symbol):
             return e.name, _ATOM
         if e is sympy.pi:
@@ -640,7 +630,7 @@ class _Formatter:
         name = _FORMAT_NAMES.get(type(e))
         if name is not None:
             return f"{name}({', '.join(self.fmt(a, nopow)[0] for a in e.args)})", _ATOM
-        raise ExpressionError("format", f"{_short(str(e))} cannot be written in the expression grammar",
+        raise ExpressionError("format_expression", f"{_short(str(e))} cannot be written in the grammar",
                               "use only the functions of markovwire.expr.FUNCTIONS")
 
     def paren(self, e: sympy.Expr, nopow: bool, above: int) -> str:
@@ -758,7 +748,7 @@ class _Formatter:
             return f"{self.paren(base, False, _POW)}**{self.paren(expo, False, _POW)}", _POW
         if expo.free_symbols:
             if nopow:
-                raise ExpressionError("format", f"{_short(str(e))} cannot be written in the expression "
+                raise ExpressionError("format_expression", f"{_short(str(e))} cannot be written in the expression "
                                       "grammar", "avoid powers with parameters inside exponents")
             return f"{self.paren(base, True, _POW)}**{self.paren(expo, True, _POW)}", _POW
         # a constant exponent that is not a number (sqrt(2), pi): exp(c*log(b)) evaluates to b**c
@@ -830,7 +820,7 @@ def _binomial_gamma(n: float, k: float) -> float:
     def rgamma(x):                              # 1/Gamma(x) as (sign, log|.|), None if zero
         if x <= 0 and x == int(x):
             return None
-        return (1.0 if math.gamma(x) > 0 else -1.0) if x < 171 else 1.0, -math.lgamma(x)
+        return (1.0 if x > 0 or math.floor(x) % 2 == 0 else -1.0), -math.lgamma(x)
     try:
         num = rgamma(n + 1)
         if num is None:
@@ -852,12 +842,7 @@ _ndtri = sympy.Function("mw_ndtri")      # undefined functions: sympy leaves the
 _erfc = sympy.Function("mw_erfc")
 
 
-def _erfinv_numeric(y):
-    """Inverse error function, elementwise, through the normal quantile."""
-    return _NDTRI((np.asarray(y, dtype=float) + 1) / 2) / math.sqrt(2)
-
-
-_NUMERIC = {"erf": _ERF, "erfc": _ERFC, "mw_erfc": _ERFC, "erfinv": _erfinv_numeric, "mw_ndtri": _NDTRI,
+_NUMERIC = {"erf": _ERF, "erfc": _ERFC, "mw_erfc": _ERFC, "mw_ndtri": _NDTRI,
             "binomial": _BINOMIAL}
 
 

@@ -367,7 +367,7 @@ def _spanning_tree(cliques, sizes):
             root_of[a] = b
             adj[i].append(j)
             adj[j].append(i)
-    for i in range(1, 1):  # the parts of a disconnected net: join with empty separators
+    for i in range(1, n):  # the parts of a disconnected net: join with empty separators
         a, b = find(0), find(i)
         if a != b:
             root_of[b] = a

@@ -160,7 +160,7 @@ class BoxModel(_Model):
                              + (f" (found {', '.join(kinds)})" if kinds else ""))
         kind = kinds[0]
         allowed = {"kernel": {"name", "doc", "inputs", "outputs", "kernel", "parameters"},
-                   "component": {"name", "doc", "inputs", "outputs", "component", "with_"},
+                   "component": {"name", "inputs", "outputs", "component", "with_"},
                    "diagram": {"diagram"},
                    "plumbing": {"plumbing", "types", "n", "order", "port"}}[kind]
         extra = [f.rstrip("_") for f in self.model_fields_set if f not in allowed]
@@ -262,7 +262,7 @@ class _Builder:
         for side in ("inputs", "outputs"):
             for port, ref in getattr(model, side).items():
                 try:
-                    t = self.type(ref, path + (side, port))
+                    t = self.type(ref)
                     (wd.add_input if side == "inputs" else wd.add_output)(port, t)
                 except MarkovwireError as err:
                     self.fail(path + (side, port), err)
@@ -281,7 +281,7 @@ class _Builder:
                 self.fail(path + ("wires", i), err)
         return wd
 
-    def type(self, ref: str, path: tuple) -> FinSet:
+    def type(self, ref: str) -> FinSet:
         """A declared type, or a family such as ``Range(3)`` or ``Vec(Verdict, 2)``."""
         if ref in self.types:
             return self.types[ref]
@@ -292,7 +292,7 @@ class _Builder:
         out, ok = [], True
         for n, t in (ports or {}).items():
             try:
-                out.append(Port(n, self.type(t, path + (n,))))
+                out.append(Port(n, self.type(t)))
             except MarkovwireError as err:
                 self.fail(path + (n,), err)
                 ok = False
@@ -302,16 +302,16 @@ class _Builder:
         if bm.diagram is not None:
             return self.wiring(bm.diagram, path + ("diagram",), bm.diagram.name or name)
         if bm.plumbing is not None:
-            return self.plumbing(bm, path)
+            return self.plumbing(bm)
         if bm.component is not None:
-            return self.component(bm, path, name)
+            return self.component(bm)
         dom, cod = self.ports(bm.inputs, path + ("inputs",)), self.ports(bm.outputs, path + ("outputs",))
         if dom is None or cod is None:
             return None
         return self.kernel_box(bm, path, name, dom, cod)
 
-    def plumbing(self, bm: BoxModel, path: tuple) -> Box:
-        types = [self.type(t, path + ("types", i)) for i, t in enumerate(bm.types or [])]
+    def plumbing(self, bm: BoxModel) -> Box:
+        types = [self.type(t) for t in bm.types or []]
         want = {"copy": 1, "discard": 1, "identity": 1, "swap": 2}.get(bm.plumbing, len(bm.order or []))
         if types and len(types) != want:
             raise TypeMismatch("types", f"{bm.plumbing} takes {want} type(s), got {len(types)}",
@@ -333,7 +333,7 @@ class _Builder:
                                   fix="give order: [...], output j carries input order[j]")
         return Box.permute(bm.order, types or None)
 
-    def component(self, bm: BoxModel, path: tuple, name: str):
+    def component(self, bm: BoxModel):
         if self.resolve is None:
             raise UnknownName(f"component {bm.component!r}", "cannot be resolved: no library was given",
                               fix="load the file through markovwire.library (which resolves components), or "
@@ -349,11 +349,9 @@ class _Builder:
                 box = replace(box, component=bm.component, args=tuple((bm.with_ or {}).items()))
             if bm.name is not None:
                 box = box.rename(bm.name)
-            if bm.doc:
-                box = replace(box, doc=bm.doc)
         for side, ports, given in (("inputs", box.dom, bm.inputs), ("outputs", box.cod, bm.outputs)):
             if given is not None:
-                want = [(n, self.type(t, path + (side, n))) for n, t in given.items()]
+                want = [(n, self.type(t)) for n, t in given.items()]
                 if [(p.name, p.type) for p in ports] != want:
                     show = lambda ps: ", ".join(f"{n}: {getattr(t, 'name', t)}" for n, t in ps) or "none"
                     raise TypeMismatch(side, f"the file says ({show(want)}) but component {bm.component!r} has "
@@ -592,8 +590,17 @@ def dump_diagram(diagram, name: str | None = None) -> str:
     if writer.params:
         data["parameters"] = {n: _param(p) for n, p in writer.params.items()}
     data.update(body)
-    DiagramFile.model_validate(data)  # what is written is what loads
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    try:
+        DiagramFile.model_validate(data)  # what is written is what loads
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                         default_flow_style=None)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        raise FileFormatError(f"diagram {data['name']!r}, {dotted(first['loc'])}", f"cannot be written: {first['msg']}",
+                              fix="see diagram_json_schema() for what a diagram file can hold") from None
+    except yaml.YAMLError as err:
+        raise FileFormatError(f"diagram {data['name']!r}", f"holds a value YAML cannot write ({err})",
+                              fix="give components arguments that are numbers, text, lists or mappings") from None
 
 
 def save_diagram(diagram, path: str | os.PathLike, name: str | None = None) -> None:
@@ -670,7 +677,7 @@ class _Writer:
             return {"diagram": self.wiring(box, instance=name)}
         out: dict[str, Any] = {}
         if getattr(box, "component", ""):
-            if box.name != name:
+            if box.name not in (name, box.component):
                 out["name"] = box.name
             out["component"] = box.component
             if getattr(box, "args", ()):

@@ -134,7 +134,13 @@ class _Walker:
                                   fix="split it into a wiring diagram")
         allowed = (ast.BinOp, ast.Call, ast.Name, ast.Constant, ast.Load, ast.RShift, ast.MatMult,
                    ast.Add, ast.Sub, ast.Mult)
+        symbols = {ast.Pow: "**", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<",
+                   ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&"}
         for node in nodes:
+            if isinstance(node, ast.BinOp) and type(node.op) in symbols:
+                self.fail(node, f"operator '{symbols[type(node.op)]}' is not allowed")
+            if isinstance(node, ast.operator):
+                continue
             if isinstance(node, ast.Attribute):
                 self.fail(node, "attribute access is not allowed")
             if isinstance(node, ast.Call) and node.keywords:
@@ -156,7 +162,8 @@ class _Walker:
                 if type(e).__init__ is not MarkovwireError.__init__:
                     raise
                 op = ">>" if isinstance(node.op, ast.RShift) else "@"
-                raise type(e)(f"{self.where} (column {self._op_col(node)}, '{op}')", e.what, e.fix) from None
+                what = f"{e.where}: {e.what}" if e.where else e.what
+                raise type(e)(f"{self.where} (column {self._op_col(node)}, '{op}')", what, e.fix) from None
         if isinstance(node, ast.BinOp):
             op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}.get(type(node.op), "?")
             self.fail(node, f"operator '{op}' does not combine diagrams",

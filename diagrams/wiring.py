@@ -286,7 +286,6 @@ class WiringDiagram:
                 errs.append(UnknownName(where, f"there is no box {ref.box!r}",
                                         fix=f"use one of: {', '.join(self.boxes) or '(no boxes yet)'}"))
                 continue
-            box = self.boxes[ref.box]
             mine = self._ports(ref.box, side)
             if any(p.name == ref.port for p in mine):
                 continue
@@ -342,10 +341,10 @@ class WiringDiagram:
             out.append((("wires", i), TypeMismatch(f"wire {w}", f"{s.name} does not match {t.name}",
                                                    fix=f"connect an output of type {t.name} to {w.target}, "
                                                        f"or insert a box {s.name} → {t.name}")))
-        show = lambda ref: eqs.shown(terms[ref]).name
+        show = lambda ref, source=False: eqs.shown(terms[ref, source]).name
         for target, ws in sources.items():
             if len(ws) > 1:
-                srcs = ", ".join(f"{w.source} ({show(w.source)})" for _, w in ws)
+                srcs = ", ".join(f"{w.source} ({show(w.source, True)})" for _, w in ws)
                 kind = "output" if target.box == "out" else "input"
                 out.append((("wires", ws[1][0]), WiringError(
                     f"{kind} {target}", f"takes {show(target)} but has {len(ws)} sources: {srcs}",
@@ -375,22 +374,24 @@ class WiringDiagram:
                 fix="put a stateful box (markovwire.diagrams.StatefulBox) on the loop, or remove one of its wires")))
         return out
 
-    def _terms(self, wires) -> tuple[dict[PortRef, object], Equations]:
-        """The type of every port (type variables renamed apart per box) and the wires' equations."""
+    def _terms(self, wires) -> tuple[dict[tuple[PortRef, bool], object], Equations]:
+        """The type of every port, keyed ``(port, is_source)`` (an input and an output may share a name;
+        type variables renamed apart per box), and the wires' equations."""
         eqs = Equations()
-        terms: dict[PortRef, object] = {PortRef("in", p.name): p.type for p in self.inputs}
-        terms.update({PortRef("out", p.name): p.type for p in self.outputs})
+        terms: dict[tuple[PortRef, bool], object] = {(PortRef("in", p.name), True): p.type for p in self.inputs}
+        terms.update({(PortRef("out", p.name), False): p.type for p in self.outputs})
         for name, box in self.boxes.items():
             dt, ct = eqs.fresh([p.type for p in box.dom], [p.type for p in box.cod], key=name)
-            terms.update({PortRef(name, p.name): t for p, t in zip(box.dom, dt)})
-            terms.update({PortRef(name, p.name): t for p, t in zip(box.cod, ct)})
+            terms.update({(PortRef(name, p.name), False): t for p, t in zip(box.dom, dt)})
+            terms.update({(PortRef(name, p.name), True): t for p, t in zip(box.cod, ct)})
         for i, w in wires:
-            eqs.equate(terms[w.source], terms[w.target], (i, w))
+            eqs.equate(terms[w.source, True], terms[w.target, False], (i, w))
         return terms, eqs
 
     @staticmethod
     def _box_terms(terms, name, box):
-        return [terms[PortRef(name, p.name)] for p in box.dom], [terms[PortRef(name, p.name)] for p in box.cod]
+        return ([terms[PortRef(name, p.name), False] for p in box.dom],
+                [terms[PortRef(name, p.name), True] for p in box.cod])
 
     # ----- loops -----------------------------------------------------------
     def _depends(self) -> dict[str, list[tuple[str, str]]]:
@@ -605,7 +606,7 @@ class WiringDiagram:
             d = _then(d, _route([types[s] for s in current], picks))
             d = _then(d, step)
             for q in box.cod:
-                types[PortRef(name, q.name)] = eqs.resolve(terms[PortRef(name, q.name)])
+                types[PortRef(name, q.name)] = eqs.resolve(terms[PortRef(name, q.name), True])
             current = [PortRef(name, q.name) for q in box.cod] + keep
         last = [current.index(feeds[PortRef("out", p.name)]) for p in self.outputs]
         d = _then(d, _route([types[s] for s in current], last))
@@ -651,7 +652,7 @@ class WiringDiagram:
         lines += [f"  {n.ljust(width)}  {desc}" for n, desc in rows]
         terms, eqs = self._terms([(i, w) for i, w in enumerate(self.wires) if not self._end_problems(w)])
         eqs.solve()
-        shown = lambda ref: eqs.shown(terms[ref]).name if ref in terms else "?"
+        shown = lambda ref: eqs.shown(terms[ref, True]).name if (ref, True) in terms else "?"
         fb = self._feedback()
         ws = [(str(w.source), str(w.target), shown(w.source), " (feedback)" if w in fb else "") for w in self.wires]
         a = max((len(s) for s, *_ in ws), default=0)

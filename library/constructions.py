@@ -130,7 +130,7 @@ class Context:
         """Refuse arguments the construction does not read (a typo would otherwise be ignored)."""
         extra = sorted(set(self.args) - self._used)
         if extra:
-            close = difflib.get_close_matches(extra[0], [k for k in self._known if k not in self._used], n=1)
+            close = difflib.get_close_matches(extra[0], list(self._known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             self.fail(f"unknown argument {extra[0]!r}{hint}", f"this construction reads: {', '.join(self._known)}",
                       extra[0])

@@ -28,6 +28,7 @@ markovwire.errors.ErrorList: 2 problem(s):
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import typing
@@ -173,7 +174,7 @@ def _message(path: tuple, errs: list[dict], doc: Located, model) -> MarkovwireEr
         fix = f"use one of: {', '.join(sorted(allowed))}" if allowed else f"remove it {SCHEMA_FIX}"
         return FileFormatError(where, f"unknown key {path[-1]!r}{hint}", fix=fix)
     if kind == "value_error":
-        return FileFormatError(where, e["msg"].removeprefix("Value error, "), fix=f"see {SCHEMA_FIX.strip('()')}")
+        return FileFormatError(where, e["msg"].removeprefix("Value error, "), fix=f"change it as said {SCHEMA_FIX}")
     if kind == "string_pattern_mismatch":
         want = _PATTERNS.get(e.get("ctx", {}).get("pattern", ""), "text of the expected form")
         if "->" in e.get("ctx", {}).get("pattern", ""):
@@ -325,6 +326,9 @@ class Component:
         lib = self.library
         params = dict(lib.parameters if params is None else params)
         sizes = dict(lib.sizes(params) if sizes is None else sizes)
+        for n, v in sizes.items():  # a size given for an integer parameter is its value here
+            if n in params and params[n].default != v:
+                params[n] = dataclasses.replace(params[n], default=v)
         types = lib.types(sizes)
         used = self._parameters(params)
         errors: list[MarkovwireError] = []

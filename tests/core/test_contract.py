@@ -162,6 +162,30 @@ def test_chains_with_transposed_links_and_a_batch(n, flips, seed):
                                    rtol=1e-12, atol=1e-15)
 
 
+@settings(max_examples=100)
+@given(contractions(max_indices=9, max_operands=9))
+def test_auto_picks_the_cheapest_candidate_order(case):
+    operands, output, sizes, _ = case
+    costs = {s: Program(operands, output, sizes, strategy=s).cost for s in STRATEGIES[1:]}
+    auto = Program(operands, output, sizes)
+    assert auto.cost == min(costs.values())
+    assert costs[auto.strategy] == auto.cost
+
+
+def test_a_dag_is_not_folded_in_order_when_that_is_expensive(budget):
+    """Folding a random DAG in topological order keeps dozens of wires alive; greedy does not."""
+    budget(2**80)  # only plans are made here; the sequential one would not fit in memory
+    rng = np.random.default_rng(1)
+    operands = []
+    for i in range(40):
+        parents = sorted(rng.choice(i, size=min(i, 3), replace=False).tolist()) if i else []
+        operands.append(tuple(parents) + (i,))
+    sizes = dict.fromkeys(range(40), 4)
+    prog = Program(operands, (0,), sizes)
+    assert prog.strategy in ("greedy", "dp")
+    assert prog.cost < Program(operands, (0,), sizes, strategy="sequential").cost / 100
+
+
 def test_wrong_number_of_arrays():
     prog = Program([(0,), (0, 1)], (1,), {0: 2, 1: 2})
     with pytest.raises(ValueError, match="this program contracts 2 operands, got 1"):

@@ -210,6 +210,12 @@ def test_refusals_name_the_construct_and_column(text, message):
     assert message in refusal(text)
 
 
+def test_columns_count_from_the_original_text():
+    assert "(column 15)" in refusal("  beta + sigma.real")
+    assert "(line 2, column 3)" in refusal("\n  bta")
+    assert "(line 2, column 7)" in refusal("(beta +\n sigma.x)")
+
+
 def test_refusal_fixes_are_given():
     with pytest.raises(ExpressionError) as info:
         parse("foo(1)")
@@ -356,7 +362,7 @@ def _grow(children):
 TREES = st.recursive(LEAVES, _grow, max_leaves=10)
 
 
-@settings(max_examples=300, deadline=500, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(TREES)
 def test_format_round_trips(text):
     expr = parses_or_refuses(text)

@@ -207,7 +207,7 @@ def test_components_are_resolved_by_the_callers_resolver_and_written_back_as_ref
     assert box.doc == "threshold 3"
     assert np.allclose(wd.evaluate().array, [0.9 * 0.9 + 0.1 * 0.3, 0.9 * 0.1 + 0.1 * 0.7])
     text = dump_diagram(wd)
-    assert "  monitor:\n    name: trusted_monitor\n    component: trusted_monitor\n    with: {threshold: 3}\n" in text
+    assert "  monitor:\n    component: trusted_monitor\n    with: {threshold: 3}\n" in text
     same_kernels(wd, parse_diagram(text, resolve=resolver))
 
 
@@ -591,3 +591,16 @@ def test_more_file_level_refusals(tmp_path):
     with pytest.raises(FileFormatError) as err:
         load_yaml("x" * 20, "long.yaml", max_bytes=10)
     assert str(err.value) == "long.yaml: is 20 characters, more than the limit of 10\n  fix: split the file"
+
+
+def test_values_a_file_cannot_hold_are_refused_when_writing():
+    wd = WiringDiagram("w", outputs=[("verdict", V)])
+    wd.add_box("m", Box.of(MONITOR, component="trusted_monitor", args=(("types", Act),)))
+    with pytest.raises(FileFormatError) as err:
+        dump_diagram(wd)
+    assert str(err.value).startswith("diagram 'w': holds a value YAML cannot write (")
+    wd = WiringDiagram("w" * 300)
+    with pytest.raises(FileFormatError) as err:
+        dump_diagram(wd)
+    assert str(err.value) == (f"diagram '{'w' * 300}', name: cannot be written: String should have at most 200 "
+                              "characters\n  fix: see diagram_json_schema() for what a diagram file can hold")

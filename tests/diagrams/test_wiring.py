@@ -581,3 +581,14 @@ def test_flatten_without_a_callback_refuses_stateful_boxes():
         feedback(instantaneous=False).flatten()
     assert str(err.value) == ("box 'memory': is stateful, so it has no single kernel\n"
                               "  fix: compile the diagram with markovwire.diagrams.System")
+
+
+def test_an_input_and_an_output_may_share_a_port_name():
+    judge = Box.of(Kernel(MONITOR, [("x", Act)], [("x", V)], name="judge"))
+    wd = WiringDiagram("same", inputs=[("a", Act)], outputs=[("v", V)])
+    wd.add_box("judge", judge)
+    wd.connect("in.a", "judge.x")
+    wd.connect("judge.x", "out.v")
+    assert wd.problems() == []
+    assert np.allclose(wd.evaluate().array, MONITOR)
+    assert np.allclose(wd.to_diagram().evaluate().array, MONITOR)

@@ -557,8 +557,8 @@ def _settle(expr: sympy.Expr, parser: _Parser) -> sympy.Expr:
 
     sympy's automatic evaluation is not idempotent: ``abs(-abs(b))`` gives ``Abs(Abs(b))`` and
     ``min(max(s, 0), clip(s, 1, b))`` leaves an unevaluated ``Min(0, 1)`` inside. A Min or Max
-    whose arguments are unchanged and hold no Min or Max is already settled (its evaluation,
-    which compares arguments through the assumptions system, is the slow part).
+    whose arguments are unchanged and hold no number, Min or Max is taken as settled (its
+    evaluation, which compares arguments through the assumptions system, is the slow part).
     """
     lattice = (sympy.Min, sympy.Max)
 
@@ -567,7 +567,7 @@ def _settle(expr: sympy.Expr, parser: _Parser) -> sympy.Expr:
             return e
         args = [rebuild(a) for a in e.args]
         if (isinstance(e, lattice) and all(a is b for a, b in zip(args, e.args))
-                and not any(isinstance(a, lattice) for a in args)):
+                and not any(isinstance(a, lattice) or a.is_Number for a in args)):
             return e
         return e.func(*args)
 

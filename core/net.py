@@ -28,7 +28,7 @@ import sympy
 from .contract import Program
 from .errors import (ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError)
 from .kernel import Kernel, _merge_params
-from .operands import Operands
+from .operands import Factored, Operands
 from .params import Parameter, resolve_values
 from .types import FinSet
 
@@ -321,8 +321,9 @@ class Net:
         outputs = tuple(self.outputs if outputs is None else outputs)
         evidence = dict(evidence or {})
         obs = self._evidence_indices(evidence, outputs)
-        arrays, batch = self._operand_arrays(values or {}, symbolic)
-        flags = tuple(a.ndim > nd for a, nd in zip(arrays, self._operands()[1].ndims)) if batch else ()
+        arrays, batch = self._operand_arrays(values or {}, symbolic, factored=True)
+        flags = tuple(2 if isinstance(a, Factored) else a.ndim > nd
+                      for a, nd in zip(arrays, self._operands()[1].ndims)) if batch else ()
         plan = self._plan(outputs, tuple(sorted(obs)), flags, batch[0] if batch else 0, symbolic)
         arrays = plan.observe(arrays, obs)
         if symbolic:
@@ -393,12 +394,15 @@ class Net:
                                                 (len(self.boxes), len(self.wires)))
         return cached[0], cached[1]
 
-    def _operand_arrays(self, values, symbolic):
-        """One array per box (topological order) and the sweep ``()`` or ``(n, shape)``."""
+    def _operand_arrays(self, values, symbolic, factored: bool = False):
+        """One array per box (topological order) and the sweep ``()`` or ``(n, shape)``.
+
+        With ``factored``, a swept kernel may come as :class:`~markovwire.operands.Factored`.
+        """
         boxes, operands = self._operands()
         if symbolic:
             return [b.kernel.array for b in boxes], ()
-        return operands(values)
+        return operands(values, factored)
 
     def _plan(self, outputs, observed, flags, batch, symbolic) -> "_NetPlan":
         key = (outputs, observed, flags, batch, symbolic)
@@ -473,10 +477,20 @@ class _NetPlan:
         names = {i: w for w, i in index.items()}
         operands, self.extra = [], []
         self.observed_axes = []
-        for b, batched in zip(boxes, flags):
+        self.factored = 2 in flags
+        for k, (b, batched) in enumerate(zip(boxes, flags)):
             wl = list(b.inputs) + list(b.outputs)
             self.observed_axes.append([(ax + (1 if batched else 0), w) for ax, w in enumerate(wl) if w in observed])
-            operands.append(((BATCH,) if batched else ()) + tuple(index[w] for w in wl if w not in observed))
+            lead = (BATCH,) if batched else ()
+            if batched == 2:  # coefficients over a basis index, then the basis values per sweep point
+                basis = BATCH - 1 - k
+                sizes[basis], names[basis] = net._operands()[1].rank(k), f"basis of {b.name}"
+                lead = (basis,)
+                operands.append(lead + tuple(index[w] for w in wl if w not in observed))
+                operands.append((BATCH, basis))
+                self.observed_axes.append([])
+                continue
+            operands.append(lead + tuple(index[w] for w in wl if w not in observed))
         self.observed_boxes = [k for k, axes in enumerate(self.observed_axes) if axes]
         read = {i for op in operands for i in op}
         out_idx: list[int] = [BATCH] if batch else []
@@ -520,7 +534,9 @@ class _NetPlan:
         return out
 
     def observe(self, arrays: list, obs: Mapping[str, int]) -> list:
-        """The operand arrays with observed wires fixed at their observed values."""
+        """The operand arrays (factored kernels as two) with observed wires fixed at their observed values."""
+        if self.factored:
+            arrays = [x for a in arrays for x in ((a.coef, a.basis) if isinstance(a, Factored) else (a,))]
         if not self.observed_boxes:
             return arrays
         arrays = list(arrays)

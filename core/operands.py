@@ -24,13 +24,27 @@ matmul per kernel instead of one numpy call per entry.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 import sympy
 
 from .errors import MarkovwireError
 from .params import Parameter, resolve_values
+
+
+FACTOR_RANK = 16  # a swept kernel with at most this many basis functions stays factored
+
+
+class Factored(NamedTuple):
+    """A swept kernel left as a contraction: ``array[n, ...] = basis[n, m] * coef[m, ...]``.
+
+    The contraction engine then pushes a batch of vectors through the coefficient
+    arrays with plain matmuls instead of building ``n`` kernels first.
+    """
+
+    basis: np.ndarray  # (n, rank): the kernel's basis functions at the n swept values
+    coef: np.ndarray   # (rank, *kernel shape): constant coefficients
 
 
 class Operands:
@@ -42,7 +56,7 @@ class Operands:
         self.ndims = [k.array.ndim for k in self.kernels]
         self.static = [None if k.is_symbolic else k.array for k in self.kernels]
         basis: dict = {}
-        self._boxes = []  # (position, rows, coefficients or sparse terms, shape, parameter names)
+        self._boxes = []  # (position, rows, coefficients, shape, parameter names, coefficient tensor)
         for pos, k in enumerate(self.kernels):
             if k.is_symbolic:
                 self._boxes.append(_decompose(pos, k, basis))
@@ -53,8 +67,15 @@ class Operands:
             from .expr import compile_numeric
             self._fn = compile_numeric(list(basis), [self.params[n].symbol for n in self.names])
 
-    def __call__(self, values: Mapping[str, object]):
-        """``(arrays, batch)``: batch is ``()`` or ``(n, shape)`` when parameters are swept."""
+    def rank(self, position: int) -> int:
+        """How many basis functions the kernel at ``position`` is factored over (when swept)."""
+        return next(len(rows) for pos, rows, *_ in self._boxes if pos == position)
+
+    def __call__(self, values: Mapping[str, object], factored: bool = False):
+        """``(arrays, batch)``: batch is ``()`` or ``(n, shape)`` when parameters are swept.
+
+        With ``factored``, a swept kernel of low rank comes back as :class:`Factored`.
+        """
         vals = resolve_values(self.params, values, self.needed, where="net evaluation")
         if self._fn is None:
             return list(self.static), ()
@@ -74,10 +95,13 @@ class Operands:
         values_ = self._fn(*args)
         basis = np.stack(values_, axis=-1) if values_ else np.zeros((0,))
         arrays = list(self.static)
-        for pos, rows, coef, shape, used in self._boxes:
+        for pos, rows, coef, shape, used, tensor in self._boxes:
             b = basis
             if batch and not (used & swept):
                 b = basis[0]  # this kernel does not depend on the swept parameters
+            elif batch and factored and tensor is not None:
+                arrays[pos] = Factored(b[:, rows], tensor)
+                continue
             arrays[pos] = coef(b[..., rows]).reshape(b.shape[:-1] + shape)
         return arrays, batch
 
@@ -102,13 +126,15 @@ def _decompose(pos: int, kernel, basis: dict):
         for e, r, c in terms:
             dense[local[r], e] += c
         coef = lambda b, dense=dense: b @ dense
+        tensor = dense.reshape((m,) + kernel.array.shape) if m <= FACTOR_RANK else None
     else:  # sparse: gather the terms, scale, add per entry
         order = sorted(range(len(terms)), key=lambda t: terms[t][0])
         ent = np.array([terms[t][0] for t in order], dtype=np.intp)
         col = np.array([local[terms[t][1]] for t in order], dtype=np.intp)
         scale = np.array([terms[t][2] for t in order])
         coef = lambda b, ent=ent, col=col, scale=scale, size=size: _scatter(b[..., col] * scale, ent, size)
-    return pos, np.array(rows, dtype=np.intp), coef, kernel.array.shape, used
+        tensor = None
+    return pos, np.array(rows, dtype=np.intp), coef, kernel.array.shape, used, tensor
 
 
 def _scatter(products: np.ndarray, entry: np.ndarray, size: int) -> np.ndarray:

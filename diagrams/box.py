@@ -162,12 +162,10 @@ class Box:
             n = len(order)
             eyes = [a for j, i in enumerate(order) for a in (np.eye(len(concrete[i])), [i, n + j])]
             arr = np.einsum(*eyes, list(range(2 * n))) if n else np.ones(())
-            return Kernel(arr, dom_of(concrete), [(p.name, concrete[i]) for p, i in zip(cod, order)],
-                          name="permute", check=False)
+            return Kernel(arr, [(p.name, t) for p, t in zip(dom, concrete)],
+                          [(q.name, concrete[i]) for q, i in zip(cod, order)], name="permute", check=False)
 
-        dom_of = lambda concrete: [(p.name, t) for p, t in zip(dom, concrete)]
-        box = cls("permute", dom, cod, plumbing=order, make=make)
-        return box
+        return cls("permute", dom, cod, plumbing=order, make=make)
 
 
 def _fix(box: Box, subst: Mapping[TypeVar, FinSet | None]) -> Box:

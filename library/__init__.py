@@ -26,7 +26,8 @@ Proposals
 
 Checking
     ``check_file(path) -> list[MarkovwireError]``: every problem of a library or proposal
-    file, each naming ``file:line: key`` and a fix. Loading functions raise the same
+    file, each naming ``file:line: key`` and a fix; ``proposal_problems(data)`` the same for
+    a proposal held as data (lines then refer to its clean YAML dump). Loading functions raise the same
     problems (one error, or an :class:`~markovwire.ErrorList`).
 
 Shipped
@@ -48,13 +49,14 @@ from markovwire.errors import UnknownName
 from .discovery import available_libraries, find_library, installed_libraries, user_library_dirs
 from .loader import Component, Library, load_library, load_library_text
 from .proposal import (Proposal, check_file, file_kind, load_proposal, proposal_from_data, proposal_from_text,
-                       sweep_grid, to_jsonable)
+                       proposal_problems, sweep_grid, to_jsonable)
 from .shipped import default_proposal, proposal_paths as shipped_proposals
 
 __all__ = [
     "Library", "Component", "load_library", "load_library_text", "available_libraries", "find_library",
     "installed_libraries", "user_library_dirs", "find_component",
-    "Proposal", "load_proposal", "proposal_from_text", "proposal_from_data", "check_file", "file_kind",
+    "Proposal", "load_proposal", "proposal_from_text", "proposal_from_data", "proposal_problems", "check_file",
+    "file_kind",
     "sweep_grid", "to_jsonable", "shipped_proposals", "default_proposal",
 ]
 

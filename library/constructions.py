@@ -31,7 +31,7 @@ import numpy as np
 import sympy
 
 from markovwire import Kernel, Parameter
-from markovwire.errors import FileFormatError, MarkovwireError, ShapeError, UnknownName
+from markovwire.errors import FileFormatError, MarkovwireError, UnknownName
 from markovwire.expr import FUNCTIONS, parse_expression
 from markovwire.types import FinSet, Port, bundle
 
@@ -265,17 +265,18 @@ def binormal_buckets(ctx: Context) -> np.ndarray:
 def _base_and_score(ctx: Context):
     ctx.ports(0, 1, "no inputs and one output (→ y: Y)")
     Y = ctx.cod[0].type
-    base = ctx.by_label("base", Y, numbers=True)
+    base = ctx.by_label("base", Y)    # numbers, or expressions in parameters (a mixture weight such as eps_hack)
     score = ctx.by_label("score", Y, numbers=True)
-    if any(w < 0 for w in base.values()) or sum(base.values()) <= 0:
+    fixed = [w for w in base.values() if not w.free_symbols]
+    if any(w < 0 for w in fixed) or (len(fixed) == len(base) and sum(fixed) <= 0):
         ctx.fail("base weights must be non-negative and not all zero", "give a weight (probability) per label",
                  "base")
-    missing = [y for y, w in base.items() if w > 0 and y not in score]
+    missing = [y for y, w in base.items() if w != 0 and y not in score]
     if missing:
         ctx.fail(f"label {missing[0]!r} has base weight but no score", "give every label with weight a score",
                  "score")
-    total = sum(_exact(w) for w in base.values())
-    p = {y: _exact(w) / total for y, w in base.items() if w > 0}
+    total = sum(base.values(), sympy.Integer(0))
+    p = {y: w / total for y, w in base.items() if w != 0}
     return Y, p, score
 
 
@@ -285,7 +286,8 @@ def best_of_n(ctx: Context) -> np.ndarray:
 
     With distinct score levels ``ℓ_1 < … < ℓ_L`` of base masses ``m_j`` and CDF ``F_j``,
     level ``j`` gets ``F_j^n − F_{j−1}^n``, split within the level in proportion to
-    the base. Exact for finite support; ``n`` may be an expression.
+    the base. Exact for finite support; ``n`` may be an expression, and so may the base
+    weights (a mixture weight such as ``eps_hack``), provided they stay non-negative.
     """
     Y, p, score = _base_and_score(ctx)
     n = ctx.expr("n")

@@ -32,7 +32,7 @@ import dataclasses
 import difflib
 import os
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -43,10 +43,9 @@ from pydantic import BaseModel, ValidationError
 from markovwire import Kernel, Parameter
 from markovwire.diagrams.box import Box
 from markovwire.diagrams.syntax import parse_type, type_names
-from markovwire.diagrams.yamlsafe import Located, dotted, load_yaml, read_text
-from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, ParameterError, ShapeError,
-                               UnknownName)
-from markovwire.types import FinSet, show_bundle
+from markovwire.diagrams.yamlsafe import Located, load_yaml, read_text
+from markovwire.errors import ErrorList, FileFormatError, MarkovwireError, ParameterError, UnknownName
+from markovwire.types import FinSet
 
 from . import constructions
 from .discovery import find_library

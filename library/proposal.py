@@ -256,7 +256,6 @@ class Proposal:
     def _expectation_entries(self, q: PreparedQuery) -> np.ndarray:
         """The table of an expectation query as sympy entries over its wires' labels (checked against them)."""
         spec = q.spec.expectation
-        symbols = {n: p.symbol for n, p in self.all_parameters.items()}
         entries = np.zeros([len(t) for t in q.types], dtype=object)
         entries[...] = sympy.Integer(0)
 
@@ -395,6 +394,15 @@ def proposal_from_data(data: Mapping, path: str | os.PathLike | None = None,
     p = proposal_from_text(text, filename, path)
     p._text = None
     return p
+
+
+def proposal_problems(data: Mapping, path: str | os.PathLike | None = None) -> list[MarkovwireError]:
+    """Every problem of a proposal given as data (as an editor holds it); empty when it builds."""
+    try:
+        proposal_from_data(data, path)
+        return []
+    except MarkovwireError as e:
+        return flatten(e)
 
 
 def check_file(path: str | os.PathLike) -> list[MarkovwireError]:
@@ -646,6 +654,9 @@ def _file_key(key: tuple, index: list[int]) -> tuple:
 def _resolve_wire(p: Proposal, name: str, where: str) -> str:
     """The net wire a query names: an outer port, a stateful instance (its state), ``box.port``."""
     wd = p.wiring
+    if name in [q.name for q in wd.inputs]:
+        raise FileFormatError(where, f"{name!r} is an outer input, fixed by the query rather than random",
+                              fix=f"give its label under 'inputs:' ({name}: ...) instead")
     if p.system is not None:
         sys = p.system
         if name in sys.boxes:
@@ -698,6 +709,10 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
     raise_all(errors)
     if len(set(wires)) != len(wires):
         raise FileFormatError(where(key), "names one wire twice", fix="name each wire once")
+    both = [n for n, w in zip(names, wires) if w in {_resolve_wire(p, g, where("given", g)) for g in q.given}]
+    if both:
+        raise FileFormatError(where("given", both[0]) if both[0] in q.given else where("given"),
+                              f"{both[0]!r} is both asked about and given", fix="condition on other wires")
     types = tuple(net.wires[w] for w in wires)
     if q.kind == "probability":
         for n, w, t in zip(names, wires, types):
@@ -912,11 +927,10 @@ def _plain(value):
 
 
 def dump_spec(spec: ProposalFile) -> str:
-    """The YAML text of a proposal (defaults left out); loading it gives the same spec back."""
+    """The YAML text of a proposal (defaults left out, libraries named); loading it gives the same spec back."""
     data = spec.model_dump(mode="python", exclude_defaults=True)
-    if spec.libraries == ["alignment"]:
-        data.setdefault("libraries", ["alignment"])
-        data = {k: data[k] for k in ["name", "doc", "libraries"] + [k for k in data] if k in data}
+    data.setdefault("libraries", list(spec.libraries))
+    data = {k: data[k] for k in ProposalFile.model_fields if k in data}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

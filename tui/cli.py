@@ -108,6 +108,10 @@ def _number(v, integer: bool):
     return int(v) if integer and v is not None else v
 
 
+# Analyses beyond point values (credal bounds, TV robustness bands, sensitivities) will get their options
+# here, on `eval` (e.g. --credal, --tv EPS, --sensitivity), reading the same proposal and values.
+
+
 def _parse_set(text: str) -> tuple[str, float]:
     from markovwire.library.proposal import _constant
 

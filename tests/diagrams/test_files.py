@@ -604,3 +604,13 @@ def test_values_a_file_cannot_hold_are_refused_when_writing():
         dump_diagram(wd)
     assert str(err.value) == (f"diagram '{'w' * 300}', name: cannot be written: String should have at most 200 "
                               "characters\n  fix: see diagram_json_schema() for what a diagram file can hold")
+
+
+def test_a_component_instance_may_be_renamed_in_the_file():
+    wd = parse_diagram(with_component("    name: watcher\n"), resolve=resolver)
+    assert wd["monitor"].name == "watcher" and wd["monitor"].component == "trusted_monitor"
+    text = dump_diagram(wd)
+    assert "  monitor:\n    name: watcher\n    component: trusted_monitor\n" in text
+    assert parse_diagram(text, resolve=resolver)["monitor"].name == "watcher"
+    assert raises(with_component("    doc: mine\n"), FileFormatError, resolve=resolver) == (
+        "proposal.yaml:11: boxes.monitor: a component box does not take doc")

@@ -11,7 +11,7 @@ import markovwire.diagrams.syntax as syntax
 from markovwire import ExpressionError, FinSet, Kernel, UnknownName, copy, discard, identity, swap
 from markovwire.diagrams import Box
 from markovwire.diagrams.syntax import parse_diagram, parse_type, type_names
-from markovwire.errors import MarkovwireError, ShapeError, TypeMismatch
+from markovwire.errors import MarkovwireError, TypeMismatch
 
 Act = FinSet("Act", ["clean", "attack"])
 V = FinSet("Verdict", ["pass", "flag"])

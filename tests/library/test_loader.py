@@ -21,10 +21,9 @@ import markovwire.library.discovery as discovery_mod
 import markovwire.library.loader as loader_mod
 import markovwire.library.proposal as proposal_mod
 import markovwire.library.shipped as shipped_mod
-from markovwire import FinSet, Kernel, Parameter
+from markovwire import FinSet, Parameter
 from markovwire.diagrams.stateful import StatefulBox
-from markovwire.errors import (ErrorList, ExpressionError, FileFormatError, MarkovwireError, NotStochastic,
-                               ParameterError, UnknownName)
+from markovwire.errors import ErrorList, MarkovwireError
 from markovwire.library import (available_libraries, check_file, find_component, find_library, load_library,
                                 load_library_text, load_proposal, proposal_from_data, proposal_from_text,
                                 shipped_proposals, sweep_grid, to_jsonable)
@@ -352,6 +351,12 @@ TM = (PROPOSALS / "trusted_monitoring.yaml").read_text()
      "tm.yaml:68: adversary.worst_safety.over[0]: unknown parameter 'bta' (did you mean 'beta'?)"),
     ("  - {parameter: beta,", "  - {parameter: betta,",
      "tm.yaml:63: sweeps[0].parameter: unknown parameter 'betta' (did you mean 'beta'?)"),
+    ("probability: {episode: catastrophe}\n    inputs: {intent: scheming}",
+     "probability: {episode: catastrophe}\n    given: {episode: shutdown}\n    inputs: {intent: scheming}",
+     "tm.yaml:46: queries.p_catastrophe.given.episode: 'episode' is both asked about and given"),
+    ("probability: {episode: catastrophe}", "probability: {intent: honest}",
+     "tm.yaml:45: queries.p_catastrophe.probability.intent: 'intent' is an outer input, fixed by the query rather "
+     "than random"),
     ("  task: {component: task_source}", "  copy: {component: task_source}",
      "tm.yaml:21: instances.copy: 'copy' is reserved"),
 ])
@@ -405,6 +410,25 @@ queries:
     got = messages(proposal_from_text, wrong, "flagged.yaml")[0]
     assert got.startswith("flagged.yaml:7: diagram (column 44, '>>'): policy >> copy[Act] >> (monitor ⊗ id[Act]) >> "
                           "auditor, position 1 (sus → act): Sus does not match Act")
+
+
+def test_an_episode_written_as_a_string_diagram():
+    text = """\
+name: tiny
+instances:
+  task: {component: task_source}
+  policy: {component: untrusted_policy, parameters: {beta: 0.01, sigma: 1}}
+  solution: {component: untrusted_answer}
+  episode: {component: episode}
+diagram: (id(AuditOut) @ ((task @ id(Intent)) >> policy >> solution)) >> episode
+episode: {steps: 10}
+queries:
+  catastrophe: {probability: {episode: catastrophe}, inputs: {x2: scheming, x: unaudited}}
+  later: {probability: {episode: catastrophe}, inputs: {x2: scheming, x: unaudited}, steps: 3}
+"""
+    r = proposal_from_text(text, "tiny.yaml").evaluate()
+    assert r["catastrophe"] == pytest.approx(1 - 0.99 ** 10, rel=1e-12)
+    assert r["later"] == pytest.approx(1 - 0.99 ** 3, rel=1e-12)
 
 
 # ----- evaluation ----------------------------------------------------------------------------------------------
@@ -466,6 +490,16 @@ def test_edited_proposals_round_trip_exactly(tmp_path, path):
     assert again.spec == edited.spec
     assert again.spec.parameters["T"] == 4000 and again.doc == "edited"
     assert proposal_from_data(p.spec.model_dump(), path).spec == p.spec
+
+
+def test_problems_of_a_proposal_held_as_data(tm):
+    from markovwire.library import proposal_problems
+    data = tm.spec.model_dump()
+    assert proposal_problems(data) == []
+    data["instances"]["monitor"]["component"] = "monitr"
+    (err,) = proposal_problems(data)
+    assert err.where.startswith("<proposal>:") and err.where.endswith("instances.monitor.component")
+    assert err.what == "unknown component 'monitr'"
 
 
 def test_saving_where_it_cannot_is_a_clear_error(tm, tmp_path):

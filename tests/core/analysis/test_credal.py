@@ -219,7 +219,11 @@ def test_unused_interval_parameter_is_reported_and_choices_print():
 
 # ----- chains: the lower transition operator against brute force over policies ----------------------
 def policy_values(step_rows, f, T, x0):
-    """Every deterministic Markov policy (a row choice per state and step), simulated forward."""
+    """Every deterministic Markov policy (a row choice per state and step), simulated forward.
+
+    An optimal history-dependent policy can be taken Markov and deterministic (finite-horizon MDP),
+    so these extremes are the exact lower and upper values over all adaptive adversaries.
+    """
     n = len(step_rows)
     choices = [range(len(rows)) for rows in step_rows]
     per_step = list(itertools.product(*choices))
@@ -233,7 +237,7 @@ def policy_values(step_rows, f, T, x0):
 
 
 @settings(max_examples=20)
-@given(seed=st.integers(0, 2**32 - 1), T=st.integers(1, 3))
+@given(seed=st.integers(0, 2**32 - 1), T=st.integers(1, 2))
 def test_backward_recursion_equals_the_best_history_dependent_policy(seed, T):
     rng = np.random.default_rng(seed)
     rows = rng.dirichlet(np.ones(3), size=3)
@@ -250,8 +254,8 @@ def test_backward_recursion_equals_the_best_history_dependent_policy(seed, T):
         value = x0 @ np.linalg.matrix_power(v, T) @ f
         assert res.lower - 1e-12 <= value <= res.upper + 1e-12
     verts = [Kernel(rng.dirichlet(np.ones(3), size=3), [THREE], [THREE]) for _ in range(2)]
-    cres = chain_bounds(CredalKernel(verts), f, T, x0)
-    c_lo, c_hi = policy_values([[v.array[s] for v in verts] for s in range(3)], f, T, x0)
+    cres = chain_bounds(CredalKernel(verts), f, T + 1, x0)
+    c_lo, c_hi = policy_values([[v.array[s] for v in verts] for s in range(3)], f, T + 1, x0)
     assert (cres.lower, cres.upper) == pytest.approx((c_lo, c_hi), abs=1e-12)
 
 

@@ -1,0 +1,275 @@
+"""The terminal UI of markovwire: assemble, check, evaluate, compare and export proposals.
+
+``run_app(path)`` opens a proposal file (``None``: the shipped default proposal) in
+:class:`MarkovwireApp`. The app holds the :class:`~markovwire.tui.document.Document`
+being edited and the top-level actions (open, save, export, compare, undo, quit);
+the workspace screen holds the panels. Unsaved work is written to a recovery file
+every few seconds and offered back on the next start if the app did not exit cleanly.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from markovwire.errors import MarkovwireError
+
+from .commands import ActionsProvider, ComponentsProvider, bindings
+from .document import Document
+from .settings import AUTOSAVE_SECONDS, recovery_path
+
+
+class MarkovwireApp(App[None]):
+    """The app; see the module docstring."""
+
+    CSS_PATH = "markovwire.tcss"
+    TITLE = "markovwire"
+    COMMANDS = App.COMMANDS | {ActionsProvider, ComponentsProvider}
+    BINDINGS = bindings("app") + [Binding("question_mark", "help", "Help", show=False)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+
+    def __init__(self, path: str | os.PathLike | None = None, *, new: bool = False):
+        super().__init__()
+        self.start_path = Path(path) if path is not None else None
+        self.start_new = new
+        self.document = Document.new()
+        self._autosaved = None
+
+    # ----- starting -----------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.main import MainScreen
+        self.main = MainScreen()
+        self._open_start()
+        self.push_screen(self.main)
+        self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+        recovery = recovery_path()
+        if recovery.is_file():
+            self.call_after_refresh(self._offer_recovery, recovery)
+
+    def _open_start(self) -> None:
+        if self.start_new:
+            return
+        path = self.start_path
+        if path is None:
+            from markovwire.library.shipped import default_proposal
+            path = default_proposal()
+        try:
+            self.document = Document.open(path)
+        except MarkovwireError as e:
+            self.document = Document.new(_name_from(path))
+            self.document.path = None
+            self.notify(str(e), title=f"Could not open {path}", severity="error", timeout=15)
+
+    def _offer_recovery(self, recovery: Path) -> None:
+        from .screens.recovery import RecoveryScreen
+        try:
+            found = Document.from_recovery(recovery.read_text(encoding="utf-8"))
+            import yaml
+            meta = yaml.safe_load(recovery.read_text(encoding="utf-8")) or {}
+        except (MarkovwireError, OSError, ValueError) as e:
+            self.notify(f"The recovery file {recovery} cannot be read ({e}); it was set aside.",
+                        severity="warning", timeout=10)
+            recovery.replace(recovery.with_suffix(".unreadable"))
+            return
+
+        def answer(recover: bool | None) -> None:
+            if recover:
+                self.document = found
+                self._autosaved = found.spec
+                self.main.refresh_document()
+                self.notify("Recovered your unsaved work. Save it with Ctrl+S.", timeout=6)
+            else:
+                recovery.unlink(missing_ok=True)
+
+        self.push_screen(RecoveryScreen(found.name, str(meta.get("path") or ""), str(meta.get("written", "?"))),
+                         answer)
+
+    # ----- editing --------------------------------------------------------------------------------------
+    def edit(self, fn, *args):
+        """Run an edit of the document (a mistake raises, and nothing changes)."""
+        return fn(*args)
+
+    def add_component(self, name: str) -> None:
+        """From the command palette: add an instance of ``name`` (an unknown name gets a message)."""
+        try:
+            self.document._component(name)
+        except MarkovwireError as e:
+            self.notify(str(e), title="No such component", severity="error", timeout=10)
+            return
+        self.main.action_add_component(name)
+
+    def show_title(self) -> None:
+        doc = self.document
+        where = str(doc.path) if doc.path else "not saved yet"
+        self.sub_title = f"{doc.name} — {where}{'  • modified' if doc.dirty else ''}"
+
+    def yaml_files(self) -> list[Path]:
+        """Proposal-like files near here (the working directory and the document's folder)."""
+        folders = [Path.cwd()] + ([self.document.path.parent] if self.document.path else [])
+        out = []
+        for d in dict.fromkeys(folders):
+            try:
+                out += sorted(d.glob("*.yaml"))[:50]
+            except OSError:
+                pass
+        return out
+
+    # ----- files --------------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        if self.document.path is None:
+            self.action_save_as()
+            return
+        self._save(None)
+
+    def _save(self, path) -> None:
+        try:
+            target = self.document.save(path)
+        except MarkovwireError as e:
+            self.notify(str(e), title="Not saved", severity="error", timeout=10)
+            return
+        recovery_path().unlink(missing_ok=True)
+        problems = len(self.document.check.problems)
+        note = f" It has {problems} problem(s) still." if problems else ""
+        self.notify(f"Saved {target}.{note}", timeout=4)
+        self.main.refresh_document(evaluate=False)
+
+    def action_save_as(self) -> None:
+        from .screens.file_dialog import FileScreen
+        default = self.document.path or Path.cwd() / f"{self.document.name}.yaml"
+        self.push_screen(FileScreen("Save the proposal as", str(default), apply=self._save_as))
+
+    def _save_as(self, path: Path) -> None:
+        self.document.save(path)      # a mistake is shown in the dialog, which stays open
+        recovery_path().unlink(missing_ok=True)
+        self.notify(f"Saved {path}.", timeout=4)
+        self.main.refresh_document(evaluate=False)
+
+    def action_open(self) -> None:
+        self._unless_discarding(self._ask_open, "Open another file")
+
+    def _ask_open(self) -> None:
+        from markovwire.library import shipped_proposals
+
+        from .screens.file_dialog import FileScreen
+        self.push_screen(FileScreen("Open a proposal", "", shipped_proposals() + self.yaml_files(),
+                                    apply=self.open_path))
+
+    def open_path(self, path: str | os.PathLike) -> None:
+        """Open ``path``; a broken file raises (the caller shows why) and the current work stays."""
+        doc = Document.open(Path(path))
+        self.document = doc
+        self._autosaved = doc.spec
+        recovery_path().unlink(missing_ok=True)
+        self.main.refresh_document()
+        problems = len(doc.check.problems)
+        if problems:
+            self.notify(f"Opened {path} with {problems} problem(s): see Problems.", severity="warning", timeout=6)
+
+    def action_new(self) -> None:
+        def fresh():
+            self.document = Document.new()
+            self._autosaved = self.document.spec
+            self.main.refresh_document()
+            self.notify("A new, empty proposal. Add components with a.", timeout=4)
+        self._unless_discarding(fresh, "Start a new proposal")
+
+    def _unless_discarding(self, then, doing: str) -> None:
+        """Run ``then`` now, or after the user agrees to drop unsaved changes."""
+        if not self.document.dirty:
+            then()
+            return
+        from .screens.confirm import ConfirmScreen
+        self.push_screen(ConfirmScreen(f"{doing}: discard the unsaved changes to {self.document.name}?",
+                                       "They are not in any file yet (Ctrl+S saves them)."),
+                         lambda yes: then() if yes else None)
+
+    def action_export(self) -> None:
+        from markovwire.diagrams.render import render
+
+        from .screens.export import ExportScreen
+        check = self.document.check
+        base = self.document.path.with_suffix(".svg") if self.document.path else Path.cwd() / f"{self.document.name}.svg"
+
+        def apply(path: Path) -> None:
+            if check.proposal is None and not check.wiring.boxes:
+                raise MarkovwireError("export", "the diagram is empty", "add components first")
+            render(check.wiring, path)
+
+        self.push_screen(ExportScreen(base, apply),
+                         lambda path: self.notify(f"Exported {path}.", timeout=4) if path else None)
+
+    def action_compare(self) -> None:
+        from markovwire.library import load_proposal, shipped_proposals
+
+        from .screens.compare import CompareScreen
+        from .screens.file_dialog import FileScreen
+        mine = self.document.check.proposal
+        if mine is None:
+            self.notify("This proposal does not build yet (see Problems), so there is nothing to compare.",
+                        severity="warning", timeout=6)
+            return
+        chosen = {}
+
+        def apply(path: Path) -> None:
+            chosen["other"] = load_proposal(path)
+
+        def done(path):
+            if path:
+                self.push_screen(CompareScreen(mine, chosen["other"]))
+
+        self.push_screen(FileScreen("Compare with", "", shipped_proposals() + self.yaml_files(), apply=apply), done)
+
+    # ----- undo, help, quit ---------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        if self.document.undo():
+            self.main.refresh_document()
+        else:
+            self.notify("Nothing to undo.", timeout=2)
+
+    def action_redo(self) -> None:
+        if self.document.redo():
+            self.main.refresh_document()
+        else:
+            self.notify("Nothing to redo.", timeout=2)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_quit_app(self) -> None:
+        def leave():
+            recovery_path().unlink(missing_ok=True)
+            self.exit()
+        self._unless_discarding(leave, "Quit")
+
+    # ----- autosave -------------------------------------------------------------------------------------
+    def autosave(self) -> Path | None:
+        """Write unsaved work to the recovery file (if it changed since the last time); returns the file."""
+        doc = self.document
+        if not doc.dirty or doc.spec is self._autosaved:
+            return None
+        from markovwire.library.proposal import write_atomic
+        target = recovery_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, doc.recovery_text())
+        except (OSError, MarkovwireError) as e:
+            self.notify(f"Autosave failed: {e}", severity="warning", timeout=6)
+            return None
+        self._autosaved = doc.spec
+        return target
+
+
+def _name_from(path: Path) -> str:
+    import re
+    stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(path).stem) or "untitled"
+    return stem if stem[0].isalpha() else f"p_{stem}"
+
+
+def run_app(path: str | os.PathLike | None = None) -> None:
+    """Open the terminal UI on ``path`` (None: the shipped default proposal)."""
+    MarkovwireApp(path).run()

@@ -1,0 +1,880 @@
+"""The editing model of the terminal UI: one proposal file being edited, with undo, redo and checks.
+
+A :class:`Document` holds the proposal as its file model, an immutable
+:class:`~markovwire.library.schema.ProposalFile`. Every edit makes a new model
+(``model_copy``), validated as a file would be, and the proposal is rebuilt from it
+by the library (:func:`~markovwire.library.proposal_from_data`), so the UI and the
+files can never disagree. Undo and redo are stacks of models.
+
+While a diagram is being put together it is incomplete (inputs still open), and
+the library cannot build it. The document then draws a *sketch*: the instances as
+boxes and the wires that fit, with every problem the wiring checker finds, each
+pointing at a box and a port. A bad edit (an unknown component, a wire between
+ports of different types, a value outside a parameter's domain) raises a
+:class:`~markovwire.errors.MarkovwireError` and leaves the document as it was.
+
+>>> doc = Document.new("demo")
+>>> doc.add_instance("task_source", "task")
+'task'
+>>> doc.add_instance("untrusted_policy", "policy")
+'policy'
+>>> doc.connect("task.query", "policy.query")
+>>> [p.text.splitlines()[0] for p in doc.check.problems]
+['input policy.intent: takes Intent but is not connected']
+>>> doc.connect("task.query", "policy.intent")
+Traceback (most recent call last):
+...
+markovwire.errors.TypeMismatch: wire task.query → policy.intent: Query does not match Intent
+  fix: connect an output of type Intent to policy.intent, or insert a box Query → Intent
+>>> doc.undo()
+True
+>>> doc.wires()
+[]
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Mapping
+
+import yaml
+
+from markovwire import Parameter
+from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
+from markovwire.diagrams.wiring import PortRef, WiringDiagram
+from markovwire.diagrams.yamlsafe import load_yaml, read_text
+from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, ParameterError, TypeMismatch,
+                               UnknownName, WiringError)
+from markovwire.library import Component, Library, Proposal, load_library, load_proposal, proposal_from_data
+from markovwire.library.constructions import to_expr
+from markovwire.library.loader import flatten, validate
+from markovwire.library.proposal import _component, dump_spec, write_atomic
+from markovwire.library.schema import (AdversarySpec, EpisodeSpec, InstanceSpec, ProposalFile, QuerySpec, SweepSpec,
+                                       WiringSpec)
+
+from .expression import expression_of
+
+RESERVED = set(PLUMBING) | {"in", "out"}
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+HISTORY = 500
+_PLACEHOLDER = "zz_placeholder"
+_FILE_PLACE = re.compile(r"^[^\s:]+:\d+: ?")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem of the proposal, with the box and port it is about (when it is about one)."""
+
+    error: MarkovwireError
+    box: str | None = None
+    port: str | None = None
+
+    @property
+    def where(self) -> str:
+        return _FILE_PLACE.sub("", self.error.where or "")
+
+    @property
+    def text(self) -> str:
+        head = f"{self.where}: {self.error.what}" if self.where else self.error.what
+        return head + (f"\n  fix: {self.error.fix}" if self.error.fix else "")
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    """One port of a box as the inspector shows it: side, name, type and the wires at it."""
+
+    box: str
+    name: str
+    side: str                 # "input" or "output"
+    type: Any                 # a FinSet
+    links: tuple[str, ...]    # the other ends
+
+    @property
+    def ref(self) -> str:
+        return f"{self.box}.{self.name}"
+
+
+@dataclass
+class Check:
+    """What the document is now: the built proposal (or None), the diagram to draw, and its problems."""
+
+    proposal: Proposal | None
+    wiring: WiringDiagram
+    problems: list[Problem]
+    libraries: list[Library]
+    components: dict[str, Component]                 # instance name -> component
+    parameters: dict[str, Parameter]                 # the ones that matter, defaults = values in force
+    all_parameters: dict[str, Parameter] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.proposal is not None and not self.problems
+
+
+class Document:
+    """A proposal being edited; see the module docstring."""
+
+    def __init__(self, spec: ProposalFile, path: Path | None = None, text: str | None = None):
+        self.spec = spec
+        self.path = Path(path) if path is not None else None
+        self._text = text                     # the file as read, written back unchanged when nothing changed
+        self._loaded = spec
+        self.saved = spec
+        self._undo: list[ProposalFile] = []
+        self._redo: list[ProposalFile] = []
+        self._check: tuple[ProposalFile, Check] | None = None
+
+    # ----- making one -------------------------------------------------------------------------
+    @classmethod
+    def new(cls, name: str = "untitled", libraries: tuple[str, ...] = ("alignment",)) -> "Document":
+        """An empty proposal: no instances, no wires, the shipped library."""
+        spec = ProposalFile.model_construct(name=name, libraries=list(libraries), instances={},
+                                            wiring=WiringSpec.model_construct(inputs={}, outputs={}, wires=[]))
+        return cls(spec)
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Document":
+        """The proposal in ``path``; a file whose diagram is unfinished opens as a draft with its problems.
+
+        A file that is not a proposal at all raises (the caller keeps the work it has).
+        """
+        path = Path(path)
+        try:
+            p = load_proposal(path)
+            return cls(p.spec, path, read_text(path))
+        except MarkovwireError as first:
+            try:
+                doc = load_yaml(read_text(path), path.name)
+                spec = draft_spec(doc.data, path.name)
+            except MarkovwireError:
+                raise first from None
+            return cls(spec, path, read_text(path))
+
+    @classmethod
+    def from_recovery(cls, text: str) -> "Document":
+        """The document autosaved in a recovery file (unsaved, attached to its original path)."""
+        doc = load_yaml(text, "recovery file")
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if not isinstance(data.get("proposal"), dict):
+            raise FileFormatError("recovery file", "holds no proposal", fix="discard it")
+        spec = draft_spec(data["proposal"], "recovery file")
+        path = data.get("path")
+        out = cls(spec, Path(path) if isinstance(path, str) and path else None)
+        out.saved = None  # unsaved work
+        return out
+
+    def recovery_text(self) -> str:
+        """The YAML written to the recovery file: the proposal, where it belongs and when it was written."""
+        data = {"markovwire_recovery": 1, "path": str(self.path) if self.path else "",
+                "written": _dt.datetime.now().isoformat(timespec="seconds"),
+                "proposal": self.spec.model_dump(mode="python", exclude_defaults=True)}
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+    # ----- state ----------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there are changes not saved to the file."""
+        return self.saved is None or self.spec != self.saved
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def check(self) -> Check:
+        """The proposal built from the current model (cached until the next edit)."""
+        if self._check is None or self._check[0] is not self.spec:
+            self._check = (self.spec, build(self.spec, self.path))
+        return self._check[1]
+
+    def undo(self) -> bool:
+        """Go back one edit; False if there is none."""
+        if not self._undo:
+            return False
+        self._redo.append(self.spec)
+        self.spec = self._undo.pop()
+        return True
+
+    def redo(self) -> bool:
+        """Redo the last undone edit; False if there is none."""
+        if not self._redo:
+            return False
+        self._undo.append(self.spec)
+        self.spec = self._redo.pop()
+        return True
+
+    def _commit(self, spec: ProposalFile) -> None:
+        """Make ``spec`` (validated as a file) the current model, remembering the old one for undo."""
+        spec = draft_spec(spec.model_dump(mode="python", exclude_defaults=True), self.spec.name)
+        if spec == self.spec:
+            return
+        self._undo.append(self.spec)
+        del self._undo[:-HISTORY]
+        self._redo.clear()
+        self.spec = spec
+
+    # ----- saving ------------------------------------------------------------------------------------
+    def to_yaml(self) -> str:
+        """The file's text: as read when nothing changed (comments kept), else a clean dump."""
+        if self._text is not None and self.spec == self._loaded:
+            return self._text
+        return dump_spec(self.spec)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the file atomically (to ``path``, default where it came from)."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise FileFormatError(f"proposal {self.name!r}", "has no file yet", fix="save it as a new file (S)")
+        if target.suffix.lower() not in (".yaml", ".yml"):
+            raise FileFormatError(str(target), "is not a .yaml file", fix="name the file …/name.yaml")
+        write_atomic(target, self.to_yaml())
+        self.path, self.saved = target, self.spec
+        return target
+
+    # ----- composing ---------------------------------------------------------------------------------
+    def add_instance(self, component: str, name: str | None = None) -> str:
+        """Add an instance of ``component`` (``comp`` or ``library.comp``); returns its name."""
+        comp, libraries = self._component(component)
+        base = name.strip() if name else comp.name
+        if not name:
+            base = _fresh(base, set(self.spec.instances))
+        self._check_instance_name(base)
+        ref = comp.name if _unique_component(comp, self.check.libraries) else comp.qualname
+        instances = {**self.spec.instances, base: InstanceSpec(component=ref)}
+        update: dict = {"instances": instances, "libraries": libraries}
+        if comp.is_stateful and self.spec.episode is None:
+            update["episode"] = EpisodeSpec(steps=self._default_steps())
+        self._commit(self.spec.model_copy(update=update))
+        return base
+
+    def rename_instance(self, old: str, new: str) -> None:
+        """Rename an instance; its wires and the queries that name it follow."""
+        self._instance(old)
+        new = new.strip()
+        if new == old:
+            return
+        self._check_instance_name(new)
+        ws = self._wiring()
+        move = lambda ref: _renamed_ref(ref, old, new)
+        wires = [f"{move(a)} -> {move(b)}" for a, b in _pairs(ws.wires)]
+        instances = {(new if k == old else k): v for k, v in self.spec.instances.items()}
+        queries = {k: _renamed_query(q, old, new) for k, q in self.spec.queries.items()}
+        self._commit(self.spec.model_copy(update={"instances": instances, "queries": queries,
+                                                  **self._with_wires(ws, wires)}))
+
+    def remove_instance(self, name: str) -> None:
+        """Remove an instance and every wire at it (outer ports left without wires go too)."""
+        self._instance(name)
+        ws = self._wiring()
+        wires = [(a, b) for a, b in _pairs(ws.wires) if PortRef.parse(a).box != name and PortRef.parse(b).box != name]
+        instances = {k: v for k, v in self.spec.instances.items() if k != name}
+        update = {"instances": instances, **self._with_wires(ws, [f"{a} -> {b}" for a, b in wires])}
+        comps = {k: c for k, c in self.check.components.items() if k != name}
+        if self.spec.episode is not None and not any(c.is_stateful for c in comps.values()):
+            update["episode"] = None
+        self._commit(self.spec.model_copy(update=update))
+
+    def connect(self, source: str, target: str) -> None:
+        """Wire ``source`` (``box.output`` or ``in.x``) to ``target`` (``box.input`` or ``out.y``)."""
+        source, target = source.strip(), target.strip()
+        problem = self.connection_problem(source, target)
+        if problem is not None:
+            raise problem
+        ws = self._wiring()
+        self._commit(self.spec.model_copy(update=self._with_wires(ws, list(ws.wires) + [f"{source} -> {target}"])))
+
+    def connect_text(self, text: str) -> tuple[str, str]:
+        """Wire from text ``box.port -> box.port`` (also ``→``); returns the two ends."""
+        source, arrow, target = text.replace("→", "->").partition("->")
+        if not arrow or not source.strip() or not target.strip():
+            raise WiringError(f"wire {text.strip()!r}", "is not of the form box.port -> box.port",
+                              fix="write e.g. policy.act -> monitor.act (in.x and out.y for outer ports)")
+        self.connect(source, target)
+        return source.strip(), target.strip()
+
+    def disconnect(self, source: str, target: str) -> None:
+        """Remove the wire ``source -> target`` (an outer port left without wires goes too)."""
+        ws = self._wiring()
+        pairs = _pairs(ws.wires)
+        if (source, target) not in pairs:
+            raise WiringError(f"wire {source} → {target}", "is not in the diagram",
+                              fix="choose one of the listed wires")
+        wires = [f"{a} -> {b}" for a, b in pairs if (a, b) != (source, target)]
+        self._commit(self.spec.model_copy(update=self._with_wires(ws, wires)))
+
+    def expose(self, port: str, name: str | None = None) -> str:
+        """Make a box's port an outer port: an open input becomes an outer input, an output an outer output."""
+        info = self.port(port)
+        if info.box in ("in", "out"):
+            raise WiringError(f"port {port}", "is already an outer port", fix="expose a port of a box")
+        ws = self._wiring()
+        outer = dict(ws.inputs if info.side == "input" else ws.outputs)
+        name = (name or "").strip() or _fresh(info.name, set(outer))
+        if not NAME.match(name):
+            raise WiringError(f"outer port {name!r}", "is not a valid name",
+                              fix="use letters, digits and '_', starting with a letter")
+        if name in outer:
+            raise WiringError(f"outer {info.side} {name!r}", "already exists", fix="choose another name")
+        if info.side == "input" and info.links:
+            raise WiringError(f"input {port}", f"is already connected to {info.links[0]}",
+                              fix="disconnect it first, or expose another input")
+        outer[name] = info.type.name
+        if info.side == "input":
+            wires = list(ws.wires) + [f"in.{name} -> {port}"]
+            wiring = WiringSpec.model_construct(inputs=outer, outputs=dict(ws.outputs), wires=wires)
+        else:
+            wires = list(ws.wires) + [f"{port} -> out.{name}"]
+            wiring = WiringSpec.model_construct(inputs=dict(ws.inputs), outputs=outer, wires=wires)
+        self._commit(self.spec.model_copy(update={"wiring": wiring, "diagram": None}))
+        return name
+
+    def set_expression(self, text: str) -> None:
+        """Rewire the instances by a string-diagram expression (outer ports keep their names where they fit)."""
+        text = text.strip()
+        if self.spec.diagram is not None:
+            self._commit(self.spec.model_copy(update={"diagram": text, "wiring": None}))
+            return
+        trial = self.spec.model_copy(update={"diagram": text, "wiring": None, "queries": {}, "adversary": {},
+                                             "sweeps": []})
+        try:
+            p = proposal_from_data(trial.model_dump(mode="python", exclude_defaults=True), self.path, "expression")
+        except MarkovwireError as e:
+            errors = [x for x in flatten(e) if "diagram" in (x.where or "")] or flatten(e)
+            raise _reworded(errors) from None
+        wd = p.wiring
+        extra = [n for n in wd.boxes if n not in self.spec.instances]
+        if extra:
+            raise WiringError("expression", f"uses an instance twice (made {extra[0]!r})",
+                              fix="use each instance once; add another instance for a second copy")
+        old = self._wiring()
+        ins = _outer_names(wd.inputs, old.inputs, {w.source.port: w.target.port for w in wd.wires
+                                                   if w.source.box == "in"})
+        outs = _outer_names(wd.outputs, old.outputs, {w.target.port: w.source.port for w in wd.wires
+                                                      if w.target.box == "out"})
+        name = lambda ref: (f"in.{ins[ref.port]}" if ref.box == "in" else f"out.{outs[ref.port]}"
+                            if ref.box == "out" else str(ref))
+        wiring = WiringSpec.model_construct(inputs={ins[p.name]: p.type.name for p in wd.inputs},
+                                            outputs={outs[p.name]: p.type.name for p in wd.outputs},
+                                            wires=[f"{name(w.source)} -> {name(w.target)}" for w in wd.wires])
+        self._commit(self.spec.model_copy(update={"wiring": wiring, "diagram": None}))
+
+    def expression(self) -> tuple[str, bool, str]:
+        """``(text, editable, note)``: the string-diagram text of the diagram, or why there is none."""
+        if self.spec.diagram is not None:
+            return self.spec.diagram, True, "as written in the file"
+        try:
+            return expression_of(self.check.wiring), True, "Enter applies, Escape reverts"
+        except MarkovwireError as e:
+            return "", False, e.what
+
+    def add_library(self, ref: str) -> Library:
+        """Use another component library (a name, or a path to a .yaml file)."""
+        ref = ref.strip()
+        lib = load_library(ref, self.path, where=f"library {ref!r}")
+        if ref not in self.spec.libraries and all(l.name != lib.name for l in self.check.libraries):
+            self._commit(self.spec.model_copy(update={"libraries": list(self.spec.libraries) + [ref]}))
+        return lib
+
+    def set_name(self, name: str) -> None:
+        if not NAME.match(name or ""):
+            raise FileFormatError(f"proposal name {name!r}", "is not a valid name",
+                                  fix="use letters, digits and '_', starting with a letter")
+        self._commit(self.spec.model_copy(update={"name": name}))
+
+    # ----- parameters, sweeps, adversaries ------------------------------------------------------------
+    def set_parameter(self, name: str, text: str) -> float:
+        """Give a parameter a value (a number, or a constant such as ``71/18000``) within its domain."""
+        par = self.parameter(name)
+        text = str(text).strip()
+        value = _constant(text, f"parameter {name!r}")
+        par.check(value)
+        stored: float | str = float(value) if _plain_number(text) else text
+        params = {**self.spec.parameters, name: stored}
+        self._commit(self.spec.model_copy(update={"parameters": params}))
+        return value
+
+    def parameter(self, name: str) -> Parameter:
+        """A parameter in scope (of the libraries or declared by the proposal), with its value as default."""
+        known = self.check.all_parameters
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParameterError(f"parameter {name!r}", f"is not a parameter of this proposal{hint}",
+                                 fix=f"use one of: {', '.join(sorted(known)) or 'none'}")
+        return known[name]
+
+    def set_sweep(self, name: str, start: float, stop: float, count: int) -> SweepSpec:
+        """Sweep ``name`` over ``count`` points from ``start`` to ``stop`` (replacing the sweep there was)."""
+        par = self.parameter(name)
+        where = f"sweep of {name!r}"
+        if not (isinstance(count, int) and 2 <= count <= 2000):
+            raise ParameterError(where, f"{count!r} points", fix="sweep over 2 to 2000 points")
+        for v in (start, stop):
+            try:
+                par.check(v)
+            except ParameterError as e:
+                raise ParameterError(where, e.what, e.fix) from None
+        if par.integer and count > abs(stop - start) + 1:
+            count = int(abs(stop - start)) + 1
+        sweep = SweepSpec(parameter=name, start=float(start), stop=float(stop), count=count)
+        self._commit(self.spec.model_copy(update={"sweeps": [sweep]}))
+        return sweep
+
+    def clear_sweeps(self) -> None:
+        self._commit(self.spec.model_copy(update={"sweeps": []}))
+
+    def adversary_of(self, name: str) -> str | None:
+        """The adversary entry that chooses parameter ``name``, if any."""
+        return next((k for k, a in self.spec.adversary.items() if name in a.over), None)
+
+    def hand_to_adversary(self, name: str, query: str, sense: str = "min") -> str:
+        """Let an adversary choose ``name`` to ``sense``-imise ``query``; returns the entry's name."""
+        self.parameter(name)
+        if query not in self.spec.queries:
+            raise UnknownName(f"adversary over {name!r}", f"there is no query {query!r}",
+                              fix=f"use one of: {', '.join(self.spec.queries) or 'add a query first'}")
+        if self.spec.queries[query].kind == "distribution":
+            raise FileFormatError(f"adversary over {name!r}", f"query {query!r} is a distribution",
+                                  fix="optimise a probability or an expectation")
+        if sense not in ("min", "max"):
+            raise FileFormatError(f"adversary over {name!r}", f"sense {sense!r}", fix="use min or max")
+        entries = dict(self.spec.adversary)
+        key = f"worst_{query}" if sense == "min" else f"best_{query}"
+        old = entries.get(key)
+        if old is not None and old.query == query and old.sense == sense:
+            entries[key] = old.model_copy(update={"over": list(dict.fromkeys(list(old.over) + [name]))})
+        else:
+            entries[key] = AdversarySpec(query=query, over=[name], sense=sense)
+        self._commit(self.spec.model_copy(update={"adversary": entries}))
+        return key
+
+    def release_from_adversary(self, name: str) -> None:
+        """The adversary no longer chooses ``name`` (an entry choosing nothing else goes)."""
+        entries = {}
+        for k, a in self.spec.adversary.items():
+            over = [n for n in a.over if n != name]
+            if over:
+                entries[k] = a.model_copy(update={"over": over, "bounds": {b: v for b, v in a.bounds.items()
+                                                                           if b in over}})
+        self._commit(self.spec.model_copy(update={"adversary": entries}))
+
+    def set_steps(self, text: str) -> None:
+        """The length of the episode: a whole number or the name of an integer parameter."""
+        text = str(text).strip()
+        steps: int | str = int(text) if text.isdigit() else text
+        if isinstance(steps, str) and steps not in self.check.all_parameters:
+            raise ParameterError(f"episode steps {text!r}", "is neither a whole number nor a parameter",
+                                 fix="give a number such as 5000, or an integer parameter such as T")
+        self._commit(self.spec.model_copy(update={"episode": EpisodeSpec(steps=steps)}))
+
+    # ----- queries ---------------------------------------------------------------------------------
+    def add_query(self, name: str, data: Mapping) -> None:
+        """Add (or replace) a query from its file entry, e.g. ``{"probability": {"episode": "catastrophe"}}``."""
+        name = name.strip()
+        if not NAME.match(name):
+            raise FileFormatError(f"query {name!r}", "is not a valid name",
+                                  fix="use letters, digits and '_', starting with a letter")
+        if name in self.spec.adversary:
+            raise FileFormatError(f"query {name!r}", "is the name of an adversary entry", fix="choose another name")
+        query = _validated_piece(QuerySpec, data, f"queries.{name}")
+        self._commit(self.spec.model_copy(update={"queries": {**self.spec.queries, name: query}}))
+
+    def remove_query(self, name: str) -> None:
+        """Remove a query (or an adversary entry); adversaries of a removed query go too."""
+        if name in self.spec.adversary:
+            entries = {k: a for k, a in self.spec.adversary.items() if k != name}
+            self._commit(self.spec.model_copy(update={"adversary": entries}))
+            return
+        if name not in self.spec.queries:
+            raise UnknownName(f"query {name!r}", "does not exist", fix="choose a listed query")
+        queries = {k: q for k, q in self.spec.queries.items() if k != name}
+        entries = {k: a for k, a in self.spec.adversary.items() if a.query != name}
+        self._commit(self.spec.model_copy(update={"queries": queries, "adversary": entries}))
+
+    def import_queries(self, path: str | Path) -> int:
+        """Copy the queries, sweeps and adversaries of another proposal file; returns how many entries."""
+        path = Path(path)
+        other = draft_spec(load_yaml(read_text(path), path.name).data, path.name)
+        queries = {**self.spec.queries, **other.queries}
+        adversary = {**self.spec.adversary, **other.adversary}
+        update = {"queries": queries, "adversary": adversary}
+        if other.sweeps:
+            update["sweeps"] = list(other.sweeps)
+        self._commit(self.spec.model_copy(update=update))
+        return len(other.queries) + len(other.adversary)
+
+    # ----- questions the screens ask --------------------------------------------------------------
+    def ports(self, box: str) -> list[PortInfo]:
+        """The ports of a box (or ``in``/``out``: the outer ports), with what each is wired to."""
+        wd = self.check.wiring
+        links: dict[str, list[str]] = {}
+        for w in wd.wires:
+            links.setdefault(str(w.source), []).append(str(w.target))
+            links.setdefault(str(w.target), []).append(str(w.source))
+        if box == "in":
+            return [PortInfo("in", p.name, "output", p.type, tuple(links.get(f"in.{p.name}", ()))) for p in wd.inputs]
+        if box == "out":
+            return [PortInfo("out", p.name, "input", p.type, tuple(links.get(f"out.{p.name}", ()))) for p in wd.outputs]
+        if box not in wd.boxes:
+            self._instance(box)
+            return []
+        b = wd.boxes[box]
+        return ([PortInfo(box, p.name, "input", p.type, tuple(links.get(f"{box}.{p.name}", ()))) for p in b.dom]
+                + [PortInfo(box, q.name, "output", q.type, tuple(links.get(f"{box}.{q.name}", ()))) for q in b.cod])
+
+    def port(self, ref: str) -> PortInfo:
+        r = PortRef.parse(ref)
+        for p in self.ports(r.box):
+            if p.name == r.port:
+                return p
+        names = [p.name for p in self.ports(r.box)]
+        raise UnknownName(f"port {ref}", f"box {r.box!r} has no port {r.port!r}",
+                          fix=f"use one of: {', '.join(names) or 'none'}")
+
+    def candidates(self, box: str | None = None) -> list[tuple[str, str, str]]:
+        """Wires that could be added, ``(source, target, type)``: every target open and of the source's type."""
+        wd = self.check.wiring
+        fed = {str(w.target) for w in wd.wires}
+        have = {(str(w.source), str(w.target)) for w in wd.wires}
+        sources = [(f"in.{p.name}", "in", p.type) for p in wd.inputs]
+        sources += [(f"{n}.{q.name}", n, q.type) for n, b in wd.boxes.items() for q in b.cod]
+        targets = [(f"{n}.{p.name}", n, p.type) for n, b in wd.boxes.items() for p in b.dom]
+        targets += [(f"out.{p.name}", "out", p.type) for p in wd.outputs]
+        out = []
+        for s, sb, st in sources:
+            for t, tb, tt in targets:
+                if t in fed or sb == tb or st != tt or (s, t) in have:
+                    continue
+                if box is None or box in (sb, tb):
+                    out.append((s, t, st.name))
+        if box is not None:
+            out.sort(key=lambda c: (c[0].split(".")[0] != box, c[0], c[1]))
+        return out
+
+    def connection_problem(self, source: str, target: str) -> MarkovwireError | None:
+        """Why ``source -> target`` cannot be wired (unknown port, wrong direction, other type, taken), or None."""
+        try:
+            s, t = PortRef.parse(source), PortRef.parse(target)
+            trial = self.check.wiring.copy()
+            trial.connect(s, t)
+        except MarkovwireError as e:
+            return e
+        st, tt = self.port(str(s)).type, self.port(str(t)).type
+        if st != tt:
+            return TypeMismatch(f"wire {s} → {t}", f"{st.name} does not match {tt.name}",
+                                fix=f"connect an output of type {tt.name} to {t}, or insert a box {st.name} → {tt.name}")
+        taken = [str(w.source) for w in self.check.wiring.wires if w.target == t]
+        if taken:
+            return WiringError(f"input {t}", f"already has a source ({taken[0]})",
+                               fix="disconnect that wire first (d), then connect")
+        if s.box == t.box:
+            return WiringError(f"wire {s} → {t}", "runs from a box into itself",
+                               fix="a box's state is its own memory; wire it to another box")
+        return None
+
+    def wires(self) -> list[tuple[str, str]]:
+        """The wires as ``(source, target)`` text pairs, in file order."""
+        return [(str(w.source), str(w.target)) for w in self.check.wiring.wires]
+
+    # ----- helpers ---------------------------------------------------------------------------------
+    def _component(self, ref: str) -> tuple[Component, list[str]]:
+        """The component ``ref`` from the proposal's libraries, else from any available library (then added)."""
+        ref = ref.strip()
+        libs = self.check.libraries
+        try:
+            return _component(SimpleNamespace(libraries=libs), ref, f"component {ref!r}"), list(self.spec.libraries)
+        except MarkovwireError as first:
+            from markovwire.library import find_component
+            try:
+                comp = find_component(ref)
+            except MarkovwireError:
+                raise first from None
+            return comp, list(self.spec.libraries) + [comp.library.name]
+
+    def _instance(self, name: str) -> InstanceSpec:
+        if name not in self.spec.instances:
+            close = difflib.get_close_matches(name, list(self.spec.instances), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownName(f"instance {name!r}", f"does not exist{hint}",
+                              fix=f"use one of: {', '.join(self.spec.instances) or 'add a component first'}")
+        return self.spec.instances[name]
+
+    def _check_instance_name(self, name: str) -> None:
+        if not NAME.match(name) or len(name) > 64:
+            raise WiringError(f"instance {name!r}", "is not a valid name",
+                              fix="use letters, digits and '_', starting with a letter")
+        if name in RESERVED:
+            raise WiringError(f"instance {name!r}", "is a reserved word",
+                              fix=f"choose another name (not {', '.join(sorted(RESERVED))})")
+        if name in self.spec.instances:
+            raise WiringError(f"instance {name!r}", "already exists", fix="choose another name")
+
+    def _default_steps(self) -> int | str:
+        T = self.check.all_parameters.get("T")
+        return "T" if T is not None and T.integer and T.default is not None else 100
+
+    def _wiring(self) -> WiringSpec:
+        """The wiring as a file gives it (a diagram written as an expression is converted)."""
+        if self.spec.wiring is not None:
+            return self.spec.wiring
+        wd = self.check.wiring
+        if self.check.proposal is None and any(x.where.startswith(("expression", "diagram"))
+                                               for x in self.check.problems):
+            raise WiringError("expression", "does not parse, so it cannot be rewired",
+                              fix="fix the expression first")
+        return WiringSpec.model_construct(inputs={p.name: p.type.name for p in wd.inputs},
+                                          outputs={p.name: p.type.name for p in wd.outputs},
+                                          wires=[f"{w.source} -> {w.target}" for w in wd.wires])
+
+    def _with_wires(self, ws: WiringSpec, wires: list[str]) -> dict:
+        """The update that sets the wires (dropping outer ports no wire uses any more)."""
+        used = {PortRef.parse(x) for pair in _pairs(wires) for x in pair}
+        inputs = {k: v for k, v in ws.inputs.items() if PortRef("in", k) in used}
+        outputs = {k: v for k, v in ws.outputs.items() if PortRef("out", k) in used}
+        return {"wiring": WiringSpec.model_construct(inputs=inputs, outputs=outputs, wires=wires), "diagram": None}
+
+
+# ----- building ------------------------------------------------------------------------------------
+def build(spec: ProposalFile, path: Path | None = None) -> Check:
+    """The proposal of ``spec`` through the library, or (while it does not build) a sketch and its problems."""
+    data = spec.model_dump(mode="python", exclude_defaults=True)
+    complete = bool(spec.instances) and (spec.diagram is not None or bool(spec.wiring and spec.wiring.wires))
+    errors: list[MarkovwireError] = []
+    proposal = None
+    if complete:
+        try:
+            proposal = proposal_from_data(data, path, f"{spec.name}.yaml")
+        except MarkovwireError as e:
+            errors = flatten(e)
+    if proposal is not None:
+        comps = {n: _component(proposal, i.component, "") for n, i in spec.instances.items()}
+        params = {n: proposal.all_parameters[n] for n in proposal.parameters}
+        return Check(proposal, proposal.wiring, [], proposal.libraries, comps, params, dict(proposal.all_parameters))
+    return _sketch(spec, path, errors)
+
+
+def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[MarkovwireError]) -> Check:
+    """The boxes and the wires that fit, for a proposal the library cannot build yet."""
+    errors: list[MarkovwireError] = []
+    libs: list[Library] = []
+    for ref in spec.libraries:
+        try:
+            libs.append(load_library(ref, path, where=f"library {ref!r}"))
+        except MarkovwireError as e:
+            errors += flatten(e)
+    types: dict = {}
+    all_params: dict[str, Parameter] = {}
+    for lib in libs:
+        all_params.update({n: p for n, p in lib.parameters.items() if n not in all_params})
+        try:
+            for n, t in lib.types(lib.sizes(lib.parameters)).items():
+                types.setdefault(n, t)
+        except MarkovwireError as e:
+            errors += flatten(e)
+    for n, v in spec.parameters.items():
+        try:
+            if hasattr(v, "domain"):
+                all_params[n] = Parameter(n, tuple(v.domain), v.default, v.doc, v.integer)
+            elif n in all_params:
+                old = all_params[n]
+                all_params[n] = Parameter(n, old.domain, _constant(v, f"parameter {n!r}"), old.doc, old.integer)
+        except MarkovwireError as e:
+            errors.append(e)
+    wd = WiringDiagram(spec.name or "draft")
+    comps: dict[str, Component] = {}
+    boxes: dict[str, object] = {}
+    for name, inst in spec.instances.items():
+        try:
+            comp = _component(SimpleNamespace(libraries=libs), inst.component, f"instance {name!r}")
+            boxes[name] = comp.instantiate(name)
+            comps[name] = comp
+        except MarkovwireError as e:
+            errors += flatten(e)
+    wired = 0
+    if spec.wiring is not None:
+        for side, add in (("inputs", wd.add_input), ("outputs", wd.add_output)):
+            for n, text in getattr(spec.wiring, side).items():
+                try:
+                    add(n, parse_type(text, types, f"outer {side[:-1]} {n!r}"))
+                except MarkovwireError as e:
+                    errors += flatten(e)
+        for n, b in boxes.items():
+            wd.add_box(n, b)
+        for a, b in _pairs(spec.wiring.wires):
+            try:
+                wd.connect(a, b)
+                wired += 1
+            except MarkovwireError as e:
+                errors.append(e)
+        errors += wd.problems()
+    elif spec.diagram is not None:
+        try:
+            wd = parse_diagram(spec.diagram, boxes, types, "expression").to_wiring(spec.name)
+            errors += wd.problems()
+        except MarkovwireError as e:
+            errors += flatten(e)
+            for n, b in boxes.items():
+                wd.add_box(n, b)
+    if not errors:
+        errors = build_errors
+    else:   # the build's own problems that the sketch does not already show (queries, parameters, ...)
+        shown = {e.what for e in errors}
+        errors += [e for e in build_errors if e.what not in shown and not _about_wiring(e)]
+    used = {n for c in comps.values() for n in c.spec.parameters}
+    params = {n: p for n, p in all_params.items() if n in used}
+    return Check(None, wd, [_problem(e) for e in errors], libs, comps, params, all_params)
+
+
+def _about_wiring(e: MarkovwireError) -> bool:
+    where = _FILE_PLACE.sub("", e.where or "")
+    return where.startswith(("wiring", "instances", "diagram"))
+
+
+_BOX_PORT = re.compile(r"([A-Za-z_][\w-]*)\.([^\s.→:']+)")
+
+
+def _problem(e: MarkovwireError) -> Problem:
+    """The error with the box and port it points at, read from its place."""
+    where = _FILE_PLACE.sub("", e.where or "")
+    m = re.match(r"wire (\S+) → (\S+)", where)
+    if m:
+        box, _, port = m.group(2).partition(".")
+        return Problem(e, box, port)
+    m = re.match(r"(?:input|output) (\S+)", where)
+    if m:
+        box, _, port = m.group(1).partition(".")
+        return Problem(e, box, port)
+    m = re.search(r"(?:box|instance) '([^']+)'", where) or re.search(r"instances\.(\w+)", where)
+    if m:
+        return Problem(e, m.group(1), None)
+    m = re.match(r"loop (\S+)", where)
+    if m:
+        box, _, port = m.group(1).partition(".")
+        return Problem(e, box, port)
+    return Problem(e)
+
+
+# ----- file models --------------------------------------------------------------------------------
+def draft_spec(data: Any, filename: str = "proposal") -> ProposalFile:
+    """A :class:`ProposalFile` validated as a file, except that it may have no instances or wires yet."""
+    if not isinstance(data, dict):
+        raise FileFormatError(f"{filename}:1", "is not a mapping of keys", fix="start with 'name: ...'")
+    data = dict(data)
+    empty_instances = not data.get("instances")
+    wiring = data.get("wiring")
+    empty_wires = isinstance(wiring, dict) and not wiring.get("wires") and data.get("diagram") is None
+    if empty_instances:
+        data["instances"] = {_PLACEHOLDER: {"component": _PLACEHOLDER}}
+    if empty_wires:
+        data["wiring"] = {**wiring, "wires": [f"{_PLACEHOLDER}.x -> {_PLACEHOLDER}.y"]}
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    spec = validate(ProposalFile, load_yaml(text, filename))
+    if empty_instances:
+        spec = spec.model_copy(update={"instances": {}})
+    if empty_wires:
+        spec = spec.model_copy(update={"wiring": spec.wiring.model_copy(update={"wires": []})})
+    return spec
+
+
+def _validated_piece(model, data: Mapping, key: str):
+    """``model`` validated from ``data``, errors naming ``key`` (the place it will have in the file)."""
+    text = yaml.safe_dump({"entry": dict(data)}, sort_keys=False, allow_unicode=True)
+    doc = load_yaml(text, key)
+    try:
+        return validate(model, type(doc)(doc.data["entry"], key, doc.key_lines))
+    except MarkovwireError as e:
+        raise _reworded(flatten(e), key) from None
+
+
+def _reworded(errors: list[MarkovwireError], key: str | None = None) -> MarkovwireError:
+    """Errors with file places (``name.yaml:3: key``) turned into places in the UI (``key``, under ``key``)."""
+    out = []
+    for e in errors:
+        m = re.match(r"^[^\s:]+:\d+(?:: ?(.*))?$", e.where or "", re.S)
+        rest = (m.group(1) or "") if m else (e.where or "")
+        where = (f"{key}.{rest}" if rest else key) if key else rest
+        new = type(e).__new__(type(e))
+        MarkovwireError.__init__(new, where, e.what, e.fix)
+        out.append(new)
+    return out[0] if len(out) == 1 else ErrorList(out)
+
+
+def _pairs(wires) -> list[tuple[str, str]]:
+    out = []
+    for w in wires:
+        a, _, b = str(w).partition("->")
+        out.append((a.strip(), b.strip()))
+    return out
+
+
+def _renamed_ref(ref: str, old: str, new: str) -> str:
+    box, dot, port = ref.partition(".")
+    return f"{new}.{port}" if box == old and dot else ref
+
+
+def _renamed_query(q: QuerySpec, old: str, new: str) -> QuerySpec:
+    """The query with wire names of instance ``old`` (``old.port`` or, for a state, ``old``) renamed."""
+    ren = lambda w: new if w == old else _renamed_ref(w, old, new)
+    update: dict = {"given": {ren(k): v for k, v in q.given.items()}}
+    if q.probability is not None:
+        update["probability"] = {ren(k): v for k, v in q.probability.items()}
+    if q.distribution is not None:
+        update["distribution"] = [ren(k) for k in q.distribution]
+    if q.expectation is not None:
+        update["expectation"] = q.expectation.model_copy(update={"of": [ren(k) for k in q.expectation.of]})
+    return q.model_copy(update=update)
+
+
+def _outer_names(ports, old: Mapping[str, str], inner: Mapping[str, str]) -> dict[str, str]:
+    """Names for outer ports made by an expression: the old name at that position if the type fits,
+    else the name of the inner port the wire meets."""
+    old_items = list(old.items())
+    names: dict[str, str] = {}
+    for i, p in enumerate(ports):
+        if i < len(old_items) and old_items[i][1] == p.type.name:
+            wanted = old_items[i][0]
+        else:
+            wanted = inner.get(p.name, p.name)
+        names[p.name] = _fresh(wanted, set(names.values()))
+    return names
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    out, k = name, 2
+    while out in taken:
+        out, k = f"{name}{k}", k + 1
+    return out
+
+
+def _unique_component(comp: Component, libs: list[Library]) -> bool:
+    return sum(comp.name in lib.components for lib in libs) <= 1
+
+
+def _plain_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _constant(value, where: str) -> float:
+    """A number or a constant expression (``71/18000``) as a float; parameters are not allowed here."""
+    e = to_expr(value, {}, where)
+    v = float(e)
+    if not math.isfinite(v):
+        raise ParameterError(where, f"{value!r} is not a finite number", fix="give a finite value")
+    return v

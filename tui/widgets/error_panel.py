@@ -1,0 +1,36 @@
+"""The problems of the proposal, each naming its box and port; Enter shows the box in the diagram."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ..messages import ProblemChosen
+
+
+class ErrorPanel(OptionList):
+    """One entry per problem (what is wrong, and the fix); the panel says so when there are none."""
+
+    def show(self, problems, note: str | None = None) -> None:
+        self.clear_options()
+        self.problems = list(problems)
+        self.set_class(not problems, "-clean")
+        if not problems:
+            self.add_option(Option(Text("✓ no problems" + (f": {note}" if note else ""), "green"), id="ok"))
+            self.border_title = "Problems"
+            return
+        for i, p in enumerate(problems):
+            head, _, fix = p.text.partition("\n  fix: ")
+            label = Text.assemble(("✗ ", "red"), (head, ""))
+            if fix:
+                label.append(f"\n  fix: {fix}", "dim")
+            self.add_option(Option(label, id=str(i)))
+        self.border_title = f"Problems ({len(problems)})"
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id and event.option.id.isdigit():
+            p = self.problems[int(event.option.id)]
+            self.post_message(ProblemChosen(p.box, p.port))

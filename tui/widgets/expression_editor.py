@@ -1,0 +1,38 @@
+"""The diagram as a string-diagram expression, editable: Enter applies it, Escape puts back the current one."""
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import TextArea
+
+from ..messages import ExpressionSubmitted
+
+
+class ExpressionEditor(TextArea):
+    """A wrapped text area over the expression; kept in step with the wiring view by the screen."""
+
+    def __init__(self, **kw):
+        super().__init__("", soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kw)
+        self.current = ""
+
+    def show(self, text: str, editable: bool, note: str) -> None:
+        """Show the expression of the diagram (not while the user is editing it)."""
+        if self.has_focus and self.text != self.current:
+            return
+        self.current = text
+        self.read_only = not editable
+        self.load_text(text if editable else f"({note})")
+        self.border_subtitle = note if editable else "no expression"
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if not self.read_only:
+                self.post_message(ExpressionSubmitted(self.text.replace("\n", " ")))
+            return
+        if event.key == "escape" and self.text != self.current:
+            event.stop()
+            event.prevent_default()
+            self.load_text(self.current)
+            return
+        await super()._on_key(event)

@@ -1,0 +1,49 @@
+"""The parameters that matter, with their values, domains, and whether they are swept or adversarial."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+
+class ParameterTable(DataTable):
+    """One row per parameter; Enter sets its value, s sweeps it, v hands it to the adversary."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Set value", tooltip="Give this parameter a value")]
+
+    def __init__(self, **kw):
+        super().__init__(cursor_type="row", zebra_stripes=False, **kw)
+        self.add_columns("parameter", "value", "domain", "role")
+
+    def show(self, parameters: dict, spec) -> None:
+        """List ``parameters`` (values in force as defaults); ``spec`` says how each is written and used."""
+        keep = self.current()
+        self.clear()
+        swept = {s.parameter for s in spec.sweeps}
+        for name, p in parameters.items():
+            written = spec.parameters.get(name)
+            if p.default is None:
+                value = Text("no value", "red")
+            elif isinstance(written, str):
+                value = Text.assemble(f"{p.default:.6g}", (f"  {written}", "dim"))
+            else:
+                value = Text(f"{p.default:.6g}", "bold" if written is not None else "")
+            roles = []
+            if name in swept:
+                roles.append(Text("swept", "cyan"))
+            for k, a in spec.adversary.items():
+                if name in a.over:
+                    roles.append(Text(f"{a.sense} {a.query}", "magenta"))
+            role = Text(" ").join(roles) if roles else Text("")
+            self.add_row(Text(name, "bold"), value, Text(p._fmt_domain(), "dim"), role, key=name)
+        if keep in parameters:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    def current(self) -> str | None:
+        """The parameter under the cursor."""
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - an empty or refreshing table has no cursor row
+            return None

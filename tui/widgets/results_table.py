@@ -1,0 +1,83 @@
+"""Query values as a table with inline bars of block characters; adversaries with the choice they made."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+EIGHTHS = " ▏▎▍▌▋▊▉"
+BAR = 16
+
+
+def bar(fraction: float, width: int = BAR) -> str:
+    """A bar of ``width`` cells filled to ``fraction`` (0 … 1), in eighths of a cell.
+
+    >>> bar(0.5, 4), bar(1, 4), bar(0.3, 4)
+    ('██  ', '████', '█▏  ')
+    """
+    if not math.isfinite(fraction):
+        return " " * width
+    cells = max(0.0, min(1.0, fraction)) * width
+    full = int(cells)
+    part = EIGHTHS[int((cells - full) * 8)] if full < width else ""
+    return ("█" * full + part.strip()).ljust(width)
+
+
+def number(v) -> str:
+    """A result as text: six significant figures, or its range for an array."""
+    if isinstance(v, (float, int, np.floating)):
+        return f"{float(v):.6g}" if math.isfinite(float(v)) else "undefined"
+    return str(v)
+
+
+class ResultsTable(DataTable):
+    """One row per query (a distribution gets one row per outcome); q adds a query, x removes one."""
+
+    def __init__(self, **kw):
+        super().__init__(cursor_type="row", **kw)
+        self.add_columns("query", "value", "")
+        self.meaning: dict[str, str] = {}
+
+    def show(self, results: dict, texts: dict[str, str]) -> None:
+        """Show ``results`` (name → number, label → probability, or a worst case); ``texts`` describe queries."""
+        keep = self.current()
+        self.clear()
+        self.meaning = dict(texts)
+        scale = max([1.0] + [abs(float(v)) for v in results.values() if isinstance(v, (float, int, np.floating))
+                             and math.isfinite(float(v))])
+        for name, v in results.items():
+            if isinstance(v, dict):
+                self.add_row(Text(name, "bold"), Text(""), Text(""), key=name)
+                for label, p in v.items():
+                    self.add_row(Text(f"  {label}"), Text(number(p)), Text(bar(float(p)), "green"),
+                                 key=f"{name}\x00{label}")
+            elif hasattr(v, "choice"):
+                chosen = ", ".join(f"{k}={x:.4g}" for k, x in v.choice.items())
+                self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
+                             key=name)
+                self.add_row(Text(f"  {v.sense} at", "dim"), Text(chosen, "dim"), Text(""), key=f"{name}\x00choice")
+            else:
+                self.add_row(Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green"), key=name)
+        if keep is not None:
+            for key in (keep, keep.split("\x00")[0]):
+                try:
+                    self.move_cursor(row=self.get_row_index(key), animate=False)
+                    break
+                except Exception:  # noqa: BLE001 - the row went away
+                    continue
+
+    def current(self) -> str | None:
+        """The key of the row under the cursor (``query`` or ``query\\x00label``)."""
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001
+            return None
+
+    def current_query(self) -> str | None:
+        key = self.current()
+        return key.split("\x00")[0] if key else None

@@ -40,7 +40,9 @@ markovwire.errors.ErrorList: 3 problem(s):
 
 A stateful box (anything with a ``state``) may close a loop when its outputs
 do not depend on its current inputs (``instantaneous == False``); such
-diagrams are compiled to step kernels by ``markovwire.diagrams.System``.
+diagrams are compiled to step kernels by ``markovwire.diagrams.System``
+(:meth:`WiringDiagram.flatten` takes a callback that places stateful boxes).
+:meth:`WiringDiagram.is_feedback` tells which wires close cycles (for figures).
 """
 from __future__ import annotations
 

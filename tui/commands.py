@@ -17,14 +17,20 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 @dataclass(frozen=True)
 class Action:
-    """One thing a user can do: ``action`` is the Textual action string it runs."""
+    """One thing a user can do: ``action`` is the Textual action string it runs.
+
+    ``area`` is the part of the screen whose footer shows it (when that part has
+    focus); the key works everywhere on the workspace unless ``area`` is ``app``
+    (everywhere at all) or the key is typed into a text field.
+    """
 
     action: str
     key: str
     title: str
     help: str
-    area: str            # where the key is bound: app, main, diagram, library, parameters, results, expression
-    show: bool = True    # shown in the footer when its area has focus
+    area: str
+    short: str = ""      # the footer's word for it (default: the title)
+    show: bool = True
 
     @property
     def key_display(self) -> str:
@@ -33,66 +39,78 @@ class Action:
 
 AREAS = {
     "app": "Everywhere",
-    "main": "Workspace",
     "diagram": "Diagram (boxes and wires)",
-    "library": "Library tree",
-    "parameters": "Parameter table",
-    "results": "Results table",
-    "expression": "Expression editor",
-    "problems": "Problem list",
+    "parameters": "Parameters",
+    "results": "Results and queries",
+    "library": "Library",
+    "main": "Workspace",
 }
 
 ACTIONS: tuple[Action, ...] = (
     Action("app.help", "f1", "Help", "Every key and action, on one screen", "app"),
     Action("app.save", "ctrl+s", "Save", "Write the proposal file (atomically)", "app"),
-    Action("app.save_as", "ctrl+w", "Save as", "Write the proposal to a new file", "app"),
-    Action("app.open", "ctrl+o", "Open", "Open another proposal file", "app"),
-    Action("app.new", "ctrl+n", "New", "Start an empty proposal", "app"),
-    Action("app.export", "ctrl+e", "Export", "Export the figure as SVG, PNG or DOT", "app"),
-    Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another, query by query", "app"),
     Action("app.undo", "ctrl+z", "Undo", "Undo the last edit (also u)", "app"),
-    Action("app.redo", "ctrl+y", "Redo", "Redo the last undone edit (also U)", "app"),
     Action("app.quit_app", "ctrl+q", "Quit", "Leave (asks first if there are unsaved changes)", "app"),
-    Action("app.undo", "u", "Undo", "Undo the last edit", "main", show=False),
-    Action("app.redo", "U", "Redo", "Redo the last undone edit", "main", show=False),
-    Action("screen.add_component", "a", "Add component", "Add an instance of a library component", "main"),
-    Action("screen.connect", "c", "Connect", "Wire two ports (only type-compatible ends are offered)", "main"),
-    Action("screen.disconnect", "d", "Disconnect", "Remove a wire", "main"),
-    Action("screen.expose", "e", "Expose", "Make a port of the selected box an outer input or output", "main"),
-    Action("screen.rename", "r", "Rename", "Rename the selected instance", "main"),
-    Action("screen.remove", "x,delete", "Remove", "Remove the selected instance (or query) and its wires", "main"),
-    Action("screen.set_parameter", "equals_sign", "Set parameter", "Give a parameter a value within its domain",
-           "main"),
-    Action("screen.sweep", "s", "Sweep", "Sweep a parameter over a range and plot the queries", "main"),
-    Action("screen.adversary", "v", "Adversary", "Hand a parameter to the adversary (or take it back)", "main"),
-    Action("screen.add_query", "q", "Add query", "Ask a new question of the proposal", "main"),
-    Action("screen.import_queries", "I", "Import queries", "Copy queries, sweeps and adversaries from a file",
-           "main", show=False),
-    Action("screen.import_library", "l", "Import library", "Use another component-library file", "main",
+    Action("app.redo", "ctrl+y", "Redo", "Redo the last undone edit (also U)", "app", show=False),
+    Action("app.save_as", "ctrl+w", "Save as", "Write the proposal to a new file", "app", show=False),
+    Action("app.open", "ctrl+o", "Open", "Open another proposal file", "app", show=False),
+    Action("app.new", "ctrl+n", "New", "Start an empty proposal", "app", show=False),
+    Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG or DOT", "app", show=False),
+    Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another, query by query", "app",
            show=False),
+    Action("screen.add_component", "a", "Add component", "Add an instance of a library component", "diagram",
+           "Add"),
+    Action("screen.connect", "c", "Connect", "Wire two ports (only type-compatible ends are offered)", "diagram"),
+    Action("screen.disconnect", "d", "Disconnect", "Remove a wire", "diagram"),
+    Action("screen.expose", "e", "Expose port", "Make a port of the selected box an outer input or output",
+           "diagram", "Expose"),
+    Action("screen.rename", "r", "Rename", "Rename the selected instance", "diagram"),
+    Action("screen.remove", "x,delete", "Remove", "Remove the selected instance (in Results: the query)",
+           "diagram"),
+    Action("screen.set_parameter", "equals_sign", "Set parameter", "Give a parameter a value within its domain "
+           "(Enter in the table)", "parameters", "Set", show=False),
+    Action("screen.sweep", "s", "Sweep", "Sweep a parameter over a range and plot the queries", "parameters"),
+    Action("screen.adversary", "v", "Adversary", "Hand a parameter to the adversary (or take it back)",
+           "parameters"),
+    Action("screen.add_query", "q", "Add query", "Ask a new question of the proposal", "results"),
+    Action("screen.remove", "x,delete", "Remove query", "Remove the query under the cursor", "results", "Remove"),
+    Action("screen.import_queries", "I", "Import queries", "Copy queries, sweeps and adversaries from a file",
+           "results", "Import"),
+    Action("screen.search_library", "slash", "Search library", "Filter the library tree", "library", "Search"),
+    Action("screen.import_library", "l", "Import library", "Use another component-library file", "library",
+           "Import"),
     Action("screen.steps", "ctrl+l", "Episode length", "Set the number of steps of an episode", "main",
            show=False),
-    Action("screen.search_library", "slash", "Search library", "Filter the library tree", "main", show=False),
     Action("screen.edit_expression", "ctrl+t", "Edit expression", "Edit the diagram as a string-diagram "
-           "expression", "main", show=False),
-    Action("screen.run", "ctrl+r", "Run", "Evaluate the queries and the sweep again", "main", show=False),
-    Action("screen.cancel", "escape", "Cancel", "Cancel a running sweep", "main", show=False),
-    Action("screen.zoom", "z", "Zoom", "Fill the screen with the focused panel (again to restore)", "main"),
-    Action("screen.focus_panel('diagram')", "1", "Go to diagram", "Focus the diagram", "main", show=False),
-    Action("screen.focus_panel('library')", "2", "Go to library", "Focus the library tree", "main", show=False),
-    Action("screen.focus_panel('parameters')", "3", "Go to parameters", "Focus the parameter table", "main",
+           "expression (Enter applies)", "main", show=False),
+    Action("screen.run", "ctrl+r", "Run again", "Evaluate the queries and the sweep again", "main", show=False),
+    Action("screen.cancel", "escape", "Cancel sweep", "Cancel a running sweep (or leave a zoomed panel)", "main",
            show=False),
+    Action("screen.zoom", "z", "Zoom", "Fill the screen with the focused panel (again to restore)", "main",
+           show=False),
+    Action("app.undo", "u", "Undo", "Undo the last edit", "main", show=False),
+    Action("app.redo", "U", "Redo", "Redo the last undone edit", "main", show=False),
+    Action("screen.focus_panel('diagram')", "1", "Go to diagram", "Focus the diagram", "main", show=False),
+    Action("screen.focus_panel('library')", "2", "Go to library", "Show and focus the library tree", "main",
+           show=False),
+    Action("screen.focus_panel('parameters')", "3", "Go to parameters", "Show and focus the parameter table",
+           "main", show=False),
     Action("screen.focus_panel('results')", "4", "Go to results", "Focus the results table", "main", show=False),
-    Action("screen.focus_panel('problems')", "5", "Go to problems", "Focus the problem list", "main", show=False),
+    Action("screen.focus_panel('sweep')", "5", "Show sweep", "Show the sweep plot large (Esc to return)", "main",
+           show=False),
+    Action("screen.focus_panel('problems')", "6", "Go to problems", "Focus the problem list", "main", show=False),
 )
 
 
 def bindings(area: str) -> list[Binding]:
-    """The key bindings of one area of the screen, from :data:`ACTIONS`."""
+    """Key bindings: ``app`` for the app; an area's shown bindings for its widget; ``main`` for the
+    workspace screen, where every workspace key works (hidden there, shown by the focused area)."""
     out = []
     for a in ACTIONS:
-        if a.area == area:
-            out.append(Binding(a.key, a.action, a.title, show=a.show, key_display=a.key_display,
+        if area == "main" and a.area != "app":
+            out.append(Binding(a.key, a.action, a.short or a.title, show=False, tooltip=a.help))
+        elif a.area == area and area != "main":
+            out.append(Binding(a.key, a.action, a.short or a.title, show=a.show, key_display=a.key_display,
                                tooltip=a.help))
     return out
 

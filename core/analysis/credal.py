@@ -28,7 +28,7 @@ Lower and upper values of a query:
 >>> from markovwire import FinSet
 >>> V = FinSet("Verdict", ["pass", "flag"])
 >>> monitor = IntervalKernel([[0.9, 0.0], [0.2, 0.6]], [[1.0, 0.1], [0.4, 0.8]], [("act", FinSet("Act", ["clean", "attack"]))], [V])
->>> monitor.row_vertices(1).tolist()
+>>> monitor.row_vertices(1).round(12).tolist()
 [[0.4, 0.6], [0.2, 0.8]]
 >>> conjunction(0.7, 0.6, "unknown")
 Interval(lower=0.3, upper=0.6)
@@ -155,7 +155,9 @@ class IntervalKernel:
                 p[j] = 1 - p[others].sum()
                 if l[j] - ATOL <= p[j] <= u[j] + ATOL:
                     found.append(np.clip(p, l, u))
-        return np.unique(np.round(np.array(found), 12), axis=0)[::-1]
+        found = np.array(found)
+        _, first = np.unique(np.round(found, 12), axis=0, return_index=True)  # duplicates differ by round-off
+        return found[np.sort(first)]
 
     @property
     def n_vertices(self) -> int:

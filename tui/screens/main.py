@@ -51,11 +51,12 @@ class MainScreen(Screen):
 
     BINDINGS = bindings("main")
     PANELS = {"diagram": "#diagram", "library": "#library", "parameters": "#parameters", "results": "#results",
-              "problems": "#problems", "expression": "#expression"}
+              "problems": "#problems", "expression": "#expression", "sweep": "#sweep"}
 
     def __init__(self):
         super().__init__()
         self.generation = 0
+        self._moved = False
         self.search = ""
         self.results: dict = {}
 
@@ -67,7 +68,9 @@ class MainScreen(Screen):
             yield ExpressionEditor(id="expression", classes="panel")
             yield ErrorPanel(id="problems", classes="panel")
         with Horizontal(id="bottom"):
-            with TabbedContent(id="side", initial="tab-library"):
+            with TabbedContent(id="side", initial="tab-parameters"):
+                with TabPane("Parameters", id="tab-parameters"):
+                    yield ParameterTable(id="parameters")
                 with TabPane("Library", id="tab-library"):
                     yield Input(placeholder="search components (/)", id="library-search")
                     yield LibraryTree(id="library")
@@ -76,19 +79,20 @@ class MainScreen(Screen):
                 with TabPane("Selected", id="tab-inspector"):
                     with VerticalScroll(id="inspector-scroll"):
                         yield Inspector(id="inspector")
-            yield ParameterTable(id="parameters", classes="panel")
             with Vertical(id="results-panel", classes="panel"):
                 yield Static("", id="results-status")
                 yield ResultsTable(id="results")
                 yield Static("", id="results-meaning")
-                yield SweepPlot(id="sweep")
+            yield SweepPlot(id="sweep", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#diagram").border_title = "Diagram"
         self.query_one("#expression").border_title = "Expression"
-        self.query_one("#parameters").border_title = "Parameters"
         self.query_one("#results-panel").border_title = "Results"
+        for panel in ("#side", "#results-panel"):
+            self.query_one(panel).ALLOW_MAXIMIZE = True
+        self.query_one("#sweep").border_title = "Sweep"
         self.query_one("#details", ComponentDetails).show(None)
         self.query_one("#diagram", DiagramView).focus()
         self.refresh_document()
@@ -212,8 +216,8 @@ class MainScreen(Screen):
                 series[q] = v.reshape(shape)[(slice(None),) + (0,) * (len(shape) - 1)]
         plot = self.query_one("#sweep", SweepPlot)
         xs = axes[names[0]]
-        others = "" if len(names) == 1 else f" (other swept parameters at their first value)"
-        plot.stopped(f"{', '.join(series)} against {names[0]} from {xs[0]:g} to {xs[-1]:g}, {len(xs)} points{others}")
+        others = "" if len(names) == 1 else "; others at their first value"
+        plot.stopped(f"{names[0]} from {xs[0]:g} to {xs[-1]:g}, {len(xs)} points{others}")
         plot.show(names[0], xs, series)
 
     def _cancelled(self, generation) -> None:
@@ -249,8 +253,9 @@ class MainScreen(Screen):
     @on(BoxSelected)
     def _box_selected(self, event: BoxSelected) -> None:
         self.query_one("#inspector", Inspector).show(event.name, self.app.document)
-        if self.focused is self.query_one("#diagram"):
+        if self.focused is self.query_one("#diagram") and self._moved:
             self.query_one("#side", TabbedContent).active = "tab-inspector"
+        self._moved = True
 
     @on(ProblemChosen)
     def _problem_chosen(self, event: ProblemChosen) -> None:
@@ -301,8 +306,8 @@ class MainScreen(Screen):
         side = self.query_one("#side", TabbedContent)
         if widget.id in ("library", "library-search"):
             side.active = "tab-library"
-        elif widget.id == "diagram":
-            side.active = "tab-inspector"
+        elif widget.id == "parameters":
+            side.active = "tab-parameters"
 
     # ----- actions ------------------------------------------------------------------------------------
     @property
@@ -525,7 +530,7 @@ class MainScreen(Screen):
             self.minimize()
         elif self.focused is not None:
             target = self.focused
-            if target.id in ("library", "library-search"):
+            if target.id in ("library", "library-search", "parameters"):
                 target = self.query_one("#side")
             elif target.id == "results":
                 target = self.query_one("#results-panel")
@@ -534,9 +539,12 @@ class MainScreen(Screen):
     def action_focus_panel(self, name: str) -> None:
         if self.maximized is not None:
             self.minimize()
-        if name == "library":
-            self.query_one("#side", TabbedContent).active = "tab-library"
+        if name in ("library", "parameters"):
+            self.query_one("#side", TabbedContent).active = f"tab-{name}"
         widget = self.query_one(self.PANELS[name])
+        if name == "sweep":
+            self.maximize(widget, container=False)
+            return
         widget.focus()
-        if name == "library" and self.app.size.width < 100:
+        if name in ("library", "parameters") and self.app.size.width < 100:
             self.maximize(self.query_one("#side"), container=False)

@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..commands import bindings
 from ..drawing import Picture, Shape, draw
 from ..messages import BoxSelected
 
@@ -32,7 +33,7 @@ class DiagramView(ScrollView, can_focus=True):
         Binding("up", "move(0, -1)", "Up", show=False),
         Binding("down", "move(0, 1)", "Down", show=False),
         Binding("home", "first", "First box", show=False),
-    ]
+    ] + bindings("diagram")
 
     selected: reactive[str | None] = reactive(None)
 

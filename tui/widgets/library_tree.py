@@ -6,13 +6,15 @@ from textual import on
 from textual.binding import Binding
 from textual.widgets import Tree
 
+from ..commands import bindings
 from ..messages import ComponentChosen, ComponentHighlighted
 
 
 class LibraryTree(Tree[object]):
     """Libraries and their components; a search string keeps the components whose name, doc or ports match it."""
 
-    BINDINGS = [Binding("enter", "choose", "Add instance", tooltip="Add an instance of this component")]
+    BINDINGS = [Binding("enter", "choose", "Add instance", tooltip="Add an instance of this component")] + \
+        bindings("library")
 
     def __init__(self, **kw):
         super().__init__("libraries", **kw)

@@ -5,15 +5,18 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from ..commands import bindings
+
 
 class ParameterTable(DataTable):
-    """One row per parameter; Enter sets its value, s sweeps it, v hands it to the adversary."""
+    """One row per parameter (values set in the proposal in bold); Enter sets one, s sweeps it, v hands it to
+    the adversary. Domains are shown where a value is set."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Set value", tooltip="Give this parameter a value")]
+    BINDINGS = [Binding("enter", "select_cursor", "Set", tooltip="Give this parameter a value")] + bindings("parameters")
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", zebra_stripes=False, **kw)
-        self.add_columns("parameter", "value", "domain", "role")
+        self.add_columns("parameter", "value", "role")
 
     def show(self, parameters: dict, spec) -> None:
         """List ``parameters`` (values in force as defaults); ``spec`` says how each is written and used."""
@@ -24,10 +27,8 @@ class ParameterTable(DataTable):
             written = spec.parameters.get(name)
             if p.default is None:
                 value = Text("no value", "red")
-            elif isinstance(written, str):
-                value = Text.assemble(f"{p.default:.6g}", (f"  {written}", "dim"))
             else:
-                value = Text(f"{p.default:.6g}", "bold" if written is not None else "")
+                value = Text(f"{p.default:.5g}", "bold" if written is not None else "")
             roles = []
             if name in swept:
                 roles.append(Text("swept", "cyan"))
@@ -35,7 +36,7 @@ class ParameterTable(DataTable):
                 if name in a.over:
                     roles.append(Text(f"{a.sense} {a.query}", "magenta"))
             role = Text(" ").join(roles) if roles else Text("")
-            self.add_row(Text(name, "bold"), value, Text(p._fmt_domain(), "dim"), role, key=name)
+            self.add_row(Text(name, "bold"), value, role, key=name)
         if keep in parameters:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 

@@ -8,8 +8,10 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from ..commands import bindings
+
 EIGHTHS = " ▏▎▍▌▋▊▉"
-BAR = 16
+BAR = 10
 
 
 def bar(fraction: float, width: int = BAR) -> str:
@@ -35,6 +37,8 @@ def number(v) -> str:
 
 class ResultsTable(DataTable):
     """One row per query (a distribution gets one row per outcome); q adds a query, x removes one."""
+
+    BINDINGS = bindings("results")
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", **kw)

@@ -11,6 +11,8 @@ from textual_plotext import PlotextPlot
 class SweepPlot(Vertical):
     """The queries against the swept parameter; Escape cancels a sweep that is running."""
 
+    ALLOW_MAXIMIZE = True
+
     def compose(self) -> ComposeResult:
         yield Label("No sweep: pick a parameter and press s.", id="sweep-status")
         yield ProgressBar(total=1, show_eta=False, id="sweep-progress")

@@ -45,10 +45,14 @@ def test_credal_kernel_vertices_must_share_a_signature_and_be_numeric():
 
 
 # ----- vertices and the sort-and-fill greedy ------------------------------------------------------
-def simplex_grid(n: int, step: int):
-    for parts in itertools.product(range(step + 1), repeat=n - 1):
-        if sum(parts) <= step:
-            yield np.array(list(parts) + [step - sum(parts)]) / step
+def simplex_grid(step: int) -> np.ndarray:
+    """Every distribution on three outcomes with probabilities in multiples of 1/step."""
+    i, j = np.meshgrid(np.arange(step + 1), np.arange(step + 1), indexing="ij")
+    keep = i + j <= step
+    return np.stack([i[keep], j[keep], step - i[keep] - j[keep]], axis=1) / step
+
+
+GRID = simplex_grid(200)
 
 
 @settings(max_examples=40)
@@ -66,16 +70,16 @@ def test_greedy_solves_the_linear_programme_and_vertices_are_feasible(seed):
     for v in verts:
         assert np.all(v >= k.lower - 1e-12) and np.all(v <= k.upper + 1e-12) and v.sum() == pytest.approx(1)
     assert c @ best == pytest.approx(max(verts @ c), abs=1e-12)
-    feasible = [q for q in simplex_grid(3, 200) if np.all(q >= k.lower - 1e-12) and np.all(q <= k.upper + 1e-12)]
-    if feasible:                                  # a brute-force search of the polytope never beats the greedy
-        grid_best = max(q @ c for q in feasible)
+    feasible = GRID[np.all((GRID >= k.lower - 1e-12) & (GRID <= k.upper + 1e-12), axis=1)]
+    if len(feasible):                             # a brute-force search of the polytope never beats the greedy
+        grid_best = (feasible @ c).max()
         assert grid_best <= c @ best + 1e-12
         assert grid_best >= c @ best - 2 * np.abs(c).max() / 200 * 3
 
 
 def test_vertices_of_a_row_and_of_a_kernel():
     k = IntervalKernel([[0.9, 0.0], [0.2, 0.6]], [[1.0, 0.1], [0.4, 0.8]], [ACT], [VERDICT])
-    assert sorted(map(tuple, k.row_vertices(0).tolist())) == [(0.9, 0.1), (1.0, 0.0)]
+    assert sorted(map(tuple, np.round(k.row_vertices(0), 12).tolist())) == [(0.9, 0.1), (1.0, 0.0)]
     assert k.n_vertices == 4 and k.vertex_arrays().shape == (4, 2, 2)
     c = IntervalKernel.around(Kernel([0.2, 0.3, 0.5], [], [THREE]), 0.1)
     assert sorted(map(tuple, np.round(c.row_vertices(0), 12).tolist())) == sorted(
@@ -120,7 +124,7 @@ def test_one_imprecise_monitor_exact():
         assert monitor.contains(res.lower_choice["monitor"])
 
 
-@settings(max_examples=25)
+@settings(max_examples=12)
 @given(seed=st.integers(0, 2**32 - 1), evidence=st.booleans())
 def test_several_imprecise_boxes_and_parameters_exact(seed, evidence):
     rng = np.random.default_rng(seed)

@@ -728,6 +728,8 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
             errors += flatten(e)
             for n, b in boxes.items():
                 wd.add_box(n, b)
+    if not errors and not build_errors and spec.instances and not wired and spec.diagram is None:
+        errors = [WiringError("diagram", "has no wires yet", fix="connect ports (c) and make outer outputs (e)")]
     if not errors:
         errors = build_errors
     else:   # the build's own problems that the sketch does not already show (queries, parameters, ...)
@@ -747,8 +749,12 @@ _BOX_PORT = re.compile(r"([A-Za-z_][\w-]*)\.([^\s.→:']+)")
 
 
 def _problem(e: MarkovwireError) -> Problem:
-    """The error with the box and port it points at, read from its place."""
+    """The error with the box and port it points at, read from its place (fixes said in the UI's keys)."""
     where = _FILE_PLACE.sub("", e.where or "")
+    if where.startswith("input ") and e.what.endswith("is not connected"):
+        e = type(e)(e.where, e.what, "connect an output of that type into it (c), or make it an outer input (e)")
+    elif where.startswith("output out.") and e.what.endswith("is not connected"):
+        e = type(e)(e.where, e.what, "connect a box output into it (c)")
     m = re.match(r"wire (\S+) → (\S+)", where)
     if m:
         box, _, port = m.group(2).partition(".")

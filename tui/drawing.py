@@ -117,6 +117,7 @@ def _assign_layers(items: dict[str, Item], wires) -> None:
         if tb != "out" and sb != "in" and sb != tb:
             preds[tb].add(sb)
     first = 1 if any(it.kind == "in" for it in items.values()) else 0
+    wired = {b for w in wires for b in (w[0], w[2])}
     done: dict[str, int] = {}
     pending = list(boxes)
     while pending:
@@ -126,6 +127,10 @@ def _assign_layers(items: dict[str, Item], wires) -> None:
         for k in ready:
             done[k] = max((done[p] + 1 for p in preds[k] if p in done), default=first)
             pending.remove(k)
+    isolated = [k for k in boxes if k not in wired]      # boxes without wires yet: a row of their own
+    top = max((done[k] for k in boxes if k in wired), default=first - 1)
+    for i, k in enumerate(isolated):
+        done[k] = top + 1 + i
     for k, it in items.items():
         it.layer = 0 if it.kind == "in" else done.get(k, 0)
     last = max(done.values(), default=first - 1) + 1

@@ -4,11 +4,11 @@ Two ways, and the result says which was used:
 
 - *symbolic*: for a small net, the query is evaluated with the parameters as sympy
   symbols and differentiated exactly;
-- *central differences*: otherwise, the base point and two perturbed points per
-  parameter are the sweep axis of one batched contraction. The step is
-  ``h = 6e-6·max(1, |p|)`` (about the cube root of machine precision), and one-sided
-  second-order formulas are used at the edges of a parameter's domain, so every
-  evaluated point is admissible. (Complex-step differentiation would need complex
+- *central differences*: otherwise, the base point and four perturbed points per
+  parameter (``p ± h``, ``p ± 2h``: the fourth-order five-point stencil) are the sweep
+  axis of one batched contraction, with ``h = 6e-6·max(1, |p|)``. Near the edges of a
+  parameter's domain, second-order three-point formulas (central, then one-sided)
+  keep every evaluated point admissible. (Complex-step differentiation would need complex
   kernel entries, which the evaluator does not carry.)
 
 Integer parameters get the difference ``q(p + 1) − q(p)`` instead (``q(p) − q(p − 1)``
@@ -163,7 +163,7 @@ def _symbolic(net, query, names, point):
 
 
 def _central(net, query, names, point, value) -> dict[str, float]:
-    """Derivatives from two extra points per parameter, all evaluated in one batch."""
+    """Derivatives from up to four extra points per parameter, all evaluated in one batch."""
     stencils = []     # (name, centre weight, offsets, weights)
     for n in names:
         lo, hi = net.params[n].domain
@@ -171,7 +171,9 @@ def _central(net, query, names, point, value) -> dict[str, float]:
         h = 6e-6 * max(1.0, abs(x))
         if hi > lo:
             h = min(h, (hi - lo) / 4)
-        if lo <= x - h and x + h <= hi:
+        if lo <= x - 2 * h and x + 2 * h <= hi:     # (f(x−2h) − 8 f(x−h) + 8 f(x+h) − f(x+2h)) / 12h
+            stencils.append((n, 0.0, (-2 * h, -h, h, 2 * h), (1 / (12 * h), -8 / (12 * h), 8 / (12 * h), -1 / (12 * h))))
+        elif lo <= x - h and x + h <= hi:
             stencils.append((n, 0.0, (-h, h), (-0.5 / h, 0.5 / h)))
         elif x + 2 * h <= hi:                       # (−3 f0 + 4 f(x+h) − f(x+2h)) / 2h
             stencils.append((n, -1.5 / h, (h, 2 * h), (2 / h, -0.5 / h)))

@@ -422,7 +422,7 @@ def _grow_numeric(children):
         st.tuples(st.sampled_from(["beta", "sigma", "2"]), children).map(lambda t: f"{t[0]}**({t[1]})"),
         st.tuples(st.sampled_from(NUMERIC_UNARY), children).map(lambda t: f"{t[0]}({t[1]})"),
         children.map(lambda c: f"log(1 + ({c})**2)"),
-        children.map(lambda c: f"Phi_inv(Phi({c}))"),
+        children.map(lambda c: f"Phi_inv(Phi({c})/2 + 0.25)"),    # a well-conditioned argument
         children.map(lambda c: f"erfinv(erf({c})/2)"),
         st.tuples(st.sampled_from(["min", "max"]), children, children).map(
             lambda t: f"{t[0]}({t[1]}, {t[2]})"),

@@ -105,7 +105,9 @@ class MainScreen(Screen):
         components = {n: i.component.rpartition(".")[2] for n, i in doc.spec.instances.items()}
         diagram = self.query_one("#diagram", DiagramView)
         diagram.show(check.wiring, components, check.problems)
-        diagram.border_subtitle = f"{len(doc.spec.instances)} boxes, {len(check.wiring.wires)} wires"
+        n, w = len(doc.spec.instances), len(check.wiring.wires)
+        verdict = "✓ type-checks" if check.ok else f"✗ {len(check.problems)} problem(s)" if check.problems else ""
+        diagram.border_subtitle = f"{n} box{'es' * (n != 1)}, {w} wire{'s' * (w != 1)}  {verdict}"
         self.query_one("#expression", ExpressionEditor).show(*doc.expression())
         self.query_one("#problems", ErrorPanel).show(check.problems)
         self.query_one("#library", LibraryTree).show(self._libraries(), self.search)
@@ -136,7 +138,10 @@ class MainScreen(Screen):
         if check.proposal is None:
             self.workers.cancel_group(self, "evaluate")
             self.query_one("#results", ResultsTable).show({}, {})
-            status.update(Text("Not evaluated: the proposal has problems (see Problems).", "yellow"))
+            self.query_one("#results-meaning", Static).update("")
+            why = "it is empty: add components (a)" if not self.app.document.spec.instances else \
+                "see the problems under the diagram"
+            status.update(Text(f"Not evaluated: {why}.", "yellow"))
             sweep.clear("No sweep until the proposal builds.")
             return
         p = check.proposal

@@ -24,7 +24,7 @@ class ErrorPanel(OptionList):
             head, _, fix = p.text.partition("\n  fix: ")
             label = Text.assemble(("✗ ", "red"), (head, ""))
             if fix:
-                label.append(f"\n  fix: {fix}", "dim")
+                label.append(f"  → {fix}", "dim")
             self.add_option(Option(label, id=str(i)))
         self.border_title = f"Problems ({len(problems)})"
 

@@ -35,9 +35,9 @@ class Inspector(Static):
             if p.links:
                 links = Text(", ".join(p.links))
             elif p.side == "input":
-                links = Text("open: connect (c) or expose (e)", "red")
+                links = Text("open", "red")
             else:
-                links = Text("unused (discarded)", "dim")
+                links = Text("unused", "dim")
             table.add_row(Text(p.side[:3], "dim"), Text(p.name, "bold"), Text(p.type.name, "cyan"),
                           Text(arrow), links)
         parts = head + [table]

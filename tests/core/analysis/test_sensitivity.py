@@ -13,22 +13,24 @@ BOOL = FinSet("Bool", ["no", "yes"])
 
 
 @pytest.mark.parametrize("method", ["symbolic", "numeric"])
-def test_derivatives_of_a_posterior_match_the_closed_form(method):
+@pytest.mark.parametrize("b, r", [(0.1, 0.7), (0.5, 0.2)])
+def test_derivatives_of_a_posterior_match_the_closed_form(method, b, r):
     net = monitor_net()
     q = Query.probability({"act": "attack"}, given={"verdict": "flag"})
-    b, r = 0.1, 0.7
     # q = b r / (b r + (1 - b) 0.05)
     den = b * r + (1 - b) * 0.05
     d_b = (r * den - b * r * (r - 0.05)) / den ** 2
     d_r = (b * den - b * r * b) / den ** 2
-    table = sensitivities(net, q, method=method)
+    table = sensitivities(net, q, values={"beta": b, "r": r}, method=method)
     assert table.value == pytest.approx(b * r / den)
     assert table["beta"].derivative == pytest.approx(d_b, rel=1e-8)
     assert table["r"].derivative == pytest.approx(d_r, rel=1e-8)
     assert table["beta"].elasticity == pytest.approx(b * d_b / table.value, rel=1e-8)
-    assert [row.parameter for row in table.rows] == ["beta", "r"]                 # |dq/dbeta| is larger
-    by_el = sensitivities(net, q, method=method, rank_by="elasticity")
-    assert [row.parameter for row in by_el.rows] == ["beta", "r"] if abs(b * d_b) > abs(r * d_r) else ["r", "beta"]
+    by_derivative = sorted(["beta", "r"], key=lambda n: -abs({"beta": d_b, "r": d_r}[n]))
+    by_elasticity = sorted(["beta", "r"], key=lambda n: -abs({"beta": b * d_b, "r": r * d_r}[n]))
+    assert [row.parameter for row in table.rows] == by_derivative
+    by_el = sensitivities(net, q, values={"beta": b, "r": r}, method=method, rank_by="elasticity")
+    assert [row.parameter for row in by_el.rows] == by_elasticity
     assert ("symbolic" in table.method) == (method == "symbolic")
 
 

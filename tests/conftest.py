@@ -5,6 +5,10 @@ import os
 import sys
 from pathlib import Path
 
+# The engine multiplies many small matrices: BLAS threads only add contention (and with xdist, oversubscription).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import pytest
 from hypothesis import HealthCheck, settings
 

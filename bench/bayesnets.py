@@ -75,32 +75,37 @@ def to_net(bn: BayesNet) -> Net:
     return net
 
 
+def pyagrum():
+    """The pyAgrum module (imported as ``pyagrum`` since 2.0, ``pyAgrum`` before)."""
+    try:
+        import pyagrum as gum
+    except ImportError:  # pragma: no cover - older pyAgrum
+        import pyAgrum as gum
+    return gum
+
+
 def to_pyagrum(bn: BayesNet):
     """A pyAgrum ``BayesNet`` holding the same tables (pyAgrum stores the variable's axis first)."""
-    import pyagrum as gum
+    gum = pyagrum()
     g = gum.BayesNet(bn.name)
-    ids = {v: g.add(gum.RangeVariable(_safe(v), v, 0, len(bn.states[v]) - 1)) for v in bn.variables}
+    ids = {v: g.add(gum.RangeVariable(agrum_name(v), v, 0, len(bn.states[v]) - 1)) for v in bn.variables}
     for v in bn.variables:
         for p in bn.parents[v]:
             g.addArc(ids[p], ids[v])
+    ours = {agrum_name(v): v for v in bn.variables}
     for v in bn.variables:
         cpt = g.cpt(ids[v])
-        names = list(cpt.names)  # variable first, then its parents in pyAgrum's order
-        axes = [bn.parents[v].index(_unsafe(n, bn)) if n != _safe(v) else len(bn.parents[v]) for n in names]
-        # fillWith reads the values with the first name varying fastest
-        cpt.fillWith(np.transpose(bn.tables[v], axes[::-1]).reshape(-1).tolist())
+        axes = [bn.variables.index(ours[n]) for n in cpt.names]  # the variable first, then its parents
+        order = bn.parents[v] + [v]  # our table's axes
+        perm = [order.index(bn.variables[a]) for a in axes]
+        # fillWith reads the values with the first name varying fastest: reverse pyAgrum's order
+        cpt.fillWith(np.transpose(bn.tables[v], perm[::-1]).reshape(-1).tolist())
     return g
 
 
-def _safe(v: str) -> str:
+def agrum_name(v: str) -> str:
+    """A variable's name for pyAgrum (letters, digits and ``_`` only)."""
     return "v_" + "".join(c if c.isalnum() else "_" for c in v)
-
-
-def _unsafe(name: str, bn: BayesNet) -> str:
-    for v in bn.variables:
-        if _safe(v) == name:
-            return v
-    raise KeyError(name)
 
 
 def _topological(parents: dict[str, list[str]]) -> list[str]:

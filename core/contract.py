@@ -4,10 +4,12 @@ A :class:`Program` is the compiled form of one einsum over integer indices.
 Planning compares orders by their multiply-add count: the *sequential* order
 (fold the operands in the order given, which for a net in topological order
 pushes distributions forward as vectors through chains, as a forward pass of
-variable elimination) and opt_einsum's greedy and dynamic-programming paths.
+variable elimination) and opt_einsum's greedy and (up to ``DP_LIMIT`` operands)
+dynamic-programming paths.
 Each pairwise step is precompiled into at most a sum, a transpose, a reshape and
-one (batched) matmul; a step whose operands already line up is ``np.matmul``
-itself, and a run of such steps through a chain is one ``functools.reduce``.
+one (batched) matmul, with its two operands in whichever order needs fewer of
+them; a step whose operands already line up is ``np.matmul`` itself, and a run of
+steps through a chain is one loop (one ``functools.reduce`` when all are matmuls).
 No step uses ``numpy.einsum`` on more than one operand, so its 52-index limit
 never applies.
 
@@ -141,9 +143,15 @@ class Program:
         n = len(self.operands)
         prepped = {k for k, _ in self._prep}
         steps = []
-        pairwise = lambda ia, ib, keep: _pairwise(ia, ib, keep, self.sizes)
-        for k, (a, b, _, _, res, fn) in enumerate(_walk(self._distinct, self.output, self.path, pairwise)):
-            steps.append([fn, a, b, n + k, res])
+
+        def pairwise(ia, ib, keep):  # the operand order that needs fewer sums and transposes
+            one, other = _pairwise(ia, ib, keep, self.sizes), _pairwise(ib, ia, keep, self.sizes)
+            best = other if other[2] < one[2] else one
+            return (best[0], best is other), best[1]
+
+        for k, (a, b, _, _, res, (fn, swapped)) in enumerate(_walk(self._distinct, self.output, self.path,
+                                                                   pairwise)):
+            steps.append([fn, b, a, n + k, res] if swapped else [fn, a, b, n + k, res])
         code = []
         k = 0
         foldable = lambda s: s[2] < n and s[2] not in prepped
@@ -243,7 +251,8 @@ def _to_ssa(path, n: int) -> list[tuple[int, int]]:
 def _diagonal(idx: tuple[int, ...]) -> Callable:
     """An operand that repeats an index (one wire on two ports): take its diagonal."""
     distinct = list(dict.fromkeys(idx))
-    return lambda x: np.einsum(x, list(idx), distinct)
+    local = [distinct.index(i) for i in idx]  # einsum's own labels: 0, 1, ... whatever the wires' indices
+    return lambda x: np.einsum(x, local, list(range(len(distinct))))
 
 
 def _reducer(idx: tuple[int, ...], out: tuple[int, ...]) -> Callable:
@@ -294,7 +303,11 @@ def _direct(ia, ib, keep):
 
 
 def _pairwise(ia, ib, keep, sizes):
-    """Precompile one pairwise contraction as sums, transposes and a (batched) matmul."""
+    """Precompile one pairwise contraction as sums, transposes and a (batched) matmul.
+
+    Returns the step, the indices of its result and its effort: 0 for ``np.matmul``
+    itself, more for each sum, transpose and reshape it needs.
+    """
     sa, sb = set(ia), set(ib)
     sum_a = tuple(ax for ax, i in enumerate(ia) if i not in sb and i not in keep)
     sum_b = tuple(ax for ax, i in enumerate(ib) if i not in sa and i not in keep)
@@ -302,11 +315,11 @@ def _pairwise(ia, ib, keep, sizes):
     rb = tuple(i for i in ib if i in sa or i in keep)
     res = _direct(ra, rb, keep)
     if res == ():  # a dot product: keep it an array (a sympy scalar has no array methods)
-        return (lambda a, b: np.asarray(_matmul(_sum(a, sum_a), _sum(b, sum_b)))), res
+        return (lambda a, b: np.asarray(_matmul(_sum(a, sum_a), _sum(b, sum_b)))), res, 1
     if res is not None:
         if not sum_a and not sum_b:
-            return _matmul, res
-        return (lambda a, b: _matmul(_sum(a, sum_a), _sum(b, sum_b))), res
+            return _matmul, res, 0
+        return (lambda a, b: _matmul(_sum(a, sum_a), _sum(b, sum_b))), res, 1
     batch = [i for i in ra if i in sb and i in keep]
     contr = [i for i in ra if i in sb and i not in keep]
     fa = [i for i in ra if i not in sb]
@@ -322,7 +335,9 @@ def _pairwise(ia, ib, keep, sizes):
 
     def run(a, b):
         return core(pa(a), pb(b)).reshape(out_shape)
-    return run, tuple(batch + fa + fb)
+    effort = 2 + bool(sum_a) + bool(sum_b) + (perm_a != tuple(range(len(perm_a)))) + \
+        (perm_b != tuple(range(len(perm_b))))
+    return run, tuple(batch + fa + fb), effort
 
 
 def _sum(x, axes: tuple[int, ...]):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import itertools
-import math
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -64,10 +63,16 @@ class Kernel:
                              f"{show_bundle(self.cod)} needs {shape}",
                              fix="give one axis per input then per output, each as long as its type")
         if self.is_symbolic:
-            missing = {s.name for s in self.free_symbols} - set(self.params)
+            symbols = self.free_symbols
+            missing = {s.name for s in symbols} - set(self.params)
             if missing:
                 raise ParameterError(f"kernel {name!r}", f"uses undeclared parameter(s) {', '.join(sorted(missing))}",
                                      fix="declare every parameter the entries use (params=[...])")
+            alien = sorted(s.name for s in symbols if s != self.params[s.name].symbol)
+            if alien:
+                raise ParameterError(f"kernel {name!r}", f"uses a symbol {alien[0]!r} that is not the parameter's "
+                                     "own symbol (other sympy assumptions)",
+                                     fix="write entries with the Parameter itself or its .symbol")
         if check:
             self.check()
 
@@ -314,8 +319,11 @@ class Kernel:
     def _axes(self, names: Sequence) -> list[int]:
         out = []
         for n in names:
-            if isinstance(n, int):
-                out.append(n)
+            if isinstance(n, (int, np.integer)):
+                if not 0 <= n < len(self.cod):
+                    raise UnknownName(f"kernel {self.name!r}", f"has no output at position {n}",
+                                      fix=f"use a position from 0 to {len(self.cod) - 1}, or an output's name")
+                out.append(int(n))
                 continue
             matches = [i for i, p in enumerate(self.cod) if p.name == n]
             if not matches:

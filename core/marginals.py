@@ -23,7 +23,7 @@ input's value. Evidence of probability zero raises :class:`EvidenceError`.
 >>> _ = net.add_box("policy", Kernel([0.9, 0.1], [], [Act]), [], ["act"])
 >>> _ = net.add_box("monitor", Kernel([[0.95, 0.05], [0.3, 0.7]], [Act], [V]), ["act"], ["verdict"])
 >>> m = net.marginals(evidence={"verdict": "flag"})
->>> [round(x, 6) for x in m["act"]], m["verdict"].tolist()
+>>> m["act"].round(6).tolist(), m["verdict"].tolist()
 ([0.391304, 0.608696], [0.0, 1.0])
 """
 from __future__ import annotations
@@ -37,7 +37,14 @@ import numpy as np
 from .contract import check_memory
 from .errors import EvidenceError, WiringError
 
-SWEEP = "sweep"  # the name of the sweep's axis in clique layouts
+class _Sweep:
+    """The sweep's axis in clique layouts (an object, so that no wire name can clash with it)."""
+
+    def __repr__(self) -> str:
+        return "sweep"
+
+
+SWEEP = _Sweep()
 
 
 def all_marginals(net, values: Mapping[str, object], evidence: Mapping[str, str],
@@ -60,7 +67,11 @@ def all_marginals(net, values: Mapping[str, object], evidence: Mapping[str, str]
         factors = [tuple(b.inputs) + tuple(b.outputs) for b in boxes]
         sizes = {w: len(t) for w, t in net.wires.items()}
         tree = net._plans[key] = JunctionTree(factors, sizes, set(obs), net.inputs, flags)
-    return tree.marginals(arrays, obs, batch, wires, evidence)
+    out = tree.marginals(arrays, obs, batch, wires, evidence)
+    if not batch and any(np.ndim(v) for v in values.values()):  # swept, but used by no box: as evaluate does
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+        out = {w: np.broadcast_to(m, shape + m.shape).copy() for w, m in out.items()}
+    return out
 
 
 class JunctionTree:
@@ -90,7 +101,6 @@ class JunctionTree:
         self.root, self.parent, self.children = _spanning_tree(self.cliques, self.sizes)
         entries = [math.prod(self.sizes[w] for w in c) for c in self.cliques]
         self.largest = max(range(len(self.cliques)), key=entries.__getitem__)
-        self._largest_entries = entries[self.largest] * math.prod(self.sizes[w] for w in self.inputs)
         self._holding: dict[str, list[int]] = {}
         for i, c in enumerate(self.cliques):
             for w in c:
@@ -126,7 +136,8 @@ class JunctionTree:
         template = template[: last + 1]
         rest = ([SWEEP] if batched else []) + [w for w in wires if w not in self.observed]
         distinct = list(dict.fromkeys(rest))
-        diagonal = (list(range(len(rest))), [rest.index(w) for w in distinct]) if len(distinct) < len(rest) else None
+        diagonal = (([distinct.index(w) for w in rest], list(range(len(distinct))))
+                    if len(distinct) < len(rest) else None)  # a wire on two ports: the diagonal
         layout = self._layout(clique)
         where = {w: k for k, w in enumerate(layout)}
         perm = tuple(sorted(range(len(distinct)), key=lambda k: where[distinct[k]]))
@@ -275,7 +286,7 @@ class JunctionTree:
     def _check_memory(self, n: int) -> None:
         clique = self.cliques[self.largest]
         indices = ((SWEEP,) if self.swept else ()) + self.inputs + tuple(clique)
-        sizes = dict(self.sizes, **{SWEEP: n})
+        sizes = {**self.sizes, SWEEP: n}
         check_memory(indices, sizes, {}, 8, what="junction tree of the marginals")
 
     def _zero_evidence(self, z, n: int, evidence) -> None:

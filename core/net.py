@@ -29,7 +29,7 @@ from .contract import Program
 from .errors import (ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError)
 from .kernel import Kernel, _merge_params
 from .operands import Factored, Operands
-from .params import Parameter, resolve_values
+from .params import Parameter
 from .types import FinSet
 
 BATCH = -1  # the einsum index of a sweep's batch axis
@@ -356,7 +356,11 @@ class Net:
 
     def marginals(self, values: Mapping[str, object] | None = None, *,
                   evidence: Mapping[str, str] | None = None, wires: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        """The distribution of every wire (or of ``wires``), sharing one planned pass per wire set."""
+        """The distribution of every wire a box drives (or of ``wires``), all from one junction-tree pass.
+
+        Each marginal has the sweep's axes first, then one axis per outer input (the
+        distribution given each input value), then the wire's axis; see :mod:`markovwire.marginals`.
+        """
         from .marginals import all_marginals
         return all_marginals(self, values or {}, evidence or {}, wires)
 
@@ -482,11 +486,12 @@ class _NetPlan:
             wl = list(b.inputs) + list(b.outputs)
             self.observed_axes.append([(ax + (1 if batched else 0), w) for ax, w in enumerate(wl) if w in observed])
             lead = (BATCH,) if batched else ()
-            if batched == 2:  # coefficients over a basis index, then the basis values per sweep point
-                basis = BATCH - 1 - k
+            if batched == 2:  # coefficients (inputs, basis, outputs), then the basis values per sweep point
+                basis, n_in = BATCH - 1 - k, len(b.inputs)
                 sizes[basis], names[basis] = net._operands()[1].rank(k), f"basis of {b.name}"
-                lead = (basis,)
-                operands.append(lead + tuple(index[w] for w in wl if w not in observed))
+                self.observed_axes[-1] = [(ax + (ax >= n_in), w) for ax, w in enumerate(wl) if w in observed]
+                operands.append(tuple(index[w] for w in wl[:n_in] if w not in observed) + (basis,)
+                                + tuple(index[w] for w in wl[n_in:] if w not in observed))
                 operands.append((BATCH, basis))
                 self.observed_axes.append([])
                 continue

@@ -37,14 +37,15 @@ FACTOR_RANK = 16  # a swept kernel with at most this many basis functions stays 
 
 
 class Factored(NamedTuple):
-    """A swept kernel left as a contraction: ``array[n, ...] = basis[n, m] * coef[m, ...]``.
+    """A swept kernel left as a contraction: ``array[n, x, y] = sum_m basis[n, m] * coef[x, m, y]``.
 
-    The contraction engine then pushes a batch of vectors through the coefficient
-    arrays with plain matmuls instead of building ``n`` kernels first.
+    The contraction engine then pushes a batch of vectors through the coefficients
+    with one matmul (the rank axis sits between inputs and outputs, so no transpose
+    is needed) instead of building ``n`` kernels first.
     """
 
     basis: np.ndarray  # (n, rank): the kernel's basis functions at the n swept values
-    coef: np.ndarray   # (rank, *kernel shape): constant coefficients
+    coef: np.ndarray   # (*input axes, rank, *output axes): constant coefficients
 
 
 class Operands:
@@ -126,7 +127,9 @@ def _decompose(pos: int, kernel, basis: dict):
         for e, r, c in terms:
             dense[local[r], e] += c
         coef = lambda b, dense=dense: b @ dense
-        tensor = dense.reshape((m,) + kernel.array.shape) if m <= FACTOR_RANK else None
+        tensor = None
+        if m <= FACTOR_RANK:  # the rank axis between the kernel's input and output axes
+            tensor = np.ascontiguousarray(np.moveaxis(dense.reshape((m,) + kernel.array.shape), 0, kernel.n_in))
     else:  # sparse: gather the terms, scale, add per entry
         order = sorted(range(len(terms)), key=lambda t: terms[t][0])
         ent = np.array([terms[t][0] for t in order], dtype=np.intp)

@@ -90,6 +90,9 @@ class Parameter:
 
     def check(self, value):
         """Return ``value`` if it lies in the domain (elementwise for arrays), else raise."""
+        if (type(value) is float and self.domain[0] <= value <= self.domain[1] and math.isfinite(value)
+                and not self.integer):
+            return value  # the common case, checked without numpy (re-evaluation is on a hot path)
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):

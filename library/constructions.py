@@ -169,16 +169,21 @@ class Construction:
     doc: str
     args: tuple[str, ...]
     signature: str
+    normalised: bool = False  # rows sum to one by construction: checked numerically at the defaults only
 
 
 CONSTRUCTIONS: dict[str, Construction] = {}
 
 
-def construction(name: str, signature: str, args: Sequence[str]):
-    """Register a construction under ``name`` (its docstring is its documentation)."""
+def construction(name: str, signature: str, args: Sequence[str], normalised: bool = False):
+    """Register a construction under ``name`` (its docstring is its documentation).
+
+    ``normalised`` constructions divide by their own total, so the symbolic check that rows
+    sum to one (slow for sums of exponentials) is replaced by a numeric check at the defaults.
+    """
     def register(fn):
         CONSTRUCTIONS[name] = Construction(name, fn, (fn.__doc__ or "").strip().split("\n")[0], tuple(args),
-                                           signature)
+                                           signature, normalised)
         return fn
     return register
 
@@ -196,7 +201,12 @@ def build(name: str, ctx: Context) -> Kernel:
     arr = c.build(ctx)
     ctx.finish()
     try:
-        return Kernel(arr, ctx.dom, ctx.cod, params=ctx.params, name=ctx.component)
+        kernel = Kernel(arr, ctx.dom, ctx.cod, params=ctx.params, name=ctx.component, check=not c.normalised)
+        if c.normalised and not kernel.is_symbolic:
+            kernel.check()
+        elif c.normalised and all(ctx.params[s.name].default is not None for s in kernel.free_symbols):
+            kernel.subs()  # a numeric kernel is checked when it is made
+        return kernel
     except MarkovwireError as e:
         raise type(e)(ctx._place(()), f"construction {name!r}: {e.where}: {e.what}", e.fix) from None
 
@@ -267,20 +277,20 @@ def _base_and_score(ctx: Context):
     Y = ctx.cod[0].type
     base = ctx.by_label("base", Y)    # numbers, or expressions in parameters (a mixture weight such as eps_hack)
     score = ctx.by_label("score", Y, numbers=True)
-    fixed = [w for w in base.values() if not w.free_symbols]
-    if any(w < 0 for w in fixed) or (len(fixed) == len(base) and sum(fixed) <= 0):
+    defaults = {p.symbol: p.default for p in ctx.params.values() if p.default is not None}
+    fixed = [v for v in (w.subs(defaults) for w in base.values()) if v.is_number]   # at the defaults
+    if any(v < 0 for v in fixed) or (len(fixed) == len(base) and sum(fixed) <= 0):
         ctx.fail("base weights must be non-negative and not all zero", "give a weight (probability) per label",
                  "base")
     missing = [y for y, w in base.items() if w != 0 and y not in score]
     if missing:
         ctx.fail(f"label {missing[0]!r} has base weight but no score", "give every label with weight a score",
                  "score")
-    total = sum(base.values(), sympy.Integer(0))
-    p = {y: w / total for y, w in base.items() if w != 0}
-    return Y, p, score
+    weights = {y: w for y, w in base.items() if w != 0}
+    return Y, weights, sum(weights.values(), sympy.Integer(0)), score
 
 
-@construction("best_of_n", "→ y: Y", ("base", "score", "n"))
+@construction("best_of_n", "→ y: Y", ("base", "score", "n"), normalised=True)
 def best_of_n(ctx: Context) -> np.ndarray:
     """The best of ``n`` draws from ``base`` by proxy ``score``, ties broken uniformly (C12).
 
@@ -289,31 +299,33 @@ def best_of_n(ctx: Context) -> np.ndarray:
     the base. Exact for finite support; ``n`` may be an expression, and so may the base
     weights (a mixture weight such as ``eps_hack``), provided they stay non-negative.
     """
-    Y, p, score = _base_and_score(ctx)
+    Y, w, total, score = _base_and_score(ctx)
     n = ctx.expr("n")
-    levels = sorted({score[y] for y in p})
+    levels = sorted({score[y] for y in w})
     arr = _entries(ctx)
     F_prev = None
-    cum = sympy.Integer(0)
-    for level in levels:
-        members = [y for y in p if score[y] == level]
-        mass = sum((p[y] for y in members), sympy.Integer(0))
+    cum = sympy.Integer(0)   # base weight up to this level; the CDF is cum/total, one division (exact at the top)
+    for j, level in enumerate(levels):
+        members = [y for y in w if score[y] == level]
+        mass = sum((w[y] for y in members), sympy.Integer(0))
         cum = cum + mass
-        share = cum ** n - (F_prev ** n if F_prev is not None else 0)
+        below = F_prev ** n if F_prev is not None else 0
+        share = 1 - below if j == len(levels) - 1 else (cum / total) ** n - below  # the last level closes to 1
         for y in members:
-            arr[Y.index(y)] = p[y] / mass * share
-        F_prev = cum
+            arr[Y.index(y)] = w[y] / mass * share
+        F_prev = cum / total
     return arr
 
 
-@construction("exponential_tilt", "→ y: Y", ("base", "score", "lam"))
+@construction("exponential_tilt", "→ y: Y", ("base", "score", "lam"), normalised=True)
 def exponential_tilt(ctx: Context) -> np.ndarray:
     """The KL-regularised optimum ``π(y) ∝ base(y)·exp(score(y)/lam)`` (C13, the RLHF stand-in).
 
     It maximises ``E[score] − lam·KL(π ‖ base)``; scores are shifted by their maximum
     so that small ``lam`` does not overflow.
     """
-    Y, p, score = _base_and_score(ctx)
+    Y, weights, total, score = _base_and_score(ctx)
+    p = {y: v / total for y, v in weights.items()}
     lam = ctx.expr("lam")
     top = max(score[y] for y in p)
     w = {y: p[y] * sympy.exp((_exact(score[y]) - _exact(top)) / lam) for y in p}

@@ -16,7 +16,7 @@ from textual.binding import Binding
 
 from markovwire.errors import MarkovwireError
 
-from .commands import ActionsProvider, ComponentsProvider, bindings
+from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
 from .document import Document
 from .settings import AUTOSAVE_SECONDS, recovery_path
 
@@ -26,7 +26,7 @@ class MarkovwireApp(App[None]):
 
     CSS_PATH = "markovwire.tcss"
     TITLE = "markovwire"
-    COMMANDS = App.COMMANDS | {ActionsProvider, ComponentsProvider}
+    COMMANDS = App.COMMANDS | {ActionsProvider, ComponentsProvider, BoxesProvider}
     BINDINGS = bindings("app") + [Binding("question_mark", "help", "Help", show=False)]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -56,6 +56,11 @@ class MarkovwireApp(App[None]):
         if path is None:
             from markovwire.library.shipped import default_proposal
             path = default_proposal()
+        if not Path(path).exists() and Path(path).suffix.lower() in (".yaml", ".yml"):
+            self.document = Document.new(_name_from(path))        # a new file: Ctrl+S writes it there
+            self.document.path = Path(path)
+            self.notify(f"{path} does not exist yet: a new, empty proposal that Ctrl+S saves there.", timeout=6)
+            return
         try:
             self.document = Document.open(path)
         except MarkovwireError as e:
@@ -88,10 +93,6 @@ class MarkovwireApp(App[None]):
                          answer)
 
     # ----- editing --------------------------------------------------------------------------------------
-    def edit(self, fn, *args):
-        """Run an edit of the document (a mistake raises, and nothing changes)."""
-        return fn(*args)
-
     def add_component(self, name: str) -> None:
         """From the command palette: add an instance of ``name`` (an unknown name gets a message)."""
         try:
@@ -103,7 +104,7 @@ class MarkovwireApp(App[None]):
 
     def show_title(self) -> None:
         doc = self.document
-        where = str(doc.path) if doc.path else "not saved yet"
+        where = _shown(doc.path) if doc.path else "not saved yet"
         self.sub_title = f"{doc.name} — {where}{'  • modified' if doc.dirty else ''}"
 
     def yaml_files(self) -> list[Path]:
@@ -248,12 +249,15 @@ class MarkovwireApp(App[None]):
 
     # ----- autosave -------------------------------------------------------------------------------------
     def autosave(self) -> Path | None:
-        """Write unsaved work to the recovery file (if it changed since the last time); returns the file."""
+        """Write unsaved work to the recovery file (when it changed since the last time); returns the file
+        that holds it (None when there is no unsaved work)."""
         doc = self.document
-        if not doc.dirty or doc.spec is self._autosaved:
-            return None
-        from markovwire.library.proposal import write_atomic
         target = recovery_path()
+        if not doc.dirty:
+            return None
+        if doc.spec is self._autosaved and target.is_file():
+            return target
+        from markovwire.library.proposal import write_atomic
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, doc.recovery_text())
@@ -262,6 +266,19 @@ class MarkovwireApp(App[None]):
             return None
         self._autosaved = doc.spec
         return target
+
+
+def _shown(path: Path, width: int = 48) -> str:
+    """A path as the user would write it (relative to the working directory when shorter), cut to ``width``."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        rel = str(path)
+    text = rel if len(rel) < len(str(path)) else str(path)
+    if len(text) > width:
+        parts = Path(text).parts
+        text = "…/" + "/".join(parts[-2:]) if len(parts) > 2 else text
+    return text
 
 
 def _name_from(path: Path) -> str:

@@ -50,18 +50,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.help", "f1", "Help", "Every key and action, on one screen", "app"),
     Action("app.save", "ctrl+s", "Save", "Write the proposal file (atomically)", "app"),
     Action("app.undo", "ctrl+z", "Undo", "Undo the last edit (also u)", "app"),
-    Action("app.quit_app", "ctrl+q", "Quit", "Leave (asks first if there are unsaved changes)", "app"),
     Action("app.redo", "ctrl+y", "Redo", "Redo the last undone edit (also U)", "app", show=False),
     Action("app.save_as", "ctrl+w", "Save as", "Write the proposal to a new file", "app", show=False),
     Action("app.open", "ctrl+o", "Open", "Open another proposal file", "app", show=False),
     Action("app.new", "ctrl+n", "New", "Start an empty proposal", "app", show=False),
-    Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG or DOT", "app", show=False),
-    Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another, query by query", "app",
-           show=False),
+    Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG or DOT", "app", "Export"),
+    Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another, query by query", "app"),
+    Action("app.quit_app", "ctrl+q", "Quit", "Leave (asks first if there are unsaved changes)", "app"),
     Action("screen.add_component", "a", "Add component", "Add an instance of a library component", "diagram",
            "Add"),
-    Action("screen.connect", "c", "Connect", "Wire two ports (only type-compatible ends are offered)", "diagram"),
-    Action("screen.disconnect", "d", "Disconnect", "Remove a wire", "diagram"),
+    Action("screen.connect", "c", "Connect", "Wire two ports (only type-compatible ends are offered)", "diagram",
+           "Wire"),
+    Action("screen.disconnect", "d", "Disconnect", "Remove a wire", "diagram", "Unwire"),
     Action("screen.expose", "e", "Expose port", "Make a port of the selected box an outer input or output",
            "diagram", "Expose"),
     Action("screen.rename", "r", "Rename", "Rename the selected instance", "diagram"),
@@ -74,6 +74,8 @@ ACTIONS: tuple[Action, ...] = (
            "parameters"),
     Action("screen.add_query", "q", "Add query", "Ask a new question of the proposal", "results"),
     Action("screen.remove", "x,delete", "Remove query", "Remove the query under the cursor", "results", "Remove"),
+    Action("screen.sensitivities", "g", "Sensitivities", "How much the highlighted query moves with each "
+           "parameter (derivatives, ranked)", "results"),
     Action("screen.import_queries", "I", "Import queries", "Copy queries, sweeps and adversaries from a file",
            "results", "Import"),
     Action("screen.search_library", "slash", "Search library", "Filter the library tree", "library", "Search"),
@@ -149,6 +151,26 @@ class ActionsProvider(Provider):
                           text=a.title, help=f"{a.help}   (key: {a.key_display})")
 
 
+class BoxesProvider(Provider):
+    """``select <box>``: move the diagram's selection to a box or outer port by name."""
+
+    def _names(self):
+        wd = self.app.document.check.wiring
+        return list(wd.boxes) + [f"in.{p.name}" for p in wd.inputs] + [f"out.{p.name}" for p in wd.outputs]
+
+    async def discover(self) -> Hits:
+        for n in self._names():
+            yield DiscoveryHit(f"select {n}", partial(self.app.main.select_box, n), help="show it in the diagram")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for n in self._names():
+            score = matcher.match(f"select {n}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(f"select {n}"), partial(self.app.main.select_box, n),
+                          text=f"select {n}", help="show it in the diagram")
+
+
 class ComponentsProvider(Provider):
     """``add component <name>`` for every component of the libraries in use (and a message for a wrong name)."""
 
@@ -166,18 +188,22 @@ class ComponentsProvider(Provider):
                                help=comp.signature)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        hits = 0
-        for comp in self._components():
+        words = query.lower().split()
+        named = words[2] if words[:2] == ["add", "component"] and len(words) == 3 else None
+        if named is None:                                   # fuzzy, like every other command
+            matcher = self.matcher(query)
+            for comp in self._components():
+                text = f"{self.PREFIX}{comp.name}"
+                score = matcher.match(text)
+                if score > 0:
+                    yield Hit(score, matcher.highlight(text), partial(self.app.add_component, comp.qualname),
+                              text=text, help=comp.signature)
+            return
+        found = [c for c in self._components() if named in c.name.lower() or named == c.qualname.lower()]
+        for comp in found:                                  # a name typed out: only components that contain it
             text = f"{self.PREFIX}{comp.name}"
-            score = matcher.match(text)
-            if score > 0:
-                hits += 1
-                yield Hit(score, matcher.highlight(text), partial(self.app.add_component, comp.qualname),
-                          text=text, help=comp.signature)
-        words = query.split()
-        if words and words[0].lower() == "add" and len(words) >= 2 and not hits:
-            name = words[-1] if words[1:2] != ["component"] or len(words) > 2 else ""
-            if name:
-                yield Hit(0.01, f"add component {name!r}: no such component (choose to see why)",
-                          partial(self.app.add_component, name), text=f"add component {name}")
+            yield Hit(len(named) / len(comp.name), text, partial(self.app.add_component, comp.qualname),
+                      text=text, help=comp.signature)
+        if not found:
+            yield Hit(1.0, f"add component {named!r}: there is no such component (Enter says more)",
+                      partial(self.app.add_component, named), text=f"add component {named}")

@@ -7,8 +7,7 @@ by the library (:func:`~markovwire.library.proposal_from_data`), so the UI and t
 files can never disagree. Undo and redo are stacks of models.
 
 While a diagram is being put together it is incomplete (inputs still open), and
-the library cannot build it. The document then draws a *sketch*: the instances as
-boxes and the wires that fit, with every problem the wiring checker finds, each
+the library cannot build it; :mod:`.check` then sketches it, with every problem
 pointing at a box and a port. A bad edit (an unknown component, a wire between
 ports of different types, a value outside a parameter's domain) raises a
 :class:`~markovwire.errors.MarkovwireError` and leaves the document as it was.
@@ -33,11 +32,11 @@ True
 """
 from __future__ import annotations
 
+import ast
 import datetime as _dt
 import difflib
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Mapping
@@ -45,43 +44,24 @@ from typing import Any, Mapping
 import yaml
 
 from markovwire import Parameter
-from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
-from markovwire.diagrams.wiring import PortRef, WiringDiagram
+from markovwire.diagrams.syntax import MAX_NODES, MAX_TEXT, PLUMBING
+from markovwire.diagrams.wiring import PortRef
 from markovwire.diagrams.yamlsafe import load_yaml, read_text
 from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, ParameterError, TypeMismatch,
                                UnknownName, WiringError)
-from markovwire.library import Component, Library, Proposal, load_library, load_proposal, proposal_from_data
-from markovwire.library.constructions import to_expr
+from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
 from markovwire.library.loader import flatten, validate
 from markovwire.library.proposal import _component, dump_spec, write_atomic
 from markovwire.library.schema import (AdversarySpec, EpisodeSpec, InstanceSpec, ProposalFile, QuerySpec, SweepSpec,
                                        WiringSpec)
 
+from .check import FILE_PLACE, Check, build, constant, pairs
 from .expression import expression_of
 
 RESERVED = set(PLUMBING) | {"in", "out"}
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 HISTORY = 500
 _PLACEHOLDER = "zz_placeholder"
-_FILE_PLACE = re.compile(r"^[^\s:]+:\d+: ?")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A problem of the proposal, with the box and port it is about (when it is about one)."""
-
-    error: MarkovwireError
-    box: str | None = None
-    port: str | None = None
-
-    @property
-    def where(self) -> str:
-        return _FILE_PLACE.sub("", self.error.where or "")
-
-    @property
-    def text(self) -> str:
-        head = f"{self.where}: {self.error.what}" if self.where else self.error.what
-        return head + (f"\n  fix: {self.error.fix}" if self.error.fix else "")
 
 
 @dataclass(frozen=True)
@@ -97,23 +77,6 @@ class PortInfo:
     @property
     def ref(self) -> str:
         return f"{self.box}.{self.name}"
-
-
-@dataclass
-class Check:
-    """What the document is now: the built proposal (or None), the diagram to draw, and its problems."""
-
-    proposal: Proposal | None
-    wiring: WiringDiagram
-    problems: list[Problem]
-    libraries: list[Library]
-    components: dict[str, Component]                 # instance name -> component
-    parameters: dict[str, Parameter]                 # the ones that matter, defaults = values in force
-    all_parameters: dict[str, Parameter] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.proposal is not None and not self.problems
 
 
 class Document:
@@ -269,7 +232,7 @@ class Document:
         self._check_instance_name(new)
         ws = self._wiring()
         move = lambda ref: _renamed_ref(ref, old, new)
-        wires = [f"{move(a)} -> {move(b)}" for a, b in _pairs(ws.wires)]
+        wires = [f"{move(a)} -> {move(b)}" for a, b in pairs(ws.wires)]
         instances = {(new if k == old else k): v for k, v in self.spec.instances.items()}
         queries = {k: _renamed_query(q, old, new) for k, q in self.spec.queries.items()}
         self._commit(self.spec.model_copy(update={"instances": instances, "queries": queries,
@@ -279,7 +242,7 @@ class Document:
         """Remove an instance and every wire at it (outer ports left without wires go too)."""
         self._instance(name)
         ws = self._wiring()
-        wires = [(a, b) for a, b in _pairs(ws.wires) if PortRef.parse(a).box != name and PortRef.parse(b).box != name]
+        wires = [(a, b) for a, b in pairs(ws.wires) if PortRef.parse(a).box != name and PortRef.parse(b).box != name]
         instances = {k: v for k, v in self.spec.instances.items() if k != name}
         update = {"instances": instances, **self._with_wires(ws, [f"{a} -> {b}" for a, b in wires])}
         comps = {k: c for k, c in self.check.components.items() if k != name}
@@ -308,11 +271,11 @@ class Document:
     def disconnect(self, source: str, target: str) -> None:
         """Remove the wire ``source -> target`` (an outer port left without wires goes too)."""
         ws = self._wiring()
-        pairs = _pairs(ws.wires)
-        if (source, target) not in pairs:
+        present = pairs(ws.wires)
+        if (source, target) not in present:
             raise WiringError(f"wire {source} → {target}", "is not in the diagram",
                               fix="choose one of the listed wires")
-        wires = [f"{a} -> {b}" for a, b in pairs if (a, b) != (source, target)]
+        wires = [f"{a} -> {b}" for a, b in present if (a, b) != (source, target)]
         self._commit(self.spec.model_copy(update=self._with_wires(ws, wires)))
 
     def expose(self, port: str, name: str | None = None) -> str:
@@ -374,11 +337,16 @@ class Document:
     def expression(self) -> tuple[str, bool, str]:
         """``(text, editable, note)``: the string-diagram text of the diagram, or why there is none."""
         if self.spec.diagram is not None:
-            return self.spec.diagram, True, "as written in the file"
+            return self.spec.diagram, True, "as written in the file; Enter applies, Escape reverts"
         try:
-            return expression_of(self.check.wiring), True, "Enter applies, Escape reverts"
+            text = expression_of(self.check.wiring)
         except MarkovwireError as e:
-            return "", False, e.what
+            where = FILE_PLACE.sub("", e.where or "")
+            return "", False, f"{where} {e.what}".strip()
+        size = sum(1 for _ in ast.walk(ast.parse(text, mode="eval").body))
+        if size > MAX_NODES or len(text) > MAX_TEXT:
+            return text, False, f"too large to edit as an expression ({size} names and operators, at most {MAX_NODES})"
+        return text, True, "Enter applies, Escape reverts"
 
     def add_library(self, ref: str) -> Library:
         """Use another component library (a name, or a path to a .yaml file)."""
@@ -399,7 +367,7 @@ class Document:
         """Give a parameter a value (a number, or a constant such as ``71/18000``) within its domain."""
         par = self.parameter(name)
         text = str(text).strip()
-        value = _constant(text, f"parameter {name!r}")
+        value = constant(text, f"parameter {name!r}")
         par.check(value)
         stored: float | str = float(value) if _plain_number(text) else text
         params = {**self.spec.parameters, name: stored}
@@ -635,142 +603,20 @@ class Document:
                                                for x in self.check.problems):
             raise WiringError("expression", "does not parse, so it cannot be rewired",
                               fix="fix the expression first")
+        copies = [n for n in wd.boxes if n not in self.spec.instances]
+        if copies:
+            raise WiringError("diagram", f"uses instances more than once ({', '.join(copies[:3])}, …), so it has "
+                              "no wiring of its own", fix="edit it as an expression (Ctrl+T)")
         return WiringSpec.model_construct(inputs={p.name: p.type.name for p in wd.inputs},
                                           outputs={p.name: p.type.name for p in wd.outputs},
                                           wires=[f"{w.source} -> {w.target}" for w in wd.wires])
 
     def _with_wires(self, ws: WiringSpec, wires: list[str]) -> dict:
         """The update that sets the wires (dropping outer ports no wire uses any more)."""
-        used = {PortRef.parse(x) for pair in _pairs(wires) for x in pair}
+        used = {PortRef.parse(x) for pair in pairs(wires) for x in pair}
         inputs = {k: v for k, v in ws.inputs.items() if PortRef("in", k) in used}
         outputs = {k: v for k, v in ws.outputs.items() if PortRef("out", k) in used}
         return {"wiring": WiringSpec.model_construct(inputs=inputs, outputs=outputs, wires=wires), "diagram": None}
-
-
-# ----- building ------------------------------------------------------------------------------------
-def build(spec: ProposalFile, path: Path | None = None) -> Check:
-    """The proposal of ``spec`` through the library, or (while it does not build) a sketch and its problems."""
-    data = spec.model_dump(mode="python", exclude_defaults=True)
-    complete = bool(spec.instances) and (spec.diagram is not None or bool(spec.wiring and spec.wiring.wires))
-    errors: list[MarkovwireError] = []
-    proposal = None
-    if complete:
-        try:
-            proposal = proposal_from_data(data, path, f"{spec.name}.yaml")
-        except MarkovwireError as e:
-            errors = flatten(e)
-    if proposal is not None:
-        comps = {n: _component(proposal, i.component, "") for n, i in spec.instances.items()}
-        params = {n: proposal.all_parameters[n] for n in proposal.parameters}
-        return Check(proposal, proposal.wiring, [], proposal.libraries, comps, params, dict(proposal.all_parameters))
-    return _sketch(spec, path, errors)
-
-
-def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[MarkovwireError]) -> Check:
-    """The boxes and the wires that fit, for a proposal the library cannot build yet."""
-    errors: list[MarkovwireError] = []
-    libs: list[Library] = []
-    for ref in spec.libraries:
-        try:
-            libs.append(load_library(ref, path, where=f"library {ref!r}"))
-        except MarkovwireError as e:
-            errors += flatten(e)
-    types: dict = {}
-    all_params: dict[str, Parameter] = {}
-    for lib in libs:
-        all_params.update({n: p for n, p in lib.parameters.items() if n not in all_params})
-        try:
-            for n, t in lib.types(lib.sizes(lib.parameters)).items():
-                types.setdefault(n, t)
-        except MarkovwireError as e:
-            errors += flatten(e)
-    for n, v in spec.parameters.items():
-        try:
-            if hasattr(v, "domain"):
-                all_params[n] = Parameter(n, tuple(v.domain), v.default, v.doc, v.integer)
-            elif n in all_params:
-                old = all_params[n]
-                all_params[n] = Parameter(n, old.domain, _constant(v, f"parameter {n!r}"), old.doc, old.integer)
-        except MarkovwireError as e:
-            errors.append(e)
-    wd = WiringDiagram(spec.name or "draft")
-    comps: dict[str, Component] = {}
-    boxes: dict[str, object] = {}
-    for name, inst in spec.instances.items():
-        try:
-            comp = _component(SimpleNamespace(libraries=libs), inst.component, f"instance {name!r}")
-            boxes[name] = comp.instantiate(name)
-            comps[name] = comp
-        except MarkovwireError as e:
-            errors += flatten(e)
-    wired = 0
-    if spec.wiring is not None:
-        for side, add in (("inputs", wd.add_input), ("outputs", wd.add_output)):
-            for n, text in getattr(spec.wiring, side).items():
-                try:
-                    add(n, parse_type(text, types, f"outer {side[:-1]} {n!r}"))
-                except MarkovwireError as e:
-                    errors += flatten(e)
-        for n, b in boxes.items():
-            wd.add_box(n, b)
-        for a, b in _pairs(spec.wiring.wires):
-            try:
-                wd.connect(a, b)
-                wired += 1
-            except MarkovwireError as e:
-                errors.append(e)
-        errors += wd.problems()
-    elif spec.diagram is not None:
-        try:
-            wd = parse_diagram(spec.diagram, boxes, types, "expression").to_wiring(spec.name)
-            errors += wd.problems()
-        except MarkovwireError as e:
-            errors += flatten(e)
-            for n, b in boxes.items():
-                wd.add_box(n, b)
-    if not errors and not build_errors and spec.instances and not wired and spec.diagram is None:
-        errors = [WiringError("diagram", "has no wires yet", fix="connect ports (c) and make outer outputs (e)")]
-    if not errors:
-        errors = build_errors
-    else:   # the build's own problems that the sketch does not already show (queries, parameters, ...)
-        shown = {e.what for e in errors}
-        errors += [e for e in build_errors if e.what not in shown and not _about_wiring(e)]
-    used = {n for c in comps.values() for n in c.spec.parameters}
-    params = {n: p for n, p in all_params.items() if n in used}
-    return Check(None, wd, [_problem(e) for e in errors], libs, comps, params, all_params)
-
-
-def _about_wiring(e: MarkovwireError) -> bool:
-    where = _FILE_PLACE.sub("", e.where or "")
-    return where.startswith(("wiring", "instances", "diagram"))
-
-
-_BOX_PORT = re.compile(r"([A-Za-z_][\w-]*)\.([^\s.→:']+)")
-
-
-def _problem(e: MarkovwireError) -> Problem:
-    """The error with the box and port it points at, read from its place (fixes said in the UI's keys)."""
-    where = _FILE_PLACE.sub("", e.where or "")
-    if where.startswith("input ") and e.what.endswith("is not connected"):
-        e = type(e)(e.where, e.what, "connect an output of that type into it (c), or make it an outer input (e)")
-    elif where.startswith("output out.") and e.what.endswith("is not connected"):
-        e = type(e)(e.where, e.what, "connect a box output into it (c)")
-    m = re.match(r"wire (\S+) → (\S+)", where)
-    if m:
-        box, _, port = m.group(2).partition(".")
-        return Problem(e, box, port)
-    m = re.match(r"(?:input|output) (\S+)", where)
-    if m:
-        box, _, port = m.group(1).partition(".")
-        return Problem(e, box, port)
-    m = re.search(r"(?:box|instance) '([^']+)'", where) or re.search(r"instances\.(\w+)", where)
-    if m:
-        return Problem(e, m.group(1), None)
-    m = re.match(r"loop (\S+)", where)
-    if m:
-        box, _, port = m.group(1).partition(".")
-        return Problem(e, box, port)
-    return Problem(e)
 
 
 # ----- file models --------------------------------------------------------------------------------
@@ -816,14 +662,6 @@ def _reworded(errors: list[MarkovwireError], key: str | None = None) -> Markovwi
         MarkovwireError.__init__(new, where, e.what, e.fix)
         out.append(new)
     return out[0] if len(out) == 1 else ErrorList(out)
-
-
-def _pairs(wires) -> list[tuple[str, str]]:
-    out = []
-    for w in wires:
-        a, _, b = str(w).partition("->")
-        out.append((a.strip(), b.strip()))
-    return out
 
 
 def _renamed_ref(ref: str, old: str, new: str) -> str:
@@ -875,12 +713,3 @@ def _plain_number(text: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _constant(value, where: str) -> float:
-    """A number or a constant expression (``71/18000``) as a float; parameters are not allowed here."""
-    e = to_expr(value, {}, where)
-    v = float(e)
-    if not math.isfinite(v):
-        raise ParameterError(where, f"{value!r} is not a finite number", fix="give a finite value")
-    return v

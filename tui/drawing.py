@@ -10,9 +10,9 @@ branches get the right glyph.
 >>> pic = draw([Shape("policy", "untrusted_policy", (), ("act",)), Shape("monitor", "", ("act",), ("sus",))],
 ...            [], ["sus"], [("policy", "act", "monitor", "act"), ("monitor", "sus", "out", "sus")])
 >>> print(pic.text())
-┌─policy─┐  ┌─monitor─┐
-│     act├──┤act   sus├──sus
-└untrust…┘  └─────────┘
+┌─policy─────┐  ┌─monitor─┐
+│         act├──┤act   sus├───sus
+└untrusted_p…┘  └─────────┘
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class Picture:
     layers: dict[str, int] = field(default_factory=dict)
 
     def text(self) -> str:
-        return "\n".join("".join(row).rstrip() for row in self.chars)
+        return "\n".join("".join(row).rstrip() for row in self.chars).rstrip("\n")
 
 
 def draw(boxes: Sequence[Shape], inputs: Sequence[str], outputs: Sequence[str],
@@ -279,7 +279,6 @@ def _paint(layers, items, routes, problems) -> Picture:
     for k in range(len(layers) - 1):
         nets = _channel_nets(k, routes, index)
         right_edge = max((it.x + it.width for it in layers[k]), default=0)
-        left_next = min((it.x for it in layers[k + 1]), default=right_edge + 2)
         for t, (key, ends) in enumerate(sorted(nets.items(), key=lambda kv: kv[1][0][0])):
             tx = right_edge + 1 + 2 * t
             ys = ends[0][0]

@@ -27,9 +27,11 @@ class ComponentChosen(Message):
 
 @dataclass
 class BoxSelected(Message):
-    """The selection of the diagram view moved to this box (or outer port: ``in.x``, ``out.y``)."""
+    """The selection of the diagram view moved to this box (or outer port: ``in.x``, ``out.y``);
+    ``by_user`` when the user moved it (not when a redraw kept or reset it)."""
 
     name: str | None
+    by_user: bool = False
 
 
 @dataclass

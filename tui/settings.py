@@ -3,7 +3,6 @@
 The state directory is ``platformdirs.user_state_dir("markovwire")``, or the directory
 named by ``MARKOVWIRE_STATE_DIR`` (tests and sandboxes point it elsewhere).
 
->>> import os; os.environ["MARKOVWIRE_STATE_DIR"] = "/tmp/mw-state"
 >>> recovery_path().name
 'recovery.yaml'
 """

@@ -21,9 +21,10 @@
 >>> res = worst_case(net, Query.probability({"act": "attack", "verdict": "pass"}), over=["beta"])
 >>> round(res.value, 6), res.choice
 (0.3, {'beta': 1.0})
->>> evade = worst_case_kernel(net, "monitor", Query.probability({"act": "attack", "verdict": "pass"}))
->>> round(evade.value, 6), evade.policy
-(0.0, {'act=clean': 'verdict=pass', 'act=attack': 'verdict=pass'})
+>>> caught = Query.probability({"act": "attack", "verdict": "flag"})
+>>> blind = worst_case_kernel(net, "monitor", caught, "min", values={"beta": 0.2})   # a colluding monitor
+>>> round(blind.value, 6), round(blind.honest, 6), blind.policy["act=attack"]
+(0.0, 0.14, 'verdict=pass')
 """
 from __future__ import annotations
 
@@ -33,12 +34,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ParameterError, ShapeError, UnknownName
+from ..errors import EvidenceError, ParameterError, ShapeError, UnknownName
 from ..kernel import Kernel
 from ..net import Net
 from .linear import BoxForm, Simplex, _sign, optimise, require_possible
 from .query import Query, as_query
-from .search import Outcome, axes_for, maximise, minimise
+from .search import Outcome, axes_for, fixed_values, maximise, minimise
 
 
 @dataclass
@@ -98,7 +99,7 @@ def worst_case(net: Net, query, over: Sequence[str], sense: str = "max", *,
     """
     query = as_query(query)
     _sign(sense)
-    fixed = _scalars(values, over, "worst_case")
+    fixed = fixed_values(values, over, "worst_case")
     axes = axes_for(net.params, over, bounds, where=f"worst_case of {query}")
     objective = lambda pts: _scalar_query(query, net, {**fixed, **pts})
     out = (maximise if sense == "max" else minimise)(objective, axes, grid=grid, lipschitz=lipschitz, tol=tol)
@@ -106,17 +107,11 @@ def worst_case(net: Net, query, over: Sequence[str], sense: str = "max", *,
 
 
 def _result(query, sense: str, out: Outcome) -> WorstCase:
+    if not np.isfinite(out.value):
+        raise EvidenceError(f"query {query}", "the evidence has probability zero at every point searched",
+                            fix="condition on observations the proposal can produce for some parameter values")
     return WorstCase(str(query), sense, out.value, out.choice, out.bound, out.certified, out.method,
                      out.evaluations, out.spacing)
-
-
-def _scalars(values, over, where) -> dict[str, float]:
-    fixed = {k: v for k, v in dict(values or {}).items() if k not in set(over)}
-    for k, v in fixed.items():
-        if np.ndim(v):
-            raise ParameterError(f"{where}, parameter {k!r}", "is given an array of values",
-                                 fix="give one value per fixed parameter (sweep by calling once per value)")
-    return fixed
 
 
 def _scalar_query(query: Query, net: Net, values) -> np.ndarray:
@@ -171,11 +166,13 @@ def worst_case_kernel(net: Net, box: str, query, sense: str = "max", *, observes
     """
     query = as_query(query)
     _sign(sense)
-    fixed = _scalars(values, (), "worst_case_kernel")
+    fixed = fixed_values(values, (), "worst_case_kernel")
     form = BoxForm(net, box, query)
     kern = form.box.kernel
     ports = [p.name for p in kern.dom]
     observes = tuple(ports if observes is None else observes)
+    if len(set(observes)) != len(observes):
+        raise ShapeError(f"worst_case_kernel, box {box!r}", "observes= names a port twice", fix="name each port once")
     unknown = [p for p in observes if p not in ports]
     if unknown:
         raise UnknownName(f"worst_case_kernel, box {box!r}", f"has no input port {unknown[0]!r}",

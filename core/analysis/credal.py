@@ -26,8 +26,8 @@ Lower and upper values of a query:
   probabilities, either independent or of unknown dependence (Fréchet bounds).
 
 >>> from markovwire import FinSet
->>> V = FinSet("Verdict", ["pass", "flag"])
->>> monitor = IntervalKernel([[0.9, 0.0], [0.2, 0.6]], [[1.0, 0.1], [0.4, 0.8]], [("act", FinSet("Act", ["clean", "attack"]))], [V])
+>>> Act, V = FinSet("Act", ["clean", "attack"]), FinSet("Verdict", ["pass", "flag"])
+>>> monitor = IntervalKernel([[0.9, 0.0], [0.2, 0.6]], [[1.0, 0.1], [0.4, 0.8]], [Act], [V])
 >>> monitor.row_vertices(1).round(12).tolist()
 [[0.4, 0.6], [0.2, 0.8]]
 >>> conjunction(0.7, 0.6, "unknown")
@@ -47,11 +47,11 @@ from ..errors import NotStochastic, ParameterError, ShapeError, TypeMismatch, Un
 from ..kernel import ATOL, Kernel
 from ..net import Net
 from ..types import Port, Range, bundle
-from .linear import BoxForm, _sign, dot, optimise
-from .query import Query, as_query
-from .search import axes_for, maximise, minimise
+from .linear import BoxForm, _sign, dot, optimise, require_possible
+from .query import as_query
+from .search import axes_for, fixed_values, maximise, minimise
 
-MAX_ROW_OUTPUTS = 20  # vertices of one row's interval polytope are enumerated up to this many outputs
+MAX_ROW_OUTPUTS = 12  # vertices of one row's interval polytope are enumerated up to this many outputs
 
 
 # ----- credal sets of kernels -------------------------------------------------------------
@@ -138,13 +138,19 @@ class IntervalKernel:
         return out.reshape(c.shape)
 
     def row_vertices(self, r: int) -> np.ndarray:
-        """The vertices of row ``r``'s polytope ``{p : l <= p <= u, Σp = 1}`` (one per line)."""
+        """The vertices of row ``r``'s polytope ``{p : l <= p <= u, Σp = 1}`` (one per line).
+
+        A vertex has every coordinate but at most one at a bound; all such points are tried.
+        """
+        cache = self.__dict__.setdefault("_vertices", {})
+        if r in cache:
+            return cache[r]
         L, U = self.rows()
         l, u = L[r], U[r]
         n = len(l)
         if n > MAX_ROW_OUTPUTS:
             raise ShapeError(f"interval kernel {self.name!r}", f"a row has {n} outputs, too many to enumerate vertices",
-                             fix="use chain_bounds or a CredalKernel with explicit vertices")
+                             fix="keep it as the one imprecise box solved exactly, or use chain_bounds")
         found = []
         for j in range(n):
             others = [i for i in range(n) if i != j]
@@ -157,10 +163,14 @@ class IntervalKernel:
                     found.append(np.clip(p, l, u))
         found = np.array(found)
         _, first = np.unique(np.round(found, 12), axis=0, return_index=True)  # duplicates differ by round-off
-        return found[np.sort(first)]
+        cache[r] = found[np.sort(first)]
+        return cache[r]
 
     @property
-    def n_vertices(self) -> int:
+    def n_vertices(self) -> float:
+        """The number of vertices of the set (``inf`` when a row is too wide to enumerate)."""
+        if int(np.prod(self.shape_out, dtype=int)) > MAX_ROW_OUTPUTS:
+            return math.inf
         return math.prod(len(self.row_vertices(r)) for r in range(len(self.rows()[0])))
 
     def vertex_arrays(self) -> np.ndarray:
@@ -170,10 +180,8 @@ class IntervalKernel:
         return np.array([np.stack(rows).reshape(self.lower.shape) for rows in combos])
 
     def sample_vertices(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` random vertices (a random vertex per row)."""
-        per_row = [self.row_vertices(r) for r in range(len(self.rows()[0]))]
-        picks = [[v[rng.integers(len(v))] for v in per_row] for _ in range(n)]
-        return np.array([np.stack(rows).reshape(self.lower.shape) for rows in picks])
+        """``n`` random vertices: each maximises a random linear function (no enumeration needed)."""
+        return self.argmax(rng.normal(size=(n,) + self.lower.shape))
 
     def center(self) -> Kernel:
         """A member in the middle: the lower bounds plus the free mass shared in proportion to the slack."""
@@ -376,7 +384,7 @@ def credal_bounds(net: Net, query, *, boxes: Mapping[str, object] | None = None,
     for name, s in boxes.items():
         _check_signature(net, name, s)
     intervals = dict(intervals or {})
-    fixed = {k: v for k, v in dict(values or {}).items() if k not in intervals}
+    fixed = fixed_values(values, list(intervals), f"credal bounds of {query}")
     axes = axes_for(net.params, list(intervals), intervals, where=f"credal bounds of {query}")
     used = {s.name for b in net.boxes if b.name not in boxes for s in b.kernel.free_symbols}
     unused = [a.name for a in axes if a.name not in used]
@@ -470,7 +478,7 @@ class _Problem:
                 ends = [tuple(rng.choice([a.lo, a.hi]) for a in linear_params) for _ in range(64)]
             self.endpoints = ends
             per = max(1, int((max_combinations / len(ends)) ** (1 / max(1, len(self.enumerated)))))
-            self.vertices = {b: boxes[b].sample_vertices(min(per, boxes[b].n_vertices), rng)
+            self.vertices = {b: _distinct(boxes[b].sample_vertices(min(per, boxes[b].n_vertices), rng))
                              for b in self.enumerated}
         missing = [w for w in net.inputs if w not in dict(query.at)]
         if missing:
@@ -542,7 +550,6 @@ class _Problem:
         flat = value.reshape(-1)
         filled = np.where(np.isnan(flat), np.inf if sense == "min" else -np.inf, flat)
         if np.all(np.isnan(flat)):
-            from .linear import require_possible
             require_possible(np.nan, self.query, "admissible choice")
         i = int(np.argmin(filled) if sense == "min" else np.argmax(filled))
         idx = np.unravel_index(i, value.shape)
@@ -573,6 +580,11 @@ class _Problem:
                      for b in net.boxes]
         band = tv_band(net, self.query, {b: s.radius() for b, s in self.boxes.items()}, values=self.fixed)
         return Interval(band.lower, band.upper)
+
+
+def _distinct(arrays: np.ndarray) -> np.ndarray:
+    _, first = np.unique(np.round(arrays.reshape(len(arrays), -1), 12), axis=0, return_index=True)
+    return arrays[np.sort(first)]
 
 
 def _with_selectors(net: Net, vertices: Mapping[str, np.ndarray]) -> tuple[Net, tuple[str, ...]]:
@@ -641,8 +653,10 @@ def lower_transition(step, f, sense: str = "min") -> np.ndarray:
     >>> from markovwire import FinSet
     >>> S = FinSet("S", ["ok", "bad"])
     >>> step = IntervalKernel([[0.8, 0.1], [0.0, 1.0]], [[0.9, 0.2], [0.0, 1.0]], [S], [S])
-    >>> lower_transition(step, [0.0, 1.0]).round(12).tolist(), lower_transition(step, [0.0, 1.0], "max").round(12).tolist()
-    ([0.1, 1.0], [0.2, 1.0])
+    >>> lower_transition(step, [0.0, 1.0]).round(12).tolist()
+    [0.1, 1.0]
+    >>> lower_transition(step, [0.0, 1.0], "max").round(12).tolist()
+    [0.2, 1.0]
     """
     s = _sign(sense)
     step = _step(step)
@@ -694,7 +708,8 @@ def _step(step):
     elif isinstance(step, Kernel):
         s = CredalKernel([step.subs()])
     else:
-        raise ShapeError("chain step", f"is a {type(step).__name__}", fix="give an IntervalKernel, CredalKernel or Kernel")
+        raise ShapeError("chain step", f"is a {type(step).__name__}",
+                         fix="give an IntervalKernel, CredalKernel or Kernel")
     if s.dom and [p.type for p in s.dom] != [p.type for p in s.cod]:
         raise TypeMismatch("chain step", f"maps {_sig(s.dom, s.cod)}; a chain's step maps the state type to itself",
                            fix="give the step the same input and output types")

@@ -82,7 +82,8 @@ class NetDiff:
         lines += [f"+ wire {w}: {t}" for w, t in self.wires_added.items()]
         lines += [f"- wire {w}: {t}" for w, t in self.wires_removed.items()]
         lines += [f"~ wire {w}: {a} → {b}" for w, (a, b) in self.wires_retyped.items()]
-        lines += [f"~ outer {k}: {', '.join(a) or 'none'} → {', '.join(b) or 'none'}" for k, (a, b) in self.outer.items()]
+        lines += [f"~ outer {k}: {', '.join(a) or 'none'} → {', '.join(b) or 'none'}"
+                  for k, (a, b) in self.outer.items()]
         lines += [f"+ parameter {p}" + (f" {d}" if d else "") for p, d in self.params_added.items()]
         lines += [f"- parameter {p}" + (f" {d}" if d else "") for p, d in self.params_removed.items()]
         lines += [f"~ parameter {p}: {'; '.join(what)}" for p, what in self.params_changed.items()]
@@ -110,9 +111,11 @@ def diff(old: Net, new: Net, queries: Sequence = (), values: Mapping[str, float]
     old_boxes, new_boxes = {b.name: b for b in old.boxes}, {b.name: b for b in new.boxes}
     out.boxes_added = [b for b in new_boxes if b not in old_boxes]
     out.boxes_removed = [b for b in old_boxes if b not in new_boxes]
+    vals_old = dict(values or {})
+    vals_new = {**vals_old, **(values_new or {})}
     for name in old_boxes:
         if name in new_boxes:
-            what = _box_changes(old_boxes[name], new_boxes[name], values or {}, {**(values or {}), **(values_new or {})})
+            what = _box_changes(old_boxes[name], new_boxes[name], vals_old, vals_new)
             if what:
                 out.boxes_changed[name] = what
     out.wires_added = {w: t.name for w, t in new.wires.items() if w not in old.wires}
@@ -132,8 +135,6 @@ def diff(old: Net, new: Net, queries: Sequence = (), values: Mapping[str, float]
             what = _param_changes(po[p], pn[p])
             if what:
                 out.params_changed[p] = what
-    vals_old = dict(values or {})
-    vals_new = {**vals_old, **(values_new or {})}
     for q in queries:
         q = as_query(q)
         a, ea = _try(lambda: q.value(old, _known(old, vals_old)))

@@ -155,7 +155,7 @@ def _dag(net: Net) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def active_path(net: Net, a: Iterable[str], b: Iterable[str], given: Iterable[str] = ()) -> list[str] | None:
-    """An active trail between ``a`` and ``b`` given ``given`` (Bayes ball), as ``[w, '→'|'←', w, …]``, or None."""
+    """An active trail from ``a`` to ``b`` given ``given`` (Bayes ball): ``[w, '→' or '←', w, …]``, or None."""
     parents, children = _dag(net)
     a, b, z = set(a), set(b), set(given)
     anc_z = set()

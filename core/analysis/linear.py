@@ -154,11 +154,13 @@ def optimise(num: np.ndarray, den: np.ndarray | None, polytope, sense: str = "ma
         c = s * num - _expand(step, nd) * den
         k_new = polytope.argmax(c)
         gain = dot(c, k_new, nd)
-        better = ok & (gain > 1e-14 * (1 + np.abs(step)))
+        better = ok & (gain > 1e-13 * (1 + np.abs(step)))
+        d_new = dot(den, k_new, nd)
+        new = np.where(better, s * dot(num, k_new, nd) / np.where(better, d_new, 1.0), lam)
+        better &= new > lam                       # round-off cannot make the iteration cycle
         if not np.any(better):
             break
-        d_new = dot(den, k_new, nd)
-        lam = np.where(better, s * dot(num, k_new, nd) / np.where(better, d_new, 1.0), lam)
+        lam = np.where(better, new, lam)
         k = np.where(_expand(better, nd), k_new, k)
     return s * lam, k
 

@@ -50,7 +50,8 @@ class RobustBand:
 
     def __str__(self) -> str:
         if np.ndim(self.value):
-            head = f"{self.query}: {np.size(self.value)} sweep points, band half-width up to {np.max(self.half_width):.6g}"
+            head = (f"{self.query}: {np.size(self.value)} sweep points, "
+                    f"band half-width up to {np.max(self.half_width):.6g}")
         else:
             head = (f"{self.query} = {self.value:.6g} ± {self.half_width:.6g} → "
                     f"[{self.lower:.6g}, {self.upper:.6g}]")

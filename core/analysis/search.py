@@ -95,6 +95,16 @@ def axes_for(params: Mapping, over: Sequence[str], bounds: Mapping[str, tuple] |
     return axes
 
 
+def fixed_values(values: Mapping[str, object] | None, skip: Sequence[str] = (), where: str = "search") -> dict:
+    """The scalar values of the parameters held fixed (those in ``skip`` are searched and dropped)."""
+    fixed = {k: v for k, v in dict(values or {}).items() if k not in set(skip)}
+    for k, v in fixed.items():
+        if np.ndim(v):
+            raise ParameterError(f"{where}, parameter {k!r}", "is given an array of values",
+                                 fix="give one value per fixed parameter (sweep by calling once per value)")
+    return fixed
+
+
 def maximise(objective: Objective, axes: Sequence[Axis], *, grid: int | Sequence[int] | None = None,
              lipschitz: float | Mapping[str, float] | None = None, tol: float = 1e-10, starts: int = 3) -> Outcome:
     """The maximum of ``objective`` over the box ``axes`` (``nan`` counts as ``-inf``)."""
@@ -102,7 +112,7 @@ def maximise(objective: Objective, axes: Sequence[Axis], *, grid: int | Sequence
     counter = _Counter(objective)
     if not axes:
         v = float(_finite(counter({}))[0])
-        return Outcome(v, {}, v, True, "no parameters: a single evaluation", counter.n)
+        return Outcome(v, {}, None, False, "no parameters: a single evaluation", counter.n)
     points = _grid_axes(axes, grid)
     shape = tuple(len(p) for p in points)
     table = counter.grid(axes, points).reshape(shape)

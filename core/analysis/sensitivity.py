@@ -172,7 +172,7 @@ def _central(net, query, names, point, value) -> dict[str, float]:
         if hi > lo:
             h = min(h, (hi - lo) / 4)
         if lo <= x - 2 * h and x + 2 * h <= hi:     # (f(x−2h) − 8 f(x−h) + 8 f(x+h) − f(x+2h)) / 12h
-            stencils.append((n, 0.0, (-2 * h, -h, h, 2 * h), (1 / (12 * h), -8 / (12 * h), 8 / (12 * h), -1 / (12 * h))))
+            stencils.append((n, 0.0, (-2 * h, -h, h, 2 * h), tuple(w / (12 * h) for w in (1, -8, 8, -1))))
         elif lo <= x - h and x + h <= hi:
             stencils.append((n, 0.0, (-h, h), (-0.5 / h, 0.5 / h)))
         elif x + 2 * h <= hi:                       # (−3 f0 + 4 f(x+h) − f(x+2h)) / 2h

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 from markovwire import (EvidenceError, FinSet, Kernel, NotStochastic, Parameter, ParameterError, ShapeError,
                         TypeMismatch, TypeVar, UnknownName, copy, discard, identity, swap)
@@ -353,6 +353,11 @@ def test_marginal_errors():
     with pytest.raises(UnknownName) as e:
         monitor().marginal("verdikt")
     assert str(e.value) == "kernel 'monitor': has no output 'verdikt'\n  fix: use one of: verdict"
+    assert monitor().marginal(0).allclose(monitor())
+    with pytest.raises(UnknownName) as e:
+        monitor().marginal(-1)
+    assert str(e.value) == ("kernel 'monitor': has no output at position -1\n"
+                            "  fix: use a position from 0 to 0, or an output's name")
     with pytest.raises(ShapeError) as e:
         monitor().marginal("verdict", "verdict")
     assert str(e.value) == ("kernel 'monitor': marginal names an output twice: verdict, verdict\n"
@@ -575,3 +580,11 @@ def test_allclose():
     assert policy.allclose(Kernel([(1 - b) * 1.0, b * 1.0], [], [Act], params=[beta]))
     assert not policy.allclose(Kernel([b, 1 - b], [], [Act], params=[beta]))
     assert not policy.allclose(Kernel([0.9, 0.1], [], [Act]))
+
+
+def test_a_look_alike_symbol_is_not_the_parameter():
+    x = sympy.Symbol("beta")  # not real=True, so not beta.symbol
+    with pytest.raises(ParameterError) as e:
+        Kernel([x, 1 - x], [], [Act], params=[beta], name="policy")
+    assert str(e.value) == ("kernel 'policy': uses a symbol 'beta' that is not the parameter's own symbol (other "
+                            "sympy assumptions)\n  fix: write entries with the Parameter itself or its .symbol")

@@ -6,7 +6,6 @@ elements. Equality is entrywise within 1e-10 with equal types.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import sympy
 from hypothesis import given, strategies as st
 

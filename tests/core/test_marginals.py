@@ -83,13 +83,15 @@ def test_against_brute_force(spec):
 
 @st.composite
 def wide_nets(draw, max_vars: int = 14):
-    """Larger DAGs (up to 3 parents, sizes 1-4), some boxes deterministic, some wires copied."""
+    """Larger DAGs (up to 3 parents, sizes 1-4), some boxes deterministic, some reading a wire twice."""
     rng = np.random.default_rng(draw(seeds))
     n = draw(st.integers(1, max_vars))
     types = [FinSet(f"T{i}", [f"v{j}" for j in range(int(rng.integers(1, 5)))]) for i in range(n)]
     net = Net()
     for i in range(n):
         parents = sorted(set(rng.choice(i, size=min(i, int(rng.integers(0, 4))), replace=False).tolist())) if i else []
+        if parents and rng.random() < 0.15:  # one wire on two ports of the box
+            parents.append(parents[0])
         dom = [types[p] for p in parents]
         make = deterministic_of if rng.random() < 0.3 else kernel_of
         net.add_box(f"b{i}", make(rng, dom, [types[i]], name=f"b{i}"), [f"x{p}" for p in parents], [f"x{i}"])
@@ -151,6 +153,16 @@ def test_copy_heavy_deterministic_net():
         check(net, ev)
 
 
+def test_a_box_reading_one_wire_twice():
+    rng = np.random.default_rng(6)
+    net = Net()
+    net.add_box("source", kernel_of(rng, [], [Tri]), [], ["s"])
+    net.add_box("pair", kernel_of(rng, [Tri, Tri], [Bit]), ["s", "s"], ["p"])
+    net.add_box("after", kernel_of(rng, [Bit, Tri], [Tri]), ["p", "s"], ["q"])
+    for ev in ({}, {"q": "b"}, {"p": "1"}):
+        check(net, ev)
+
+
 def test_a_chain_of_many_steps_matches_the_forward_pass():
     rng = np.random.default_rng(7)
     S = FinSet("S", [str(i) for i in range(5)])
@@ -189,6 +201,14 @@ def test_sweeps_are_one_pass_and_agree_with_single_values():
         check(net, ev, values={"p": ps})
     grid = net.marginals({"p": np.array([[0.1, 0.2], [0.3, 0.4]])})
     assert grid["y"].shape == (2, 2, 3)
+    fixed = Net()  # a sweep of a parameter no entry uses: every point has the same marginals
+    unused = Parameter("unused", (0, 1))
+    fixed.add_box("fixed", Kernel([0.25, 0.75], [], [Bit], params=[unused]), [], ["z"])
+    swept = fixed.marginals({"unused": np.array([0.1, 0.5, 0.9])})
+    assert swept["z"].shape == (3, 2)
+    np.testing.assert_allclose(swept["z"], [[0.25, 0.75]] * 3, rtol=0, atol=TOL)
+    np.testing.assert_allclose(swept["z"], fixed.evaluate({"unused": np.array([0.1, 0.5, 0.9])}, outputs=("z",)),
+                               rtol=0, atol=TOL)
 
 
 # ----- errors -------------------------------------------------------------------------------

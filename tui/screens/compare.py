@@ -63,7 +63,7 @@ class CompareScreen(Screen):
             yield Static("evaluating both…", id="compare-status")
             yield DataTable(id="compare-table", cursor_type="row")
             yield Static("", id="compare-params")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#compare-table", DataTable).add_columns("query", "A", "", "B", "", "B − A")
@@ -72,6 +72,7 @@ class CompareScreen(Screen):
         self.query_one("#compare-table").focus()
 
     def _draw(self) -> None:
+        tallest = 0
         for key, p in (("a", self.a), ("b", self.b)):
             view = self.query_one(f"#compare-{key}", DiagramView)
             comps = {n: i.component.rpartition(".")[2] for n, i in p.spec.instances.items()}
@@ -79,6 +80,8 @@ class CompareScreen(Screen):
             where = f" ({p.path.name})" if p.path else ""
             view.border_title = f"{key.upper()}: {p.name}{where}"
             view.border_subtitle = f"{len(p.instances)} boxes"
+            tallest = max(tallest, view.picture.height if view.picture else 1)
+        self.query_one("#compare-diagrams").styles.height = tallest + 3     # borders and a scroll bar
         self._parameters()
         self._evaluate(self.a, self.b)
 

@@ -32,7 +32,8 @@ class FileScreen(Dialog[Path]):
                 yield OptionList(*[Option(str(p), id=str(i)) for i, p in enumerate(self.suggestions)],
                                  id="file-list")
             yield self.error_line()
-            yield Static("Enter: choose   Tab: to the list   Esc: cancel", classes="dialog-keys")
+            yield Static("Enter: choose (a listed file by its name alone)   Tab: to the list   Esc: cancel",
+                         classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#file-path", Input).focus()
@@ -45,10 +46,12 @@ class FileScreen(Dialog[Path]):
     @on(Input.Submitted)
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
-        if not event.value.strip():
+        typed = event.value.strip()
+        if not typed:
             self.show_error("type a path, or pick one from the list")
             return
-        self._choose(Path(event.value.strip()).expanduser())
+        named = [p for p in self.suggestions if typed in (p.stem, p.name)] if "/" not in typed else []
+        self._choose(named[0] if named and not Path(typed).exists() else Path(typed).expanduser())
 
     def _choose(self, path: Path) -> None:
         if self.apply is not None and not self.attempt(lambda: self.apply(path)):

@@ -1,6 +1,7 @@
 """Every key and action of the UI, grouped by where it works (made from the one table of actions)."""
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +14,8 @@ from ..commands import ACTIONS, AREAS
 
 MOVING = [
     ("←→↑↓", "Diagram: move the selection between boxes (left/right by layer, up/down within one)"),
-    ("Tab / Shift+Tab", "Move between panels (or 1 diagram, 2 library, 3 parameters, 4 results, 5 problems)"),
+    ("Tab / Shift+Tab", "Move between panels (or 1 diagram, 2 library, 3 parameters, 4 results, 5 the sweep "
+                        "plot, 6 problems; z zooms the focused panel, Esc returns)"),
     ("Enter", "Library: add the component · Parameters: set the value · Problems: show the box · "
               "Expression: apply it"),
     ("Esc", "Close a dialog without changing anything · revert the expression · cancel a sweep"),
@@ -21,25 +23,23 @@ MOVING = [
 ]
 
 
-def help_table() -> Table:
-    """The keys of :data:`~markovwire.tui.commands.ACTIONS` as a table, area by area."""
-    table = Table(box=None, padding=(0, 2), show_header=False, expand=False)
-    table.add_column(style="bold yellow", no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column(style="dim")
-    for area, title in AREAS.items():
-        rows = [a for a in ACTIONS if a.area == area]
+def help_table() -> Group:
+    """The keys of :data:`~markovwire.tui.commands.ACTIONS`, area by area, then how to move around."""
+    parts = []
+    sections = [(title, [(" / ".join([a.key_display] + [_k(x) for x in a.key.split(",")[1:]]), a.title, a.help)
+                         for a in ACTIONS if a.area == area]) for area, title in AREAS.items()]
+    sections.append(("Moving around", [(keys, "", text) for keys, text in MOVING]))
+    for title, rows in sections:
         if not rows:
             continue
-        table.add_row(Text(title, "bold underline"), "", "")
-        for a in rows:
-            keys = " / ".join(k for k in (a.key_display, *[_k(x) for x in a.key.split(",")[1:]]))
-            table.add_row(keys, a.title, a.help)
-        table.add_row("", "", "")
-    table.add_row(Text("Moving around", "bold underline"), "", "")
-    for keys, text in MOVING:
-        table.add_row(keys, "", text)
-    return table
+        table = Table(box=None, padding=(0, 1), show_header=False, expand=True)
+        table.add_column(style="bold yellow", no_wrap=True, width=15)
+        table.add_column(no_wrap=True, width=18)
+        table.add_column(style="dim", ratio=1)
+        for row in rows:
+            table.add_row(*row)
+        parts += [Text(title, "bold underline"), table, Text("")]
+    return Group(*parts)
 
 
 def _k(key: str) -> str:
@@ -58,4 +58,4 @@ class HelpScreen(Screen):
                               "Every change is checked at once; numbers update as you edit; "
                               "Ctrl+Z undoes anything.", "italic"), id="help-intro")
             yield Static(help_table(), id="help-table")
-        yield Footer()
+        yield Footer(compact=True)

@@ -1,14 +1,12 @@
 """The workspace: the diagram, its expression and problems, the library, parameters, results and sweep.
 
-Every edit goes through the document (``app.edit``), after which :meth:`MainScreen.refresh_document`
+Every edit is a call on the document (``app.document``), after which :meth:`MainScreen.refresh_document`
 redraws every panel from the document's check and starts one evaluation worker: the
 queries at the current values first (shown as soon as they are known), then the
 adversaries, then the sweep with a progress bar. A newer edit cancels an older
 evaluation; Escape cancels a running sweep.
 """
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from rich.text import Text
@@ -56,7 +54,7 @@ class MainScreen(Screen):
     def __init__(self):
         super().__init__()
         self.generation = 0
-        self._moved = False
+        self._available: list | None = None
         self.search = ""
         self.results: dict = {}
 
@@ -84,7 +82,7 @@ class MainScreen(Screen):
                 yield ResultsTable(id="results")
                 yield Static("", id="results-meaning")
             yield SweepPlot(id="sweep", classes="panel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#diagram").border_title = "Diagram"
@@ -105,7 +103,7 @@ class MainScreen(Screen):
         components = {n: i.component.rpartition(".")[2] for n, i in doc.spec.instances.items()}
         diagram = self.query_one("#diagram", DiagramView)
         diagram.show(check.wiring, components, check.problems)
-        n, w = len(doc.spec.instances), len(check.wiring.wires)
+        n, w = len(check.wiring.boxes), len(check.wiring.wires)
         verdict = "✓ type-checks" if check.ok else f"✗ {len(check.problems)} problem(s)" if check.problems else ""
         diagram.border_subtitle = f"{n} box{'es' * (n != 1)}, {w} wire{'s' * (w != 1)}  {verdict}"
         self.query_one("#expression", ExpressionEditor).show(*doc.expression())
@@ -120,14 +118,14 @@ class MainScreen(Screen):
     def _libraries(self) -> list:
         """The libraries in use, then any other available library (its components can be added too)."""
         libs = list(self.app.document.check.libraries)
-        try:
-            from markovwire.library import available_libraries, load_library
-            for name, path in available_libraries().items():
-                if all(lib.name != name for lib in libs):
-                    libs.append(load_library(path))
-        except MarkovwireError:
-            pass
-        return libs
+        if self._available is None:
+            self._available = []
+            try:
+                from markovwire.library import available_libraries, load_library
+                self._available = [load_library(path) for path in available_libraries().values()]
+            except MarkovwireError:
+                pass
+        return libs + [lib for lib in self._available if all(lib.name != mine.name for mine in libs)]
 
     def evaluate_now(self) -> None:
         """Start evaluating the current proposal (cancelling an evaluation under way)."""
@@ -165,15 +163,14 @@ class MainScreen(Screen):
             check_cancel()
             self.app.call_from_thread(self._sweep_progress, generation, done, total)
 
-        start = time.perf_counter()
         try:
             results = {}
             if proposal.queries:
                 results = proposal.evaluate(queries=list(proposal.queries), progress=check_cancel)
-                self.app.call_from_thread(self._show_results, generation, dict(results), start, bool(proposal.adversary))
+                self.app.call_from_thread(self._show_results, generation, dict(results), bool(proposal.adversary))
             if proposal.adversary:
                 results.update(proposal.evaluate(queries=list(proposal.adversary), progress=check_cancel))
-                self.app.call_from_thread(self._show_results, generation, dict(results), start, False)
+                self.app.call_from_thread(self._show_results, generation, dict(results), False)
             if proposal.sweeps and proposal.queries:
                 from markovwire.library import sweep_grid
                 axes, grid = sweep_grid(proposal.sweeps)
@@ -188,7 +185,7 @@ class MainScreen(Screen):
     def _current(self, generation: int) -> bool:
         return generation == self.generation and self.is_attached
 
-    def _show_results(self, generation, results, start, more: bool) -> None:
+    def _show_results(self, generation, results, more: bool) -> None:
         if not self._current(generation):
             return
         self.results = results
@@ -197,9 +194,9 @@ class MainScreen(Screen):
         if p is not None:
             texts.update({n: f"{a.sense} of {a.query} over {', '.join(a.over)}" for n, a in p.adversary.items()})
         self.query_one("#results", ResultsTable).show(results, texts)
-        took = time.perf_counter() - start
-        tail = "  (adversary searching…)" if more else ""
-        self.query_one("#results-status", Static).update(Text(f"evaluated in {took:.2f} s{tail}", "dim"))
+        tail = "; the adversary is searching…" if more else ""
+        n = len(results)
+        self.query_one("#results-status", Static).update(Text(f"{n} result{'s' * (n != 1)}, exact{tail}", "dim"))
         self._meaning()
 
     def _sweep_started(self, generation, parameter) -> None:
@@ -243,7 +240,7 @@ class MainScreen(Screen):
         doc = self.app.document.spec.queries.get(name) if name else None
         line = Text(text, "cyan")
         if doc is not None and doc.doc:
-            line.append("  " + doc.doc, "dim")
+            line.append("\n" + doc.doc, "dim")
         self.query_one("#results-meaning", Static).update(line)
 
     # ----- what the widgets report ------------------------------------------------------------------
@@ -258,9 +255,8 @@ class MainScreen(Screen):
     @on(BoxSelected)
     def _box_selected(self, event: BoxSelected) -> None:
         self.query_one("#inspector", Inspector).show(event.name, self.app.document)
-        if self.focused is self.query_one("#diagram") and self._moved:
+        if event.by_user:
             self.query_one("#side", TabbedContent).active = "tab-inspector"
-        self._moved = True
 
     @on(ProblemChosen)
     def _problem_chosen(self, event: ProblemChosen) -> None:
@@ -273,7 +269,7 @@ class MainScreen(Screen):
     def _expression(self, event: ExpressionSubmitted) -> None:
         editor = self.query_one("#expression", ExpressionEditor)
         try:
-            self.app.edit(self.app.document.set_expression, event.text)
+            self.app.document.set_expression(event.text)
         except MarkovwireError as e:
             editor.border_subtitle = "not applied: see the message"
             self.app.notify(str(e), title="Expression not applied", severity="error", timeout=10)
@@ -319,6 +315,12 @@ class MainScreen(Screen):
     def selected(self) -> str | None:
         return self.query_one("#diagram", DiagramView).selected
 
+    def select_box(self, name: str) -> None:
+        """Select a box (or outer port) in the diagram and focus the diagram."""
+        diagram = self.query_one("#diagram", DiagramView)
+        diagram.select(name)
+        diagram.focus()
+
     def _box(self) -> str | None:
         """The selected instance (not an outer port), or None."""
         name = self.selected
@@ -326,7 +328,7 @@ class MainScreen(Screen):
 
     def _apply(self, fn, *args):
         """Make an edit and redraw; the error (if any) goes back to the dialog that asked."""
-        out = self.app.edit(fn, *args)
+        out = fn(*args)              # a mistake raises here, before anything is redrawn
         self.refresh_document()
         return out
 
@@ -484,6 +486,32 @@ class MainScreen(Screen):
         wd = doc.check.wiring
         inputs = "; ".join(f"{p.name} = {p.type.elements[0]}" for p in wd.inputs)
         self.app.push_screen(QueryScreen(lambda n, data: self._apply(doc.add_query, n, data), inputs))
+
+    def action_sensitivities(self) -> None:
+        p = self.app.document.check.proposal
+        table = self.query_one("#results", ResultsTable)
+        name = table.current_query() if self.focused is table else None
+        if p is None:
+            self.app.notify("The proposal does not build yet (see Problems).", severity="warning")
+            return
+        if name is None or name not in p.queries:
+            entries = [(q, q) for q, spec in p.queries.items() if spec.kind != "distribution"]
+            self.app.push_screen(ChooseScreen("Sensitivities of which query?", entries,
+                                              empty="Add a probability or expectation query first (q)."),
+                                 lambda q: self._sensitivities(p, q) if q else None)
+            return
+        self._sensitivities(p, name)
+
+    @work(thread=True, exclusive=True, group="sensitivities")
+    def _sensitivities(self, proposal, query: str) -> None:
+        from ..sensitivity import proposal_sensitivities
+        from .sensitivity import SensitivityScreen
+        try:
+            table = proposal_sensitivities(proposal, query)
+        except MarkovwireError as e:
+            self.app.call_from_thread(self.app.notify, str(e), title="No sensitivities", severity="error")
+            return
+        self.app.call_from_thread(self.app.push_screen, SensitivityScreen(table))
 
     def action_import_queries(self) -> None:
         from markovwire.library import shipped_proposals

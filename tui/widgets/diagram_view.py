@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.reactive import reactive
@@ -41,6 +40,7 @@ class DiagramView(ScrollView, can_focus=True):
         super().__init__(**kw)
         self.picture: Picture | None = None
         self._strips: list[Strip] = []
+        self._by_user = False
 
     # ----- drawing -----------------------------------------------------------------------
     def show(self, wiring, components: dict[str, str], problems) -> None:
@@ -96,17 +96,23 @@ class DiagramView(ScrollView, can_focus=True):
             return
         self._paint()
         region = self.picture.regions.get(new) if new else None
-        if region is not None:
-            self.scroll_to_region(Region(*region), animate=False, force=True)
-        self.post_message(BoxSelected(new))
+        if region is not None and self.size.width and self._by_user:
+            view = Region(int(self.scroll_x), int(self.scroll_y), self.size.width, self.size.height)
+            if not view.contains_region(Region(*region)):
+                self.scroll_to_region(Region(*region), animate=False, force=True)
+        self.post_message(BoxSelected(new, self._by_user))
+        self._by_user = False
 
     def select(self, name: str | None) -> None:
+        """Select a box (or outer port) as the user asked."""
         if self.picture is not None and name in self.picture.regions:
+            self._by_user = True
             self.selected = name
 
     # ----- moving the selection ----------------------------------------------------------------
     def action_first(self) -> None:
         if self.picture and self.picture.regions:
+            self._by_user = True
             self.selected = min(self.picture.regions, key=lambda k: (self.picture.layers[k],
                                                                      self.picture.regions[k][1]))
 
@@ -117,6 +123,7 @@ class DiagramView(ScrollView, can_focus=True):
         if self.selected not in pic.regions:
             self.action_first()
             return
+        self._by_user = True
         x, y, w, h = pic.regions[self.selected]
         layer = pic.layers[self.selected]
         centre = y + h / 2

@@ -27,6 +27,7 @@ class ErrorPanel(OptionList):
                 label.append(f"  → {fix}", "dim")
             self.add_option(Option(label, id=str(i)))
         self.border_title = f"Problems ({len(problems)})"
+        self.highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

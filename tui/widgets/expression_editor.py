@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.widgets import TextArea
 
 from ..messages import ExpressionSubmitted
@@ -9,6 +10,9 @@ from ..messages import ExpressionSubmitted
 
 class ExpressionEditor(TextArea):
     """A wrapped text area over the expression; kept in step with the wiring view by the screen."""
+
+    BINDINGS = [Binding("ctrl+end", "document_end", "End", show=False),
+                Binding("ctrl+home", "document_start", "Start", show=False)]
 
     def __init__(self, **kw):
         super().__init__("", soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kw)
@@ -20,8 +24,14 @@ class ExpressionEditor(TextArea):
             return
         self.current = text
         self.read_only = not editable
-        self.load_text(text if editable else f"({note})")
-        self.border_subtitle = note if editable else "no expression"
+        self.load_text(text if text else f"({note})")
+        self.border_subtitle = note if editable else f"read only: {note}" if text else "no expression"
+
+    def action_document_end(self) -> None:
+        self.move_cursor(self.document.end)
+
+    def action_document_start(self) -> None:
+        self.move_cursor((0, 0))
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":

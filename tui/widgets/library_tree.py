@@ -11,7 +11,7 @@ from ..messages import ComponentChosen, ComponentHighlighted
 
 
 class LibraryTree(Tree[object]):
-    """Libraries and their components; a search string keeps the components whose name, doc or ports match it."""
+    """Libraries and their components; a search keeps the components whose name has it (else doc or ports)."""
 
     BINDINGS = [Binding("enter", "choose", "Add instance", tooltip="Add an instance of this component")] + \
         bindings("library")
@@ -30,21 +30,25 @@ class LibraryTree(Tree[object]):
             return
         self._shown = key
         self.clear()
-        for lib in libraries:
-            comps = [c for c in lib.components.values()
-                     if not q or q in c.name.lower() or q in c.doc.lower() or q in c.signature.lower()]
+        first = None
+        by_name = any(q in c.name.lower() for lib in libraries for c in lib.components.values())
+        for lib in libraries:                  # names first: documentation only when no name matches
+            comps = [c for c in lib.components.values() if not q or q in c.name.lower() or not by_name and
+                     (q in c.doc.lower() or q in c.signature.lower())]
+            if q and not comps:
+                continue                       # searching: only libraries with a match
             node = self.root.add(Text.assemble((lib.name, "bold"), (f"  {lib.version}", "dim")), data=lib,
                                  expand=True)
             for c in comps:
                 label = Text(c.name)
                 if c.is_stateful:
                     label.append("  stateful", "dim italic")
-                node.add_leaf(label, data=c)
-            if q and not comps:
-                node.add_leaf(Text("no component matches", "dim italic"), data=None)
-        if self.root.children:
-            self.move_cursor(self.root.children[0].children[0] if self.root.children[0].children else
-                             self.root.children[0])
+                leaf = node.add_leaf(label, data=c)
+                first = first or leaf
+        if q and first is None:
+            self.root.add_leaf(Text(f"no component mentions {query.strip()!r}", "dim italic"), data=None)
+        if first is not None:
+            self.call_after_refresh(self.move_cursor, first)
 
     def component(self):
         """The component under the cursor, if any."""

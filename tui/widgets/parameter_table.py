@@ -16,7 +16,9 @@ class ParameterTable(DataTable):
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", zebra_stripes=False, **kw)
-        self.add_columns("parameter", "value", "role")
+        self.add_column("parameter", width=12)
+        self.add_column("value", width=9)
+        self.add_column("role", width=16)
 
     def show(self, parameters: dict, spec) -> None:
         """List ``parameters`` (values in force as defaults); ``spec`` says how each is written and used."""
@@ -31,7 +33,7 @@ class ParameterTable(DataTable):
                 value = Text(f"{p.default:.5g}", "bold" if written is not None else "")
             roles = []
             if name in swept:
-                roles.append(Text("swept", "cyan"))
+                roles.append(Text("sweep", "cyan"))
             for k, a in spec.adversary.items():
                 if name in a.over:
                     roles.append(Text(f"{a.sense} {a.query}", "magenta"))

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ..commands import bindings
@@ -31,7 +30,10 @@ def bar(fraction: float, width: int = BAR) -> str:
 def number(v) -> str:
     """A result as text: six significant figures, or its range for an array."""
     if isinstance(v, (float, int, np.floating)):
-        return f"{float(v):.6g}" if math.isfinite(float(v)) else "undefined"
+        if not math.isfinite(float(v)):
+            return "undefined"
+        text = f"{float(v):.6g}"
+        return text if len(text) <= 10 else f"{float(v):.3g}"
     return str(v)
 
 
@@ -42,7 +44,9 @@ class ResultsTable(DataTable):
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", **kw)
-        self.add_columns("query", "value", "")
+        self.add_column("query", width=14)
+        self.add_column("value", width=10)
+        self.add_column("", width=BAR)
         self.meaning: dict[str, str] = {}
 
     def show(self, results: dict, texts: dict[str, str]) -> None:
@@ -59,10 +63,11 @@ class ResultsTable(DataTable):
                     self.add_row(Text(f"  {label}"), Text(number(p)), Text(bar(float(p)), "green"),
                                  key=f"{name}\x00{label}")
             elif hasattr(v, "choice"):
-                chosen = ", ".join(f"{k}={x:.4g}" for k, x in v.choice.items())
                 self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
                              key=name)
-                self.add_row(Text(f"  {v.sense} at", "dim"), Text(chosen, "dim"), Text(""), key=f"{name}\x00choice")
+                for i, (k, x) in enumerate(v.choice.items()):     # where the adversary's optimum is
+                    self.add_row(Text(f"  {'at ' if i == 0 else '   '}{k}", "dim"), Text(f"{x:.4g}", "dim"),
+                                 Text(""), key=f"{name}\x00{k}")
             else:
                 self.add_row(Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green"), key=name)
         if keep is not None:

@@ -315,3 +315,13 @@ def test_control_frontier_trades_safety_for_usefulness():
     assert str(front).splitlines()[0].split() == ["d", "safety", "usefulness", "red", "team"]
     with pytest.raises(ParameterError, match="control evaluation: unknown parameter 'dd'"):
         control_evaluation(safety, safe, solved, over=["q"], values={"dd": 0.1})
+
+
+def test_evidence_impossible_everywhere_and_repeated_ports_are_errors():
+    from markovwire import EvidenceError
+    net = monitor_net()
+    never = Query.probability({"verdict": "flag"}, given={"act": "attack"})
+    with pytest.raises(EvidenceError, match="the evidence has probability zero at every point searched"):
+        worst_case(net, never, over=["r"], values={"beta": 0.0})
+    with pytest.raises(ShapeError, match="observes= names a port twice"):
+        worst_case_kernel(net, "monitor", never, observes=["act", "act"])

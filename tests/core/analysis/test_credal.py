@@ -23,7 +23,8 @@ def test_interval_rows_are_validated_with_the_row_named():
         IntervalKernel([[0.6, 0.5], [0, 0]], [[1, 1], [1, 1]], [ACT], [VERDICT])
     with pytest.raises(NotStochastic, match=r"upper bounds sum to 0.9 < 1"):
         IntervalKernel([[0, 0], [0, 0]], [[0.5, 0.4], [1, 1]], [ACT], [VERDICT])
-    with pytest.raises(NotStochastic, match=r"cannot be reached by any distribution of the row \(reachable: \[0.2, 0.3\]\)"):
+    with pytest.raises(NotStochastic, match=r"cannot be reached by any distribution of the row "
+                                            r"\(reachable: \[0.2, 0.3\]\)"):
         IntervalKernel([0.7, 0.0], [0.8, 0.9], [], [VERDICT])
     with pytest.raises(NotStochastic, match=r"a bound outside \[0, 1\]"):
         IntervalKernel([-0.1, 0.5], [0.5, 1.0], [], [VERDICT])
@@ -216,7 +217,7 @@ def test_unused_interval_parameter_is_reported_and_choices_print():
     assert res.exact and res.upper == pytest.approx(0.8 * 0.1 + 0.2 * 0.8)
     assert "upper at: beta = 0.2; monitor = (0.9, 0.1) | (0.2, 0.8)" in str(res)
     assert np.allclose(res.to_dict()["upper_choice"]["monitor"], [[0.9, 0.1], [0.2, 0.8]])
-    with pytest.raises(TypeMismatch, match="the credal set has signature I → Verdict but the box has Act → Verdict"):
+    with pytest.raises(TypeMismatch, match="credal set has signature I → Verdict but the box has Act → Verdict"):
         credal_bounds(net, Query.probability({"verdict": "flag"}),
                       boxes={"monitor": IntervalKernel([0, 0], [1, 1], [], [VERDICT])})
 
@@ -306,3 +307,35 @@ def test_frechet_with_interval_inputs_and_errors():
     with pytest.raises(ParameterError, match=r"P\(A\): \[0.7, 0.5\] is not a probability interval"):
         conjunction((0.7, 0.5), 0.5)
     assert str(conjunction(0.7, 0.6, "unknown")) == "[0.3, 0.6]"
+
+
+def test_probability_intervals_closed_form_for_an_event_on_a_wide_box():
+    # de Campos, Huete & Moral (1994): for reachable intervals, upper P(A) = min(Σ_A u, 1 − Σ_notA l)
+    rng = np.random.default_rng(11)
+    W = FinSet("Wide", [f"o{i}" for i in range(16)])            # too many outputs to enumerate vertices
+    p = rng.dirichlet(np.ones(16))
+    box = IntervalKernel(np.clip(p - 0.02, 0, 1), np.clip(p + 0.03, 0, 1), [], [W], tighten=True)
+    net = Net()
+    net.add_box("world", Kernel(p, [], [W]), [], ["w"])
+    event = [f"o{i}" for i in range(0, 16, 3)]
+    inside = np.isin(W.elements, event)
+    res = credal_bounds(net, Query.probability({"w": event}), boxes={"world": box})
+    l, u = box.lower, box.upper
+    assert res.exact
+    assert res.upper == pytest.approx(min(u[inside].sum(), 1 - l[~inside].sum()), abs=1e-12)
+    assert res.lower == pytest.approx(max(l[inside].sum(), 1 - u[~inside].sum()), abs=1e-12)
+    # a second, small imprecise box downstream is enumerated; the wide one stays the linear programme
+    G = FinSet("Gate", ["open", "shut"])
+    net.add_box("gate", Kernel(np.tile([0.5, 0.5], (16, 1)), [W], [G]), ["w"], ["g"])
+    gate = CredalKernel([Kernel(np.tile(row, (16, 1)), [W], [G]) for row in ([0.9, 0.1], [0.2, 0.8])])
+    both = credal_bounds(net, Query.probability({"w": event, "g": "open"}), boxes={"world": box, "gate": gate})
+    assert both.exact and both.upper == pytest.approx(0.9 * res.upper, abs=1e-12)
+    assert both.lower == pytest.approx(0.2 * res.lower, abs=1e-12)
+    # two wide boxes cannot be enumerated: an inner bound from sampled vertices and a certified outer bound
+    net.add_box("echo", Kernel(np.eye(16), [W], [W]), ["w"], ["e"])
+    echo = IntervalKernel(np.clip(np.eye(16) - 0.01, 0, 1), np.clip(np.eye(16) + 0.01, 0, 1), [W], [W], tighten=True)
+    wide = credal_bounds(net, Query.probability({"e": event}), boxes={"world": box, "echo": echo},
+                         max_combinations=200)
+    assert not wide.exact and wide.outer.lower <= wide.lower <= wide.upper <= wide.outer.upper
+    assert wide.upper >= res.upper - 0.01 - 1e-12 and wide.outer.upper >= res.upper   # echo is within TV 0.01 of id
+    assert "a sample of" in wide.method

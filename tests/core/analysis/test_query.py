@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy
 
-from markovwire import EvidenceError, FinSet, Kernel, Net, ShapeError, UnknownName
+from markovwire import EvidenceError, Kernel, Net, ShapeError, UnknownName
 from markovwire.analysis import Query
 
 from analysis_helpers import ACT, VERDICT, monitor_net
@@ -125,3 +125,15 @@ def test_against_brute_force_joint(make_random_net):
             labels = dict(zip(names, (joint.cod[i].type.elements[j] for i, j in enumerate(idx))))
             expect += arr[idx] * table[(labels[a], labels[b])]
         assert q.value(net) == pytest.approx(expect, abs=1e-12)
+
+
+def test_evidence_on_the_queried_wire_and_inputs_fixed_in_a_sweep():
+    net = monitor_net()
+    same = Query.probability({"verdict": "flag"}, given={"verdict": "flag"})
+    assert same.value(net) == pytest.approx(1.0)
+    assert Query.probability({"verdict": "pass"}, given={"verdict": "flag"}).value(net) == 0.0
+    r = type(net.params["r"])("r", (0, 1), default=0.7)
+    monitor = Kernel([[0.95, 0.05], [1 - r, r]], [ACT], [VERDICT], params=[r])
+    open_net = Net.from_kernel(monitor, "monitor")
+    q = Query.probability({open_net.outputs[0]: "flag"}, at={"act": "attack"})
+    np.testing.assert_allclose(q.value(open_net, {"r": np.array([0.1, 0.5, 0.9])}), [0.1, 0.5, 0.9])

@@ -1,0 +1,51 @@
+"""Pilot helpers for the terminal UI: a private state directory and working directory per test,
+and a small driver that types text and waits for the evaluation workers."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path, monkeypatch):
+    """Each test gets its own recovery-file directory and works in its own folder."""
+    monkeypatch.setenv("MARKOVWIRE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+class Driver:
+    """Keys and text into a running app, and waiting until it has finished what they started."""
+
+    def __init__(self, app, pilot):
+        self.app, self.pilot = app, pilot
+
+    async def press(self, *keys: str) -> None:
+        await self.pilot.press(*keys)
+        await self.pilot.pause()
+
+    async def type(self, text: str) -> None:
+        await self.pilot.press(*text)
+        await self.pilot.pause()
+
+    async def clear_and_type(self, text: str) -> None:
+        """Replace the focused field's text (select all, then type)."""
+        widget = self.app.focused
+        if hasattr(widget, "value"):
+            widget.value = ""
+        await self.type(text)
+
+    async def settle(self) -> None:
+        """Wait for screen switches and for every worker (evaluation, sweep) to finish."""
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+
+    def screen_name(self) -> str:
+        return type(self.app.screen).__name__
+
+
+@pytest.fixture
+def driver():
+    return Driver

@@ -1,0 +1,339 @@
+"""The UI by keys: bad input gives a message and loses nothing; undo, redo, recovery, quitting, the expression,
+compare, help, cancelling a sweep, and a small terminal."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from markovwire.library import load_proposal, shipped_proposals  # noqa: F401
+from markovwire.library.shipped import default_proposal
+from markovwire.tui.app import MarkovwireApp
+from markovwire.tui.commands import ACTIONS
+from markovwire.tui.settings import recovery_path
+
+
+def notes(app) -> str:
+    """Every notification shown so far, as one text."""
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+def dialog_error(app) -> str:
+    return str(app.screen.query_one("#dialog-error").render())
+
+
+async def test_bad_input_gives_a_message_and_loses_nothing(driver, tmp_path):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        before = app.document.spec
+
+        # an unknown component typed into the command palette
+        await k.press("ctrl+p")
+        await k.type("add component monitr")
+        await k.press("enter")
+        await k.settle()
+        assert k.screen_name() == "MainScreen"
+        assert "unknown component 'monitr'" in notes(app)
+
+        # a connection between ports of different types, typed into the connect dialog
+        await k.press("c")
+        await k.press("tab") if app.focused.id != "connect-input" else None
+        await k.type("policy.act -> auditor.sus")
+        await k.press("enter")
+        assert k.screen_name() == "ConnectScreen"
+        assert "Act does not match Sus" in dialog_error(app)
+        await k.press("escape")
+
+        # a value outside a parameter's domain
+        await k.press("equals_sign")
+        await k.type("beta")
+        await k.press("enter")
+        await k.clear_and_type("1.5")
+        await k.press("enter")
+        assert k.screen_name() == "ParameterScreen"
+        assert "value 1.5 is outside its domain [0, 1]" in dialog_error(app)
+        await k.press("escape")
+
+        # a broken file to open
+        broken = tmp_path / "broken.yaml"
+        broken.write_text("name: broken\ninstances: {a: {component: policy, colour: red}}\n")
+        await k.press("ctrl+o")
+        assert k.screen_name() == "FileScreen"
+        await k.type(str(broken))
+        await k.press("enter")
+        assert k.screen_name() == "FileScreen"
+        assert "unknown key 'colour'" in dialog_error(app)
+        await k.press("escape")
+        await k.settle()
+
+        assert app.document.spec is before and not app.document.can_undo
+        assert app.document.path == default_proposal()
+        assert app.main.results["safety"] == pytest.approx(0.6486606040889173, rel=1e-12)
+
+
+async def test_a_file_that_does_not_build_opens_with_its_problems(driver, tmp_path):
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("name: draft\ninstances: {a: {component: nope}}\nwiring: {wires: [a.x -> b.y]}\n")
+    app = MarkovwireApp(draft)
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        assert app.document.path == draft and app.document.check.proposal is None
+        shown = [p.text for p in app.document.check.problems]
+        assert any("unknown component 'nope'" in t for t in shown)
+        assert "Not evaluated" in str(app.main.query_one("#results-status").render())
+
+
+async def test_undo_and_redo_by_keys(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        original = app.document.spec
+        await k.press("x")                                    # removes the selected box (the first one)
+        removed = app.document.spec
+        assert len(removed.instances) == len(original.instances) - 1
+        await k.press("u")
+        assert app.document.spec == original
+        await k.press("U")
+        assert app.document.spec == removed
+        await k.press("ctrl+z")
+        assert app.document.spec == original
+        await k.press("ctrl+y")
+        assert app.document.spec == removed
+        await k.press("ctrl+z")
+        await k.settle()
+        assert not app.document.dirty
+        assert app.main.results["safety"] == pytest.approx(0.6486606040889173, rel=1e-12)
+
+
+async def test_unsaved_work_is_recovered_after_a_crash(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("equals_sign")
+        await k.type("beta")
+        await k.press("enter")
+        await k.clear_and_type("0.01")
+        await k.press("enter")
+        assert app.autosave() == recovery_path()
+        edited = app.document.spec
+        # the session "crashes": no quit, the recovery file stays
+    assert recovery_path().is_file()
+
+    again = MarkovwireApp()
+    async with again.run_test(size=(120, 40)) as pilot:
+        k = driver(again, pilot)
+        await k.settle()
+        assert k.screen_name() == "RecoveryScreen"
+        await k.press("r")
+        await k.settle()
+        assert again.document.spec == edited and again.document.dirty
+        assert again.document.path == default_proposal()
+        assert again.main.results["safety"] == pytest.approx(load_proposal(default_proposal()).value(
+            "safety", {"beta": 0.01}), rel=1e-12)
+
+    third = MarkovwireApp()
+    async with third.run_test(size=(120, 40)) as pilot:
+        k = driver(third, pilot)
+        await k.settle()
+        assert k.screen_name() == "RecoveryScreen"
+        await k.press("d")
+        assert not recovery_path().exists()
+
+
+async def test_quitting_asks_before_discarding_changes(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("x")
+        await k.press("ctrl+q")
+        assert k.screen_name() == "ConfirmScreen"
+        await k.press("n")
+        assert k.screen_name() == "MainScreen" and app.document.dirty and app.is_running
+        await k.press("ctrl+n")                               # a new proposal asks too
+        assert k.screen_name() == "ConfirmScreen"
+        await k.press("escape")
+        await k.press("ctrl+q")
+        await k.press("y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_the_expression_and_the_wiring_stay_in_step(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        editor = app.main.query_one("#expression")
+        assert editor.text == app.document.expression()[0]
+        await k.press("ctrl+t")
+        assert app.focused is editor
+        await k.press("ctrl+end")
+        await k.type(" >> swap(Answer, AuditOut)")            # the outer outputs change places
+        await k.press("enter")
+        await k.settle()
+        assert list(app.document.spec.wiring.outputs) == ["audit", "answer"]
+        assert editor.text.endswith("swap(AuditOut, Answer)") is False
+        assert app.main.results["safety"] == pytest.approx(0.6486606040889173, rel=1e-12)
+        edited = app.document.spec
+
+        await k.press("ctrl+end")
+        await k.type(" >> monitr")
+        await k.press("enter")
+        assert "unknown name 'monitr'" in notes(app)
+        assert app.document.spec is edited
+        await k.press("escape")                                # puts the current expression back
+        assert editor.text == app.document.expression()[0]
+
+
+async def test_compare_two_proposals_on_the_same_queries(driver):
+    other = next(p for p in shipped_proposals() if p.stem == "defer_to_trusted")
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("ctrl+d")
+        assert k.screen_name() == "FileScreen"
+        await k.type("defer_to_trusted")                      # a listed file by its name
+        await k.press("enter")
+        await k.settle()
+        assert k.screen_name() == "CompareScreen"
+        table = app.screen.query_one("#compare-table")
+        rows = {table.get_row_at(i)[0].plain: table.get_row_at(i) for i in range(table.row_count)}
+        mine, theirs = load_proposal(default_proposal()), load_proposal(other)
+        assert set(rows) == set(mine.spec.queries) | set(theirs.spec.queries)
+        assert float(rows["safety"][1].plain) == pytest.approx(mine.value("safety"), rel=1e-5)
+        assert float(rows["safety"][3].plain) == pytest.approx(theirs.value("safety"), rel=1e-5)
+        assert rows["p_deferred"][1].plain == "n/a"           # trusted monitoring has no route
+        await k.press("escape")
+        assert k.screen_name() == "MainScreen"
+
+
+async def test_help_lists_every_action(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("f1")
+        assert k.screen_name() == "HelpScreen"
+        from rich.console import Console
+        from markovwire.tui.screens.help import help_table
+        console = Console(record=True, width=200)
+        console.print(help_table())
+        text = console.export_text()
+        for a in ACTIONS:
+            assert a.title in text and a.help.split("(")[0].strip()[:20] in text
+        await k.press("escape")
+        assert k.screen_name() == "MainScreen"
+
+
+async def test_escape_cancels_a_long_sweep(driver, monkeypatch):
+    from markovwire.library.proposal import Proposal
+    started, release = threading.Event(), threading.Event()
+    real = Proposal.evaluate
+
+    def slow(self, values=None, queries=None, progress=None):
+        if values and progress is not None:                  # the sweep: report until cancelled
+            started.set()
+            for i in range(100_000):
+                release.wait(0.001)
+                progress(i, 100_000)
+        return real(self, values, queries, progress)
+
+    monkeypatch.setattr(Proposal, "evaluate", slow)
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        while not started.is_set():
+            await pilot.pause(0.05)
+        await k.press("escape")
+        await k.settle()
+        assert "cancelled" in str(app.main.query_one("#sweep-status").render())
+        assert app.main.results["safety"] == pytest.approx(0.6486606040889173, rel=1e-12)   # the rest stays
+        assert app.main.query_one("#diagram").has_focus or True
+
+
+async def test_a_small_terminal_still_works(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        assert app.screen.has_class("-narrow") and app.screen.has_class("-short")
+        await k.press("3")                                    # the parameters come up zoomed
+        assert app.screen.maximized is app.main.query_one("#side")
+        await k.press("enter")
+        assert k.screen_name() == "ParameterScreen"
+        await k.press("escape", "escape")
+        assert app.screen.maximized is None
+        await k.press("5")                                    # so does the sweep plot
+        assert app.screen.maximized is app.main.query_one("#sweep")
+
+
+COINS = """name: coins
+version: "1"
+types: {Coin: [heads, tails]}
+parameters: {p: {domain: [0, 1], default: 0.5, doc: "the coin's bias"}}
+components:
+  coin: {doc: A biased coin., outputs: {side: Coin}, parameters: [p],
+         kernel: {table: {heads: p, tails: "1 - p"}}}
+"""
+
+
+async def test_a_library_file_imported_searched_and_used_by_keys(driver, tmp_path):
+    lib = tmp_path / "coins.yaml"
+    lib.write_text(COINS)
+    app = MarkovwireApp(new=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("l")
+        assert k.screen_name() == "FileScreen"
+        await k.type(str(lib))
+        await k.press("enter")
+        assert str(lib) in app.document.spec.libraries
+
+        await k.press("slash")                                # search the library tree
+        await k.type("coin")
+        await k.press("enter")                                # to the tree, on the first match
+        tree = app.main.query_one("#library")
+        assert app.focused is tree and tree.component().qualname == "coins.coin"
+        await k.press("enter")                                # add it
+        assert k.screen_name() == "AddComponentScreen"
+        await k.clear_and_type("c1")
+        await k.press("enter")
+        await k.press("1", "e", "enter", "enter")             # expose c1.side as the outer output "side"
+        await k.press("q")
+        await k.type("heads")
+        await k.press("tab", "tab")
+        await k.type("side = heads")
+        await k.press("enter")
+        await k.settle()
+        assert app.main.results["heads"] == pytest.approx(0.5)
+
+        await k.press("equals_sign")
+        await k.type("p")
+        await k.press("enter")
+        await k.clear_and_type("1/4")
+        await k.press("enter")
+        await k.settle()
+        assert app.main.results["heads"] == pytest.approx(0.25)
+
+        await k.press("r")                                    # rename the selected box
+        await k.clear_and_type("flip")
+        await k.press("enter")
+        assert list(app.document.spec.instances) == ["flip"]
+
+        await k.press("v")                                    # the adversary chooses p to maximise heads
+        await k.type("p")
+        await k.press("enter")
+        await k.type("maximise heads")
+        await k.press("enter")
+        await k.settle()
+        best = app.main.results["best_heads"]
+        assert best.value == pytest.approx(1.0) and best.choice["p"] == pytest.approx(1.0)
+        assert app.main.results["heads"] == pytest.approx(0.25)      # the plain query keeps the set value

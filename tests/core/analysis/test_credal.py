@@ -253,15 +253,15 @@ def test_backward_recursion_equals_the_best_history_dependent_policy(seed, T):
     x0 = rng.dirichlet(np.ones(3))
     res = chain_bounds(step, f, T, x0)
     brute_lo, brute_hi = policy_values([step.row_vertices(s) for s in range(3)], f, T, x0)
-    assert (res.lower, res.upper) == pytest.approx((brute_lo, brute_hi), abs=1e-12)
+    assert (res.lower, res.upper) == pytest.approx((brute_lo, brute_hi), abs=1e-10)
     # a fixed unknown kernel (the same at every step) stays inside: the recursion is an outer bound for it
     for v in step.vertex_arrays()[:20]:
         value = x0 @ np.linalg.matrix_power(v, T) @ f
-        assert res.lower - 1e-12 <= value <= res.upper + 1e-12
+        assert res.lower - 1e-10 <= value <= res.upper + 1e-10
     verts = [Kernel(rng.dirichlet(np.ones(3), size=3), [THREE], [THREE]) for _ in range(2)]
     cres = chain_bounds(CredalKernel(verts), f, T + 1, x0)
     c_lo, c_hi = policy_values([[v.array[s] for v in verts] for s in range(3)], f, T + 1, x0)
-    assert (cres.lower, cres.upper) == pytest.approx((c_lo, c_hi), abs=1e-12)
+    assert (cres.lower, cres.upper) == pytest.approx((c_lo, c_hi), abs=1e-10)
 
 
 def test_chain_inputs_and_errors():

@@ -79,7 +79,9 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("--point", is_flag=True, help="Evaluate at one point only, ignoring the file's sweeps.")
 @click.option("--query", "-q", "queries", multiple=True, metavar="NAME", help="Only these queries (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool) -> None:
+@click.option("--sensitivity", is_flag=True,
+              help="Also rank each query's derivatives with respect to the parameters (at the --set values).")
+def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool) -> None:
     """Evaluate the queries of proposal FILE (and its sweeps, unless --point)."""
     from markovwire.library.proposal import load_proposal, sweep_grid, to_jsonable
 
@@ -96,12 +98,18 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool) -> None:
     seconds = time.perf_counter() - start
     params = {n: (grid[n].tolist() if n in grid else _number(values.get(n, p.default), p.integer))
               for n, p in sorted(proposal.parameters.items())}
+    tables, notes = _sensitivities(proposal, values, list(queries) or None) if sensitivity else ({}, [])
     if as_json:
         out = {"proposal": proposal.name, "parameters": params, "sweep": {n: a.tolist() for n, a in axes.items()},
                "queries": to_jsonable(results), "seconds": seconds}
+        if sensitivity:
+            out["sensitivities"] = {n: t.to_dict() for n, t in tables.items()}
+            out["sensitivity_notes"] = notes
         click.echo(json.dumps(out, indent=2))
         return
     _print_results(proposal, params, axes, grid, results, seconds)
+    if sensitivity:
+        _print_sensitivities(tables, notes)
 
 
 def _number(v, integer: bool):

@@ -118,6 +118,63 @@ def _number(v, integer: bool):
 
 # Analyses beyond point values (credal bounds, TV robustness bands, sensitivities) will get their options
 # here, on `eval` (e.g. --credal, --tv EPS, --sensitivity), reading the same proposal and values.
+def _analysis_query(proposal, q, values):
+    """The :class:`~markovwire.analysis.Query` a proposal's prepared query asks of its net (tables at ``values``)."""
+    from markovwire.analysis import Query
+    from markovwire.library.proposal import _spec_wire
+
+    if q.kind == "probability":
+        return Query.probability({w: q.spec.probability[_spec_wire(q, w)] for w in q.wires},
+                                 given=dict(q.given), at=q.inputs, name=str(q))
+    import numpy as np
+    table = np.asarray(proposal._expectation_table(q, values), dtype=float)
+    entries = {tuple(t[i] for t, i in zip(q.types, idx)): float(v) for idx, v in np.ndenumerate(table)}
+    return Query.expectation(q.wires, entries, given=dict(q.given), at=q.inputs, name=str(q))
+
+
+def _sensitivities(proposal, values, names):
+    """Ranked derivatives of each probability / expectation query at ``values``, and notes on what was skipped."""
+    from markovwire.analysis import sensitivities
+
+    if proposal.system is not None:
+        return {}, [f"{proposal.name} is an episode of many steps: sensitivities are computed for single-shot "
+                    "proposals only (sweep a parameter with --sweep to see its effect)"]
+    structural = {n: v for n, v in values.items() if n in proposal.structural}
+    target = proposal._with_values(structural) if structural else proposal
+    net = target.net()
+    point = {n: v for n, v in values.items() if n in net.params}
+    tables, notes = {}, []
+    for name in names or list(target.queries):
+        q = target.queries.get(name)
+        if q is None:
+            continue  # an adversary entry: its value is an optimum, not a differentiable query
+        if q.kind == "distribution":
+            notes.append(f"{name}: a distribution, not one number; ask for one label's probability instead")
+            continue
+        if q.kind == "expectation" and any(getattr(e, "free_symbols", ()) for e in target._expectation_entries(q).flat):
+            notes.append(f"{name}: the table's own dependence on parameters is held fixed at the given values")
+        tables[name] = sensitivities(net, _analysis_query(target, q, values), values=point)
+    return tables, notes
+
+
+def _print_sensitivities(tables, notes) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    for name, t in tables.items():
+        console.print(f"[bold]sensitivities of {escape(name)}[/bold]: {escape(t.query)} = {_fmt(t.value)} "
+                      f"[dim]({escape(t.method)})[/dim]")
+        st = Table()
+        for col in ("parameter", "value", "dq/dp", "elasticity"):
+            st.add_column(col, justify="left" if col == "parameter" else "right")
+        for r in t.rows:
+            st.add_row(r.parameter, _fmt(r.at), _fmt(r.derivative) + (" (Δ=1)" if r.kind != "derivative" else ""),
+                       "—" if r.elasticity != r.elasticity else _fmt(r.elasticity))
+        console.print(st)
+    for n in notes:
+        console.print(f"[dim]note: {escape(n)}[/dim]")
 
 
 def _parse_set(text: str) -> tuple[str, float]:
@@ -259,6 +316,70 @@ def render(file: str, output: str) -> None:
     proposal = load_proposal(file)
     path = draw(proposal.wiring, output)
     click.echo(f"wrote {path}")
+
+
+# ----- diff and flow --------------------------------------------------------------------------------
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def diff_(old: str, new: str, as_json: bool) -> None:
+    """What changed from proposal OLD to NEW: boxes, wires, parameters, and every query both ask."""
+    from markovwire.analysis import QueryChange, diff
+    from markovwire.analysis.adversary import WorstCase
+    from markovwire.library.proposal import load_proposal
+
+    a, b = load_proposal(old), load_proposal(new)
+    out = diff(a.net(), b.net())
+    names = [n for n in list(a.queries) + list(a.adversary) if n in b.queries or n in b.adversary]
+    va, vb = (p.evaluate(queries=names) for p in (a, b))
+    for n in names:
+        x, y = va[n], vb[n]
+        if isinstance(x, dict) and isinstance(y, dict):
+            out.queries += [QueryChange(f"{n}[{lab}]", x.get(lab), y.get(lab)) for lab in dict.fromkeys([*x, *y])]
+        elif isinstance(x, dict) or isinstance(y, dict):
+            out.queries.append(QueryChange(n, None, None, "a distribution in one proposal only"))
+        else:
+            value = lambda v: float(v.value if isinstance(v, WorstCase) else v)
+            out.queries.append(QueryChange(n, value(x), value(y)))
+    if as_json:
+        click.echo(json.dumps({"old": a.name, "new": b.name, **out.to_dict()}, indent=2))
+        return
+    click.echo(f"{a.name} → {b.name}" + ("" if names else " (no query in common)"))
+    click.echo(str(out))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("wire_a")
+@click.argument("wire_b")
+@click.option("--given", "given", multiple=True, metavar="W", help="Condition on wire W (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def flow(file: str, wire_a: str, wire_b: str, given, as_json: bool) -> None:
+    """Whether the wiring of FILE makes WIRE_A independent of WIRE_B (given the --given wires), by d-separation.
+
+    "yes" holds for every choice of kernels; "no" shows an active path along which information can flow.
+    Name wires as in queries: an outer port, box.port, or a wire of the net.
+    """
+    from markovwire.analysis import independent
+    from markovwire.library.proposal import load_proposal
+
+    proposal = load_proposal(file)
+    net = proposal.net()
+    a, b = _net_wire(proposal, wire_a, "flow WIRE_A"), _net_wire(proposal, wire_b, "flow WIRE_B")
+    z = [_net_wire(proposal, w, f"flow --given {w}") for w in given]
+    check = independent(net, [a], [b], z)
+    if as_json:
+        click.echo(json.dumps({"proposal": proposal.name, "independent": check.holds, **check.to_dict()}, indent=2))
+        return
+    click.echo(str(check))
+
+
+def _net_wire(proposal, name: str, where: str) -> str:
+    """The wire of the proposal's net that ``name`` (a net wire, an outer port or box.port) denotes."""
+    from markovwire.library.proposal import _resolve_wire
+
+    return name if name in proposal.net().wires else _resolve_wire(proposal, name, where)
 
 
 # ----- library --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ infinite expected hitting time:
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 

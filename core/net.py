@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -192,7 +192,7 @@ class Net:
         for b in self.boxes:
             if b.name == name:
                 return b
-        raise UnknownName(f"net", f"has no box {name!r}", fix=f"use one of: {', '.join(b.name for b in self.boxes)}")
+        raise UnknownName("net", f"has no box {name!r}", fix=f"use one of: {', '.join(b.name for b in self.boxes)}")
 
     def drivers(self) -> dict[str, list[str]]:
         """For each wire, what drives it: ``'input'`` or ``'box.port'`` entries."""

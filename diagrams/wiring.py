@@ -189,7 +189,7 @@ class WiringDiagram:
 
     def rename_box(self, old: str, new: str) -> None:
         """Change an instance name, keeping the box's place and its wires."""
-        box = self._box(old)
+        self._box(old)  # raises for an unknown name
         if new != old:
             self._new_box_name(new)
             self.boxes = {(new if n == old else n): b for n, b in self.boxes.items()}

@@ -37,12 +37,6 @@ def tui(file: str | None) -> None:
 
 
 def _open_ui(file: str | None) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("markovwire.tui.app") is None:
-        click.echo("The terminal UI (markovwire.tui.app) is not part of this installation yet.\n"
-                   "Use the commands instead: markovwire --help", err=True)
-        sys.exit(EXIT_USER_ERROR)
     from markovwire.library.shipped import default_proposal
     from markovwire.tui.app import run_app
 

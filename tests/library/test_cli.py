@@ -93,15 +93,6 @@ def test_help_and_python_dash_m():
     assert r.returncode == 0 and "check" in r.stdout and "eval" in r.stdout and "library" in r.stdout
 
 
-def test_no_arguments_opens_the_ui_or_says_why_not():
-    import importlib.util
-    if importlib.util.find_spec("markovwire.tui.app") is not None:
-        pytest.skip("the terminal UI is installed; it is tested with the app")
-    r = run()
-    assert r.returncode == 1
-    assert "The terminal UI (markovwire.tui.app) is not part of this installation yet" in r.stderr
-
-
 # ----- the commands, in-process ------------------------------------------------------------------------
 def test_eval_tables_and_sweeps():
     r = invoke("eval", str(PROPOSALS / "defer_to_trusted.yaml"), "--sweep", "d=0.02:0.5:3", "-q", "safety",

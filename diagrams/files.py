@@ -50,14 +50,14 @@ import difflib
 import itertools
 import os
 import re
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Optional
 
 import numpy as np
 import sympy
 import yaml
+
+from .atomic import write_atomic
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError,
                       WithJsonSchema, model_validator)
 from typing_extensions import Annotated
@@ -605,26 +605,7 @@ def dump_diagram(diagram, name: str | None = None) -> str:
 
 def save_diagram(diagram, path: str | os.PathLike, name: str | None = None) -> None:
     """Write ``diagram`` to ``path`` atomically (a temporary file, then ``os.replace``)."""
-    text = dump_diagram(diagram, name)
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    except OSError as err:
-        raise FileFormatError(str(path), f"cannot be written ({err.strerror or err})",
-                              fix="check that the directory exists and is writable") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise FileFormatError(str(path), f"cannot be written ({err.strerror or err})",
-                              fix="check that the path is writable") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, dump_diagram(diagram, name))
 
 
 class _Lines(list):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import html
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,8 @@ import graphviz
 
 from markovwire import Kernel, Net
 from markovwire.errors import MarkovwireError, RenderError
+
+from .atomic import write_atomic
 
 from .renderer import find_renderer
 
@@ -475,7 +476,7 @@ def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | N
         raise RenderError(f"render to {text!r}", f"unknown format {path.suffix or '(no suffix)'!r}",
                           fix="name a file ending in .svg, .png, .pdf or .dot, or pass one of those format names")
     data = _render(diagram, fmt, depth)
-    _write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
+    write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data, make_dirs=True)
     return path
 
 
@@ -485,21 +486,6 @@ def _render(diagram, fmt: str, depth: int | None = None):
         return source
     out = find_renderer().run(source, fmt, dpi=PNG_DPI if fmt == "png" else None)
     return out.decode("utf-8") if fmt == "svg" else out
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def mimebundle(diagram, include=None, exclude=None) -> dict[str, str]:

@@ -24,7 +24,6 @@ import dataclasses
 import difflib
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -34,6 +33,7 @@ import sympy
 import yaml
 
 from markovwire import Kernel, Net, Parameter
+from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.expression import Diagram
 from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
 from markovwire.diagrams.wiring import WiringDiagram
@@ -934,24 +934,3 @@ def dump_spec(spec: ProposalFile) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file is either the old one or the new one, never half."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as err:
-        raise FileFormatError(str(path), f"cannot be written ({err.strerror or err})",
-                              fix="check the directory exists and is writable") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -343,8 +343,7 @@ class Proposal:
                         where=self.where("adversary", name))
         objective = lambda pts: np.asarray(self._query(q, {**fixed, **pts}), dtype=float)
         out = (maximise if adv.sense == "max" else minimise)(objective, axes, grid=adv.grid)
-        return WorstCase(adv.query, adv.sense, out.value, out.choice, out.bound, out.certified, out.method,
-                         out.evaluations, out.spacing)
+        return WorstCase.of(out, adv.query, adv.sense)
 
     # ----- editing and saving ----------------------------------------------------------------
     def replace(self, **changes) -> "Proposal":

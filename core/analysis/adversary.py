@@ -29,6 +29,7 @@
 from __future__ import annotations
 
 import itertools
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -42,19 +43,17 @@ from .query import Query, as_query
 from .search import Outcome, axes_for, fixed_values, maximise, minimise
 
 
-@dataclass
-class WorstCase:
+@dataclass(kw_only=True)
+class WorstCase(Outcome):
     """The optimum of a query over parameters, the choice attaining it, and what is certified."""
 
     query: str
     sense: str
-    value: float
-    choice: dict[str, float]
-    bound: float | None
-    certified: bool
-    method: str
-    evaluations: int
-    spacing: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outcome: Outcome, query: str, sense: str) -> "WorstCase":
+        """The search's outcome, labelled with the query and the sense of optimisation."""
+        return cls(**dataclasses.asdict(outcome), query=query, sense=sense)
 
     @property
     def bracket(self) -> tuple[float, float] | None:
@@ -110,8 +109,7 @@ def _result(query, sense: str, out: Outcome) -> WorstCase:
     if not np.isfinite(out.value):
         raise EvidenceError(f"query {query}", "the evidence has probability zero at every point searched",
                             fix="condition on observations the proposal can produce for some parameter values")
-    return WorstCase(str(query), sense, out.value, out.choice, out.bound, out.certified, out.method,
-                     out.evaluations, out.spacing)
+    return WorstCase.of(out, str(query), sense)
 
 
 def _scalar_query(query: Query, net: Net, values) -> np.ndarray:

@@ -7,25 +7,63 @@ The public API in one place:
 >>> fair = Kernel([0.5, 0.5], [], [Coin])
 >>> fair.prob("heads")
 0.5
+
+The names are loaded on first use (PEP 562), so that ``import markovwire`` and
+``markovwire --help`` do not pay for sympy and numpy.
 """
-from .errors import (ContractionTooLarge, ErrorList, EvidenceError, ExpressionError, FileFormatError,
-                     LoopWithoutState, MarkovwireError, NotStochastic, ParameterError, RenderError, ShapeError,
-                     TypeMismatch, UnknownName, WiringError)
-from .types import (FAMILIES, UNIT, Candidates, FinSet, Port, Product, Range, Sigma, TypeVar, Vec, bundle,
-                    show_bundle, unify)
-from .params import Parameter
-from .kernel import Kernel, copy, discard, identity, swap
-from .contract import Program, memory_budget, set_memory_budget
-from .net import Net, NetBox
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "MarkovwireError", "ContractionTooLarge", "ErrorList", "EvidenceError", "ExpressionError", "FileFormatError",
-    "LoopWithoutState", "NotStochastic", "ParameterError", "RenderError", "ShapeError", "TypeMismatch",
-    "UnknownName", "WiringError",
-    "FinSet", "Port", "TypeVar", "Range", "Vec", "Candidates", "Product", "Sigma", "UNIT", "FAMILIES", "bundle",
-    "show_bundle", "unify",
-    "Parameter", "Kernel", "copy", "discard", "identity", "swap",
-    "Program", "memory_budget", "set_memory_budget", "Net", "NetBox",
-]
+# submodule -> the public names it defines, in the order of __all__
+_SOURCES = {
+    "errors": ["MarkovwireError", "ContractionTooLarge", "ErrorList", "EvidenceError", "ExpressionError",
+               "FileFormatError", "LoopWithoutState", "NotStochastic", "ParameterError", "RenderError", "ShapeError",
+               "TypeMismatch", "UnknownName", "WiringError"],
+    "types": ["FinSet", "Port", "TypeVar", "Range", "Vec", "Candidates", "Product", "Sigma", "UNIT", "FAMILIES",
+              "bundle", "show_bundle", "unify"],
+    "params": ["Parameter"],
+    "kernel": ["Kernel", "copy", "discard", "identity", "swap"],
+    "contract": ["Program", "memory_budget", "set_memory_budget"],
+    "net": ["Net", "NetBox"],
+}
+_LAZY = {name: module for module, names in _SOURCES.items() for name in names}
+
+__all__ = [name for names in _SOURCES.values() for name in names]
+
+
+def __getattr__(name: str):
+    """A public name, imported from its submodule on first use; or a submodule (``markovwire.multistep``)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    elif not name.startswith("_"):
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's attributes including the public names not loaded yet (for completion and ``dir()``)."""
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # what static checkers and IDEs see
+    from .contract import Program, memory_budget, set_memory_budget
+    from .errors import (ContractionTooLarge, ErrorList, EvidenceError, ExpressionError, FileFormatError,
+                         LoopWithoutState, MarkovwireError, NotStochastic, ParameterError, RenderError, ShapeError,
+                         TypeMismatch, UnknownName, WiringError)
+    from .kernel import Kernel, copy, discard, identity, swap
+    from .net import Net, NetBox
+    from .params import Parameter
+    from .types import (FAMILIES, UNIT, Candidates, FinSet, Port, Product, Range, Sigma, TypeVar, Vec, bundle,
+                        show_bundle, unify)

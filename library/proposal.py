@@ -45,7 +45,7 @@ from markovwire.types import FinSet
 from .constructions import to_expr
 from .loader import (Library, flatten, load_library, make_parameter, placed, raise_all, read_document, validate,
                      _display)
-from .schema import AdversarySpec, ParameterSpec, ProposalFile, QuerySpec, SweepSpec
+from .schema import AdversarySpec, CredalSpec, ParameterSpec, ProposalFile, QuerySpec, SweepSpec
 
 RESERVED = set(PLUMBING) | {"in", "out"}
 CHUNKS = 20  # sweeps are evaluated in this many vectorised chunks, for progress reports
@@ -107,6 +107,15 @@ class Proposal:
         return dict(self.spec.adversary)
 
     @property
+    def credal(self) -> dict[str, CredalSpec]:
+        return dict(self.spec.credal)
+
+    @property
+    def radii(self) -> dict[str, float]:
+        """The total-variation radii the instances carry (``tv_radius`` in the file)."""
+        return {n: i.tv_radius for n, i in self.spec.instances.items() if i.tv_radius is not None}
+
+    @property
     def steps(self) -> int | None:
         """The number of steps of the episode (None for a single-shot proposal)."""
         if self.spec.episode is None:
@@ -141,11 +150,11 @@ class Proposal:
         of a sweep finish.
         """
         values = self._checked_values(values)
-        names = list(queries) if queries is not None else list(self.queries) + list(self.spec.adversary)
+        entries = list(self.queries) + list(self.spec.adversary) + list(self.spec.credal)
+        names = list(queries) if queries is not None else entries
         for n in names:
-            if n not in self.queries and n not in self.spec.adversary:
-                raise UnknownName(f"proposal {self.name!r}", f"has no query {n!r}",
-                                  fix=f"use one of: {', '.join(list(self.queries) + list(self.spec.adversary))}")
+            if n not in entries:
+                raise UnknownName(f"proposal {self.name!r}", f"has no query {n!r}", fix=f"use one of: {', '.join(entries)}")
         shape, flat = _flat(values)
         values = {**values, **flat}
         plans = {n: self._plan(n, flat) for n in names}
@@ -170,7 +179,7 @@ class Proposal:
     def _loops(self, name: str, flat: Mapping[str, object]) -> bool:
         """Whether a swept evaluation must go point by point (adversaries, sizes of types, steps)."""
         steps = self.spec.episode.steps if self.spec.episode is not None else None
-        return name in self.spec.adversary or any(k in self.structural or k == steps for k in flat)
+        return name in self.spec.adversary or name in self.spec.credal or any(k in self.structural or k == steps for k in flat)
 
     def _plan(self, name: str, flat: Mapping[str, object]) -> list[tuple]:
         """The chunks ``(start, stop)`` of the sweep to evaluate ``name`` on, or one ``(None, kept)``."""
@@ -178,6 +187,8 @@ class Proposal:
             return [(None, ())]
         if name in self.spec.adversary and set(flat) <= set(self.spec.adversary[name].over):
             return [(None, ())]  # the adversary chooses the swept parameters itself
+        if name in self.spec.credal and set(flat) <= set(self.spec.credal[name].intervals):
+            return [(None, ())]  # the swept parameters range over their intervals
         n = len(next(iter(flat.values())))
         step = 1 if self._loops(name, flat) else max(1, math.ceil(n / CHUNKS))
         return [(a, min(a + step, n)) for a in range(0, n, step)]
@@ -185,6 +196,53 @@ class Proposal:
     def value(self, query: str, values: Mapping[str, object] | None = None):
         """One query at ``values`` (see :meth:`evaluate`)."""
         return self.evaluate(values, [query])[query]
+
+    def analysis_query(self, name: str, values: Mapping[str, object] | None = None):
+        """The :class:`~markovwire.analysis.Query` that query ``name`` asks of :meth:`net` (its table at ``values``)."""
+        from markovwire.analysis import Query
+        q = self.queries[name]
+        if q.kind == "probability":
+            return Query.probability({w: q.spec.probability[_spec_wire(q, w)] for w in q.wires},
+                                     given=dict(q.given), at=q.inputs, name=str(q))
+        if q.kind == "distribution":
+            raise FileFormatError(self.where("queries", name), f"query {name!r} is a distribution, not one number",
+                                  fix="ask for the probability of one label, or an expectation")
+        table = np.asarray(self._expectation_table(q, dict(values or {})), dtype=float)
+        entries = {tuple(t[i] for t, i in zip(q.types, idx)): float(v) for idx, v in np.ndenumerate(table)}
+        return Query.expectation(q.wires, entries, given=dict(q.given), at=q.inputs, name=str(q))
+
+    def bounds(self, query: str, intervals: Mapping[str, tuple[float, float]] | None = None,
+               imprecise: Mapping[str, object] | None = None, values: Mapping[str, object] | None = None,
+               max_combinations: int = 20_000):
+        """Lower and upper values of ``query`` with parameters in ``intervals`` and instances in credal sets
+        (``imprecise``: instance → IntervalKernel or CredalKernel); see :mod:`markovwire.library.bounds`."""
+        from .bounds import bounds, intervals_of
+        self._known_query(query)
+        return bounds(self, query, intervals_of(self, dict(intervals or {})), imprecise,
+                      self._checked_values(values), max_combinations)
+
+    def band(self, query: str, radii: Mapping[str, float] | None = None, values: Mapping[str, object] | None = None):
+        """``query``'s value and the band certified by the instances' TV radii (the file's, updated by ``radii``)."""
+        from .bounds import band
+        self._known_query(query)
+        return band(self, query, radii, self._checked_values(values))
+
+    def claims(self):
+        """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""
+        from .claims import checklist
+        return checklist(self)
+
+    def wire(self, name: str, where: str = "wire") -> str:
+        """The wire of :meth:`net` that ``name`` denotes: a wire of the net, an outer port, a stateful
+        instance (its state) or ``box.port``."""
+        if name in self.net().wires and not name.endswith("'"):
+            return name
+        return _resolve_wire(self, name, where)
+
+    def _known_query(self, name: str) -> None:
+        if name not in self.queries:
+            raise UnknownName(f"proposal {self.name!r}", f"has no query {name!r}",
+                              fix=f"use one of: {', '.join(self.queries) or 'no queries declared'}")
 
     def _checked_values(self, values) -> dict[str, object]:
         out = {}
@@ -206,6 +264,9 @@ class Proposal:
             return self._with_values(fixed)._one(name, {n: v for n, v in values.items() if n not in fixed})
         if name in self.spec.adversary:
             return self._worst_case(name, values)
+        if name in self.spec.credal:
+            from .bounds import credal
+            return credal(self, name, values)
         return self._query(self.queries[name], values)
 
     def _with_values(self, fixed: Mapping[str, float]) -> "Proposal":
@@ -474,6 +535,7 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
         if prepared is not None:
             p.queries[name] = prepared
     _check_rest(p, errors)
+    _check_analyses(p, errors)
     raise_all(errors)
     return p
 
@@ -831,6 +893,42 @@ def _check_rest(p: Proposal, errors: list) -> None:
                                                  fix="give bounds low <= high inside the parameter's domain"))
 
 
+def _check_analyses(p: Proposal, errors: list) -> None:
+    """Credal entries name queries, parameters and instances that exist; claims name wires that exist."""
+    from .bounds import imprecise_box, intervals_of
+    from .claims import claim
+    spec = p.spec
+    for name, c in spec.credal.items():
+        where = lambda *k: p.where("credal", name, *k)
+        if name in spec.queries or name in spec.adversary:
+            errors.append(FileFormatError(where(), f"{name!r} is also the name of a query or adversary entry",
+                                          fix="give credal entries their own names"))
+        q = spec.queries.get(c.query)
+        if q is None:
+            close = difflib.get_close_matches(c.query, list(spec.queries), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(UnknownName(where("query"), f"unknown query {c.query!r}{hint}",
+                                      fix=f"use one of: {', '.join(spec.queries) or 'no queries declared'}"))
+        elif q.kind == "distribution":
+            errors.append(FileFormatError(where("query"), f"query {c.query!r} is a distribution",
+                                          fix="bound a probability or an expectation"))
+        elif q.given and p.system is not None:
+            errors.append(FileFormatError(where("query"), f"query {c.query!r} conditions on evidence in an episode",
+                                          fix="bound an unconditional query (credal bounds of episodes need one)"))
+        for attempt in (lambda: intervals_of(p, c.intervals, "credal", name, "intervals"),
+                        *(lambda i=i, s=s: imprecise_box(p, i, s, {}, "credal", name, "imprecise", i)
+                          for i, s in c.imprecise.items())):
+            try:
+                attempt()
+            except MarkovwireError as e:
+                errors.extend(flatten(e))
+    for i, c in enumerate(spec.claims):
+        try:
+            claim(p, c, i)
+        except MarkovwireError as e:
+            errors.extend(flatten(e))
+
+
 # ----- sweeps and results ---------------------------------------------------------------------
 def sweep_grid(sweeps: Sequence[SweepSpec | tuple]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """``(axes, values)``: each swept parameter's points, and the flattened grid to pass as values."""
@@ -853,6 +951,8 @@ def to_jsonable(results: Mapping[str, Any], shape: tuple[int, ...] | None = None
         if isinstance(v, WorstCase):
             return {"value": v.value, "choice": dict(v.choice), "sense": v.sense, "query": v.query,
                     "certified": v.certified, "method": v.method}
+        if hasattr(v, "to_dict"):   # credal bounds
+            return v.to_dict()
         if isinstance(v, dict):
             return {k: conv(x) for k, x in v.items()}
         if isinstance(v, np.ndarray):

@@ -141,6 +141,8 @@ class InstanceSpec(Model):
 
     component: QualName = Field(description="component name, or 'library.component'")
     parameters: Annotated[dict[Name, Value], Len(0, 256)] = {}
+    tv_radius: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="reality's kernel is within this total-variation distance of the model's, in every row")
     doc: Text = ""
 
 
@@ -220,6 +222,73 @@ class AdversarySpec(Model):
     doc: Text = ""
 
 
+Bound = Annotated[list[Value], Len(2, 2)]
+IntervalNode = TypeAliasType("IntervalNode", Union[Value, Bound, Annotated[dict[Label, "IntervalNode"],
+                                                                         Len(1, MAX_ITEMS)]])
+
+
+class ImpreciseSpec(Model):
+    """An instance known only up to a credal set: a table whose entries may be intervals ``[lo, hi]``
+    (nested like a component's table), or the finite list of its extreme tables."""
+
+    table: Annotated[dict[Label, IntervalNode], Len(1, MAX_ITEMS)] | None = None
+    vertices: Annotated[list[Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)]], Len(1, 256)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.table is None) == (self.vertices is None):
+            raise ValueError("give exactly one of 'table' (entries or intervals [lo, hi]) or 'vertices' "
+                             "(a list of tables)")
+        return self
+
+
+class CredalSpec(Model):
+    """Lower and upper values of a named query when parameters lie in intervals and instances in credal sets.
+
+    In an episode both semantics are reported: ``adaptive`` (the components may change at
+    every step, as an adaptive red team would: exact, by the lower transition operator)
+    and ``fixed`` (one unknown choice for the whole episode: the range over the vertices).
+    """
+
+    query: Name
+    intervals: Annotated[dict[Name, Bound], Len(0, 16)] = Field(
+        {}, description="parameter: [low, high] (numbers or constants)")
+    imprecise: Annotated[dict[Name, ImpreciseSpec], Len(0, 16)] = Field(
+        {}, description="instance: its credal set")
+    max_combinations: Annotated[int, Field(ge=1, le=10_000_000)] = 20_000
+    doc: Text = ""
+
+    @model_validator(mode="after")
+    def _something_imprecise(self):
+        if not self.intervals and not self.imprecise:
+            raise ValueError("give 'intervals' (parameter: [lo, hi]) or 'imprecise' (instance: credal set), or both")
+        return self
+
+
+class ClaimSpec(Model):
+    """A claim about information flow in the wiring, checked by d-separation: exactly one of
+    ``never_sees`` (an instance never receives information from a wire), ``cannot_affect`` (no
+    directed path from an instance or wire to a wire) or ``independent`` (``a ⊥ b | given``)."""
+
+    never_sees: Annotated[list[WireName], Len(2, 2)] | None = Field(None, description="[instance, wire]")
+    cannot_affect: Annotated[list[WireName], Len(2, 2)] | None = Field(None, description="[instance or wire, wire]")
+    independent: Annotated[list[Annotated[list[WireName], Len(1, 16)]], Len(2, 3)] | None = Field(
+        None, description="[[wires a], [wires b]] or [[a], [b], [given]]")
+    doc: Text = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        given = [k for k in ("never_sees", "cannot_affect", "independent") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'never_sees', 'cannot_affect' or 'independent'"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("never_sees", "cannot_affect", "independent") if getattr(self, k) is not None)
+
+
 class EpisodeSpec(Model):
     """A multi-step episode: the diagram (with stateful components) is one step, repeated ``steps`` times.
 
@@ -248,6 +317,9 @@ class ProposalFile(Model):
     queries: Annotated[dict[Name, QuerySpec], Len(0, 256)] = {}
     sweeps: Annotated[list[SweepSpec], Len(0, 4)] = []
     adversary: Annotated[dict[Name, AdversarySpec], Len(0, 64)] = {}
+    credal: Annotated[dict[Name, CredalSpec], Len(0, 64)] = {}
+    claims: Annotated[list[ClaimSpec], Len(0, 256)] = Field(
+        [], description="information-flow claims about the wiring, checked by d-separation")
 
     @model_validator(mode="after")
     def _one_wiring(self):

@@ -75,12 +75,24 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--sensitivity", is_flag=True,
               help="Also rank each query's derivatives with respect to the parameters (at the --set values).")
-def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool) -> None:
-    """Evaluate the queries of proposal FILE (and its sweeps, unless --point)."""
+@click.option("--interval", "intervals", multiple=True, metavar="P=LO:HI",
+              help="Let parameter P lie anywhere in [LO, HI] and bound every query (repeatable).")
+@click.option("--tv", "radii", multiple=True, metavar="INSTANCE=EPS",
+              help="Give INSTANCE a total-variation radius (repeatable; adds to the file's tv_radius entries).")
+def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool, intervals,
+          radii) -> None:
+    """Evaluate the queries of proposal FILE (and its sweeps, unless --point).
+
+    Credal entries of the file print lower and upper values; with --interval every query does.
+    When instances carry TV radii (tv_radius in the file, or --tv), each query shows the band
+    the composition bound certifies around its value. The file's flow claims are checked.
+    """
     from markovwire.library.proposal import load_proposal, sweep_grid, to_jsonable
 
     proposal = load_proposal(file)
     values = dict(_parse_set(s) for s in sets)
+    ranges = dict(_parse_interval(s) for s in intervals)
+    tv = {**proposal.radii, **dict(_parse_radius(s) for s in radii)}
     chosen = [_parse_sweep(s) for s in sweeps] if sweeps else ([] if point else proposal.sweeps)
     axes, grid = sweep_grid(chosen)
     clash = sorted(set(values) & set(axes))
@@ -93,37 +105,33 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     params = {n: (grid[n].tolist() if n in grid else _number(values.get(n, p.default), p.integer))
               for n, p in sorted(proposal.parameters.items())}
     tables, notes = _sensitivities(proposal, values, list(queries) or None) if sensitivity else ({}, [])
+    asked = [n for n in (list(queries) or proposal.queries) if n in proposal.queries
+             and proposal.queries[n].kind != "distribution"]
+    bounds = {n: proposal.bounds(n, ranges, values=values) for n in asked} if ranges else {}
+    bands = {n: proposal.band(n, tv, values) for n in asked} if tv else {}
+    claims = proposal.claims()
     if as_json:
         out = {"proposal": proposal.name, "parameters": params, "sweep": {n: a.tolist() for n, a in axes.items()},
                "queries": to_jsonable(results), "seconds": seconds}
         if sensitivity:
             out["sensitivities"] = {n: t.to_dict() for n, t in tables.items()}
             out["sensitivity_notes"] = notes
+        if bounds:
+            out["bounds"] = {n: b.to_dict() for n, b in bounds.items()}
+        if bands:
+            out["bands"] = {n: b.to_dict() for n, b in bands.items()}
+        if claims.checks:
+            out["claims"] = claims.to_dict()
         click.echo(json.dumps(out, indent=2))
         return
     _print_results(proposal, params, axes, grid, results, seconds)
     if sensitivity:
         _print_sensitivities(tables, notes)
+    _print_analyses(bounds, bands, claims, ranges, bool(grid))
 
 
 def _number(v, integer: bool):
     return int(v) if integer and v is not None else v
-
-
-# Analyses beyond point values (credal bounds, TV robustness bands, sensitivities) will get their options
-# here, on `eval` (e.g. --credal, --tv EPS, --sensitivity), reading the same proposal and values.
-def _analysis_query(proposal, q, values):
-    """The :class:`~markovwire.analysis.Query` a proposal's prepared query asks of its net (tables at ``values``)."""
-    from markovwire.analysis import Query
-    from markovwire.library.proposal import _spec_wire
-
-    if q.kind == "probability":
-        return Query.probability({w: q.spec.probability[_spec_wire(q, w)] for w in q.wires},
-                                 given=dict(q.given), at=q.inputs, name=str(q))
-    import numpy as np
-    table = np.asarray(proposal._expectation_table(q, values), dtype=float)
-    entries = {tuple(t[i] for t, i in zip(q.types, idx)): float(v) for idx, v in np.ndenumerate(table)}
-    return Query.expectation(q.wires, entries, given=dict(q.given), at=q.inputs, name=str(q))
 
 
 def _sensitivities(proposal, values, names):
@@ -147,7 +155,7 @@ def _sensitivities(proposal, values, names):
             continue
         if q.kind == "expectation" and any(getattr(e, "free_symbols", ()) for e in target._expectation_entries(q).flat):
             notes.append(f"{name}: the table's own dependence on parameters is held fixed at the given values")
-        tables[name] = sensitivities(net, _analysis_query(target, q, values), values=point)
+        tables[name] = sensitivities(net, target.analysis_query(name, values), values=point)
     return tables, notes
 
 
@@ -178,6 +186,35 @@ def _parse_set(text: str) -> tuple[str, float]:
     if not eq or not name.strip() or not value.strip():
         raise _error(f"--set {text!r}", "is not of the form P=V", "write e.g. --set beta=0.01")
     return name.strip(), _constant(value.strip(), f"--set {name.strip()}")
+
+
+def _parse_interval(text: str) -> tuple[str, tuple[float, float]]:
+    name, eq, rest = text.partition("=")
+    parts = rest.split(":")
+    try:
+        if not eq or not name.strip() or len(parts) != 2:
+            raise ValueError
+        lo, hi = float(parts[0]), float(parts[1])
+        if not lo <= hi:
+            raise ValueError
+    except ValueError:
+        raise _error(f"--interval {text!r}", "is not of the form P=LO:HI with LO <= HI",
+                     "write e.g. --interval beta=0.01:0.05") from None
+    return name.strip(), (lo, hi)
+
+
+def _parse_radius(text: str) -> tuple[str, float]:
+    name, eq, value = text.partition("=")
+    try:
+        if not eq or not name.strip():
+            raise ValueError
+        eps = float(value)
+        if not 0 <= eps <= 1:
+            raise ValueError
+    except ValueError:
+        raise _error(f"--tv {text!r}", "is not of the form INSTANCE=EPS with EPS in [0, 1]",
+                     "write e.g. --tv monitor=0.01") from None
+    return name.strip(), eps
 
 
 def _parse_sweep(text: str) -> tuple[str, float, float, int]:
@@ -264,6 +301,8 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
             if isinstance(v, WorstCase):
                 at = ", ".join(f"{k} = {_fmt(x)}" for k, x in v.choice.items())
                 qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"), f"{_fmt(v.value)} at {at}")
+            elif name in proposal.credal:
+                qt.add_row(name, escape(f"bounds of {proposal.credal[name].query}"), escape(_interval(v)))
             elif isinstance(v, dict):
                 qt.add_row(name, escape(str(proposal.queries[name])), "")
                 for label, x in v.items():
@@ -281,6 +320,9 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
             if isinstance(v, dict):
                 for label in v:
                     cols.append((f"{name}[{label}]", v[label].reshape(-1)))
+            elif name in proposal.credal:
+                flat = v.reshape(-1)
+                cols += [(f"{name} lower", [b.lower for b in flat]), (f"{name} upper", [b.upper for b in flat])]
             elif getattr(v, "dtype", None) == object:
                 flat = v.reshape(-1)
                 cols.append((name, [w.value for w in flat]))
@@ -295,6 +337,51 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
             st.add_row(*([_fmt(grid[n][i]) for n in swept] + [_fmt(float(col[i])) for _, col in cols]))
         console.print(st)
     console.print(f"[dim]{seconds:.2f} s[/dim]")
+    for name, v in results.items():
+        if name in proposal.credal and not grid:
+            console.print(f"[bold]{escape(name)}[/bold]: {escape(str(v))}")
+
+
+def _interval(b) -> str:
+    """``[lower, upper]`` and how far it is certified, in one line."""
+    kind = ("exact" if getattr(b, "tight", b.exact) else "exact (adaptive)" if b.exact else "inner bound")
+    return f"[{_fmt(b.lower)}, {_fmt(b.upper)}] {kind}"
+
+
+def _print_analyses(bounds, bands, claims, ranges, swept: bool) -> None:
+    """Credal bounds from --interval, TV bands, and the file's flow claims, as tables."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    at = " (at the point values; sweeps are not bounded)" if swept else ""
+    if bounds:
+        shown = ", ".join(f"{n} ∈ [{_fmt(lo)}, {_fmt(hi)}]" for n, (lo, hi) in ranges.items())
+        t = Table(title=f"credal bounds with {shown}{at}", title_justify="left")
+        for col in ("query", "lower", "upper", "certified", "attained at (lower | upper)"):
+            t.add_column(col)
+        from markovwire.analysis.credal import show_choice
+        for n, b in bounds.items():
+            t.add_row(n, _fmt(b.lower), _fmt(b.upper), escape(_interval(b).split("] ")[1]),
+                      escape(f"{show_choice(b.lower_choice)} | {show_choice(b.upper_choice)}"))
+        console.print(t)
+    if bands:
+        t = Table(title=f"total-variation bands{at}", title_justify="left")
+        for col in ("query", "value", "±", "certified band", "radii that count"):
+            t.add_column(col)
+        for n, b in bands.items():
+            radii = ", ".join(f"{k} {e:g}" for k, e in b.radii.items()) or "none reach it"
+            t.add_row(n, _fmt(b.value), _fmt(b.half_width), f"[{_fmt(b.lower)}, {_fmt(b.upper)}]",
+                      escape(radii + (f" ({b.note})" if b.note else "")))
+        console.print(t)
+    if claims.checks:
+        t = Table(title="flow claims", title_justify="left")
+        for col in ("claim", "holds", "path that breaks it"):
+            t.add_column(col)
+        for c in claims.checks:
+            t.add_row(escape(c.claim), "yes" if c.holds else "[red]no[/red]", escape(c.path or ""))
+        console.print(t)
 
 
 # ----- render -----------------------------------------------------------------------------------
@@ -319,61 +406,56 @@ def render(file: str, output: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def diff_(old: str, new: str, as_json: bool) -> None:
     """What changed from proposal OLD to NEW: boxes, wires, parameters, and every query both ask."""
-    from markovwire.analysis import QueryChange, diff
-    from markovwire.analysis.adversary import WorstCase
+    from markovwire.library.diff import proposal_diff
     from markovwire.library.proposal import load_proposal
 
     a, b = load_proposal(old), load_proposal(new)
-    out = diff(a.net(), b.net())
-    names = [n for n in list(a.queries) + list(a.adversary) if n in b.queries or n in b.adversary]
-    va, vb = (p.evaluate(queries=names) for p in (a, b))
-    for n in names:
-        x, y = va[n], vb[n]
-        if isinstance(x, dict) and isinstance(y, dict):
-            out.queries += [QueryChange(f"{n}[{lab}]", x.get(lab), y.get(lab)) for lab in dict.fromkeys([*x, *y])]
-        elif isinstance(x, dict) or isinstance(y, dict):
-            out.queries.append(QueryChange(n, None, None, "a distribution in one proposal only"))
-        else:
-            value = lambda v: float(v.value if isinstance(v, WorstCase) else v)
-            out.queries.append(QueryChange(n, value(x), value(y)))
+    out = proposal_diff(a, b)
     if as_json:
         click.echo(json.dumps({"old": a.name, "new": b.name, **out.to_dict()}, indent=2))
         return
-    click.echo(f"{a.name} → {b.name}" + ("" if names else " (no query in common)"))
+    click.echo(f"{a.name} → {b.name}" + ("" if out.queries else " (no query in common)"))
     click.echo(str(out))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("wire_a")
-@click.argument("wire_b")
+@click.argument("wire_a", required=False)
+@click.argument("wire_b", required=False)
 @click.option("--given", "given", multiple=True, metavar="W", help="Condition on wire W (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def flow(file: str, wire_a: str, wire_b: str, given, as_json: bool) -> None:
-    """Whether the wiring of FILE makes WIRE_A independent of WIRE_B (given the --given wires), by d-separation.
+def flow(file: str, wire_a: str | None, wire_b: str | None, given, as_json: bool) -> None:
+    """Check the flow claims of FILE, or whether WIRE_A is independent of WIRE_B (given the --given wires).
 
-    "yes" holds for every choice of kernels; "no" shows an active path along which information can flow.
-    Name wires as in queries: an outer port, box.port, or a wire of the net.
+    Without wires, every claim under 'claims:' in the file is checked (exit 1 if one fails). With two
+    wires, d-separation decides: "yes" holds for every choice of kernels; "no" shows an active path
+    along which information can flow. Name wires as in queries: an outer port, box.port, or a wire of the net.
     """
     from markovwire.analysis import independent
     from markovwire.library.proposal import load_proposal
 
     proposal = load_proposal(file)
-    net = proposal.net()
-    a, b = _net_wire(proposal, wire_a, "flow WIRE_A"), _net_wire(proposal, wire_b, "flow WIRE_B")
-    z = [_net_wire(proposal, w, f"flow --given {w}") for w in given]
-    check = independent(net, [a], [b], z)
+    if wire_a is None or wire_b is None:
+        if wire_a is not None or given:
+            raise _error("flow", "needs two wires to compare (or none, to check the file's claims)",
+                         "give WIRE_A and WIRE_B, or leave out the wires and --given")
+        claims = proposal.claims()
+        if as_json:
+            click.echo(json.dumps({"proposal": proposal.name, **claims.to_dict()}, indent=2))
+        elif not claims.checks:
+            click.echo(f"{proposal.name} makes no flow claims (add them under 'claims:')")
+        else:
+            click.echo(str(claims))
+        if not claims.all_hold:
+            sys.exit(EXIT_USER_ERROR)
+        return
+    a, b = proposal.wire(wire_a, "flow WIRE_A"), proposal.wire(wire_b, "flow WIRE_B")
+    z = [proposal.wire(w, f"flow --given {w}") for w in given]
+    check = independent(proposal.net(), [a], [b], z)
     if as_json:
         click.echo(json.dumps({"proposal": proposal.name, "independent": check.holds, **check.to_dict()}, indent=2))
         return
     click.echo(str(check))
-
-
-def _net_wire(proposal, name: str, where: str) -> str:
-    """The wire of the proposal's net that ``name`` (a net wire, an outer port or box.port) denotes."""
-    from markovwire.library.proposal import _resolve_wire
-
-    return name if name in proposal.net().wires else _resolve_wire(proposal, name, where)
 
 
 # ----- library --------------------------------------------------------------------------------

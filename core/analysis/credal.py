@@ -279,7 +279,7 @@ class CredalKernel:
         return f"CredalKernel({self.name}: {_sig(self.dom, self.cod)}, {len(self.vertices)} vertices)"
 
 
-def _credal(x, where: str):
+def as_credal(x, where: str):
     if isinstance(x, (IntervalKernel, CredalKernel)):
         return x
     if isinstance(x, Kernel):
@@ -344,7 +344,7 @@ class CredalBounds:
             lines.append(f"  outer bound (certified): {self.outer}")
         for label, choice in (("lower", self.lower_choice), ("upper", self.upper_choice)):
             if choice:
-                lines.append(f"  {label} at: {_show_choice(choice)}")
+                lines.append(f"  {label} at: {show_choice(choice)}")
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
@@ -358,15 +358,25 @@ class CredalBounds:
                 "outer": None if self.outer is None else self.outer.to_dict(), "note": self.note}
 
 
-def _show_choice(choice: dict) -> str:
+def show_choice(choice: dict) -> str:
+    """Parameter values and extreme kernels, readable: ``beta = 0.05; monitor = clean: low 0.99, high 0.01 | …``."""
     parts = []
     for k, v in choice.items():
-        if isinstance(v, Kernel):
-            rows = np.asarray(v.array, float).reshape(int(np.prod(v.shape_in, dtype=int)), -1)
-            parts.append(f"{k} = " + " | ".join("(" + ", ".join(f"{x:.4g}" for x in r) + ")" for r in rows))
-        else:
-            parts.append(f"{k} = {v:.6g}")
+        parts.append(f"{k} = {_show_rows(v)}" if isinstance(v, Kernel) else f"{k} = {v:.6g}")
     return "; ".join(parts)
+
+
+def _show_rows(kernel: Kernel) -> str:
+    """A numeric kernel row by row, each row's non-zero entries by label."""
+    arr = np.asarray(kernel.array, dtype=float)
+    labels = [",".join(t) for t in itertools.product(*(p.type.elements for p in kernel.cod))]
+    rows = []
+    for idx in np.ndindex(*arr.shape[: len(kernel.dom)]):
+        row = arr[idx].reshape(-1)
+        shown = ", ".join(f"{labels[c]} {row[c]:.4g}" for c in range(row.size) if row[c] > 0)
+        head = ",".join(p.type.elements[i] for p, i in zip(kernel.dom, idx))
+        rows.append(f"{head}: {shown}" if head else shown)
+    return " | ".join(rows)
 
 
 def credal_bounds(net: Net, query, *, boxes: Mapping[str, object] | None = None,
@@ -380,16 +390,16 @@ def credal_bounds(net: Net, query, *, boxes: Mapping[str, object] | None = None,
     result is an inner bound, with a certified outer bound where one is available.
     """
     query = as_query(query)
-    boxes = {name: _credal(s, f"imprecise box {name!r}") for name, s in dict(boxes or {}).items()}
+    boxes = {name: as_credal(s, f"imprecise box {name!r}") for name, s in dict(boxes or {}).items()}
     for name, s in boxes.items():
-        _check_signature(net, name, s)
+        check_signature(net, name, s)
     intervals = dict(intervals or {})
     fixed = fixed_values(values, list(intervals), f"credal bounds of {query}")
     axes = axes_for(net.params, list(intervals), intervals, where=f"credal bounds of {query}")
     used = {s.name for b in net.boxes if b.name not in boxes for s in b.kernel.free_symbols}
     unused = [a.name for a in axes if a.name not in used]
     axes = [a for a in axes if a.name in used]
-    linear_params, other_params = _split_multilinear(net, boxes, axes)
+    linear_params, other_params = split_multilinear(net, boxes, axes)
     problem = _Problem(net, query, boxes, linear_params, fixed, max_combinations, seed)
     note = f"parameter(s) {', '.join(unused)} do not affect the query" if unused else ""
     if not other_params:
@@ -417,7 +427,7 @@ def credal_bounds(net: Net, query, *, boxes: Mapping[str, object] | None = None,
                         choices["max"], outer, note)
 
 
-def _check_signature(net: Net, name: str, s) -> None:
+def check_signature(net: Net, name: str, s) -> None:
     box = net.box(name)
     want = ([p.type for p in box.kernel.dom], [p.type for p in box.kernel.cod])
     got = ([p.type for p in s.dom], [p.type for p in s.cod])
@@ -427,7 +437,7 @@ def _check_signature(net: Net, name: str, s) -> None:
                            fix="give the credal set the box's input and output types, in the same order")
 
 
-def _split_multilinear(net: Net, boxes: Mapping, axes) -> tuple[list, list]:
+def split_multilinear(net: Net, boxes: Mapping, axes) -> tuple[list, list]:
     """Interval parameters in which the query is multilinear (affine in one precise box), and the others."""
     linear, other = [], []
     for a in axes:
@@ -485,7 +495,7 @@ class _Problem:
             raise ShapeError(f"query {query}", f"the net has outer input(s) {', '.join(missing)} that it does not fix",
                              fix="fix every outer input, e.g. Query.probability({...}, at={"
                                  + ", ".join(f"{w!r}: ..." for w in missing) + "})")
-        self.net, self.selectors = _with_selectors(net, self.vertices)
+        self.net, self.selectors = with_selectors(net, self.vertices)
         self.form = BoxForm(self.net, self.linear, query, free=self.selectors) if self.linear else None
         self.original = net
 
@@ -587,7 +597,7 @@ def _distinct(arrays: np.ndarray) -> np.ndarray:
     return arrays[np.sort(first)]
 
 
-def _with_selectors(net: Net, vertices: Mapping[str, np.ndarray]) -> tuple[Net, tuple[str, ...]]:
+def with_selectors(net: Net, vertices: Mapping[str, np.ndarray]) -> tuple[Net, tuple[str, ...]]:
     """``net`` with each named box fed by a new outer input choosing among the given vertex arrays."""
     if not vertices:
         return net, ()

@@ -215,7 +215,7 @@ def test_unused_interval_parameter_is_reported_and_choices_print():
                         intervals={"r": (0.5, 0.6), "beta": (0.1, 0.2)})
     assert "parameter(s) r do not affect the query" in res.note
     assert res.exact and res.upper == pytest.approx(0.8 * 0.1 + 0.2 * 0.8)
-    assert "upper at: beta = 0.2; monitor = (0.9, 0.1) | (0.2, 0.8)" in str(res)
+    assert "upper at: beta = 0.2; monitor = clean: pass 0.9, flag 0.1 | attack: pass 0.2, flag 0.8" in str(res)
     assert np.allclose(res.to_dict()["upper_choice"]["monitor"], [[0.9, 0.1], [0.2, 0.8]])
     with pytest.raises(TypeMismatch, match="credal set has signature I → Verdict but the box has Act → Verdict"):
         credal_bounds(net, Query.probability({"verdict": "flag"}),

@@ -6,6 +6,12 @@ tags), refuses duplicate keys, and bounds nesting and alias expansion. It
 returns a :class:`Located` document: the data, plus the line of every path so
 that any later error ("``boxes.monitor.kernel``") can name ``file:line``.
 
+Booleans are those of YAML 1.2 (``true``/``false``), not YAML 1.1's ``yes``, ``no``,
+``on`` and ``off``, which are natural labels:
+
+>>> load_yaml("Answer: [yes, no]\nstrict: true\n").data
+{'Answer': ['yes', 'no'], 'strict': True}
+
 >>> doc = load_yaml("boxes:\\n  monitor:\\n    kernel: {a: 1}\\n", "proposal.yaml")
 >>> doc.data["boxes"]["monitor"]["kernel"]
 {'a': 1}
@@ -41,12 +47,21 @@ class LineLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.filename = filename
         self.key_lines: dict[int, tuple[Any, dict]] = {}  # id(container) -> (container, key or index -> line)
+        self.merged: dict[int, int] = {}  # id(mapping node) -> how many of its first pairs came from `<<` merges
+
+    def flatten_mapping(self, node):
+        """Merge ``<<`` keys as SafeLoader does, remembering how many pairs the merges put in front."""
+        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+        super().flatten_mapping(node)
+        if len(node.value) > own:
+            self.merged[id(node)] = len(node.value) - own
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, MappingNode):
             self.flatten_mapping(node)
-        mapping, lines = {}, {}
-        for key_node, value_node in node.value:
+        merged = self.merged.get(id(node), 0)
+        mapping, lines, own = {}, {}, set()
+        for i, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
@@ -54,9 +69,12 @@ class LineLoader(yaml.SafeLoader):
                 raise FileFormatError(f"{self.filename}:{key_node.start_mark.line + 1}",
                                       "a list or mapping is used as a key", fix="use a string as the key") from None
             line = key_node.start_mark.line + 1
-            if key in mapping:
-                raise FileFormatError(f"{self.filename}:{line}: key {key!r}",
-                                      f"appears twice (first on line {lines[key]})", fix="keep one of the two entries")
+            if i >= merged:  # a key written here (merged keys may be overridden, as YAML says)
+                if key in own:
+                    raise FileFormatError(f"{self.filename}:{line}: key {key!r}",
+                                          f"appears twice (first on line {lines[key]})",
+                                          fix="keep one of the two entries")
+                own.add(key)
             mapping[key] = self.construct_object(value_node, deep=deep)
             lines[key] = line
         self._last_lines = lines
@@ -77,6 +95,13 @@ class LineLoader(yaml.SafeLoader):
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_yaml_map)
 LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_yaml_seq)
+
+# YAML 1.2 booleans only: SafeLoader's YAML 1.1 resolver also reads yes/no/on/off (any case) as true/false.
+BOOL_TAG = "tag:yaml.org,2002:bool"
+LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+LineLoader.add_implicit_resolver(BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 @dataclass

@@ -19,12 +19,12 @@ instance's ``tv_radius`` says how far reality's kernel may be from the model's.
 >>> from markovwire.library.proposal import load_proposal
 >>> p = load_proposal(proposals_dir() / "credal_control.yaml")
 >>> print(p.evaluate(queries=["catastrophe_range"])["catastrophe_range"])   # ALIGNMENT §6
-P(episode=catastrophe | intent=scheming) ∈ [0.063397, 0.397632]  (exact for both semantics)
-  adaptive (components may change every step): [0.063397, 0.397632]
-  fixed (one unknown choice for the episode): [0.063397, 0.397632]
-  lower at: beta = 0.01; r = 0.9
-  upper at: beta = 0.05; r = 0.6
-  method: 4 vertex combination(s) (the endpoints of beta, r); 100 steps
+P(episode=catastrophe | intent=scheming) ∈ [0.0633968, 0.397632]  (exact for both semantics)
+  adaptive (components may change every step): [0.0633968, 0.397632]
+  fixed (one unknown choice for the episode): [0.0633968, 0.397632]
+  lower at: beta = 0.01; r_ok = 0.9
+  upper at: beta = 0.05; r_ok = 0.6
+  method: 4 vertex combination(s) (the endpoints of beta, r_ok); 100 steps
 """
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ at its start.
 >>> from markovwire.library.shipped import proposals_dir
 >>> from markovwire.library.proposal import load_proposal
 >>> print(load_proposal(proposals_dir() / "trusted_monitoring.yaml").claims())
-auditor never sees intent: no (path: intent → [policy] → policy.act → [auditor])
-monitor cannot affect answer: yes
+policy never sees monitor.sus: yes
+monitor.sus ⊥ intent | policy.act: yes
 """
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def claim(proposal, spec: ClaimSpec, i: int) -> FlowCheck:
     else:
         starts = [_joined(proposal, proposal.wire(first, where(0)))] if first not in proposal.instances else \
             [y for b in net.boxes if b.name in _boxes(proposal, net, first, where(0)) for y in b.outputs]
-        trails = (path(net, s, target) for s in starts)
+        head = [] if first not in proposal.instances else [f"[{first}]"]
+        trails = (head + t for t in (path(net, s, target) for s in starts) if t is not None)
         text = f"{first} cannot affect {second}"
     trail = next((t for t in trails if t is not None), None)
     return FlowCheck(text, trail is None, None if trail is None else " → ".join(trail))

@@ -5,7 +5,7 @@
 >>> d = proposal_diff(load_proposal(proposals_dir() / "trusted_monitoring.yaml"),
 ...                   load_proposal(proposals_dir() / "defer_to_trusted.yaml"))
 >>> d.boxes_added
-['trusted', 'router']
+['untrusted', 'trusted', 'router']
 """
 from __future__ import annotations
 

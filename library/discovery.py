@@ -11,12 +11,16 @@ A library is named by its file: ``<name>.yaml``. Names are looked up, in order,
 A reference containing a path separator or ending in ``.yaml``/``.yml`` is a path,
 resolved against the directory of the file that refers to it.
 
+Installed packages are asked once per process (reading their metadata takes tens of
+milliseconds); :func:`forget_installed` makes the next look-up ask again.
+
 >>> find_library("alignment").name
 'alignment.yaml'
 """
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -36,10 +40,21 @@ def user_library_dirs() -> list[Path]:
     return [Path(user_data_dir("markovwire")) / "libraries"]
 
 
+@functools.cache
+def _entry_points() -> tuple:
+    """The entry points of the group ``markovwire.libraries``, by name (cached: see :func:`forget_installed`)."""
+    return tuple(sorted(entry_points(group=GROUP), key=lambda e: e.name))
+
+
+def forget_installed() -> None:
+    """Look installed packages up again next time (after installing or removing one in this process, and in tests)."""
+    _entry_points.cache_clear()
+
+
 def installed_libraries() -> dict[str, Path | FileFormatError]:
     """Libraries of installed packages by name: the path, or the error that loading its entry point gave."""
     out: dict[str, Path | FileFormatError] = {}
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+    for ep in _entry_points():
         try:
             found = ep.load()
             out[ep.name] = Path(found() if callable(found) else found)

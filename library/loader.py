@@ -159,7 +159,7 @@ def _message(path: tuple, errs: list[dict], doc: Located, model) -> MarkovwireEr
         where = doc.where(path[:-1])
         if isinstance(key, bool):
             return FileFormatError(where, f"the key {key!r} is read as true/false, not as text",
-                                   fix="quote it (YAML reads yes/no/on/off/true/false as true or false)")
+                                   fix="quote it (YAML reads unquoted true/false as booleans)")
         want = _PATTERNS.get(errs[0].get("ctx", {}).get("pattern", ""), "text")
         return FileFormatError(where, f"the key {_show(key)} is not {want}", fix=f"write {want} as the key")
     where = doc.where(path)
@@ -186,7 +186,7 @@ def _message(path: tuple, errs: list[dict], doc: Located, model) -> MarkovwireEr
     wanted = sorted({_KINDS.get(x["type"], x["msg"].lower()) for x in errs})
     fix = "write " + " or ".join(wanted)
     if isinstance(value, bool) and "text" in wanted:
-        fix = f"quote it, e.g. '{str(value).lower()}' (YAML reads yes/no/on/off/true/false as true or false)"
+        fix = f"quote it, e.g. '{str(value).lower()}' (YAML reads unquoted true/false as booleans)"
     elif isinstance(value, str) and ("a number" in wanted or "a whole number" in wanted) and "text" not in wanted:
         fix = "write the number without quotes"
     return FileFormatError(where, f"expected {' or '.join(wanted)}, got {_show(value)}", fix=fix)

@@ -281,7 +281,7 @@ def test_a_symbolic_row_that_does_not_sum_to_one():
      "    fix: add it\n"
      "- proposal.yaml:19: wires[1].too: unknown key 'too' (did you mean 'to'?)\n"
      "    fix: use one of: from, to"),
-    ("Act: [clean, attack]", "Act: [yes, no]", ErrorList,
+    ("Act: [clean, attack]", "Act: [true, false]", ErrorList,
      "2 problem(s):\n"
      "- proposal.yaml:4: types.Act[0]: True is read by YAML as a boolean, not a label; quote it\n"
      "- proposal.yaml:4: types.Act[1]: False is read by YAML as a boolean, not a label; quote it"),

@@ -106,9 +106,9 @@ def test_a_good_file_validates():
     (("domain: [0, 1]", "domian: [0, 1]"),
      "f.yaml:4: parameters.p.domian: unknown key 'domian' (did you mean 'domain'?)\n"
      "  fix: use one of: default, doc, domain, integer"),
-    (("types: {Coin: [heads, tails]}", "types: {Coin: [yes, no]}"),
+    (("types: {Coin: [heads, tails]}", "types: {Coin: [true, false]}"),
      "f.yaml:3: types.Coin[0]: expected text, got True\n"
-     "  fix: quote it, e.g. 'true' (YAML reads yes/no/on/off/true/false as true or false)"),
+     "  fix: quote it, e.g. 'true' (YAML reads unquoted true/false as booleans)"),
     (("name: coins", "name: 3coins"),
      "f.yaml:1: name: '3coins' is not a name of letters, digits and '_', starting with a letter\n"
      "  fix: write a name of letters, digits and '_', starting with a letter"),

@@ -9,7 +9,7 @@ that any later error ("``boxes.monitor.kernel``") can name ``file:line``.
 Booleans are those of YAML 1.2 (``true``/``false``), not YAML 1.1's ``yes``, ``no``,
 ``on`` and ``off``, which are natural labels:
 
->>> load_yaml("Answer: [yes, no]\nstrict: true\n").data
+>>> load_yaml("Answer: [yes, no]\\nstrict: true\\n").data
 {'Answer': ['yes', 'no'], 'strict': True}
 
 >>> doc = load_yaml("boxes:\\n  monitor:\\n    kernel: {a: 1}\\n", "proposal.yaml")

@@ -130,3 +130,6 @@ def test_keys_written_beside_a_merge_override_it_as_yaml_says():
     assert doc.data == yaml.safe_load(text) == {"base": {"k": 1, "j": 2}, "other": {"k": 3, "i": 4},
                                                 "x": {"k": 5, "j": 2}, "y": {"k": 3, "i": 4, "j": 2}}
     assert doc.where(("x", "k")) == "p.yaml:5: x.k"  # the key written here, not the merged one
+    nested = "z: &z {k: 0, m: 0}\np:\n  q: &a {<<: *z, k: 1}\nb: {<<: *a, m: 2}\n"  # a merges before it is read
+    assert load_yaml(nested).data == yaml.safe_load(nested) == {"z": {"k": 0, "m": 0}, "p": {"q": {"k": 1, "m": 0}},
+                                                                "b": {"k": 1, "m": 2}}

@@ -122,6 +122,12 @@ def test_eval_set_and_a_file_sweep():
     (("--set", "beta=0.1", "--sweep", "beta=0:1:3"), "error: --set / --sweep: 'beta' is both set and swept"),
     (("--set", "beta=2"), "error: parameter 'beta': value 2 is outside its domain [0, 1]"),
     (("-q", "safty"), "error: proposal 'trusted_monitoring': has no query 'safty'"),
+    (("--interval", "beta=0.1"), "error: --interval 'beta=0.1': is not of the form P=LO:HI with LO <= HI"),
+    (("--interval", "beta=0.2:0.1"), "error: --interval 'beta=0.2:0.1': is not of the form P=LO:HI with LO <= HI"),
+    (("--interval", "bta=0.1:0.2"), "error: interval of 'bta': unknown parameter 'bta'"),
+    (("--interval", "beta=0.1:1.2"), "error: interval of 'beta': [0.1, 1.2] is not an interval inside the domain"),
+    (("--tv", "monitor=2"), "error: --tv 'monitor=2': is not of the form INSTANCE=EPS with EPS in [0, 1]"),
+    (("--tv", "monitr=0.1"), "error: TV radius of 'monitr': no instance 'monitr'"),
 ])
 def test_eval_option_mistakes(args, message, capsys):
     from markovwire.tui.cli import main

@@ -129,3 +129,43 @@ def test_flow_names_an_unknown_wire(capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: flow WIRE_A: no wire 'comon' (did you mean 'common'?)")
     assert "fix: name an outer port, a stateful instance or box.port: common, independent" in err
+
+
+# ----- credal bounds, TV bands and flow claims on eval ------------------------------------------------
+CREDAL = str(PROPOSALS / "credal_control.yaml")
+
+
+def test_eval_json_has_credal_entries_bands_and_claims():
+    out = json.loads(invoke("eval", CREDAL, "--json"))
+    entry = out["queries"]["catastrophe_range"]
+    assert (round(entry["lower"], 6), round(entry["upper"], 6)) == (0.063397, 0.397632) and entry["tight"]
+    band = out["bands"]["p_catastrophe"]
+    assert band["half_width"] == pytest.approx(0.1) and band["radii"] == {"monitor": 0.001}
+    assert out["claims"]["all_hold"] and len(out["claims"]["checks"]) == 3
+
+
+def test_eval_interval_bounds_every_query_as_the_python_api_does():
+    out = json.loads(invoke("eval", CREDAL, "--json", "--interval", "beta=0.01:0.05", "--interval", "r_ok=0.6:0.9",
+                            "--tv", "policy=0.002"))
+    p = load_proposal(CREDAL)
+    want = p.bounds("safety", {"beta": (0.01, 0.05), "r_ok": (0.6, 0.9)})
+    assert out["bounds"]["safety"]["lower"] == pytest.approx(want.lower, abs=1e-15)
+    assert out["bounds"]["safety"]["upper"] == pytest.approx(1 - 0.0633968, abs=1e-6)
+    assert out["bands"]["safety"]["half_width"] == pytest.approx(0.3)
+
+
+def test_eval_prints_the_analyses_as_tables():
+    out = invoke("eval", CREDAL, "--interval", "sigma=0.8:1")
+    assert "credal bounds with sigma ∈ [0.8, 1]" in out and "total-variation bands" in out and "flow claims" in out
+    assert "catastrophe_range: P(episode=catastrophe | intent=scheming) ∈ [0.0633968, 0.397632]  (exact for both " \
+           "semantics)" in out
+
+
+def test_flow_without_wires_checks_the_files_claims(tmp_path):
+    assert invoke("flow", CREDAL) == ("policy never sees monitor.sus: yes\nmonitor.sus ⊥ intent | policy.act: yes\n"
+                                      "auditor cannot affect answer: yes\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(open(CREDAL).read() + "  - never_sees: [monitor, intent]\n")
+    r = CliRunner().invoke(cli, ["flow", str(bad)])
+    assert r.exit_code == 1 and "monitor never sees intent: no (path: intent → [policy] → policy.act → [monitor])" \
+        in r.output

@@ -1029,7 +1029,18 @@ def dump_spec(spec: ProposalFile) -> str:
     """The YAML text of a proposal (defaults left out, libraries named); loading it gives the same spec back."""
     data = spec.model_dump(mode="python", exclude_defaults=True)
     data.setdefault("libraries", list(spec.libraries))
-    data = {k: data[k] for k in ProposalFile.model_fields if k in data}
+    data = {k: _whole(data[k]) for k in ProposalFile.model_fields if k in data}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _whole(value):
+    """Whole floats written as integers (``T: 5000``, not ``5000.0``); they load back as the same number."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 

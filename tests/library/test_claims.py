@@ -79,3 +79,4 @@ def test_diff_of_a_proposal_with_itself_is_empty_and_credal_entries_compare_lowe
     assert not d.structural
     assert {q.query for q in d.queries} == {"p_catastrophe", "safety", "catastrophe_range", "imprecise_monitor"}
     assert all(q.delta == 0 for q in d.queries)
+

@@ -38,7 +38,8 @@ import sympy
 
 from markovwire import Kernel
 from markovwire.analysis import CredalBounds, CredalKernel, Interval, IntervalKernel, RobustBand, credal_bounds
-from markovwire.analysis import tv_band
+from markovwire.analysis import KernelAdversary, tv_band, worst_case_kernel
+from markovwire.analysis.adversary import deterministic_kernels, policy
 from markovwire.analysis.credal import as_credal, check_signature, show_choice, split_multilinear, with_selectors
 from markovwire.analysis.flow import ancestor_boxes
 from markovwire.analysis.search import axes_for
@@ -341,6 +342,37 @@ def _choice(c: int, names, grid, combos, boxes, vertices) -> dict:
         if s.n_vertices > 1:
             out[b] = Kernel(vs[i], s.dom, s.cod, name=f"{b} (extreme)", check=False)
     return out
+
+
+# ----- an adversary replacing a whole instance ------------------------------------------------------
+def kernel_adversary(proposal, name: str, values: Mapping[str, float]) -> KernelAdversary:
+    """The worst case of an ``adversary:`` entry that replaces an instance by any kernel reading ``observes``.
+
+    Single-shot: exact by linear programming (:func:`~markovwire.analysis.worst_case_kernel`). Episode: the
+    adversary's set is the hull of the deterministic kernels, so its value is exact for a red team that may change
+    its kernel every step (the lower transition operator); the best kernel kept for the whole episode is shown,
+    with its value (a stationary red team's optimum lies between the two).
+    """
+    adv = proposal.spec.adversary[name]
+    net = proposal.net()
+    kern = net.box(adv.instance).kernel
+    observes = tuple(adv.observes if adv.observes is not None else [p.name for p in kern.dom])
+    net_values = {k: v for k, v in values.items() if k in net.params}
+    if proposal.system is None:
+        return worst_case_kernel(net, adv.instance, proposal.analysis_query(adv.query, values), adv.sense,
+                                 observes=observes, values=net_values)
+    choices = deterministic_kernels(kern, observes)
+    res = episode_bounds(proposal, adv.query, {}, {adv.instance: CredalKernel(choices)}, values,
+                         max(20_000, len(choices)))
+    value = res.adaptive.upper if adv.sense == "max" else res.adaptive.lower
+    fixed = res.fixed.upper if adv.sense == "max" else res.fixed.lower
+    best = (res.upper_choice if adv.sense == "max" else res.lower_choice).get(adv.instance, choices[0])
+    honest = float(proposal.value(adv.query, values))
+    method = (f"exact over {len(choices)} deterministic kernels for a red team that may change its kernel every step "
+              f"(the lower transition operator, {res.method.split('; ')[-1]}); the best kernel kept for the whole "
+              f"episode, shown, gives {fixed:.6g}")
+    return KernelAdversary(res.query, adv.instance, adv.sense, value, honest, best, observes,
+                           policy(kern, observes, best), method)
 
 
 # ----- total-variation bands ---------------------------------------------------------------------------

@@ -262,6 +262,9 @@ class Proposal:
         fixed = {n: v for n, v in values.items() if n in self.structural and v != self.all_parameters[n].default}
         if fixed:
             return self._with_values(fixed)._one(name, {n: v for n, v in values.items() if n not in fixed})
+        if name in self.spec.adversary and self.spec.adversary[name].instance is not None:
+            from .bounds import kernel_adversary
+            return kernel_adversary(self, name, values)
         if name in self.spec.adversary:
             return self._worst_case(name, values)
         if name in self.spec.credal:
@@ -872,6 +875,8 @@ def _check_rest(p: Proposal, errors: list) -> None:
         elif spec.queries[adv.query].kind == "distribution":
             errors.append(FileFormatError(p.where("adversary", name, "query"), f"query {adv.query!r} is a distribution",
                                           fix="optimise a probability or an expectation"))
+        if adv.instance is not None:
+            _check_instance_adversary(p, name, adv, errors)
         for i, n in enumerate(adv.over):
             if n not in p.all_parameters:
                 close = difflib.get_close_matches(n, list(p.all_parameters), n=1)
@@ -891,6 +896,26 @@ def _check_rest(p: Proposal, errors: list) -> None:
                     errors.append(ParameterError(p.where("adversary", name, "bounds", n),
                                                  f"[{lo:g}, {hi:g}] is not inside the domain [{dlo:g}, {dhi:g}]",
                                                  fix="give bounds low <= high inside the parameter's domain"))
+
+
+def _check_instance_adversary(p: Proposal, name: str, adv: AdversarySpec, errors: list) -> None:
+    """The instance exists, is a plain component, and the ports it observes are its inputs."""
+    where = lambda *k: p.where("adversary", name, *k)
+    boxes = {b.name: b for b in p.net().boxes}
+    if adv.instance not in p.instances:
+        close = difflib.get_close_matches(adv.instance, list(p.instances), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        errors.append(UnknownName(where("instance"), f"no instance {adv.instance!r}{hint}",
+                                  fix=f"name one of: {', '.join(p.instances)}"))
+    elif adv.instance not in boxes:
+        errors.append(FileFormatError(where("instance"), f"instance {adv.instance!r} has a state or is a diagram",
+                                      fix="let the adversary replace a plain component"))
+    else:
+        ports = [q.name for q in boxes[adv.instance].kernel.dom]
+        for i, port in enumerate(adv.observes or []):
+            if port not in ports:
+                errors.append(UnknownName(where("observes", i), f"{adv.instance!r} has no input port {port!r}",
+                                          fix=f"observe some of its inputs: {', '.join(ports) or 'it has none'}"))
 
 
 def _check_analyses(p: Proposal, errors: list) -> None:

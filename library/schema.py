@@ -211,15 +211,30 @@ class SweepSpec(Model):
 
 
 class AdversarySpec(Model):
-    """Parameters an adversary chooses to minimise or maximise a named query (a worst case)."""
+    """An adversary minimising or maximising a named query (a worst case): it chooses parameters (``over``), or
+    replaces a whole instance by any kernel of its signature that reads only the ports it ``observes``."""
 
     query: Name
-    over: Annotated[list[Name], Len(1, 8)]
+    over: Annotated[list[Name], Len(0, 8)] = []
+    instance: Name | None = Field(None, description="the instance whose kernel the adversary chooses")
+    observes: Annotated[list[Name], Len(0, 16)] | None = Field(
+        None, description="the instance's input ports the adversary sees (default: all)")
     sense: Literal["max", "min"]
     bounds: Annotated[dict[Name, Annotated[list[Number], Len(2, 2)]], Len(0, 8)] = Field(
         {}, description="narrower search ranges than the parameters' domains")
     grid: Annotated[int, Field(ge=3, le=100_000)] | None = Field(None, description="grid points per parameter")
     doc: Text = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if bool(self.over) == (self.instance is not None):
+            raise ValueError("give exactly one of 'over' (parameters the adversary chooses) or 'instance' "
+                             "(an instance whose whole kernel it chooses)")
+        if self.instance is None and self.observes is not None:
+            raise ValueError("'observes' belongs to an 'instance' adversary")
+        if self.instance is not None and (self.bounds or self.grid is not None):
+            raise ValueError("'bounds' and 'grid' belong to an adversary choosing parameters ('over')")
+        return self
 
 
 Bound = Annotated[list[Value], Len(2, 2)]

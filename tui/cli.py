@@ -280,7 +280,7 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from markovwire.analysis.adversary import WorstCase
+    from markovwire.analysis.adversary import KernelAdversary, WorstCase
 
     console = Console(highlight=False)
     console.print(f"[bold]{escape(proposal.name)}[/bold]" + (f" — {escape(proposal.doc)}" if proposal.doc else ""))
@@ -303,6 +303,8 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
                 qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"), f"{_fmt(v.value)} at {at}")
             elif name in proposal.credal:
                 qt.add_row(name, escape(f"bounds of {proposal.credal[name].query}"), escape(_interval(v)))
+            elif isinstance(v, KernelAdversary):
+                qt.add_row(name, escape(f"{v.sense} {v.query} over every kernel of {v.box}"), _fmt(v.value))
             elif isinstance(v, dict):
                 qt.add_row(name, escape(str(proposal.queries[name])), "")
                 for label, x in v.items():
@@ -326,7 +328,7 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
             elif getattr(v, "dtype", None) == object:
                 flat = v.reshape(-1)
                 cols.append((name, [w.value for w in flat]))
-                for k in flat[0].choice:
+                for k in getattr(flat[0], "choice", ()):
                     cols.append((f"{name}: {k}", [w.choice[k] for w in flat]))
             else:
                 cols.append((name, v.reshape(-1)))
@@ -338,7 +340,7 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
         console.print(st)
     console.print(f"[dim]{seconds:.2f} s[/dim]")
     for name, v in results.items():
-        if name in proposal.credal and not grid:
+        if (name in proposal.credal or isinstance(v, KernelAdversary)) and not grid:
             console.print(f"[bold]{escape(name)}[/bold]: {escape(str(v))}")
 
 

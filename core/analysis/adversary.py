@@ -192,6 +192,45 @@ def worst_case_kernel(net: Net, box: str, query, sense: str = "max", *, observes
                            _policy(kern, seen, choice), method)
 
 
+def deterministic_kernels(kern: Kernel, observes: Sequence[str] | None = None) -> list[Kernel]:
+    """Every deterministic kernel of ``kern``'s signature reading only the input ports ``observes`` (default: all).
+
+    They are the vertices of the set an adversary replacing the box chooses from.
+
+    >>> from markovwire import FinSet
+    >>> A, B = FinSet("A", ["x", "y"]), FinSet("B", ["p", "q", "r"])
+    >>> box = Kernel.uniform(cod=[("b", B)], dom=[("a", A)])
+    >>> len(deterministic_kernels(box)), len(deterministic_kernels(box, observes=[]))
+    (9, 3)
+    """
+    ports = [p.name for p in kern.dom]
+    observes = list(ports if observes is None else observes)
+    unknown = [p for p in observes if p not in ports]
+    if unknown:
+        raise UnknownName(f"adversary for {kern.name!r}", f"has no input port {unknown[0]!r}",
+                          fix=f"observe some of its input ports: {', '.join(ports) or 'it has none'}")
+    seen = [ports.index(p) for p in observes]
+    shape_in = tuple(len(kern.dom[i].type) for i in seen)
+    n_out = int(np.prod([len(p.type) for p in kern.cod], dtype=int))
+    shape = tuple(len(p.type) for p in kern.dom + kern.cod)
+    out = []
+    for outs in itertools.product(range(n_out), repeat=int(np.prod(shape_in, dtype=int))):
+        choice = np.eye(n_out)[list(outs)].reshape(shape_in + tuple(len(p.type) for p in kern.cod))
+        out.append(Kernel(_unobserve(choice, seen, len(ports), shape), kern.dom, kern.cod,
+                          name=f"{kern.name} (adversary)", check=False))
+    return out
+
+
+def policy(kern: Kernel, observes: Sequence[str], choice: Kernel) -> dict[str, str]:
+    """A deterministic kernel read as a policy: observed input labels → output labels."""
+    ports = [p.name for p in kern.dom]
+    seen = [ports.index(p) for p in observes]
+    arr = np.asarray(choice.array, dtype=float)
+    index = tuple(slice(None) if i in seen else 0 for i in range(len(ports)))
+    return _policy(kern, seen, arr[index].transpose([sorted(seen).index(i) for i in seen]
+                                                     + list(range(len(seen), arr.ndim - len(ports) + len(seen)))))
+
+
 def _observed(c: np.ndarray, hidden: tuple[int, ...], seen: list[int]) -> np.ndarray:
     """Sum the coefficients over hidden inputs and order the observed ones as ``seen``."""
     c = c.sum(axis=hidden) if hidden else c

@@ -237,3 +237,45 @@ def test_radius_for_an_unknown_instance(credal_control):
         credal_control.band("p_catastrophe", {"monitr": 0.1})
     with pytest.raises(MarkovwireError, match="less than or equal to 1|<= 1"):
         proposal_from_text(CREDAL.read_text().replace("tv_radius: 0.001", "tv_radius: 1.5"), "bad.yaml", CREDAL)
+
+
+# ----- an adversary replacing a whole instance --------------------------------------------------------
+def test_any_policy_adversary_in_an_episode_matches_the_closed_form():
+    """It attacks adversarial tasks (5%) with working backdoors: safety = 0.95^T + (1 - 0.95^T) r_ok."""
+    p = load_proposal(proposals_dir() / "trusted_monitoring.yaml")
+    res = p.evaluate(queries=["any_policy"])["any_policy"]
+    T, r = 5000, 6 / 19
+    assert res.value == pytest.approx(0.95 ** T + (1 - 0.95 ** T) * r, abs=1e-12)
+    assert res.policy["query=adversarial, intent=scheming"] == "act=backdoor_ok"
+    assert res.honest == pytest.approx(p.value("safety"), abs=1e-15)
+    assert "729 deterministic kernels" in res.method
+
+
+def test_instance_adversary_in_a_single_shot_proposal_is_the_linear_programme():
+    from markovwire.analysis import worst_case_kernel
+    text = (proposals_dir() / "swiss_cheese.yaml").read_text() + """adversary:
+  blind_monitor: {query: p_pass_common, instance: monitor, observes: [threat], sense: max}
+"""
+    p = proposal_from_text(text, "sc.yaml", proposals_dir() / "swiss_cheese.yaml")
+    res = p.evaluate(queries=["blind_monitor"])["blind_monitor"]
+    # the monitor lets everything through, even what the probe blocked: only the auditor's miss rate is left
+    assert res.value == pytest.approx(0.5 * 0.02 + 0.5 * 0.18, abs=1e-15)
+    assert res.policy == {"threat=blocked": "threat=passed", "threat=passed": "threat=passed"}
+    direct = worst_case_kernel(p.net(), "monitor", p.analysis_query("p_pass_common"), "max", observes=["threat"],
+                               values={"m_hard": 0.18, "p_hard_case": 0.5})
+    assert res.value == pytest.approx(direct.value, abs=1e-15) and res.policy == direct.policy
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{query: safety, instance: polcy, sense: min}", "no instance 'polcy' (did you mean 'policy'?)"),
+    ("{query: safety, instance: policy, observes: [intnt], sense: min}", "'policy' has no input port 'intnt'"),
+    ("{query: safety, instance: episode, sense: min}", "instance 'episode' has a state or is a diagram"),
+    ("{query: safety, instance: policy, over: [beta], sense: min}", "give exactly one of 'over'"),
+    ("{query: safety, over: [beta], observes: [query], sense: min}", "'observes' belongs to an 'instance' adversary"),
+])
+def test_instance_adversary_mistakes(entry, message):
+    text = (proposals_dir() / "trusted_monitoring.yaml").read_text().replace(
+        "adversary:\n", f"adversary:\n  bad: {entry}\n", 1)
+    with pytest.raises(MarkovwireError) as e:
+        proposal_from_text(text, "bad.yaml", proposals_dir() / "trusted_monitoring.yaml")
+    assert message in str(e.value) and "bad.yaml:" in str(e.value)

@@ -13,11 +13,13 @@ from markovwire.library import load_proposal
 from markovwire.library.shipped import proposals_dir
 
 PROPOSALS = ["trusted_editing", "untrusted_monitoring", "budgeted_monitoring", "best_of_n_vs_rl",
-             "regressional_goodhart", "debate", "amplification", "guaranteed_safe_ai", "swiss_cheese", "off_switch"]
+             "regressional_goodhart", "debate", "amplification", "guaranteed_safe_ai", "swiss_cheese", "off_switch", "credal_control"]
 
 
 def numbers(value) -> list[float]:
     """Every number in a query's JSON result (a number, a list over the sweep, or an adversary's outcome)."""
+    if isinstance(value, dict) and "lower" in value and "upper" in value:     # credal bounds
+        return numbers(value["lower"]) + numbers(value["upper"])
     if isinstance(value, dict):
         return numbers(value["value"]) if "value" in value else [x for v in value.values() for x in numbers(v)]
     if isinstance(value, list):
@@ -35,7 +37,7 @@ def test_eval_json(name):
     out = json.loads(r.stdout)
     spec = load_proposal(path).spec
     assert out["proposal"] == name and {"parameters", "queries", "seconds"} <= set(out)
-    assert set(out["queries"]) == set(spec.queries) | set(spec.adversary)
+    assert set(out["queries"]) == set(spec.queries) | set(spec.adversary) | set(spec.credal)
     assert set(out["sweep"]) == {s.parameter for s in spec.sweeps}
     for query, value in out["queries"].items():
         got = numbers(value)

@@ -37,6 +37,7 @@ class MarkovwireApp(App[None]):
         self.start_new = new
         self.document = Document.new()
         self._autosaved = None
+        self.intervals: dict[str, tuple[float, float]] = {}   # ad-hoc parameter intervals (the bounds screen)
 
     # ----- starting -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -84,7 +85,7 @@ class MarkovwireApp(App[None]):
             if recover:
                 self.document = found
                 self._autosaved = found.spec
-                self.main.refresh_document()
+                self.document_changed()
                 self.notify("Recovered your unsaved work. Save it with Ctrl+S.", timeout=6)
             else:
                 recovery.unlink(missing_ok=True)
@@ -101,6 +102,13 @@ class MarkovwireApp(App[None]):
             self.notify(str(e), title="No such component", severity="error", timeout=10)
             return
         self.main.action_add_component(name)
+
+    def document_changed(self, evaluate: bool = True) -> None:
+        """Redraw the workspace, and the analysis screens open over it, from the document."""
+        self.main.refresh_document(evaluate)
+        for screen in self.screen_stack:
+            if screen is not self.main and hasattr(screen, "refresh_document"):
+                screen.refresh_document()
 
     def show_title(self) -> None:
         doc = self.document
@@ -163,8 +171,9 @@ class MarkovwireApp(App[None]):
         doc = Document.open(Path(path))
         self.document = doc
         self._autosaved = doc.spec
+        self.intervals = {}
         recovery_path().unlink(missing_ok=True)
-        self.main.refresh_document()
+        self.document_changed()
         problems = len(doc.check.problems)
         if problems:
             self.notify(f"Opened {path} with {problems} problem(s): see Problems.", severity="warning", timeout=6)
@@ -173,7 +182,8 @@ class MarkovwireApp(App[None]):
         def fresh():
             self.document = Document.new()
             self._autosaved = self.document.spec
-            self.main.refresh_document()
+            self.intervals = {}
+            self.document_changed()
             self.notify("A new, empty proposal. Add components with a.", timeout=4)
         self._unless_discarding(fresh, "Start a new proposal")
 
@@ -208,9 +218,7 @@ class MarkovwireApp(App[None]):
         from .screens.compare import CompareScreen
         from .screens.file_dialog import FileScreen
         mine = self.document.check.proposal
-        if mine is None:
-            self.notify("This proposal does not build yet (see Problems), so there is nothing to compare.",
-                        severity="warning", timeout=6)
+        if not self._builds("proposal to compare"):
             return
         chosen = {}
 
@@ -219,20 +227,47 @@ class MarkovwireApp(App[None]):
 
         def done(path):
             if path:
-                self.push_screen(CompareScreen(mine, chosen["other"]))
+                self.show_view(CompareScreen(mine, chosen["other"]))
 
-        self.push_screen(FileScreen("Compare with", "", shipped_proposals() + self.yaml_files(), apply=apply), done)
+        self.push_screen(FileScreen("Compare with", "", shipped_proposals() + self.yaml_files(), apply=apply,
+                                    note="A is this proposal, B the one you choose: what changed from A to B, "
+                                         "and every query on both."), done)
+
+    def action_bounds(self) -> None:
+        from .screens.bounds import BoundsScreen
+        if self._builds("bounds to compute"):
+            self.show_view(BoundsScreen())
+
+    def action_flow(self) -> None:
+        from .screens.flow import FlowScreen
+        if self._builds("wiring to check"):
+            self.show_view(FlowScreen())
+
+    def _builds(self, nothing: str) -> bool:
+        if self.document.check.proposal is None:
+            self.notify(f"This proposal does not build yet (see Problems), so there is no {nothing}.",
+                        severity="warning", timeout=6)
+            return False
+        return True
+
+    def show_view(self, screen) -> None:
+        """Show an analysis screen (bounds, flow, compare) over the workspace, or in place of the one showing."""
+        current = self.screen
+        if not getattr(current, "VIEW", False):
+            self.push_screen(screen)
+        elif type(current) is not type(screen) or screen.VIEW == "compare":     # another view, or comparison
+            self.switch_screen(screen)
 
     # ----- undo, help, quit ---------------------------------------------------------------------------
     def action_undo(self) -> None:
         if self.document.undo():
-            self.main.refresh_document()
+            self.document_changed()
         else:
             self.notify("Nothing to undo.", timeout=2)
 
     def action_redo(self) -> None:
         if self.document.redo():
-            self.main.refresh_document()
+            self.document_changed()
         else:
             self.notify("Nothing to redo.", timeout=2)
 

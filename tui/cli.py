@@ -136,26 +136,19 @@ def _number(v, integer: bool):
 
 def _sensitivities(proposal, values, names):
     """Ranked derivatives of each probability / expectation query at ``values``, and notes on what was skipped."""
-    from markovwire.analysis import sensitivities
+    from markovwire.library.sensitivity import sensitivities_of, table_depends_on_parameters
 
-    if proposal.system is not None:
-        return {}, [f"{proposal.name} is an episode of many steps: sensitivities are computed for single-shot "
-                    "proposals only (sweep a parameter with --sweep to see its effect)"]
-    structural = {n: v for n, v in values.items() if n in proposal.structural}
-    target = proposal._with_values(structural) if structural else proposal
-    net = target.net()
-    point = {n: v for n, v in values.items() if n in net.params}
     tables, notes = {}, []
-    for name in names or list(target.queries):
-        q = target.queries.get(name)
+    for name in names or list(proposal.queries):
+        q = proposal.queries.get(name)
         if q is None:
-            continue  # an adversary entry: its value is an optimum, not a differentiable query
+            continue  # an adversary or credal entry: an optimum, not a differentiable query
         if q.kind == "distribution":
             notes.append(f"{name}: a distribution, not one number; ask for one label's probability instead")
             continue
-        if q.kind == "expectation" and any(getattr(e, "free_symbols", ()) for e in target._expectation_entries(q).flat):
+        if table_depends_on_parameters(proposal, name):
             notes.append(f"{name}: the table's own dependence on parameters is held fixed at the given values")
-        tables[name] = sensitivities(net, target.analysis_query(name, values), values=point)
+        tables[name] = sensitivities_of(proposal, name, values)
     return tables, notes
 
 

@@ -44,7 +44,12 @@ AREAS = {
     "results": "Results and queries",
     "library": "Library",
     "main": "Workspace",
+    "bounds": "Bounds screen (b): credal bounds and TV bands",
+    "flow": "Flow screen (f): information-flow claims",
+    "compare": "Compare screen (Ctrl+D): two proposals and what changed",
 }
+WORKSPACE = ("diagram", "parameters", "results", "library", "main")
+"""The areas of the workspace screen (the others are screens of their own)."""
 
 ACTIONS: tuple[Action, ...] = (
     Action("app.help", "f1", "Help", "Every key and action, on one screen", "app"),
@@ -55,7 +60,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.open", "ctrl+o", "Open", "Open another proposal file", "app", show=False),
     Action("app.new", "ctrl+n", "New", "Start an empty proposal", "app", show=False),
     Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG or DOT", "app", "Export"),
-    Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another, query by query", "app"),
+    Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another: what changed (boxes, wires, "
+           "parameters) and every query on both", "app"),
     Action("app.quit_app", "ctrl+q", "Quit", "Leave (asks first if there are unsaved changes)", "app"),
     Action("screen.add_component", "a", "Add component", "Add an instance of a library component", "diagram",
            "Add"),
@@ -65,6 +71,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("screen.expose", "e", "Expose port", "Make a port of the selected box an outer input or output",
            "diagram", "Expose"),
     Action("screen.rename", "r", "Rename", "Rename the selected instance", "diagram"),
+    Action("screen.tv_radius", "t", "TV radius", "Give the selected instance a total-variation radius: how far "
+           "reality's kernel may be from the model's (saved in the file; bands on the bounds screen)", "diagram",
+           "TV ε"),
     Action("screen.remove", "x,delete", "Remove", "Remove the selected instance (in Results: the query)",
            "diagram"),
     Action("screen.set_parameter", "equals_sign", "Set parameter", "Give a parameter a value within its domain "
@@ -76,8 +85,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("screen.remove", "x,delete", "Remove query", "Remove the query under the cursor", "results", "Remove"),
     Action("screen.sensitivities", "g", "Sensitivities", "How much the highlighted query moves with each "
            "parameter (derivatives, ranked)", "results"),
-    Action("screen.import_queries", "I", "Import queries", "Copy queries, sweeps and adversaries from a file",
-           "results", "Import"),
+    Action("screen.import_queries", "I", "Import queries", "Copy queries, sweeps, adversaries and credal entries "
+           "from a file", "results", "Import"),
+    Action("app.bounds", "b", "Bounds", "Lower and upper values (credal entries, parameter intervals) and the "
+           "TV robustness band of every query", "results"),
+    Action("app.flow", "f", "Flow claims", "Check the file's information-flow claims and ad-hoc independences "
+           "A ⊥ B | given", "results", "Flow"),
     Action("screen.search_library", "slash", "Search library", "Filter the library tree", "library", "Search"),
     Action("screen.import_library", "l", "Import library", "Use another component-library file", "library",
            "Import"),
@@ -109,7 +122,7 @@ def bindings(area: str) -> list[Binding]:
     workspace screen, where every workspace key works (hidden there, shown by the focused area)."""
     out = []
     for a in ACTIONS:
-        if area == "main" and a.area != "app":
+        if area == "main" and a.area in WORKSPACE:
             out.append(Binding(a.key, a.action, a.short or a.title, show=False, tooltip=a.help))
         elif a.area == area and area != "main":
             out.append(Binding(a.key, a.action, a.short or a.title, show=a.show, key_display=a.key_display,
@@ -130,12 +143,18 @@ class ActionsProvider(Provider):
     """Every action of :data:`ACTIONS` in the command palette, with its key."""
 
     def _entries(self):
+        """The actions that work where the palette was opened (the screen's own, and the app's), once each."""
         seen = set()
         for a in ACTIONS:
-            if a.action in seen:
+            if a.action in seen or not self._works(a):
                 continue
             seen.add(a.action)
             yield a
+
+    def _works(self, a: Action) -> bool:
+        namespace, _, name = a.action.partition(".")
+        target = self.app if namespace == "app" else self.screen
+        return hasattr(target, "action_" + name.partition("(")[0])
 
     async def discover(self) -> Hits:
         for a in self._entries():

@@ -52,8 +52,8 @@ from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, Para
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
 from markovwire.library.loader import flatten, validate
 from markovwire.library.proposal import _component, dump_spec, write_atomic
-from markovwire.library.schema import (AdversarySpec, EpisodeSpec, InstanceSpec, ProposalFile, QuerySpec, SweepSpec,
-                                       WiringSpec)
+from markovwire.library.schema import (AdversarySpec, ClaimSpec, CredalSpec, EpisodeSpec, InstanceSpec, ProposalFile,
+                                       QuerySpec, SweepSpec, WiringSpec)
 
 from .check import FILE_PLACE, Check, build, constant, pairs
 from .expression import expression_of
@@ -235,8 +235,11 @@ class Document:
         wires = [f"{move(a)} -> {move(b)}" for a, b in pairs(ws.wires)]
         instances = {(new if k == old else k): v for k, v in self.spec.instances.items()}
         queries = {k: _renamed_query(q, old, new) for k, q in self.spec.queries.items()}
-        self._commit(self.spec.model_copy(update={"instances": instances, "queries": queries,
-                                                  **self._with_wires(ws, wires)}))
+        credal = {k: c.model_copy(update={"imprecise": {(new if i == old else i): s for i, s in c.imprecise.items()}})
+                  for k, c in self.spec.credal.items()}
+        claims = [_renamed_claim(c, old, new) for c in self.spec.claims]
+        self._commit(self.spec.model_copy(update={"instances": instances, "queries": queries, "credal": credal,
+                                                  "claims": claims, **self._with_wires(ws, wires)}))
 
     def remove_instance(self, name: str) -> None:
         """Remove an instance and every wire at it (outer ports left without wires go too)."""
@@ -311,7 +314,7 @@ class Document:
             self._commit(self.spec.model_copy(update={"diagram": text, "wiring": None}))
             return
         trial = self.spec.model_copy(update={"diagram": text, "wiring": None, "queries": {}, "adversary": {},
-                                             "sweeps": []})
+                                             "sweeps": [], "credal": {}, "claims": []})
         try:
             p = proposal_from_data(trial.model_dump(mode="python", exclude_defaults=True), self.path, "expression")
         except MarkovwireError as e:
@@ -461,28 +464,112 @@ class Document:
         self._commit(self.spec.model_copy(update={"queries": {**self.spec.queries, name: query}}))
 
     def remove_query(self, name: str) -> None:
-        """Remove a query (or an adversary entry); adversaries of a removed query go too."""
+        """Remove a query (or an adversary or credal entry); adversaries and credal entries of a removed query go too."""
         if name in self.spec.adversary:
             entries = {k: a for k, a in self.spec.adversary.items() if k != name}
             self._commit(self.spec.model_copy(update={"adversary": entries}))
+            return
+        if name in self.spec.credal:
+            self.remove_credal(name)
             return
         if name not in self.spec.queries:
             raise UnknownName(f"query {name!r}", "does not exist", fix="choose a listed query")
         queries = {k: q for k, q in self.spec.queries.items() if k != name}
         entries = {k: a for k, a in self.spec.adversary.items() if a.query != name}
-        self._commit(self.spec.model_copy(update={"queries": queries, "adversary": entries}))
+        credal = {k: c for k, c in self.spec.credal.items() if c.query != name}
+        self._commit(self.spec.model_copy(update={"queries": queries, "adversary": entries, "credal": credal}))
 
     def import_queries(self, path: str | Path) -> int:
-        """Copy the queries, sweeps and adversaries of another proposal file; returns how many entries."""
+        """Copy the queries, sweeps, adversaries and credal entries of another proposal file; returns how many
+        entries."""
         path = Path(path)
         other = draft_spec(load_yaml(read_text(path), path.name).data, path.name)
         queries = {**self.spec.queries, **other.queries}
         adversary = {**self.spec.adversary, **other.adversary}
-        update = {"queries": queries, "adversary": adversary}
+        credal = {**self.spec.credal, **other.credal}
+        update = {"queries": queries, "adversary": adversary, "credal": credal}
         if other.sweeps:
             update["sweeps"] = list(other.sweeps)
         self._commit(self.spec.model_copy(update=update))
-        return len(other.queries) + len(other.adversary)
+        return len(other.queries) + len(other.adversary) + len(other.credal)
+
+    # ----- bounds and claims ------------------------------------------------------------------------
+    def set_tv_radius(self, instance: str, value) -> float | None:
+        """Give an instance a total-variation radius in [0, 1] (reality's kernel is within it of the model's,
+        row by row); empty text or None removes it."""
+        inst = self._instance(instance)
+        text = "" if value is None else str(value).strip()
+        radius = None
+        if text:
+            where = f"TV radius of {instance!r}"
+            radius = constant(text, where)
+            if not 0 <= radius <= 1:
+                raise ParameterError(where, f"{radius:g} is outside [0, 1]",
+                                     fix="give a total-variation radius between 0 and 1 (empty text removes it)")
+        instances = {**self.spec.instances, instance: inst.model_copy(update={"tv_radius": radius})}
+        self._commit(self.spec.model_copy(update={"instances": instances}))
+        return radius
+
+    def add_credal(self, name: str, query: str, intervals: Mapping[str, tuple[float, float]], doc: str = "") -> None:
+        """Add (or replace) a credal entry: lower and upper values of ``query`` with parameters in ``intervals``."""
+        name = name.strip()
+        where = f"credal.{name}"
+        if not NAME.match(name):
+            raise FileFormatError(f"credal entry {name!r}", "is not a valid name",
+                                  fix="use letters, digits and '_', starting with a letter")
+        if name in self.spec.queries or name in self.spec.adversary:
+            raise FileFormatError(f"credal entry {name!r}", "is the name of a query or adversary entry",
+                                  fix="choose another name")
+        if query not in self.spec.queries:
+            raise UnknownName(f"{where}.query", f"there is no query {query!r}",
+                              fix=f"use one of: {', '.join(self.spec.queries) or 'add a query first'}")
+        for n, (lo, hi) in intervals.items():
+            par = self.parameter(n)
+            par.check(lo), par.check(hi)
+            if lo > hi:
+                raise ParameterError(f"{where}.intervals.{n}", f"[{lo:g}, {hi:g}] is empty", fix="give low <= high")
+        data: dict = {"query": query, "intervals": {n: [float(lo), float(hi)] for n, (lo, hi) in intervals.items()}}
+        if doc.strip():
+            data["doc"] = doc.strip()
+        entry = _validated_piece(CredalSpec, data, where)
+        self._commit_checked(self.spec.model_copy(update={"credal": {**self.spec.credal, name: entry}}), where)
+
+    def remove_credal(self, name: str) -> None:
+        if name not in self.spec.credal:
+            raise UnknownName(f"credal entry {name!r}", "does not exist",
+                              fix=f"use one of: {', '.join(self.spec.credal) or 'there are none'}")
+        self._commit(self.spec.model_copy(update={"credal": {k: c for k, c in self.spec.credal.items() if k != name}}))
+
+    def add_claim(self, kind: str, value: list, doc: str = "") -> int:
+        """Add an information-flow claim (``never_sees``, ``cannot_affect`` or ``independent``); returns its index."""
+        i = len(self.spec.claims)
+        data: dict = {kind: value}
+        if doc.strip():
+            data["doc"] = doc.strip()
+        claim = _validated_piece(ClaimSpec, data, f"claims[{i}]")
+        if any(getattr(c, kind) == getattr(claim, kind) for c in self.spec.claims if c.kind == kind):
+            raise FileFormatError(f"claims[{i}]", "is already one of the file's claims", fix="check another claim")
+        self._commit_checked(self.spec.model_copy(update={"claims": list(self.spec.claims) + [claim]}),
+                             f"claims[{i}]")
+        return i
+
+    def remove_claim(self, index: int) -> None:
+        if not 0 <= index < len(self.spec.claims):
+            raise UnknownName(f"claim {index}", "does not exist", fix="choose a listed claim")
+        self._commit(self.spec.model_copy(update={"claims": [c for i, c in enumerate(self.spec.claims)
+                                                            if i != index]}))
+
+    def _commit_checked(self, spec: ProposalFile, key: str) -> None:
+        """Commit ``spec``, unless it makes a proposal that built stop building because of entry ``key``."""
+        built = self.check.proposal is not None
+        self._commit(spec)
+        if not built or self.check.proposal is not None:
+            return
+        mine = [p.error for p in self.check.problems if p.where.startswith(key)]
+        if mine:
+            self.undo()
+            self._redo.pop()
+            raise _reworded(mine)
 
     # ----- questions the screens ask --------------------------------------------------------------
     def ports(self, box: str) -> list[PortInfo]:
@@ -680,6 +767,14 @@ def _renamed_query(q: QuerySpec, old: str, new: str) -> QuerySpec:
     if q.expectation is not None:
         update["expectation"] = q.expectation.model_copy(update={"of": [ren(k) for k in q.expectation.of]})
     return q.model_copy(update=update)
+
+
+def _renamed_claim(c: ClaimSpec, old: str, new: str) -> ClaimSpec:
+    """The claim with instance ``old`` (and its ``old.port`` wires) renamed."""
+    ren = lambda w: new if w == old else _renamed_ref(w, old, new)
+    value = getattr(c, c.kind)
+    value = [[ren(w) for w in side] for side in value] if c.kind == "independent" else [ren(w) for w in value]
+    return c.model_copy(update={c.kind: value})
 
 
 def _outer_names(ports, old: Mapping[str, str], inner: Mapping[str, str]) -> dict[str, str]:

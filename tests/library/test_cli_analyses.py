@@ -63,14 +63,14 @@ def test_sensitivity_at_set_values_of_an_expectation_query():
             finite_difference(path, query, "eta", eta=0.3), abs=1e-6)
 
 
-def test_sensitivity_table_is_printed_and_episodes_are_skipped_with_a_note():
+def test_sensitivity_table_is_printed_and_episodes_are_differentiated_numerically():
     text = invoke("eval", str(PROPOSALS / "swiss_cheese.yaml"), "--point", "--sensitivity")
     assert "sensitivities of p_pass_common: P(common=passed) = 0.00292" in text
     assert "│ m_hard      │  0.18 │    0.048 │" in text
-    text = invoke("eval", str(PROPOSALS / "trusted_editing.yaml"), "--point", "--sensitivity")
-    assert "note: trusted_editing is an episode of many steps: sensitivities are computed for single-shot" in text
     out = json.loads(invoke("eval", str(PROPOSALS / "trusted_editing.yaml"), "--point", "--sensitivity", "--json"))
-    assert out["sensitivities"] == {} and "episode" in out["sensitivity_notes"][0]
+    d = rows(out["sensitivities"]["safety"])["kappa_edit"]["derivative"]
+    assert d == pytest.approx(finite_difference(PROPOSALS / "trusted_editing.yaml", "safety", "kappa_edit"), rel=1e-5)
+    out = json.loads(invoke("eval", str(PROPOSALS / "trusted_editing.yaml"), "--point", "--sensitivity", "--json"))
     assert "sensitivities" not in json.loads(invoke("eval", str(PROPOSALS / "swiss_cheese.yaml"), "--point", "--json"))
 
 

@@ -20,6 +20,7 @@ import markovwire.library.constructions as constructions_mod
 import markovwire.library.discovery as discovery_mod
 import markovwire.library.loader as loader_mod
 import markovwire.library.proposal as proposal_mod
+import markovwire.library.sensitivity as sensitivity_mod
 import markovwire.library.shipped as shipped_mod
 from markovwire import FinSet, Parameter
 from markovwire.diagrams.stateful import StatefulBox
@@ -45,7 +46,7 @@ def messages(fn, *args) -> list[str]:
     raise AssertionError("no error was raised")
 
 
-@pytest.mark.parametrize("module", [library_pkg, constructions_mod, discovery_mod, loader_mod, proposal_mod,
+@pytest.mark.parametrize("module", [library_pkg, constructions_mod, discovery_mod, loader_mod, proposal_mod, sensitivity_mod,
                                     shipped_mod])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 MODULES = ["markovwire.tui.document", "markovwire.tui.drawing", "markovwire.tui.expression",
-           "markovwire.tui.settings", "markovwire.tui.sensitivity", "markovwire.tui.screens.query",
+           "markovwire.tui.settings", "markovwire.tui.screens.query",
            "markovwire.tui.widgets.results_table"]
 
 

@@ -244,9 +244,9 @@ def test_queries_from_the_dialog_fields(built):
 
 
 def test_sensitivities_of_an_episode_query_match_finite_differences():
-    from markovwire.tui.sensitivity import proposal_sensitivities
+    from markovwire.library.sensitivity import sensitivities_of
     p = load_proposal(default_proposal())
-    table = proposal_sensitivities(p, "safety")
+    table = sensitivities_of(p, "safety")
     sigma = p.all_parameters["sigma"].default
     h = 1e-4
     lo, hi = p.evaluate({"sigma": [sigma - h, sigma + h]}, queries=["safety"])["safety"]

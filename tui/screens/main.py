@@ -504,10 +504,10 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="sensitivities")
     def _sensitivities(self, proposal, query: str) -> None:
-        from ..sensitivity import proposal_sensitivities
+        from markovwire.library.sensitivity import sensitivities_of
         from .sensitivity import SensitivityScreen
         try:
-            table = proposal_sensitivities(proposal, query)
+            table = sensitivities_of(proposal, query)
         except MarkovwireError as e:
             self.app.call_from_thread(self.app.notify, str(e), title="No sensitivities", severity="error")
             return

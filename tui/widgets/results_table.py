@@ -27,6 +27,22 @@ def bar(fraction: float, width: int = BAR) -> str:
     return ("█" * full + part.strip()).ljust(width)
 
 
+def span(lower: float, upper: float, width: int = BAR, at: float | None = None) -> str:
+    """An interval of [0, 1] as a strip of ``width`` cells: ``█`` over the interval, ``·`` elsewhere;
+    with ``at``, the interval is ``▒`` and ``█`` marks the point (a value inside its band).
+
+    >>> span(0.25, 0.5, 8), span(0.3, 0.3, 4), span(0.0, 1.0, 4, at=0.6)
+    ('··██····', '·█··', '▒▒█▒')
+    """
+    if not all(math.isfinite(x) and -1e-9 <= x <= 1 + 1e-9 for x in (lower, upper)):
+        return " " * width
+    cell = lambda x: min(max(int(x * width), 0), width - 1)
+    inside = {i for i in range(width) if i / width < upper and (i + 1) / width > lower} or {cell(lower)}
+    mark = cell(at) if at is not None and math.isfinite(at) else None
+    return "".join("█" if i == mark or (i in inside and mark is None) else "▒" if i in inside else "·"
+                   for i in range(width))
+
+
 def number(v) -> str:
     """A result as text: six significant figures, or its range for an array."""
     if isinstance(v, (float, int, np.floating)):

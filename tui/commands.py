@@ -114,6 +114,26 @@ ACTIONS: tuple[Action, ...] = (
     Action("screen.focus_panel('sweep')", "5", "Show sweep", "Show the sweep plot large (Esc to return)", "main",
            show=False),
     Action("screen.focus_panel('problems')", "6", "Go to problems", "Focus the problem list", "main", show=False),
+    # the bounds screen
+    Action("screen.set_interval", "i", "Parameter interval", "Let a parameter range over [lo, hi]: bounds of "
+           "every query (like eval --interval; empty text removes it)", "bounds", "Interval"),
+    Action("screen.tv_radius", "t", "TV radius", "Give an instance a total-variation radius (saved in the file)",
+           "bounds", "TV ε"),
+    Action("screen.keep_bounds", "k", "Keep as credal entry", "Save the intervals as a credal entry of the file "
+           "for the highlighted query", "bounds", "Keep"),
+    Action("screen.remove_entry", "x,delete", "Remove credal entry", "Remove the highlighted credal entry from "
+           "the file", "bounds", "Remove"),
+    Action("screen.recompute", "ctrl+r", "Compute again", "Compute the bounds and bands again", "bounds",
+           show=False),
+    # the flow screen
+    Action("screen.new_check", "n", "Check independence", "Type wires A and B (and given wires): Enter checks "
+           "whether A ⊥ B | given holds for every choice of kernels", "flow", "Check"),
+    Action("screen.keep_claim", "k", "Keep as claim", "Add the last independence checked as a claim of the file",
+           "flow", "Keep"),
+    Action("screen.remove_claim", "x,delete", "Remove claim", "Remove the highlighted claim from the file", "flow",
+           "Remove"),
+    # the compare screen
+    Action("screen.swap", "w", "Swap sides", "Swap A and B (the changes then read from B to A)", "compare", "Swap"),
 )
 
 

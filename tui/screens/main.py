@@ -192,7 +192,9 @@ class MainScreen(Screen):
         p = self.app.document.check.proposal
         texts = {n: q.text for n, q in p.queries.items()} if p is not None else {}
         if p is not None:
-            texts.update({n: f"{a.sense} of {a.query} over {', '.join(a.over)}" for n, a in p.adversary.items()})
+            texts.update({n: f"{a.sense} of {a.query} over "
+                          + (', '.join(a.over) if a.over else f"every kernel of {a.instance}")
+                          for n, a in p.adversary.items()})
         self.query_one("#results", ResultsTable).show(results, texts)
         tail = "; the adversary is searching…" if more else ""
         n = len(results)
@@ -404,6 +406,16 @@ class MainScreen(Screen):
 
         self.app.push_screen(PromptScreen(f"Rename {box}", box, apply=lambda n: self._apply(doc.rename_instance, box, n)),
                              done)
+
+    def action_tv_radius(self) -> None:
+        from .bounds import tv_radius_prompt
+        doc = self.app.document
+        box = self._box()
+        if box is None:
+            self.app.notify("Select a box first (arrow keys in the diagram): t gives it a TV radius.",
+                            severity="warning")
+            return
+        self.app.push_screen(tv_radius_prompt(doc, box, lambda text: self._apply(doc.set_tv_radius, box, text)))
 
     def action_remove(self) -> None:
         doc = self.app.document

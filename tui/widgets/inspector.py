@@ -41,6 +41,9 @@ class Inspector(Static):
             table.add_row(Text(p.side[:3], "dim"), Text(p.name, "bold"), Text(p.type.name, "cyan"),
                           Text(arrow), links)
         parts = head + [table]
+        if inst is not None and inst.tv_radius is not None:
+            parts.append(Text(f"TV radius {inst.tv_radius:g}: reality is within it of this kernel (t changes it)",
+                              "magenta"))
         if inst is not None and inst.parameters:
             parts.append(Text("overrides: " + ", ".join(f"{k}={v}" for k, v in inst.parameters.items()), "yellow"))
         if comp is not None and comp.doc:

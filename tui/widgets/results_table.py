@@ -78,6 +78,12 @@ class ResultsTable(DataTable):
                 for label, p in v.items():
                     self.add_row(Text(f"  {label}"), Text(number(p)), Text(bar(float(p)), "green"),
                                  key=f"{name}\x00{label}")
+            elif hasattr(v, "policy"):                          # an adversary replacing a whole instance
+                self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
+                             key=name)
+                for k, out in v.policy.items():
+                    self.add_row(Text(f"  {k or 'always'}", "dim"), Text(""), Text(f"→ {out}", "dim"),
+                                 key=f"{name}\x00{k}")
             elif hasattr(v, "choice"):
                 self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
                              key=name)

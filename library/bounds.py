@@ -37,16 +37,15 @@ import numpy as np
 import sympy
 
 from markovwire import Kernel
-from markovwire.analysis import CredalBounds, CredalKernel, Interval, IntervalKernel, RobustBand, credal_bounds
+from markovwire.analysis import CredalKernel, Interval, IntervalKernel, RobustBand, credal_bounds
 from markovwire.analysis import KernelAdversary, tv_band, worst_case_kernel
 from markovwire.analysis.adversary import deterministic_kernels, policy
 from markovwire.analysis.credal import as_credal, check_signature, show_choice, split_multilinear, with_selectors
 from markovwire.analysis.flow import ancestor_boxes
 from markovwire.analysis.search import axes_for
-from markovwire.errors import FileFormatError, MarkovwireError, ParameterError, ShapeError, UnknownName
+from markovwire.errors import MarkovwireError, ParameterError, ShapeError, UnknownName
 from markovwire.multistep import distribution_after
 
-from .constructions import to_expr
 from .loader import _fill_table, placed, raise_all
 from .schema import CredalSpec, ImpreciseSpec
 

@@ -128,7 +128,7 @@ def intervals_of(proposal, intervals: Mapping[str, object], *path) -> dict[str, 
                 raise UnknownName(where, f"unknown parameter {n!r}",
                                   fix=f"give intervals for parameters of the proposal: "
                                       f"{', '.join(sorted(proposal.parameters))}")
-            lo, hi = (_constant(x, where) if not isinstance(x, (int, float)) else float(x) for x in pair)
+            lo, hi = (_constant(x, where) for x in pair)
             p = proposal.all_parameters[n]
             if not p.domain[0] <= lo <= hi <= p.domain[1]:
                 raise ParameterError(where, f"[{lo:g}, {hi:g}] is not an interval inside the domain "
@@ -154,7 +154,7 @@ def credal(proposal, name: str, values: Mapping[str, float] | None = None):
         try:
             boxes[inst] = imprecise_box(proposal, inst, s, values, "credal", name, "imprecise", inst)
         except MarkovwireError as e:
-            errors.extend([e])
+            errors.append(e)
     raise_all(errors)
     return bounds(proposal, spec.query, intervals, boxes, values, spec.max_combinations)
 

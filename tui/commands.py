@@ -115,8 +115,8 @@ ACTIONS: tuple[Action, ...] = (
            show=False),
     Action("screen.focus_panel('problems')", "6", "Go to problems", "Focus the problem list", "main", show=False),
     # the bounds screen
-    Action("screen.set_interval", "i", "Parameter interval", "Let a parameter range over [lo, hi]: bounds of "
-           "every query (like eval --interval; empty text removes it)", "bounds", "Interval"),
+    Action("screen.set_interval", "i", "Parameter interval", "Let a parameter range over an interval (low, high): "
+           "bounds of every query (like eval --interval; empty text removes it)", "bounds", "Interval"),
     Action("screen.tv_radius", "t", "TV radius", "Give an instance a total-variation radius (saved in the file)",
            "bounds", "TV ε"),
     Action("screen.keep_bounds", "k", "Keep as credal entry", "Save the intervals as a credal entry of the file "
@@ -134,6 +134,8 @@ ACTIONS: tuple[Action, ...] = (
            "Remove"),
     # the compare screen
     Action("screen.swap", "w", "Swap sides", "Swap A and B (the changes then read from B to A)", "compare", "Swap"),
+    Action("screen.diagrams", "v", "Show diagrams", "Show or hide the two diagrams (hidden at first in a short "
+           "terminal)", "compare", "Diagrams"),
 )
 
 

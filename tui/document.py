@@ -464,7 +464,8 @@ class Document:
         self._commit(self.spec.model_copy(update={"queries": {**self.spec.queries, name: query}}))
 
     def remove_query(self, name: str) -> None:
-        """Remove a query (or an adversary or credal entry); adversaries and credal entries of a removed query go too."""
+        """Remove a query (or an adversary or credal entry); adversaries and credal entries of a removed query go
+        too."""
         if name in self.spec.adversary:
             entries = {k: a for k, a in self.spec.adversary.items() if k != name}
             self._commit(self.spec.model_copy(update={"adversary": entries}))

@@ -253,3 +253,73 @@ def test_sensitivities_of_an_episode_query_match_finite_differences():
     assert table["sigma"].derivative == pytest.approx((hi - lo) / (2 * h), rel=1e-5)
     assert table.value == pytest.approx(p.value("safety"), rel=1e-15)
     assert abs(table.rows[0].derivative) >= abs(table.rows[-1].derivative)       # ranked
+
+
+# ----- TV radii, credal entries and claims ----------------------------------------------------------------
+CREDAL = next(p for p in shipped_proposals() if p.stem == "credal_control")
+
+
+@pytest.fixture(scope="module")
+def credal():
+    return Document.open(CREDAL)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.set_tv_radius("monitor", "1.5"), "TV radius of 'monitor': 1.5 is outside [0, 1]"),
+    (lambda d: d.set_tv_radius("monitr", "0.1"), "instance 'monitr': does not exist (did you mean 'monitor'?)"),
+    (lambda d: d.set_tv_radius("monitor", "eps"), "unknown name 'eps'"),
+    (lambda d: d.add_credal("safety", "safety", {"beta": (0.01, 0.05)}), "is the name of a query"),
+    (lambda d: d.add_credal("r", "nosuch", {"beta": (0.01, 0.05)}), "there is no query 'nosuch'"),
+    (lambda d: d.add_credal("r", "safety", {"beta": (0.05, 0.01)}), "credal.r.intervals.beta: [0.05, 0.01] is empty"),
+    (lambda d: d.add_credal("r", "safety", {"beta": (0.5, 1.5)}), "value 1.5 is outside its domain [0, 1]"),
+    (lambda d: d.add_credal("r", "safety", {"bta": (0.1, 0.2)}), "(did you mean 'beta'?)"),
+    (lambda d: d.add_claim("independent", [["monitor.sus"], ["intent"], ["policy.act"]]),
+     "claims[3]: is already one of the file's claims"),
+    (lambda d: d.add_claim("independent", [["monitor.sus"], ["intnt"]]),
+     "claims[3].independent[1][0]: no wire 'intnt' (did you mean 'intent'?)"),
+    (lambda d: d.add_claim("never_sees", ["policy"]), "claims[3].never_sees"),
+    (lambda d: d.remove_claim(7), "claim 7: does not exist"),
+    (lambda d: d.remove_credal("nosuch"), "credal entry 'nosuch': does not exist"),
+])
+def test_a_bad_bounds_or_claims_edit_says_why_and_changes_nothing(credal, edit, message):
+    doc = Document(credal.spec)
+    before = doc.spec
+    with pytest.raises(MarkovwireError) as err:
+        edit(doc)
+    assert message in str(err.value)
+    assert doc.spec is before and not doc.can_undo and not doc.can_redo
+
+
+def test_tv_radii_credal_entries_and_claims_are_edits_that_undo_save_and_recover(credal, tmp_path):
+    doc = Document(credal.spec)
+    doc.set_tv_radius("policy", "1/200")
+    doc.set_tv_radius("monitor", "")                         # empty text removes a radius
+    doc.add_credal("safety_range", "safety", {"beta": (0.01, 0.05)}, "the attack rate is uncertain")
+    doc.add_claim("cannot_affect", ["monitor", "task.query"], "the monitor is downstream of the task")
+    p = doc.check.proposal
+    assert p.radii == {"policy": 0.005}
+    assert p.value("safety_range").lower == pytest.approx(p.bounds("safety", {"beta": (0.01, 0.05)}).lower)
+    assert [c.holds for c in p.claims().checks] == [True, True, True, True]
+    back = Document.from_recovery(doc.recovery_text())
+    assert back.spec == doc.spec
+    doc.save(tmp_path / "edited.yaml")
+    saved = load_proposal(tmp_path / "edited.yaml")
+    assert saved.spec.instances["policy"].tv_radius == 0.005 and saved.spec.instances["monitor"].tv_radius is None
+    assert saved.spec.credal["safety_range"].doc == "the attack rate is uncertain"
+    assert saved.spec.claims[-1].cannot_affect == ["monitor", "task.query"]
+    for _ in range(4):
+        assert doc.undo()
+    assert doc.spec == credal.spec
+
+
+def test_rename_and_removal_carry_credal_entries_and_claims(credal):
+    doc = Document(credal.spec)
+    doc.rename_instance("monitor", "watcher")
+    assert "watcher" in doc.spec.credal["imprecise_monitor"].imprecise
+    assert doc.spec.claims[0].never_sees == ["policy", "watcher.sus"]
+    assert doc.spec.claims[1].independent == [["watcher.sus"], ["intent"], ["policy.act"]]
+    assert doc.check.ok
+    assert doc.check.proposal.value("imprecise_monitor").upper == \
+        pytest.approx(credal.check.proposal.value("imprecise_monitor").upper, rel=1e-12)
+    doc.remove_query("p_catastrophe")                         # its credal entries go with it
+    assert doc.spec.credal == {} and doc.check.ok

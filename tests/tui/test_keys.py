@@ -192,6 +192,7 @@ async def test_the_expression_and_the_wiring_stay_in_step(driver):
 
 
 async def test_compare_two_proposals_on_the_same_queries(driver):
+    from markovwire.library.diff import proposal_diff
     other = next(p for p in shipped_proposals() if p.stem == "defer_to_trusted")
     app = MarkovwireApp()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -206,10 +207,21 @@ async def test_compare_two_proposals_on_the_same_queries(driver):
         table = app.screen.query_one("#compare-table")
         rows = {table.get_row_at(i)[0].plain: table.get_row_at(i) for i in range(table.row_count)}
         mine, theirs = load_proposal(default_proposal()), load_proposal(other)
-        assert set(rows) == set(mine.spec.queries) | set(theirs.spec.queries)
+        shared = set(mine.adversary) & set(theirs.adversary)
+        assert set(rows) == set(mine.spec.queries) | set(theirs.spec.queries) | shared
         assert float(rows["safety"][1].plain) == pytest.approx(mine.value("safety"), rel=1e-5)
         assert float(rows["safety"][3].plain) == pytest.approx(theirs.value("safety"), rel=1e-5)
         assert rows["p_deferred"][1].plain == "n/a"           # trusted monitoring has no route
+        assert "only B" in rows["p_deferred"][5].plain and "only A" in rows["p_caught"][5].plain
+
+        # the structural diff: boxes added and removed, and the change of safety
+        d = proposal_diff(mine, theirs)
+        changes = str(app.screen.query_one("#changes").render())
+        assert "+ untrusted, trusted, router" in changes and "− solution" in changes
+        assert "+ mu" in changes and "− r_ok" in changes
+        change = next(q for q in d.queries if q.query == "safety")
+        assert float(rows["safety"][5].plain) == pytest.approx(change.delta, rel=1e-3)
+        assert change.delta == pytest.approx(theirs.value("safety") - mine.value("safety"), rel=1e-9)
         await k.press("escape")
         assert k.screen_name() == "MainScreen"
 

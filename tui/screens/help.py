@@ -18,7 +18,8 @@ MOVING = [
                         "plot, 6 problems; z zooms the focused panel, Esc returns)"),
     ("Enter", "Library: add the component · Parameters: set the value · Problems: show the box · "
               "Expression: apply it"),
-    ("Esc", "Close a dialog without changing anything · revert the expression · cancel a sweep"),
+    ("Esc", "Close a dialog without changing anything · revert the expression · cancel a sweep · leave the "
+            "bounds, flow, compare or help screen"),
     ("Ctrl+P", "Command palette: every action by name, and 'add component <name>'"),
 ]
 
@@ -34,7 +35,7 @@ def help_table() -> Group:
             continue
         table = Table(box=None, padding=(0, 1), show_header=False, expand=True)
         table.add_column(style="bold yellow", no_wrap=True, width=15)
-        table.add_column(no_wrap=True, width=18)
+        table.add_column(no_wrap=True, width=22)
         table.add_column(style="dim", ratio=1)
         for row in rows:
             table.add_row(*row)

@@ -329,9 +329,10 @@ class MainScreen(Screen):
         return name if name and name in self.app.document.spec.instances else None
 
     def _apply(self, fn, *args):
-        """Make an edit and redraw; the error (if any) goes back to the dialog that asked."""
+        """Make an edit and redraw (the workspace and any view open over it); the error (if any) goes back to
+        the dialog that asked."""
         out = fn(*args)              # a mistake raises here, before anything is redrawn
-        self.refresh_document()
+        self.app.document_changed()
         return out
 
     def action_add_component(self, chosen: str | None = None) -> None:

@@ -1,0 +1,65 @@
+"""The total-variation band of each query: its value ± the half-width the instances' radii certify."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from markovwire.errors import MarkovwireError
+
+from .results_table import BAR, number, span
+
+
+def radii_text(band) -> str:
+    """The radii that count for a band, and those that cannot reach its query."""
+    used = ", ".join(f"{b} {e:g}" for b, e in band.radii.items()) or "none"
+    return used + (f"; cannot reach it: {', '.join(band.ignored)}" if band.ignored else "")
+
+
+class BandsTable(DataTable):
+    """One row per probability or expectation query: value, ±, the certified band, the radii that count."""
+
+    def __init__(self, **kw):
+        super().__init__(cursor_type="row", **kw)
+        for label in ("query", "value", "±", "certified band", "radii that count"):
+            self.add_column(label)
+        self.add_column("", width=BAR)
+        self.bands: dict[str, object] = {}
+
+    def show(self, bands: dict[str, object]) -> None:
+        """``bands``: query name → RobustBand, a MarkovwireError, or None while computing."""
+        keep = self.current()
+        self.clear()
+        self.bands = dict(bands)
+        for name, b in bands.items():
+            if b is None:
+                cells = [Text("…", "dim"), Text(""), Text(""), Text("computing", "dim"), Text("")]
+            elif isinstance(b, MarkovwireError):
+                cells = [Text("n/a", "red"), Text(""), Text(""), Text("see Problems", "dim"), Text("")]
+            else:
+                cells = [Text(number(b.value)), Text(f"{b.half_width:.3g}"),
+                         Text(f"[{number(b.lower)}, {number(b.upper)}]"), Text(radii_text(b)),
+                         Text(span(b.lower, b.upper, at=b.value), "green")]
+            self.add_row(Text(name, "bold"), *cells, key=name)
+        if keep in self.bands:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    def current(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - no row there
+            return None
+
+    def detail(self) -> Text:
+        """The highlighted band as the library states it (with its note)."""
+        b = self.bands.get(self.current() or "")
+        if b is None:
+            return Text("")
+        if isinstance(b, MarkovwireError):
+            return Text(str(b), "red")
+        first, *rest = str(b).splitlines()
+        out = Text(first, "bold")
+        for line in rest:
+            out.append("\n" + line.strip(), "dim")
+        return out

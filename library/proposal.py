@@ -239,6 +239,15 @@ class Proposal:
             return name
         return _resolve_wire(self, name, where)
 
+    def wire_names(self) -> list[str]:
+        """The names a wire can be given by (in queries, claims, flow checks): outer ports, stateful instances
+        (their state) and ``box.port`` of the net."""
+        names = [q.name for q in self.wiring.outputs] + [q.name for q in self.wiring.inputs]
+        if self.system is not None:
+            names += list(self.system.boxes)
+        names += sorted(w for w in self.net().wires if "." in w and "/" not in w and not w.endswith("'"))
+        return list(dict.fromkeys(names))
+
     def _known_query(self, name: str) -> None:
         if name not in self.queries:
             raise UnknownName(f"proposal {self.name!r}", f"has no query {name!r}",
@@ -741,10 +750,7 @@ def _resolve_wire(p: Proposal, name: str, where: str) -> str:
             for w, q in zip(b.inputs, b.kernel.dom):
                 if q.name == port:
                     return w
-    known = [q.name for q in wd.outputs] + [q.name for q in wd.inputs]
-    if p.system is not None:
-        known += list(p.system.boxes)
-    known += sorted(w for w in net.wires if "." in w and "/" not in w and not w.endswith("'"))
+    known = p.wire_names()
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UnknownName(where, f"no wire {name!r}{hint}",

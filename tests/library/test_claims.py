@@ -67,16 +67,20 @@ def test_diff_reports_structure_and_every_shared_query():
     d = proposal_diff(old, new)
     assert d.boxes_added == ["untrusted", "trusted", "router"] and d.boxes_removed == ["solution"]
     assert "r_ok" in d.params_removed and "mu" in d.params_added
+    shorter = load_proposal(proposals_dir() / "credal_control.yaml")
+    assert proposal_diff(old, shorter).params_changed["T"] == ["default 5000 → 100"]   # not a parameter of the nets
     changes = {q.query: q for q in d.queries}
     assert changes["safety"].old == pytest.approx(old.value("safety"), abs=1e-15)
     assert changes["safety"].new == pytest.approx(new.value("safety"), abs=1e-15)
     assert changes["safety"].delta == pytest.approx(new.value("safety") - old.value("safety"), abs=1e-15)
 
 
-def test_diff_of_a_proposal_with_itself_is_empty_and_credal_entries_compare_lower_ends():
+def test_diff_of_a_proposal_with_itself_is_empty_and_credal_entries_compare_both_ends():
     p = load_proposal(proposals_dir() / "credal_control.yaml")
     d = proposal_diff(p, p)
     assert not d.structural
-    assert {q.query for q in d.queries} == {"p_catastrophe", "safety", "catastrophe_range", "imprecise_monitor"}
+    assert {q.query for q in d.queries} == {"p_catastrophe", "safety", "catastrophe_range lower",
+                                            "catastrophe_range upper", "imprecise_monitor lower",
+                                            "imprecise_monitor upper"}
     assert all(q.delta == 0 for q in d.queries)
 

@@ -52,15 +52,6 @@ def answer(proposal, queries: dict) -> dict:
     return out
 
 
-def parameter_changes(a, b, d) -> list[tuple[str, str]]:
-    """Proposal parameters whose values differ but which the diff of the nets does not cover (the episode
-    length, sizes of types)."""
-    covered = set(d.params_added) | set(d.params_removed) | set(d.params_changed)
-    pa, pb = a.parameters, b.parameters
-    return [(n, f"default {_g(pa[n].default)} → {_g(pb[n].default)}")
-            for n in sorted(set(pa) & set(pb)) if n not in covered and pa[n].default != pb[n].default]
-
-
 def compare(a, b) -> dict:
     """Everything the compare screen shows: the diff (or why there is none), and the queries only one defines."""
     from markovwire.analysis import diff
@@ -73,7 +64,7 @@ def compare(a, b) -> dict:
         d = diff(a.net(), b.net())
         shared = {n: q for n, q in a.spec.queries.items() if n in b.spec.queries}
         out["shared"] = (answer(a, shared), answer(b, shared))
-    out["diff"], out["extra"] = d, parameter_changes(a, b, d)
+    out["diff"] = d
     only = {**{n: q for n, q in a.spec.queries.items() if n not in b.spec.queries},
             **{n: q for n, q in b.spec.queries.items() if n not in a.spec.queries}}
     out["only"] = (answer(a, only), answer(b, only))
@@ -149,7 +140,7 @@ class CompareScreen(Screen):
         if d is None:
             self.query_one("#changes", ChangesView).update(Text("Not compared: see the message on the left.", "red"))
             return
-        self.query_one("#changes", ChangesView).show(d, found["extra"])
+        self.query_one("#changes", ChangesView).show(d)
         kinds = {**{n: "worst case" for n in {**self.a.adversary, **self.b.adversary}},
                  **{n: "credal bounds" for n in {**self.a.credal, **self.b.credal}}}
 
@@ -264,6 +255,3 @@ def _try(fn):
     except MarkovwireError as e:
         return e
 
-
-def _g(v) -> str:
-    return "—" if v is None else f"{v:g}"

@@ -25,17 +25,6 @@ from ..widgets.claims_table import ClaimsTable
 from .prompt import PromptScreen
 
 
-def wire_names(proposal) -> list[str]:
-    """The names a user can give wires by: outer ports, stateful instances, ``box.port`` of the net."""
-    wd = proposal.wiring
-    names = [q.name for q in wd.inputs] + [q.name for q in wd.outputs]
-    net = proposal.net()
-    if proposal.system is not None:
-        names += list(proposal.system.boxes)
-    names += sorted(w for w in net.wires if "." in w and "/" not in w and not w.endswith("'"))
-    return list(dict.fromkeys(names))
-
-
 def split_wires(text: str) -> list[str]:
     """``"a, b c"`` → ``["a", "b", "c"]``"""
     return [w for w in re.split(r"[,\s]+", text.strip()) if w]
@@ -117,7 +106,7 @@ class FlowScreen(Screen):
         else:
             status.update(Text(f"✓ all {len(checks)} claims hold, for every choice of kernels", "green"))
         self.query_one("#check-wires", Static).update(
-            Text.assemble(("wires: ", "dim"), (", ".join(wire_names(p)), "")))
+            Text.assemble(("wires: ", "dim"), (", ".join(p.wire_names()), "")))
         self._detail()
 
     def _detail(self) -> None:

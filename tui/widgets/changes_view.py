@@ -7,9 +7,8 @@ from textual.widgets import Static
 SIGNS = {"+": "green", "−": "red", "~": "yellow"}
 
 
-def changes_text(d, extra: list[tuple[str, str]] = ()) -> Text:
-    """A :class:`~markovwire.analysis.diff.NetDiff` as grouped lines; ``extra`` adds ``(name, change)`` lines
-    for proposal parameters the nets do not declare (the episode length, sizes of types)."""
+def changes_text(d) -> Text:
+    """A :class:`~markovwire.analysis.diff.NetDiff` as grouped lines."""
     groups = [
         ("Boxes", [(sign, ", ".join(names), "") for sign, names in (("+", d.boxes_added), ("−", d.boxes_removed))
                    if names] + [("~", b, "; ".join(what)) for b, what in d.boxes_changed.items()]),
@@ -19,8 +18,7 @@ def changes_text(d, extra: list[tuple[str, str]] = ()) -> Text:
                          for k, (a, b) in d.outer.items()]),
         ("Parameters", [("+", p, t) for p, t in d.params_added.items()] + [("−", p, t) for p, t in
                                                                             d.params_removed.items()]
-         + [("~", p, "; ".join(what)) for p, what in d.params_changed.items()]
-         + [("~", p, what) for p, what in extra]),
+         + [("~", p, "; ".join(what)) for p, what in d.params_changed.items()]),
     ]
     out = Text()
     for title, lines in groups:
@@ -43,5 +41,5 @@ def changes_text(d, extra: list[tuple[str, str]] = ()) -> Text:
 class ChangesView(Static):
     """The structural difference from A to B (see :func:`changes_text`)."""
 
-    def show(self, d, extra: list[tuple[str, str]] = ()) -> None:
-        self.update(changes_text(d, extra))
+    def show(self, d) -> None:
+        self.update(changes_text(d))

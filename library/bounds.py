@@ -40,7 +40,8 @@ from markovwire import Kernel
 from markovwire.analysis import CredalKernel, Interval, IntervalKernel, RobustBand, credal_bounds
 from markovwire.analysis import KernelAdversary, tv_band, worst_case_kernel
 from markovwire.analysis.adversary import deterministic_kernels, policy
-from markovwire.analysis.credal import as_credal, check_signature, show_choice, split_multilinear, with_selectors
+from markovwire.analysis.credal import (as_credal, check_signature, choice_data, choice_lines, split_multilinear,
+                                        with_selectors)
 from markovwire.analysis.flow import ancestor_boxes
 from markovwire.analysis.search import axes_for
 from markovwire.errors import MarkovwireError, ParameterError, ShapeError, UnknownName
@@ -215,20 +216,16 @@ class EpisodeBounds:
         lines = [head, f"  adaptive (components may change every step): {self.adaptive}",
                  f"  fixed (one unknown choice for the episode): {self.fixed}"
                  + ("" if self.tight else "  (attained; the adaptive range bounds it)")]
-        for label, choice in (("lower", self.lower_choice), ("upper", self.upper_choice)):
-            if choice:
-                lines.append(f"  {label} at: {show_choice(choice)}")
+        lines += choice_lines(self.lower_choice, self.upper_choice)
         lines.append(f"  method: {self.method}")
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        conv = lambda ch: {k: (np.asarray(v.array, float).tolist() if isinstance(v, Kernel) else v)
-                           for k, v in ch.items()}
         return {"query": self.query, "lower": self.lower, "upper": self.upper, "exact": self.exact,
                 "tight": self.tight, "adaptive": self.adaptive.to_dict(), "fixed": self.fixed.to_dict(),
-                "lower_choice": conv(self.lower_choice), "upper_choice": conv(self.upper_choice),
+                "lower_choice": choice_data(self.lower_choice), "upper_choice": choice_data(self.upper_choice),
                 "method": self.method, "note": self.note}
 
 

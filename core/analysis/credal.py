@@ -342,20 +342,26 @@ class CredalBounds:
         lines = [f"{self.query} ∈ [{self.lower:.6g}, {self.upper:.6g}]  ({kind})", f"  method: {self.method}"]
         if self.outer is not None:
             lines.append(f"  outer bound (certified): {self.outer}")
-        for label, choice in (("lower", self.lower_choice), ("upper", self.upper_choice)):
-            if choice:
-                lines.append(f"  {label} at: {show_choice(choice)}")
+        lines += choice_lines(self.lower_choice, self.upper_choice)
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        conv = lambda ch: {k: (np.asarray(v.array, float).tolist() if isinstance(v, Kernel) else v)
-                           for k, v in ch.items()}
         return {"query": self.query, "lower": self.lower, "upper": self.upper, "exact": self.exact,
-                "method": self.method, "lower_choice": conv(self.lower_choice),
-                "upper_choice": conv(self.upper_choice),
+                "method": self.method, "lower_choice": choice_data(self.lower_choice),
+                "upper_choice": choice_data(self.upper_choice),
                 "outer": None if self.outer is None else self.outer.to_dict(), "note": self.note}
+
+
+def choice_lines(lower: dict, upper: dict) -> list[str]:
+    """``lower at: …`` and ``upper at: …`` lines for the choices attaining the bounds."""
+    return [f"  {label} at: {show_choice(c)}" for label, c in (("lower", lower), ("upper", upper)) if c]
+
+
+def choice_data(choice: dict) -> dict:
+    """A choice as JSON-ready data (kernels as nested lists)."""
+    return {k: (np.asarray(v.array, float).tolist() if isinstance(v, Kernel) else v) for k, v in choice.items()}
 
 
 def show_choice(choice: dict) -> str:

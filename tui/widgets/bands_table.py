@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from markovwire.errors import MarkovwireError
 
+from .keyed_table import KeyedTable
 from .results_table import BAR, number, span
 
 
@@ -15,7 +15,7 @@ def radii_text(band) -> str:
     return used + (f"; cannot reach it: {', '.join(band.ignored)}" if band.ignored else "")
 
 
-class BandsTable(DataTable):
+class BandsTable(KeyedTable):
     """One row per probability or expectation query: value, ±, the certified band, the radii that count."""
 
     def __init__(self, **kw):
@@ -43,13 +43,6 @@ class BandsTable(DataTable):
         if keep in self.bands:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
-    def current(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - no row there
-            return None
 
     def detail(self) -> Text:
         """The highlighted band as the library states it (with its note)."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from markovwire.errors import MarkovwireError
 
+from .keyed_table import KeyedTable
 from .results_table import BAR, number, span
 
 
@@ -40,7 +40,7 @@ def certification(b) -> str:
     return "exact" if b.exact else "inner bound"
 
 
-class BoundsTable(DataTable):
+class BoundsTable(KeyedTable):
     """The bounds, one row each; :meth:`detail` explains the highlighted one (choices, method, note, doc)."""
 
     def __init__(self, **kw):
@@ -72,14 +72,6 @@ class BoundsTable(DataTable):
         if keep in self.rows_shown:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
-    def current(self) -> str | None:
-        """The key of the highlighted row (``credal:<entry>`` or ``adhoc:<query>``)."""
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - no row there
-            return None
 
     def detail(self, intervals: str = "") -> Text:
         """The highlighted row in full: the library's account of the bounds, and the entry's doc."""

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from ..commands import bindings
+from .keyed_table import KeyedTable
 
 
-class ParameterTable(DataTable):
+class ParameterTable(KeyedTable):
     """One row per parameter (values set in the proposal in bold); Enter sets one, s sweeps it, v hands it to
     the adversary. Domains are shown where a value is set."""
 
@@ -42,11 +42,3 @@ class ParameterTable(DataTable):
         if keep in parameters:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
-    def current(self) -> str | None:
-        """The parameter under the cursor."""
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - an empty or refreshing table has no cursor row
-            return None

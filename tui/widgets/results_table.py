@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 from rich.text import Text
-from textual.widgets import DataTable
 
 from ..commands import bindings
+from .keyed_table import KeyedTable
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR = 10
@@ -53,7 +53,7 @@ def number(v) -> str:
     return str(v)
 
 
-class ResultsTable(DataTable):
+class ResultsTable(KeyedTable):
     """One row per query (a distribution gets one row per outcome); q adds a query, x removes one."""
 
     BINDINGS = bindings("results")
@@ -100,14 +100,6 @@ class ResultsTable(DataTable):
                 except Exception:  # noqa: BLE001 - the row went away
                     continue
 
-    def current(self) -> str | None:
-        """The key of the row under the cursor (``query`` or ``query\\x00label``)."""
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001
-            return None
 
     def current_query(self) -> str | None:
         key = self.current()

@@ -525,6 +525,29 @@ class Library:
         return self
 
 
+def component_in(libraries: Sequence["Library"], ref: str, where: str) -> "Component":
+    """The component ``ref`` (``name`` or ``library.name``) of one of ``libraries``; ``where`` places a mistake."""
+    lib_name, _, comp_name = ref.rpartition(".")
+    if lib_name:
+        libs = [lib for lib in libraries if lib.name == lib_name]
+        if not libs:
+            raise UnknownName(where, f"no library {lib_name!r} is used by this proposal",
+                              fix=f"add it to 'libraries:', or use one of: {', '.join(l.name for l in libraries)}")
+        return libs[0].component(comp_name, where)
+    found = [lib for lib in libraries if comp_name in lib.components]
+    if len(found) > 1:
+        raise UnknownName(where, f"component {comp_name!r} is in several libraries: "
+                          f"{', '.join(l.name for l in found)}", fix=f"write '{found[0].name}.{comp_name}'")
+    if found:
+        return found[0].components[comp_name]
+    known = [c for lib in libraries for c in lib.components]
+    close = difflib.get_close_matches(comp_name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UnknownName(where, f"unknown component {comp_name!r}{hint}",
+                      fix=f"use a component of {', '.join(l.name for l in libraries) or 'a library'} "
+                          "(markovwire library list shows them)")
+
+
 def make_parameter(name: str, spec, doc: Located, path: tuple) -> Parameter:
     """A :class:`Parameter` from its file entry, errors placed at the entry."""
     lo, hi = spec.domain

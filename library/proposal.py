@@ -43,8 +43,8 @@ from markovwire.errors import (EvidenceError, FileFormatError, MarkovwireError, 
 from markovwire.types import FinSet
 
 from .constructions import to_expr
-from .loader import (Library, flatten, load_library, make_parameter, placed, raise_all, read_document, validate,
-                     _display)
+from .loader import (Library, component_in, flatten, load_library, make_parameter, placed, raise_all, read_document,
+                     validate, _display)
 from .schema import AdversarySpec, CredalSpec, ParameterSpec, ProposalFile, QuerySpec, SweepSpec
 
 RESERVED = set(PLUMBING) | {"in", "out"}
@@ -533,7 +533,7 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
         box = attempt(lambda: _instance(p, name, inst, sizes), "instances", name)
         if box is not None:
             p.instances[name] = box
-            comp = _component(p, inst.component, "")
+            comp = component_in(p.libraries, inst.component, "")
             p.structural |= comp.library.structural_of(comp)
     if len(p.instances) < len(spec.instances):
         raise_all(errors)  # wiring a missing instance would only repeat the problem
@@ -608,7 +608,7 @@ def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
     if name in RESERVED:
         raise WiringError(p.where("instances", name), f"{name!r} is reserved",
                           fix=f"choose another instance name (not {', '.join(sorted(RESERVED))})")
-    comp = _component(p, inst.component, p.where("instances", name, "component"))
+    comp = component_in(p.libraries, inst.component, p.where("instances", name, "component"))
     params = dict(p.all_parameters)
     fixed: dict[str, sympy.Expr] = {}
     inst_sizes = dict(sizes)
@@ -633,28 +633,6 @@ def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
             errors.append(placed(err, where))
     raise_all(errors)
     return comp.instantiate(name, params, inst_sizes, fixed)
-
-
-def _component(p: Proposal, ref: str, where: str):
-    lib_name, _, comp_name = ref.rpartition(".")
-    if lib_name:
-        libs = [lib for lib in p.libraries if lib.name == lib_name]
-        if not libs:
-            raise UnknownName(where, f"no library {lib_name!r} is used by this proposal",
-                              fix=f"add it to 'libraries:', or use one of: {', '.join(l.name for l in p.libraries)}")
-        return libs[0].component(comp_name, where)
-    found = [lib for lib in p.libraries if comp_name in lib.components]
-    if len(found) > 1:
-        raise UnknownName(where, f"component {comp_name!r} is in several libraries: "
-                          f"{', '.join(l.name for l in found)}", fix=f"write '{found[0].name}.{comp_name}'")
-    if found:
-        return found[0].components[comp_name]
-    known = [c for lib in p.libraries for c in lib.components]
-    close = difflib.get_close_matches(comp_name, known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise UnknownName(where, f"unknown component {comp_name!r}{hint}",
-                      fix=f"use a component of {', '.join(l.name for l in p.libraries) or 'a library'} "
-                          "(markovwire library list shows them)")
 
 
 def _wire(p: Proposal, types, sizes, errors, attempt) -> None:

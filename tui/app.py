@@ -292,7 +292,7 @@ class MarkovwireApp(App[None]):
             return None
         if doc.spec is self._autosaved and target.is_file():
             return target
-        from markovwire.library.proposal import write_atomic
+        from markovwire.diagrams.atomic import write_atomic
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, doc.recovery_text())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 from markovwire import Parameter
 from markovwire.diagrams.syntax import parse_diagram, parse_type
@@ -18,8 +17,7 @@ from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.errors import MarkovwireError, ParameterError, WiringError
 from markovwire.library import Component, Library, Proposal, load_library, proposal_from_data
 from markovwire.library.constructions import to_expr
-from markovwire.library.loader import flatten
-from markovwire.library.proposal import _component
+from markovwire.library.loader import component_in, flatten
 from markovwire.library.schema import ProposalFile
 
 FILE_PLACE = re.compile(r"^[^\s:]+:\d+: ?")
@@ -73,7 +71,7 @@ def build(spec: ProposalFile, path: Path | None = None) -> Check:
         except MarkovwireError as e:
             errors = flatten(e)
     if proposal is not None:
-        comps = {n: _component(proposal, i.component, "") for n, i in spec.instances.items()}
+        comps = {n: component_in(proposal.libraries, i.component, "") for n, i in spec.instances.items()}
         params = {n: proposal.all_parameters[n] for n in proposal.parameters}
         return Check(proposal, proposal.wiring, [], proposal.libraries, comps, params, dict(proposal.all_parameters))
     return _sketch(spec, path, errors)
@@ -111,7 +109,7 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
     boxes: dict[str, object] = {}
     for name, inst in spec.instances.items():
         try:
-            comp = _component(SimpleNamespace(libraries=libs), inst.component, f"instance {name!r}")
+            comp = component_in(libs, inst.component, f"instance {name!r}")
             boxes[name] = comp.instantiate(name)
             comps[name] = comp
         except MarkovwireError as e:

@@ -38,7 +38,6 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Mapping
 
 import yaml
@@ -50,8 +49,9 @@ from markovwire.diagrams.yamlsafe import load_yaml, read_text
 from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, ParameterError, TypeMismatch,
                                UnknownName, WiringError)
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
-from markovwire.library.loader import flatten, validate
-from markovwire.library.proposal import _component, dump_spec, write_atomic
+from markovwire.library.loader import component_in, flatten, validate
+from markovwire.diagrams.atomic import write_atomic
+from markovwire.library.proposal import dump_spec
 from markovwire.library.schema import (AdversarySpec, ClaimSpec, CredalSpec, EpisodeSpec, InstanceSpec, ProposalFile,
                                        QuerySpec, SweepSpec, WiringSpec)
 
@@ -651,7 +651,7 @@ class Document:
         ref = ref.strip()
         libs = self.check.libraries
         try:
-            return _component(SimpleNamespace(libraries=libs), ref, f"component {ref!r}"), list(self.spec.libraries)
+            return component_in(libs, ref, f"component {ref!r}"), list(self.spec.libraries)
         except MarkovwireError as first:
             from markovwire.library import find_component
             try:

@@ -43,6 +43,7 @@ from typing import Any, Mapping
 import yaml
 
 from markovwire import Parameter
+from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.syntax import MAX_NODES, MAX_TEXT, PLUMBING
 from markovwire.diagrams.wiring import PortRef
 from markovwire.diagrams.yamlsafe import load_yaml, read_text
@@ -50,7 +51,6 @@ from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, Para
                                UnknownName, WiringError)
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
 from markovwire.library.loader import component_in, flatten, validate
-from markovwire.diagrams.atomic import write_atomic
 from markovwire.library.proposal import dump_spec
 from markovwire.library.schema import (AdversarySpec, ClaimSpec, CredalSpec, EpisodeSpec, InstanceSpec, ProposalFile,
                                        QuerySpec, SweepSpec, WiringSpec)

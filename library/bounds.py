@@ -300,7 +300,8 @@ def _step_candidates(system, q, vertices, vals, B: int):
     K = int(np.prod([len(v) for v in vertices.values()], dtype=int))
     J = arr.reshape(B, S, K, -1).transpose(1, 0, 2, 3).reshape(S, B * K, -1)
     P = J.reshape(S, B * K, S, -1).sum(axis=-1)
-    x0 = np.broadcast_to(system._initial({k: v for k, v in vals.items() if k in system.params}), (B, S))
+    x0 = system.initial({k: v for k, v in vals.items() if k in system.params})
+    x0 = np.broadcast_to(np.asarray(getattr(x0, "array", x0), dtype=float).reshape(-1, S), (B, S))
     return P, J, np.asarray(x0)
 
 

@@ -139,6 +139,12 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 
+def view_bindings(view: str, back: str = "app.pop_screen") -> list[Binding]:
+    """A view's keys: Esc goes back, u / U undo and redo the document's edits, then the view's own actions."""
+    return [Binding("escape", back, "Back"), Binding("u", "app.undo", "Undo", show=False),
+            Binding("U", "app.redo", "Redo", show=False)] + bindings(view)
+
+
 def bindings(area: str) -> list[Binding]:
     """Key bindings: ``app`` for the app; an area's shown bindings for its widget; ``main`` for the
     workspace screen, where every workspace key works (hidden there, shown by the focused area)."""

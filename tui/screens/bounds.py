@@ -16,7 +16,6 @@ import re
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -25,7 +24,7 @@ from textual.worker import get_current_worker
 from markovwire.errors import MarkovwireError, ParameterError
 
 from ..check import Problem, constant
-from ..commands import bindings
+from ..commands import view_bindings
 from ..widgets.bands_table import BandsTable
 from ..widgets.bounds_table import BoundsRow, BoundsTable
 from ..widgets.error_panel import ErrorPanel
@@ -63,8 +62,7 @@ class BoundsScreen(Screen):
     """Credal bounds and TV bands of the proposal being edited; see the module docstring."""
 
     VIEW = "bounds"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("u", "app.undo", "Undo", show=False),
-                Binding("U", "app.redo", "Redo", show=False)] + bindings("bounds")
+    BINDINGS = view_bindings("bounds")
 
     def __init__(self):
         super().__init__()

@@ -13,14 +13,13 @@ import re
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from markovwire.errors import MarkovwireError, ShapeError, UnknownName
 
-from ..commands import bindings
+from ..commands import view_bindings
 from ..widgets.claims_table import ClaimsTable
 from .prompt import PromptScreen
 
@@ -48,8 +47,7 @@ class FlowScreen(Screen):
     """The claims checklist and the ad-hoc independence check; see the module docstring."""
 
     VIEW = "flow"
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("u", "app.undo", "Undo", show=False),
-                Binding("U", "app.redo", "Redo", show=False)] + bindings("flow")
+    BINDINGS = view_bindings("flow", back="back")
 
     def __init__(self):
         super().__init__()

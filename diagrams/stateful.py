@@ -37,10 +37,14 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy
 
-from markovwire import Kernel, multistep
+from markovwire import Kernel
+from markovwire.episode import Episode
 from markovwire.errors import LoopWithoutState, ShapeError, TypeMismatch, UnknownName, WiringError
-from markovwire.params import resolve_values
 from markovwire.types import FinSet, Port, show_bundle
+
+from .compile import is_stateful
+from .expression import Box
+from .wiring import WiringDiagram
 
 
 @dataclass(frozen=True)
@@ -255,77 +259,41 @@ class System:
         states = " ⊗ ".join(f"{p}: {b.state.name}" for p, b in self.boxes.items()) or "I"
         return f"System({self.name}: state {states}; {len(self.inputs)} input(s), {len(self.outputs)} output(s))"
 
-    # ----- parameters and the one-step kernel ---------------------------------------------------
+    # ----- the evaluable form ---------------------------------------------------------------
     @property
     def params(self) -> dict:
-        out = dict(self.step_net.params)
-        for b in self.boxes.values():
-            out.update(b.initial.params)
-        return out
+        return self.episode(0).params
 
-    def _values(self, values) -> dict:
-        values = dict(values or {})
-        resolve_values(self.params, values, set(), where=f"system {self.name!r}")  # refuses unknown names
-        return values
+    def episode(self, steps: int, inputs=None) -> Episode:
+        """The core's evaluable form: this system run for ``steps`` steps, outer inputs fed by ``inputs``
+        (a mapping input → label or law, or a distribution kernel over the one input)."""
+        initial = [b.initial for b in self.boxes.values()]
+        return Episode(self.step_net, initial, steps, feed=self._feed(inputs), name=self.name)
 
-    def initial(self, values: Mapping | None = None):
-        """The joint initial distribution of the states (the boxes start independently)."""
-        x = self._initial(self._values(values))
-        return self._shaped(x, (), self.state_wires)
-
-    def _initial(self, values) -> np.ndarray:
-        x = np.ones(1)
-        for b in self.boxes.values():
-            v = b.initial.numeric({k: v for k, v in values.items() if k in b.initial.params})
-            sweep = np.broadcast_shapes(x.shape[:-1], v.shape[:-1])
-            x = (x[..., :, None] * v[..., None, :]).reshape(sweep + (-1,))
-        return x
-
-    def _step(self, values, inputs, extra: Sequence[str] = ()) -> np.ndarray:
-        """The step array ``(sweep…, n, n, extra wires…)`` with the outer inputs fed."""
-        net_values = {k: v for k, v in values.items() if k in self.step_net.params}
-        out = self.step_net.evaluate(net_values, outputs=self.next_wires + tuple(extra))
-        arr = out.array if isinstance(out, Kernel) else np.asarray(out)
-        extra_shape = tuple(len(self.step_net.wires[w]) for w in extra)
-        n_in = len(self.step_net.inputs)
-        sweep = arr.shape[: arr.ndim - n_in - len(self.next_wires) - len(extra)]
-        feed = self._feed(inputs)
-        arr = arr.reshape((-1, self.size, feed.size, self.size, int(np.prod(extra_shape, dtype=int))))
-        arr = np.einsum("bixjc,x->bijc", arr, feed)
-        return arr.reshape(sweep + (self.size, self.size) + extra_shape)
-
-    def _feed(self, inputs) -> np.ndarray:
-        """The distribution of the outer inputs at every step, flattened in input order."""
-        if not self.inputs:
-            if inputs:
-                raise UnknownName(f"system {self.name!r}", "has no outer inputs to feed",
-                                  fix="leave out the inputs argument")
-            return np.ones(1)
+    def _feed(self, inputs) -> dict:
         if isinstance(inputs, Kernel):
             if [p.type for p in inputs.cod] != [self.step_net.wires[w] for w in self.inputs] or inputs.dom:
                 raise TypeMismatch(f"system {self.name!r}, inputs", f"the distribution {inputs!r} does not cover "
                                    f"the inputs {', '.join(self.inputs)} in order",
                                    fix="give a distribution over the outer inputs, or a mapping by input name")
-            return inputs.subs().array.reshape(-1)
+            if len(self.inputs) > 1:
+                raise ShapeError(f"system {self.name!r}, inputs", "one joint law over several inputs",
+                                 fix="give a mapping by input name: a label or a law per input")
+            return {self.inputs[0]: inputs}
         inputs = dict(inputs or {})
-        unknown = set(inputs) - set(self.inputs)
-        if unknown:
-            raise UnknownName(f"system {self.name!r}", f"has no outer input {sorted(unknown)[0]!r}",
-                              fix=f"feed one of: {', '.join(self.inputs)}")
-        feed = np.ones(())
-        for w in self.inputs:
-            t = self.step_net.wires[w]
-            if w not in inputs:
-                raise ShapeError(f"system {self.name!r}, outer input {w!r}", "is not fed",
-                                 fix=f"give inputs={{{w!r}: a label of {t.name} or a distribution over it}}")
-            v = _distribution(inputs[w], t, f"system {self.name!r}, outer input {w!r}")
-            feed = np.multiply.outer(feed, v)
-        return feed.reshape(-1)
+        if inputs and not self.inputs:
+            raise UnknownName(f"system {self.name!r}", "has no outer inputs to feed", fix="leave out the inputs argument")
+        return {self.ports.get(w, w): v for w, v in inputs.items()}
+
+    def initial(self, values: Mapping | None = None):
+        """The joint initial distribution of the states (the boxes start independently)."""
+        ep = self.episode(0)
+        return self._shaped(ep.initial_law(ep._values(values)), (), self.state_wires)
 
     def step_kernel(self, values: Mapping | None = None, inputs=None):
         """The one-step kernel on the joint state (outer inputs fixed or fed i.i.d. by ``inputs``)."""
-        P = self._step(self._values(values), inputs)
-        return self._shaped(P, self.state_wires, self.next_wires)
+        ep = self.episode(1, inputs)
+        return self._shaped(ep.step_array(ep._values(values)), self.state_wires, self.next_wires)
 
     def _shaped(self, arr: np.ndarray, dom: Sequence[str], cod: Sequence[str], extra: Sequence[FinSet] = ()):
         """A kernel on the named states (then wires of types ``extra``), or the unflattened
@@ -341,24 +309,11 @@ class System:
     def distribution_after(self, T: int, values: Mapping | None = None, inputs=None, outputs: Sequence[str] = ()):
         """The joint distribution of the states at time ``T`` and of ``outputs`` (any wires of
         the step net, e.g. the outer outputs) during step ``T``."""
-        values = self._values(values)
-        outputs = tuple(outputs)
         wires = self._wires(outputs)
-        if outputs and T < 1:
-            raise ShapeError(f"system {self.name!r}", f"outputs {', '.join(outputs)} at step {T}: there are no "
-                             "outputs before the first step", fix="ask for T >= 1 or for the states alone")
-        init = self._initial(values)
-        if not outputs:
-            x = multistep.distribution_after(self._step(values, inputs), init, T)
-            return self._shaped(x, (), self.state_wires)
-        J = self._step(values, inputs, wires)
-        sweep = J.shape[: J.ndim - 2 - len(wires)]
-        J = J.reshape(sweep + (self.size, -1))
-        P = J.reshape(sweep + (self.size, self.size, -1)).sum(axis=-1)
-        x = multistep.distribution_after(P, init, T - 1)
-        joint = np.matmul(x[..., None, :], J)[..., 0, :]
+        arr = self.episode(T, inputs).evaluate(values, outputs=self.state_wires + wires)
+        sweep = arr.shape[: arr.ndim - len(self.state_wires) - len(wires)]
         types = [self.step_net.wires[w] for w in wires]
-        return self._shaped(joint, (), self.state_wires + outputs, types)
+        return self._shaped(arr.reshape(sweep + (-1,)), (), self.state_wires + tuple(outputs), types)
 
     def reach_probability(self, event: Mapping[str, object], T: int | None = None, values: Mapping | None = None,
                           inputs=None):
@@ -368,32 +323,13 @@ class System:
         several entries must all hold. On states (``"<box>.state"`` or just the box name)
         it is checked at times ``0 … T``; on other wires of the step net, during steps ``1 … T``.
         """
-        P, init, target = self._chain(event, self._values(values), inputs)
-        return multistep.reach_probability(P, init, target, T)
+        ep = self.episode(T or 0, inputs)
+        return ep.reach_probability(self._event(event), values, within=T is not None)
 
     def expected_time(self, event: Mapping[str, object], values: Mapping | None = None, inputs=None,
                       strict: bool = False):
         """E[the first time the event happens] (``inf`` when it may never happen)."""
-        P, init, target = self._chain(event, self._values(values), inputs)
-        return multistep.expected_hitting_time(P, init, target, strict=strict)
-
-    def _chain(self, event, values, inputs):
-        """``(P, init, target mask)``: the chain on the states, or extended by an absorbing
-        'happened' state for an event on the wires of a step."""
-        kind, mask, wires = self._event(event)
-        init = self._initial(values)
-        if kind == "state":
-            return self._step(values, inputs), init, mask
-        J = self._step(values, inputs, wires)
-        sweep = J.shape[: J.ndim - 2 - len(wires)]
-        J = J.reshape(sweep + (self.size, self.size, -1))
-        n = self.size
-        P = np.zeros(sweep + (n + 1, n + 1))
-        P[..., :n, :n] = J[..., ~mask].sum(axis=-1)
-        P[..., :n, n] = J[..., mask].sum(axis=(-2, -1))
-        P[..., n, n] = 1.0
-        init = np.concatenate([init, np.zeros(init.shape[:-1] + (1,))], axis=-1)
-        return P, init, [n]
+        return self.episode(0, inputs).expected_time(self._event(event), values, strict=strict)
 
     def _wires(self, names: Sequence[str]) -> tuple[str, ...]:
         """The step-net wires of outer outputs (by port name) or of other wires (by wire name)."""
@@ -407,65 +343,16 @@ class System:
             out.append(w)
         return tuple(out)
 
-    def _event(self, event: Mapping[str, object]):
-        """``("state", mask over the joint state, ())`` or ``("step", mask over the wires' joint, wires)``."""
+    def _event(self, event: Mapping[str, object]) -> dict:
+        """The event with box names read as their states and output ports as their wires."""
         if not isinstance(event, Mapping) or not event:
             raise ShapeError(f"system {self.name!r}, event", f"{event!r} is not a mapping from wires to labels",
                              fix="write e.g. {'episode.state': {'catastrophe'}}")
-        states = {self._state_wire(w): v for w, v in event.items() if self._state_wire(w)}
-        others = {w: v for w, v in event.items() if not self._state_wire(w)}
-        if states and others:
-            raise ShapeError(f"system {self.name!r}, event", "mixes states and wires of a step",
-                             fix="ask about states and about step wires separately")
-        if states:
-            mask = np.ones((), bool)
-            for w, t in zip(self.state_wires, self.states):
-                m = _label_mask(states[w], t, w) if w in states else np.ones(len(t), bool)
-                mask = np.logical_and.outer(mask, m)
-            return "state", mask.reshape(-1), ()
-        wires = self._wires(list(others))
-        mask = np.ones((), bool)
-        for (name, labels), w in zip(others.items(), wires):
-            mask = np.logical_and.outer(mask, _label_mask(labels, self.step_net.wires[w], name))
-        return "step", mask.reshape(-1), wires
-
-    def _state_wire(self, name: str) -> str | None:
-        if name in self.state_wires:
-            return name
-        return f"{name}.state" if name in self.boxes else None
-
-
-def _label_mask(labels, t: FinSet, wire: str) -> np.ndarray:
-    """The elements of ``t`` selected by a label, a collection of labels, or a predicate."""
-    if callable(labels):
-        return np.array([bool(labels(e)) for e in t.elements])
-    labels = [labels] if isinstance(labels, str) else list(labels)
-    mask = np.zeros(len(t), bool)
-    for lab in labels:
-        if lab not in t:
-            raise UnknownName(f"event on {wire!r}", f"{lab!r} is not an element of {t.name}",
-                              fix=f"use labels among: {', '.join(t.elements)}")
-        mask[t.index(lab)] = True
-    return mask
-
-
-def _distribution(value, t: FinSet, where: str) -> np.ndarray:
-    """A label (a point mass), a distribution kernel over ``t``, or an array of probabilities."""
-    if isinstance(value, str):
-        if value not in t:
-            raise UnknownName(where, f"{value!r} is not an element of {t.name}",
-                              fix=f"use one of: {', '.join(t.elements)}")
-        return np.eye(len(t))[t.index(value)]
-    if isinstance(value, Kernel):
-        if value.dom or [p.type for p in value.cod] != [t]:
-            raise TypeMismatch(where, f"{value!r} is not a distribution over {t.name}",
-                               fix=f"give a kernel I → {t.name}")
-        return value.subs().array
-    arr = np.asarray(value, dtype=float)
-    if arr.shape != (len(t),) or np.any(arr < 0) or abs(arr.sum() - 1) > 1e-9:
-        raise ShapeError(where, f"{value!r} is not a distribution over the {len(t)} elements of {t.name}",
-                         fix="give a label, a kernel I → type, or probabilities summing to one")
-    return arr
+        out = {}
+        for w, v in event.items():
+            state = w if w in self.state_wires else f"{w}.state" if w in self.boxes else None
+            out[state if state else self._wires([w])[0]] = v
+        return out
 
 
 # ----- compiling a wiring diagram to its one-step net ------------------------------------------
@@ -492,7 +379,7 @@ def step_net(diagram) -> tuple:
     k = len(boxes)
     rename = {w: f"{path}.state" for w, path in zip(net.inputs[:k], boxes)}
     rename.update({w: f"{path}.state'" for w, path in zip(net.outputs[:k], boxes)})
-    net = net.substitute(rename)
+    net = net.rename_wires(rename)
     ports = {p.name: w for p, w in zip(diagram.outputs, net.outputs[k:])}
     for path, box in boxes.items():  # a stateful box's outputs by their names in the diagram
         inner, kernel = ("step", box.step) if box.instantaneous else ("readout", box.split()[0])
@@ -509,8 +396,6 @@ def _state_port(path: str) -> str:
 def _threaded(diagram, prefix: str, boxes: dict):
     """A copy of ``diagram`` with no stateful boxes: each is replaced by a small diagram of
     plain boxes, and each state enters by a new outer input and leaves by a new outer output."""
-    from .wiring import WiringDiagram, is_stateful
-
     replaced, threads = {}, []
     for name, box in diagram.boxes.items():
         path = prefix + name
@@ -538,9 +423,6 @@ def _threaded(diagram, prefix: str, boxes: dict):
 
 def _unfolded(box: StatefulBox, path: str):
     """The stateful box as a diagram ``state ⊗ inputs → state' ⊗ outputs`` of plain boxes."""
-    from .box import Box
-    from .wiring import WiringDiagram
-
     sp = _state_port(path)
     d = WiringDiagram(box.name, [(sp, box.state), *box.dom], [(sp + "'", box.state), *box.cod])
     if box.instantaneous:

@@ -32,7 +32,8 @@ import numpy as np
 import sympy
 import yaml
 
-from markovwire import Kernel, Net, Parameter
+from markovwire import Net, Parameter
+from markovwire.analysis.query import broadcast_sweep
 from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.expression import Diagram
 from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
@@ -40,8 +41,10 @@ from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.diagrams.yamlsafe import Located, load_yaml
 from markovwire.errors import (EvidenceError, FileFormatError, MarkovwireError, ParameterError, ShapeError,
                                UnknownName, WiringError)
+from markovwire.model import Model
 from markovwire.types import FinSet
 
+from .compile import compile_model
 from .constructions import to_expr
 from .loader import (Library, component_in, flatten, load_library, make_parameter, placed, raise_all, read_document,
                      validate, _display)
@@ -87,7 +90,7 @@ class Proposal:
         self.queries: dict[str, PreparedQuery] = {}
         self.structural: set[str] = set()
         self._rebuilt: dict[tuple, Proposal] = {}
-        self._compiled: dict[tuple, tuple] = {}
+        self._model: Model | None = None
 
     def __repr__(self) -> str:
         kind = "episode" if self.system is not None else "diagram"
@@ -125,15 +128,9 @@ class Proposal:
 
     @property
     def parameters(self) -> dict[str, Parameter]:
-        """The parameters that matter: those the kernels use, those that size types, the number of steps."""
-        used = set(self.net().free_parameters) | self.structural
-        for q in self.queries.values():
-            if q.kind == "expectation":
-                used |= {s.name for e in self._expectation_entries(q).flat for s in getattr(e, "free_symbols", ())}
-        if self.system is not None:
-            used |= {s.name for b in self.system.boxes.values() for s in b.initial.free_symbols}
-        if self.spec.episode is not None and isinstance(self.spec.episode.steps, str):
-            used.add(self.spec.episode.steps)
+        """The parameters that matter: those the kernels and query tables use, those that size types or count
+        steps."""
+        used = set(compile_model(self).used()) | self.structural
         return {n: p for n, p in self.all_parameters.items() if n in used}
 
     def net(self) -> Net:
@@ -141,21 +138,39 @@ class Proposal:
         return self.system.step_net if self.system is not None else self._net
 
     # ----- evaluation --------------------------------------------------------------------------
+    def model(self, values: Mapping[str, object] | None = None) -> Model:
+        """The compiled model at the structural parameters' values in ``values`` (scalars; defaults for the
+        rest): every number of this proposal is a question to it. A new size compiles a new model (cached)."""
+        built = self.built(values)
+        if built._model is None:
+            built._model = compile_model(built)
+        return built._model
+
+    def built(self, values: Mapping[str, object] | None = None) -> "Proposal":
+        """This proposal built with the structural parameters (type sizes, steps) in ``values`` (cached)."""
+        fixed = {n: float(v) for n, v in dict(values or {}).items()
+                 if n in self.structural and float(v) != self.all_parameters[n].default}
+        return self._with_values(fixed) if fixed else self
+
     def evaluate(self, values: Mapping[str, object] | None = None, queries: Sequence[str] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """Every query (and adversary entry) at ``values``: name → number, label → probability, or worst case.
+                 progress: Callable[[int, int], None] | None = None,
+                 ranges: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+        """Every query (and adversary and credal entry) at ``values``: name → number, label → probability,
+        a worst case or bounds.
 
         Array values sweep: all arrays share one shape and results have that shape
         (a grid is :func:`sweep_grid`). ``progress(done, total)`` is called as chunks
-        of a sweep finish.
+        of a sweep finish. ``ranges`` widens or narrows adversaries' search ranges (``--range``).
         """
         values = self._checked_values(values)
+        ranges = self._checked_ranges(ranges)
         entries = list(self.queries) + list(self.spec.adversary) + list(self.spec.credal)
         names = list(queries) if queries is not None else entries
         for n in names:
             if n not in entries:
                 raise UnknownName(f"proposal {self.name!r}", f"has no query {n!r}", fix=f"use one of: {', '.join(entries)}")
-        shape, flat = _flat(values)
+        shape, flat = broadcast_sweep(values)
+        flat = {k: v for k, v in flat.items() if np.ndim(v)}
         values = {**values, **flat}
         plans = {n: self._plan(n, flat) for n in names}
         total = sum(len(chunks) for chunks in plans.values()) or 1
@@ -164,12 +179,12 @@ class Proposal:
             parts = []
             for a, b in chunks:
                 if a is None:  # a single evaluation (at scalars, or one that ignores the swept values)
-                    parts.append(self._one(n, {k: v for k, v in values.items() if k not in flat or k in b}))
+                    parts.append(self._one(n, {k: v for k, v in values.items() if k not in flat or k in b}, ranges))
                 else:
                     chunk = {k: (v[a:b] if k in flat else v) for k, v in values.items()}
                     if b - a == 1 and self._loops(n, flat):
                         chunk = {k: (float(v[0]) if k in flat else v) for k, v in chunk.items()}
-                    parts.append(self._one(n, chunk))
+                    parts.append(self._one(n, chunk, ranges))
                 done += 1
                 if progress:
                     progress(done, total)
@@ -177,9 +192,8 @@ class Proposal:
         return out
 
     def _loops(self, name: str, flat: Mapping[str, object]) -> bool:
-        """Whether a swept evaluation must go point by point (adversaries, sizes of types, steps)."""
-        steps = self.spec.episode.steps if self.spec.episode is not None else None
-        return name in self.spec.adversary or name in self.spec.credal or any(k in self.structural or k == steps for k in flat)
+        """Whether a swept evaluation must go point by point (adversaries, bounds, sizes of types, steps)."""
+        return name in self.spec.adversary or name in self.spec.credal or any(k in self.structural for k in flat)
 
     def _plan(self, name: str, flat: Mapping[str, object]) -> list[tuple]:
         """The chunks ``(start, stop)`` of the sweep to evaluate ``name`` on, or one ``(None, kept)``."""
@@ -197,19 +211,41 @@ class Proposal:
         """One query at ``values`` (see :meth:`evaluate`)."""
         return self.evaluate(values, [query])[query]
 
-    def analysis_query(self, name: str, values: Mapping[str, object] | None = None):
-        """The :class:`~markovwire.analysis.Query` that query ``name`` asks of :meth:`net` (its table at ``values``)."""
-        from markovwire.analysis import Query
-        q = self.queries[name]
-        if q.kind == "probability":
-            return Query.probability({w: q.spec.probability[_spec_wire(q, w)] for w in q.wires},
-                                     given=dict(q.given), at=q.inputs, name=str(q))
-        if q.kind == "distribution":
-            raise FileFormatError(self.where("queries", name), f"query {name!r} is a distribution, not one number",
-                                  fix="ask for the probability of one label, or an expectation")
-        table = np.asarray(self._expectation_table(q, dict(values or {})), dtype=float)
-        entries = {tuple(t[i] for t, i in zip(q.types, idx)): float(v) for idx, v in np.ndenumerate(table)}
-        return Query.expectation(q.wires, entries, given=dict(q.given), at=q.inputs, name=str(q))
+    def _one(self, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple] | None = None):
+        """One query, adversary or credal entry at scalar values, or a query at arrays of one flat shape."""
+        from .bounds import credal, kernel_adversary
+        built = self.built(values)
+        model = built.model()
+        rest = {n: v for n, v in values.items() if n not in self.structural}
+        if name in self.spec.adversary and self.spec.adversary[name].instance is not None:
+            return kernel_adversary(built, model, name, rest)
+        if name in self.spec.adversary:
+            return self._worst_case(model, name, rest, dict(ranges or {}))
+        if name in self.spec.credal:
+            return credal(built, model, name, rest)
+        v = model.value(name, rest)
+        if model.query(name).kind == "distribution":
+            return {lab: _scalar(v[..., i]) for i, lab in enumerate(model.labels(name))}
+        return v
+
+    def _worst_case(self, model: Model, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple]):
+        from markovwire.analysis import worst_case
+        adv = self.spec.adversary[name]
+        target, q, vals = model.question(adv.query, values)
+        bounds = {k: tuple(v) for k, v in adv.bounds.items()}
+        bounds.update({k: r for k, r in ranges.items() if k in adv.over})
+        fixed = {k: v for k, v in vals.items() if k not in adv.over}
+        return worst_case(target, q, adv.over, adv.sense, values=fixed, bounds=bounds, grid=adv.grid)
+
+    def _with_values(self, fixed: Mapping[str, float]) -> "Proposal":
+        """The same proposal with structural parameters (type sizes, steps) set to other values (cached)."""
+        key = tuple(sorted(fixed.items()))
+        if key not in self._rebuilt:
+            params = dict(self.spec.parameters)
+            params.update({n: float(v) for n, v in fixed.items()})
+            spec = self.spec.model_copy(update={"parameters": params})
+            self._rebuilt[key] = build_proposal(spec, self.document, self.path, None)
+        return self._rebuilt[key]
 
     def bounds(self, query: str, intervals: Mapping[str, tuple[float, float]] | None = None,
                imprecise: Mapping[str, object] | None = None, values: Mapping[str, object] | None = None,
@@ -218,14 +254,20 @@ class Proposal:
         (``imprecise``: instance → IntervalKernel or CredalKernel); see :mod:`markovwire.library.bounds`."""
         from .bounds import bounds, intervals_of
         self._known_query(query)
-        return bounds(self, query, intervals_of(self, dict(intervals or {})), imprecise,
-                      self._checked_values(values), max_combinations)
+        values = self._checked_values(values)
+        rest = {n: v for n, v in values.items() if n not in self.structural}
+        built = self.built(values)
+        return bounds(built, built.model(), query, intervals_of(self, dict(intervals or {})), imprecise, rest,
+                      max_combinations)
 
     def band(self, query: str, radii: Mapping[str, float] | None = None, values: Mapping[str, object] | None = None):
         """``query``'s value and the band certified by the instances' TV radii (the file's, updated by ``radii``)."""
         from .bounds import band
         self._known_query(query)
-        return band(self, query, radii, self._checked_values(values))
+        values = self._checked_values(values)
+        rest = {n: v for n, v in values.items() if n not in self.structural}
+        built = self.built(values)
+        return band(built, built.model(), query, radii, rest)
 
     def claims(self):
         """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""
@@ -253,6 +295,22 @@ class Proposal:
             raise UnknownName(f"proposal {self.name!r}", f"has no query {name!r}",
                               fix=f"use one of: {', '.join(self.queries) or 'no queries declared'}")
 
+    def _checked_ranges(self, ranges) -> dict[str, tuple[float, float]]:
+        """Search ranges for adversaries' parameters (``--range P=LO:HI``), inside the parameters' domains."""
+        out = {}
+        searched = {n for a in self.spec.adversary.values() for n in a.over}
+        for n, (lo, hi) in dict(ranges or {}).items():
+            where = f"--range {n}"
+            if n not in searched:
+                raise ParameterError(where, f"no adversary entry searches over {n!r}",
+                                     fix=f"give ranges for: {', '.join(sorted(searched)) or 'no adversary searches'}")
+            dlo, dhi = self.all_parameters[n].domain
+            if not dlo <= lo <= hi <= dhi:
+                raise ParameterError(where, f"[{lo:g}, {hi:g}] is not inside the domain [{dlo:g}, {dhi:g}]",
+                                     fix="give LO <= HI inside the parameter's domain")
+            out[n] = (float(lo), float(hi))
+        return out
+
     def _checked_values(self, values) -> dict[str, object]:
         out = {}
         for n, v in dict(values or {}).items():
@@ -266,67 +324,7 @@ class Proposal:
             out[n] = arr if arr.ndim else float(arr)
         return out
 
-    def _one(self, name: str, values: Mapping[str, object]):
-        """One query or adversary entry at scalar values, or at arrays of one flat shape."""
-        fixed = {n: v for n, v in values.items() if n in self.structural and v != self.all_parameters[n].default}
-        if fixed:
-            return self._with_values(fixed)._one(name, {n: v for n, v in values.items() if n not in fixed})
-        if name in self.spec.adversary and self.spec.adversary[name].instance is not None:
-            from .bounds import kernel_adversary
-            return kernel_adversary(self, name, values)
-        if name in self.spec.adversary:
-            return self._worst_case(name, values)
-        if name in self.spec.credal:
-            from .bounds import credal
-            return credal(self, name, values)
-        return self._query(self.queries[name], values)
-
-    def _with_values(self, fixed: Mapping[str, float]) -> "Proposal":
-        """The same proposal with structural parameters (type sizes) set to other values (cached)."""
-        key = tuple(sorted(fixed.items()))
-        if key not in self._rebuilt:
-            params = dict(self.spec.parameters)
-            params.update({n: float(v) for n, v in fixed.items()})
-            spec = self.spec.model_copy(update={"parameters": params})
-            self._rebuilt[key] = build_proposal(spec, self.document, self.path, None)
-        return self._rebuilt[key]
-
-    def _query(self, q: PreparedQuery, values: Mapping[str, object]):
-        joint = self._joint(q, values)
-        if q.kind == "distribution":
-            labels = _joint_labels(q.types)
-            flat = joint.reshape(joint.shape[: joint.ndim - len(q.types)] + (-1,))
-            return {lab: _scalar(flat[..., i]) for i, lab in enumerate(labels)}
-        if q.kind == "probability":
-            mask = np.ones((), bool)
-            for w, t in zip(q.wires, q.types):
-                want = q.spec.probability[_spec_wire(q, w)]
-                want = [want] if isinstance(want, str) else want
-                mask = np.logical_and.outer(mask, np.isin(np.array(t.elements), want))
-            return _scalar((joint * mask).sum(axis=tuple(range(-mask.ndim, 0))))
-        table = self._expectation_table(q, values)
-        return _scalar((joint * table).sum(axis=tuple(range(-len(q.types), 0))))
-
-    def _expectation_table(self, q: PreparedQuery, values) -> np.ndarray:
-        """The table of an expectation query as an array over its wires' labels (sweep axes first)."""
-        key = ("table", q.name)
-        if key not in self._compiled:
-            entries = self._expectation_entries(q)
-            if not any(isinstance(e, sympy.Basic) and e.free_symbols for e in entries.flat):
-                self._compiled[key] = (entries.astype(float), None, ())
-            else:
-                from markovwire.expr import compile_numeric
-                names = sorted({s.name for e in entries.flat for s in e.free_symbols})
-                fn = compile_numeric(list(entries.flat), [self.all_parameters[n].symbol for n in names])
-                self._compiled[key] = (entries, fn, names)
-        entries, fn, names = self._compiled[key]
-        if fn is None:
-            return entries
-        args = [np.asarray(values.get(n, self.all_parameters[n].default), dtype=float) for n in names]
-        flat = np.stack(fn(*args), axis=-1)  # sweep…, entries
-        return flat.reshape(flat.shape[:-1] + entries.shape)
-
-    def _expectation_entries(self, q: PreparedQuery) -> np.ndarray:
+    def expectation_entries(self, q: PreparedQuery) -> np.ndarray:
         """The table of an expectation query as sympy entries over its wires' labels (checked against them)."""
         spec = q.spec.expectation
         entries = np.zeros([len(t) for t in q.types], dtype=object)
@@ -353,70 +351,6 @@ class Proposal:
 
         fill(spec.values, 0, (), ())
         return entries
-
-    def _joint(self, q: PreparedQuery, values) -> np.ndarray:
-        """The distribution of the query's wires given its evidence, with sweep axes first."""
-        given = dict(q.given)
-        wires = list(dict.fromkeys(list(q.wires) + list(given)))
-        target = self.system if self.system is not None else self._net
-        net_values = {n: v for n, v in values.items() if n in target.params}
-        if self.system is not None:
-            T = q.spec.steps if q.spec.steps is not None else self.spec.episode.steps
-            T = int(T if isinstance(T, int) else values.get(T, self.all_parameters[T].default))
-            states = list(self.system.state_wires)
-            others = [w for w in wires if w not in states]
-            dist = self.system.distribution_after(T, net_values, inputs=q.inputs or None, outputs=others)
-            arr = dist.array if isinstance(dist, Kernel) else np.asarray(dist)
-            lead = arr.ndim - len(states) - len(others)
-            order = states + others
-            keep = [order.index(w) for w in wires]
-            drop = tuple(lead + i for i in range(len(order)) if i not in keep)
-            arr = arr.sum(axis=drop) if drop else arr
-            kept = [w for w in order if w in wires]
-            arr = np.moveaxis(arr, [lead + kept.index(w) for w in wires], list(range(lead, lead + len(wires))))
-        else:
-            net = self._net
-            out = net.evaluate(net_values, outputs=wires)
-            arr = out.array if isinstance(out, Kernel) else np.asarray(out)
-            lead = arr.ndim - len(net.inputs) - len(wires)
-            index: list = [slice(None)] * arr.ndim
-            for i, w in enumerate(net.inputs):
-                index[lead + i] = net.wires[w].index(q.inputs[w])
-            arr = arr[tuple(index)]
-        lead = arr.ndim - len(wires)
-        if given:
-            index = [slice(None)] * arr.ndim
-            for w, label in given.items():
-                index[lead + wires.index(w)] = self._type_of(w).index(label)
-            sub = arr[tuple(index)]
-            axes = tuple(range(lead, sub.ndim))
-            total = sub.sum(axis=axes, keepdims=True) if axes else sub
-            if np.any(np.asarray(total) <= 0) and not lead:
-                shown = ", ".join(f"{k}={v}" for k, v in given.items())
-                raise EvidenceError(self.where("queries", q.name, "given"), f"the evidence {shown} has probability "
-                                    "zero", fix="condition on observations the proposal can produce")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                arr = np.where(total > 0, sub / np.where(total > 0, total, 1.0), np.nan)
-            rest = [w for w in wires if w not in given]
-            arr = np.moveaxis(arr, [lead + rest.index(w) for w in q.wires], list(range(lead, lead + len(q.wires))))
-        return arr
-
-    def _type_of(self, wire: str) -> FinSet:
-        net = self.net()
-        return net.wires[wire]
-
-    def _worst_case(self, name: str, values: Mapping[str, object]):
-        from markovwire.analysis.adversary import WorstCase
-        from markovwire.analysis.search import axes_for, maximise, minimise
-
-        adv = self.spec.adversary[name]
-        q = self.queries[adv.query]
-        fixed = {k: v for k, v in values.items() if k not in adv.over}
-        axes = axes_for(self.all_parameters, adv.over, {k: tuple(v) for k, v in adv.bounds.items()},
-                        where=self.where("adversary", name))
-        objective = lambda pts: np.asarray(self._query(q, {**fixed, **pts}), dtype=float)
-        out = (maximise if adv.sense == "max" else minimise)(objective, axes, grid=adv.grid)
-        return WorstCase.of(out, adv.query, adv.sense)
 
     # ----- editing and saving ----------------------------------------------------------------
     def replace(self, **changes) -> "Proposal":
@@ -546,6 +480,9 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
         prepared = attempt(lambda: _prepare_query(p, name, q), "queries", name)
         if prepared is not None:
             p.queries[name] = prepared
+    if spec.episode is not None and isinstance(spec.episode.steps, str):
+        p.structural.add(spec.episode.steps)   # the number of steps shapes the compiled episode
+    p.structural |= {q.steps for q in spec.queries.values() if isinstance(q.steps, str)}
     _check_rest(p, errors)
     _check_analyses(p, errors)
     raise_all(errors)
@@ -735,13 +672,6 @@ def _resolve_wire(p: Proposal, name: str, where: str) -> str:
                       fix=f"name an outer port, a stateful instance or box.port: {', '.join(known[:30])}")
 
 
-def _spec_wire(q: PreparedQuery, wire: str) -> str:
-    """The name the query's file entry uses for one of its resolved wires."""
-    names = list(q.spec.probability or {}) if q.kind == "probability" else \
-        list(q.spec.expectation.of) if q.kind == "expectation" else list(q.spec.distribution)
-    return names[q.wires.index(wire)]
-
-
 def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
     where = lambda *k: p.where("queries", name, *k)
     net = p.net()
@@ -793,7 +723,7 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
             _integer_parameter(p, q.steps, where("steps"))
     prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given), inputs, _describe(name, q))
     if q.kind == "expectation":
-        p._expectation_entries(prepared)
+        p.expectation_entries(prepared)
     return prepared
 
 
@@ -954,41 +884,25 @@ def sweep_grid(sweeps: Sequence[SweepSpec | tuple]) -> tuple[dict[str, np.ndarra
 
 
 def to_jsonable(results: Mapping[str, Any], shape: tuple[int, ...] | None = None) -> dict:
-    """Results as JSON-ready data: numbers, lists aligned with swept values, and adversary outcomes."""
+    """Results as JSON-ready data: numbers, lists aligned with swept values, and analysis results (their
+    ``to_dict()``; along a sweep, ``{"value" or "lower"/"upper": [...], "points": [one dict per point]}``)."""
     def conv(v):
-        from markovwire.analysis.adversary import WorstCase
-        if isinstance(v, WorstCase):
-            return {"value": v.value, "choice": dict(v.choice), "sense": v.sense, "query": v.query,
-                    "certified": v.certified, "method": v.method}
-        if hasattr(v, "to_dict"):   # credal bounds
+        if hasattr(v, "to_dict"):   # worst cases, bounds
             return v.to_dict()
         if isinstance(v, dict):
             return {k: conv(x) for k, x in v.items()}
         if isinstance(v, np.ndarray):
             if v.dtype == object:
                 items = [conv(x) for x in v.reshape(-1)]
-                if items and all(isinstance(x, dict) and "value" in x for x in items):
-                    return {"value": [x["value"] for x in items],
-                            "choice": {k: [x["choice"][k] for x in items] for k in items[0]["choice"]},
-                            "sense": items[0]["sense"], "query": items[0]["query"]}
+                if items and all(isinstance(x, dict) for x in items):   # one analysis result per sweep point
+                    out = {k: [x[k] for x in items] for k in ("value", "lower", "upper") if all(k in x for x in items)}
+                    return {**out, "points": items}
                 return items
             return [None if not np.isfinite(x) else float(x) for x in v.reshape(-1)]
         if isinstance(v, (float, np.floating)):
             return None if not np.isfinite(v) else float(v)
         return v
     return {k: conv(v) for k, v in results.items()}
-
-
-def _flat(values: Mapping[str, object]) -> tuple[tuple[int, ...], dict[str, np.ndarray]]:
-    arrays = {k: np.asarray(v, dtype=float) for k, v in values.items() if np.ndim(v) > 0}
-    if not arrays:
-        return (), {}
-    try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
-    except ValueError:
-        raise ShapeError("sweep", "swept parameters have arrays of different shapes",
-                         fix="give every swept parameter an array of one shape (or use sweep_grid)") from None
-    return shape, {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
 
 
 def _assemble(parts: list, shape: tuple[int, ...], chunks: list[tuple]):
@@ -1014,11 +928,6 @@ def _assemble(parts: list, shape: tuple[int, ...], chunks: list[tuple]):
 def _scalar(x):
     x = np.asarray(x, dtype=float)
     return float(x) if x.ndim == 0 else x
-
-
-def _joint_labels(types: Sequence[FinSet]) -> list[str]:
-    import itertools
-    return [",".join(t) for t in itertools.product(*(t.elements for t in types))]
 
 
 # ----- files -----------------------------------------------------------------------------------

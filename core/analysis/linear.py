@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import EvidenceError, ShapeError
 from ..net import Net
-from .query import Query, _flatten
+from .query import Query, broadcast_sweep
 
 MAX_DINKELBACH = 500
 
@@ -49,7 +49,7 @@ class BoxForm:
         net.check()
         self.net, self.query, self.free = net, query, tuple(free)
         self.box = net.box(box)
-        rest = net.copy()
+        rest = net.clone()
         rest.boxes = [b for b in net.boxes if b.name != box]
         evidence = dict(query.given)
         self.y_evidence = {w: evidence.pop(w) for w in list(evidence) if w in self.box.outputs}
@@ -73,7 +73,7 @@ class BoxForm:
 
         The query at kernel ``k`` is ``Σ num·k / Σ den·k`` (or ``Σ num·k``).
         """
-        shape, flat = _flatten(dict(values or {}))
+        shape, flat = broadcast_sweep(dict(values or {}))
         raw = np.asarray(self.rest.evaluate(flat, evidence=self.evidence, outputs=self.outputs, normalize=False))
         n_in, n_y = len(self.net.inputs), len(self.box.outputs)
         batched = raw.ndim == 1 + n_in + n_y + len(self.outputs)

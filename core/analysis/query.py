@@ -2,9 +2,11 @@
 
 A :class:`Query` is the probability of an event on some wires, or the
 expectation of a function of their labels (a table of values), optionally
-conditioned on evidence and at fixed outer-input labels. ``query.value(net,
-values)`` evaluates it through :meth:`Net.evaluate`; array values sweep in one
-contraction. Every analysis in this package takes a query in this form.
+conditioned on evidence and at fixed outer-input labels. ``query.value(target,
+values)`` evaluates it through ``target.evaluate``, where the target is a
+:class:`~markovwire.Net` or an :class:`~markovwire.episode.Episode`; array values
+sweep in one contraction. A table's entries may be expressions in parameters
+(``params``), evaluated at the same values. Every analysis takes a query in this form.
 
 >>> from markovwire import FinSet, Kernel, Net
 >>> Act = FinSet("Act", ["clean", "attack"]); V = FinSet("Verdict", ["pass", "flag"])
@@ -27,10 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+import dataclasses
+import functools
+
 import numpy as np
 import sympy
 
-from ..errors import EvidenceError, ShapeError, UnknownName
+from ..errors import EvidenceError, ParameterError, ShapeError, UnknownName
 
 Labels = tuple[str, ...]
 
@@ -40,8 +45,10 @@ class Query:
     """``P(event | given)`` or ``E[f(wires) | given]`` on the wires of a net.
 
     ``entries`` holds the table as ``(labels, value)`` pairs over ``wires``
-    (missing label tuples count ``default``); a predicate (``allowed``) holds,
-    per wire, the labels the event allows. ``at`` fixes outer-input labels.
+    (missing label tuples count ``default``; a value may be a sympy expression in
+    ``params``); a predicate (``allowed``) holds, per wire, the labels the event
+    allows. ``at`` fixes outer-input labels. A ``distribution`` query asks for the
+    joint law of its wires: its value has one more axis, over their joint labels.
     """
 
     kind: str
@@ -52,6 +59,7 @@ class Query:
     given: tuple[tuple[str, str], ...] = ()
     at: tuple[tuple[str, str], ...] = ()
     name: str | None = None
+    params: tuple = ()           # the Parameters the table's expressions use
 
     # ----- constructors ----------------------------------------------------
     @classmethod
@@ -84,23 +92,67 @@ class Query:
     @classmethod
     def expectation(cls, wires: Sequence[str] | str, table: Mapping, *, default: float = 0.0,
                     given: Mapping[str, str] | None = None, at: Mapping[str, str] | None = None,
-                    name: str | None = None) -> "Query":
-        """The expectation of a function of the wires' labels, given as a table (missing entries: ``default``)."""
+                    name: str | None = None, params: Sequence = ()) -> "Query":
+        """The expectation of a function of the wires' labels, given as a table (missing entries: ``default``).
+
+        Entries may be sympy expressions in the :class:`~markovwire.Parameter` s ``params``:
+
+        >>> from markovwire import Parameter
+        >>> u = Parameter("u", (0, 10), default=2.0)
+        >>> Query.expectation("w", {"a": u.symbol, "b": 1}, params=[u]).params[0].name
+        'u'
+        """
         wires = (wires,) if isinstance(wires, str) else tuple(str(w) for w in wires)
-        entries = tuple(sorted((_tuple(k, len(wires)), float(v)) for k, v in table.items()))
+        entries = tuple(sorted(((_tuple(k, len(wires)), _entry(v)) for k, v in table.items()), key=lambda e: e[0]))
+        used = {sym.name for _, v in entries for sym in getattr(v, "free_symbols", ())}
+        declared = {p.name: p for p in params}
+        missing = sorted(used - set(declared))
+        if missing:
+            raise ShapeError("query", f"the table uses {missing[0]!r}, which is not among its parameters",
+                             fix=f"pass params=[...] including the Parameter {missing[0]!r}")
         return cls("expectation", wires, entries=entries, default=float(default), given=_pairs(given),
-                   at=_pairs(at), name=name)
+                   at=_pairs(at), name=name, params=tuple(declared[n] for n in sorted(used)))
+
+    @classmethod
+    def distribution(cls, wires: Sequence[str] | str, *, given: Mapping[str, str] | None = None,
+                     at: Mapping[str, str] | None = None, name: str | None = None) -> "Query":
+        """The joint law of the wires: the value's last axis runs over their joint labels (:meth:`labels`)."""
+        wires = (wires,) if isinstance(wires, str) else tuple(str(w) for w in wires)
+        return cls("distribution", wires, given=_pairs(given), at=_pairs(at), name=name)
+
+    def labels(self, net) -> list[str]:
+        """The joint labels of the wires, in the order of a distribution query's last axis."""
+        import itertools
+        return [",".join(t) for t in itertools.product(*(self._wire_type(net, w).elements for w in self.wires))]
+
+    def bound(self, values: Mapping[str, object] | None = None) -> "Query":
+        """The same query with its table's expressions evaluated at scalar ``values`` (defaults elsewhere).
+
+        >>> from markovwire import Parameter
+        >>> u = Parameter("u", (0, 10), default=2.0)
+        >>> Query.expectation("w", {"a": 3 * u.symbol}, params=[u]).bound({"u": 1.5}).entries
+        ((('a',), 4.5),)
+        """
+        if not self.params:
+            return self
+        values = dict(values or {})
+        args = [float(p.check(values.get(p.name, p.default))) for p in self.params]
+        cols = _compiled(self.entries, tuple(p.symbol for p in self.params))(*args)
+        entries = tuple((labels, float(c)) for (labels, _), c in zip(self.entries, cols))
+        return dataclasses.replace(self, entries=entries, params=())
 
     def conditioned(self, **given: str) -> "Query":
         """The same query with more evidence."""
         merged = dict(self.given) | {k: str(v) for k, v in given.items()}
-        return Query(self.kind, self.wires, self.entries, self.allowed, self.default, tuple(merged.items()),
-                     self.at, self.name)
+        return dataclasses.replace(self, given=tuple(merged.items()))
 
     # ----- meaning on a net ------------------------------------------------
-    def weights(self, net) -> np.ndarray:
-        """The function being averaged, as an array over the wires' labels (an indicator for an event)."""
+    def weights(self, net, values: Mapping[str, object] | None = None) -> np.ndarray:
+        """The function being averaged, as an array over the wires' labels (an indicator for an event);
+        a table of expressions is evaluated at ``values`` (defaults elsewhere), sweep axes first."""
         types = [self._wire_type(net, w) for w in self.wires]
+        if self.params:
+            return self._table(types, values or {})
         if self.allowed:
             out = np.ones([len(t) for t in types])
             for axis, ((w, labels), t) in enumerate(zip(self.allowed, types)):
@@ -115,11 +167,29 @@ class Query:
             out[tuple(self._index(t, w, x) for t, w, x in zip(types, self.wires, labels))] = v
         return out
 
-    def range(self, net) -> tuple[float, float]:
+    def _table(self, types, values) -> np.ndarray:
+        """The table of expressions at ``values``: ``(sweep…, labels…)``."""
+        fn = _compiled(self.entries, tuple(p.symbol for p in self.params))
+        args = []
+        for p in self.params:
+            v = values.get(p.name, p.default)
+            if v is None:
+                raise ParameterError(f"query {self}", f"parameter {p.name!r} has no value",
+                                     fix=f"give {p.name!r} a value")
+            args.append(np.asarray(p.check(v), dtype=float))
+        cols = fn(*args)
+        sweep = np.broadcast_shapes(*(np.shape(c) for c in cols)) if cols else ()
+        out = np.full(sweep + tuple(len(t) for t in types), self.default, dtype=float)
+        for (labels, _), col in zip(self.entries, cols):
+            idx = tuple(self._index(t, w, x) for t, w, x in zip(types, self.wires, labels))
+            out[(Ellipsis,) + idx] = col
+        return out
+
+    def range(self, net, values: Mapping[str, object] | None = None) -> tuple[float, float]:
         """The smallest and largest value of the function (``(0, 1)`` for an event)."""
-        if self.kind == "probability":
+        if self.kind != "expectation":
             return 0.0, 1.0
-        w = self.weights(net)
+        w = self.weights(net, values)
         return float(w.min()), float(w.max())
 
     def value(self, net, values: Mapping[str, object] | None = None, *, symbolic: bool = False):
@@ -130,23 +200,42 @@ class Query:
         net has outer inputs not fixed by ``at``, their axes follow the sweep axes.
         ``symbolic=True`` gives a sympy expression in the parameters not in ``values``.
         """
-        weights = self.weights(net)
+        if getattr(net, "is_episode", False) and self.at:   # an episode's inputs take their label at every step
+            return dataclasses.replace(self, at=()).value(net.fed(dict(self.at)), values, symbolic=symbolic)
+        for w in self.wires:
+            self._wire_type(net, w)
         values = dict(values or {})
-        shape, flat = _flatten(values)
+        shape, flat = broadcast_sweep(values)
+        own = {p.name for p in self.params}
+        net_values = {k: v for k, v in flat.items() if k not in own or k in net.params}
         evidence = dict(self.given)
         if symbolic:
             raw = net.evaluate(evidence=evidence, outputs=self.wires, normalize=False, symbolic=True)
             raw = np.asarray(raw, dtype=object)
         else:
-            raw = np.asarray(net.evaluate(flat, evidence=evidence, outputs=self.wires, normalize=False))
+            raw = np.asarray(net.evaluate(net_values, evidence=evidence, outputs=self.wires, normalize=False))
         batched = raw.ndim == 1 + len(net.inputs) + len(self.wires)
         raw = self._at_inputs(net, raw, batched)
         axes = tuple(range(raw.ndim - len(self.wires), raw.ndim))
+        if self.kind == "distribution":
+            num = raw.reshape(raw.shape[: raw.ndim - len(self.wires)] + (-1,))
+            if symbolic:
+                raise ShapeError(f"query {self}", "a distribution has no single symbolic value",
+                                 fix="ask for the probability of one label symbolically")
+            return self._finish(num, num.sum(axis=-1, keepdims=True), shape, batched, evidence)
+        weights = self.weights(net, {k: v for k, v in flat.items() if k in own})
+        if weights.ndim > len(self.wires) and not batched:       # swept table, unswept net
+            raw = raw[None]
+            batched = True
         num = (raw * weights).sum(axis=axes) if axes else raw * weights
         if symbolic:
             return self._symbolic(net, raw, num, axes, values)
+        den = (raw.sum(axis=axes) if axes else raw) if evidence else None
+        return self._finish(num, den, shape, batched, evidence)
+
+    def _finish(self, num, den, shape, batched, evidence):
+        """Divide by the evidence's probability (``nan`` where it is zero in a sweep) and shape like the sweep."""
         if evidence:
-            den = raw.sum(axis=axes) if axes else raw
             if not batched and not shape and np.any(np.asarray(den) <= 0):
                 raise EvidenceError(f"query {self}", "the evidence has probability zero under the net",
                                     fix="condition on observations the proposal can produce")
@@ -197,6 +286,8 @@ class Query:
         if self.name:
             return self.name
         cond = " | " + ", ".join(f"{w}={x}" for w, x in self.given + self.at) if self.given or self.at else ""
+        if self.kind == "distribution":
+            return f"distribution of {', '.join(self.wires)}{cond}"
         if self.kind == "probability":
             if self.allowed:
                 event = ", ".join(f"{w}={ls[0]}" if len(ls) == 1 else f"{w}∈{{{', '.join(ls)}}}"
@@ -248,6 +339,24 @@ def as_query(query) -> Query:
                      fix="build one with Query.probability({...}) or Query.expectation(...)")
 
 
+def params_of(target, query: Query) -> dict:
+    """The parameters a query on ``target`` depends on: the target's and its table's."""
+    return {**target.params, **{p.name: p for p in query.params}}
+
+
+def _entry(v):
+    """A table value: a float, or a sympy expression when it has parameters."""
+    if isinstance(v, sympy.Basic):
+        return v if v.free_symbols else float(v)
+    return float(v)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(entries, symbols):
+    from ..expr import compile_numeric
+    return compile_numeric([sympy.sympify(v) for _, v in entries], list(symbols))
+
+
 def _labels(v) -> Labels:
     return (str(v),) if isinstance(v, (str, int)) else tuple(dict.fromkeys(str(x) for x in v))
 
@@ -264,8 +373,8 @@ def _pairs(m: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in (m or {}).items())
 
 
-def _flatten(values: dict) -> tuple[tuple[int, ...], dict]:
-    """Broadcast array values to one shape and flatten them (scalars stay scalars)."""
+def broadcast_sweep(values: Mapping) -> tuple[tuple[int, ...], dict]:
+    """``(shape, values)``: array values broadcast to one shape and raveled (scalars stay scalars)."""
     arrays = {k: np.asarray(v, dtype=float) for k, v in values.items() if np.ndim(v) > 0}
     if not arrays:
         return (), values

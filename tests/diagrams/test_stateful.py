@@ -230,7 +230,7 @@ def test_a_swept_initial_distribution():
     on = room.distribution_after(1, {"q": qs})[:, 1]
     assert np.allclose(on, qs + (1 - qs) * 0.5)
     assert np.allclose(room.expected_time({"lamp": "1"}, {"q": qs}), (1 - qs) * 2)
-    with pytest.raises(ParameterError, match=r"system 'room': unknown parameter 'qq'\n  fix: use one of the "
+    with pytest.raises(ParameterError, match=r"episode 'room': unknown parameter 'qq'\n  fix: use one of the "
                                              r"declared parameters: q"):
         room.initial({"qq": 0.5})
 
@@ -440,10 +440,10 @@ def test_system_errors_name_the_wire_and_the_fix():
     parts = loop_parts(8)
     system = System(loop_diagram(parts))
     feed = {"noise": parts["noise"]}
-    with pytest.raises(ShapeError, match=r"system 'loop', outer input 'noise': is not fed\n  fix: give "
+    with pytest.raises(ShapeError, match=r"episode 'loop', outer input 'noise': is not fed\n  fix: give "
                                          r"inputs=\{'noise': a label of Bit or a distribution over it\}"):
         system.step_kernel()
-    with pytest.raises(UnknownName, match=r"system 'loop': has no outer input 'nois'"):
+    with pytest.raises(UnknownName, match=r"episode 'loop': has no outer input 'nois'"):
         system.step_kernel(inputs={"nois": "0"})
     with pytest.raises(UnknownName, match=r"system 'loop': has no output or wire 'counter.count' in its step\n"
                                           r"  fix: use one of: go, counter.reading, ctrl.go, or a wire of step_net"):

@@ -11,8 +11,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import markovwire.library.bounds as bounds_mod
 from markovwire import Kernel
@@ -94,7 +93,8 @@ def test_adaptive_is_strictly_wider_when_the_best_choice_changes_along_the_episo
 
 
 def test_fixed_range_is_inner_and_adaptive_outer_on_a_fine_grid(credal_control):
-    """Brute force over a grid of fixed (beta, r): every value lies in the adaptive range; the fixed range is attained."""
+    """Brute force over a grid of fixed (beta, r): every value lies in the adaptive range; the fixed range is
+    attained."""
     res = credal_control.bounds("p_catastrophe", {"beta": (0.02, 0.04), "r_ok": (0.5, 0.8)})
     b, r = np.meshgrid(np.linspace(0.02, 0.04, 9), np.linspace(0.5, 0.8, 9))
     values = credal_control.evaluate({"beta": b.ravel(), "r_ok": r.ravel()}, ["p_catastrophe"])["p_catastrophe"]
@@ -159,7 +159,7 @@ def test_episode_band_is_steps_times_radius(credal_control):
 
 
 def _with_box(system: System, name: str, kernel: Kernel) -> System:
-    net = system.step_net.copy()
+    net = system.step_net.clone()
     net.boxes = [type(b)(b.name, kernel, b.inputs, b.outputs) if b.name == name else b for b in net.boxes]
     return System.from_step_net(system.name, net, system.boxes)
 
@@ -207,7 +207,8 @@ def test_unknown_query_in_a_credal_entry():
 
 def test_interval_outside_the_domain():
     msg = problems(CREDAL.read_text().replace("r_ok: [0.6, 0.9]", "r_ok: [0.6, 1.9]"))
-    assert "credal.catastrophe_range.intervals.r_ok" in msg.replace("[", ".").replace("]", "") and "not an interval inside the domain [0, 1]" in msg
+    assert "credal.catastrophe_range.intervals.r_ok" in msg.replace("[", ".").replace("]", "")
+    assert "not an interval inside the domain [0, 1]" in msg
 
 
 def test_interval_table_no_distribution_fits():
@@ -225,8 +226,9 @@ def test_unknown_instance_and_label():
 
 
 def test_episode_bounds_refuse_evidence_and_too_many_vertices(credal_control):
-    msg = problems(CREDAL.read_text().replace("    probability: {episode: catastrophe}\n",
-                                              "    probability: {episode: catastrophe}\n    given: {audit: caught}\n", 1))
+    text = CREDAL.read_text()
+    msg = problems(text.replace("    probability: {episode: catastrophe}\n",
+                                "    probability: {episode: catastrophe}\n    given: {audit: caught}\n", 1))
     assert "conditions on evidence in an episode" in msg and "unconditional" in msg
     with pytest.raises(MarkovwireError, match="exceed max_combinations = 2"):
         credal_control.bounds("p_catastrophe", {"beta": (0.01, 0.05), "r_ok": (0.6, 0.9)}, max_combinations=2)
@@ -261,7 +263,7 @@ def test_instance_adversary_in_a_single_shot_proposal_is_the_linear_programme():
     # the monitor lets everything through, even what the probe blocked: only the auditor's miss rate is left
     assert res.value == pytest.approx(0.5 * 0.02 + 0.5 * 0.18, abs=1e-15)
     assert res.policy == {"threat=blocked": "threat=passed", "threat=passed": "threat=passed"}
-    direct = worst_case_kernel(p.net(), "monitor", p.analysis_query("p_pass_common"), "max", observes=["threat"],
+    direct = worst_case_kernel(p.net(), "monitor", p.model().query("p_pass_common"), "max", observes=["threat"],
                                values={"m_hard": 0.18, "p_hard_case": 0.5})
     assert res.value == pytest.approx(direct.value, abs=1e-15) and res.policy == direct.policy
 

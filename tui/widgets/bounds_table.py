@@ -2,7 +2,7 @@
 
 A row's bounds come from the library: a
 :class:`~markovwire.analysis.credal.CredalBounds` for a single-shot proposal, an
-:class:`~markovwire.library.bounds.EpisodeBounds` for an episode, which also carries
+:class:`~markovwire.analysis.episodes.EpisodeBounds` for an episode, which also carries
 the range for one unknown choice fixed for the whole episode (``fixed``) beside the
 range when the components may change every step (``adaptive``: lower and upper).
 """

@@ -28,8 +28,8 @@
 """
 from __future__ import annotations
 
-import itertools
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -45,7 +45,13 @@ from .search import Outcome, axes_for, fixed_values, maximise, minimise
 
 @dataclass(kw_only=True)
 class WorstCase(Outcome):
-    """The optimum of a query over parameters, the choice attaining it, and what is certified."""
+    """The optimum of a query over parameters, where it is attained, and what is certified.
+
+    ``value`` is the optimum found; ``optimum`` the set of parameter values where the
+    query is within ``tolerance`` of it (an interval per parameter), ``choice`` a
+    representative point of that set, and ``on_edge`` the parameters whose optimum
+    reaches an end of the searched range (see :class:`~.search.Outcome`).
+    """
 
     query: str
     sense: str
@@ -74,34 +80,44 @@ class WorstCase(Outcome):
                 f"({gaps}); pass lipschitz= for a certified bracket")
 
     def __str__(self) -> str:
-        at = ", ".join(f"{k} = {v:.6g}" for k, v in self.choice.items()) or "(nothing to choose)"
-        return (f"{self.sense} {self.query} = {self.value:.6g} at {at}\n"
+        edges = "".join(f"\n  on the edge: {note}" for note in self.edge_notes)
+        return (f"{self.sense} {self.query} = {self.value:.6g} at {self.location}{edges}\n"
                 f"  method: {self.method}; {self.evaluations} evaluations\n"
                 f"  guarantee: {self.guarantee}")
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "sense": self.sense, "value": self.value, "choice": dict(self.choice),
-                "bracket": list(self.bracket) if self.bracket else None, "certified": self.certified,
-                "method": self.method, "evaluations": self.evaluations, "guarantee": self.guarantee}
+        pair = lambda t: [float(t[0]), float(t[1])]
+        return {"query": self.query, "sense": self.sense, "value": float(self.value),
+                "choice": {k: float(v) for k, v in self.choice.items()},
+                "optimum": {k: pair(v) for k, v in self.optimum.items()},
+                "tolerance": float(self.tolerance), "flat": self.flat, "pieces": int(self.pieces),
+                "on_edge": dict(self.on_edge), "ranges": {k: pair(v) for k, v in self.ranges.items()},
+                "location": self.location, "edge_notes": self.edge_notes,
+                "bracket": [float(b) for b in self.bracket] if self.bracket else None, "certified": self.certified,
+                "method": self.method, "evaluations": int(self.evaluations), "guarantee": self.guarantee}
 
 
 def worst_case(net: Net, query, over: Sequence[str], sense: str = "max", *,
                values: Mapping[str, float] | None = None, bounds: Mapping[str, tuple] | None = None,
                grid: int | Sequence[int] | None = None, lipschitz: float | Mapping[str, float] | None = None,
-               tol: float = 1e-10) -> WorstCase:
-    """The max (or min) of ``query`` over the parameters ``over``, the others fixed by ``values``.
+               tol: float = 1e-10, within: float = 1e-9) -> WorstCase:
+    """The max (or min) of ``query`` over the parameters ``over``, the others fixed by ``values``, and where it is.
 
     The search box is each parameter's domain, narrowed by ``bounds``. One or two
     parameters: a dense grid (2001 or 201×201 points, one swept contraction) refined by
     Brent's method in the best cells. More: a coarser grid and coordinate search.
-    ``lipschitz`` (one number, or one per parameter) certifies a bracket.
+    ``lipschitz`` (one number, or one per parameter) certifies a bracket. Where the
+    query is within ``within·max(1, |value|)`` of the optimum is reported as a set
+    (``optimum``, to grid resolution) with a deterministic representative ``choice``, and
+    an optimum at an end of the searched range is flagged (``on_edge``).
     """
     query = as_query(query)
     _sign(sense)
     fixed = fixed_values(values, over, "worst_case")
     axes = axes_for(net.params, over, bounds, where=f"worst_case of {query}")
     objective = lambda pts: _scalar_query(query, net, {**fixed, **pts})
-    out = (maximise if sense == "max" else minimise)(objective, axes, grid=grid, lipschitz=lipschitz, tol=tol)
+    out = (maximise if sense == "max" else minimise)(objective, axes, grid=grid, lipschitz=lipschitz, tol=tol,
+                                                     within=within)
     return _result(query, sense, out)
 
 
@@ -273,11 +289,11 @@ class ControlEvaluation:
         at = ", ".join(f"{k}={v:g}" for k, v in self.setting.items())
         honest = ", ".join(f"{k}={v:g}" for k, v in self.honest.items()) or "as given"
         head = f"control evaluation{' at ' + at if at else ''}"
+        edges = "".join(f"\n  on the edge: {note}" for note in self.safety.edge_notes)
         return (f"{head}\n  safety     {self.safety.value:.6g}  ({self.safety.sense} of {self.safety.query} over "
-                f"{', '.join(self.safety.choice) or 'nothing'}: "
-                + ", ".join(f"{k}={v:.6g}" for k, v in self.safety.choice.items())
-                + f")\n  usefulness {self.usefulness:.6g}  ({self.usefulness_query}, honest: {honest})"
-                f"\n  guarantee: {self.safety.guarantee}")
+                f"{', '.join(self.safety.choice) or 'nothing'}: {self.safety.location})"
+                f"\n  usefulness {self.usefulness:.6g}  ({self.usefulness_query}, honest: {honest})"
+                f"{edges}\n  guarantee: {self.safety.guarantee}")
 
     def to_dict(self) -> dict:
         return {"safety": self.safety.to_dict(), "usefulness": self.usefulness,
@@ -316,7 +332,10 @@ class ControlFrontier:
     def __str__(self) -> str:
         lines = [f"{self.parameter:>12}  {'safety':>10}  {'usefulness':>10}  red team"]
         for p in self.points:
-            red = ", ".join(f"{k}={v:.4g}" for k, v in p.safety.choice.items())
+            w = p.safety
+            red = ", ".join(f"{k}∈[{w.optimum[k][0]:.4g}, {w.optimum[k][1]:.4g}]"
+                            if w.flat and w.optimum[k][1] > w.optimum[k][0] else f"{k}={x:.4g}"
+                            for k, x in w.choice.items())
             lines.append(f"{p.setting[self.parameter]:>12.6g}  {p.safety.value:>10.6g}  {p.usefulness:>10.6g}  {red}")
         return "\n".join(lines)
 

@@ -290,14 +290,20 @@ def test_control_evaluation_matches_the_fixed_odds_formula():
     safety, useful, safe, solved = control_nets(N, c, s)
     ev = control_evaluation(safety, safe, solved, over=["q"], usefulness_net=useful, honest={"q": 0.0})
     red = s / (s + c) * (1 - (1 - s - c) ** N)         # attacking always is optimal with fixed odds
-    assert ev.safety.value == pytest.approx(1 - red, abs=1e-12) and ev.safety.choice["q"] == pytest.approx(1.0)
+    assert ev.safety.value == pytest.approx(1 - red, abs=1e-12)
+    # ... but safety is flat (to 1e-9) once q > 0.92: the optimum is that set, reaching the end of q's domain
+    lo, hi = ev.safety.optimum["q"]
+    assert 0.9 < lo < 0.95 and hi == 1.0 and ev.safety.on_edge == {"q": "upper"} and ev.safety.choice["q"] == lo
     assert ev.usefulness == pytest.approx(0.54)
     capped = control_evaluation(safety, safe, solved, over=["q"], usefulness_net=useful, bounds={"q": (0, 0.1)})
     red_capped = s / (s + c) * (1 - (1 - 0.1 * (s + c)) ** N)
     assert capped.safety.value == pytest.approx(1 - red_capped, abs=1e-12)
+    assert capped.safety.on_edge == {"q": "upper"} and not capped.safety.flat and capped.safety.choice["q"] == 0.1
+    assert "at the upper end of the searched range [0, 0.1]; widen with --range q=LO:HI" in str(capped.safety)
     text = str(ev)
     assert "safety     0.6" in text and "usefulness 0.54" in text
-    assert ev.to_dict()["safety"]["choice"] == {"q": pytest.approx(1.0)}
+    assert ev.to_dict()["safety"]["choice"] == {"q": lo} and ev.to_dict()["safety"]["optimum"] == {"q": [lo, 1.0]}
+    assert "q ∈ [" in text and "on the edge: q at the upper end of its domain [0, 1]" in text and "--range" not in text
 
 
 def test_control_frontier_trades_safety_for_usefulness():

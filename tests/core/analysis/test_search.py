@@ -97,7 +97,7 @@ def test_axes_come_from_parameter_domains_and_bounds():
     params = {"beta": Parameter("beta", (0, 1)), "n": Parameter("n", (0.5, 9.5), integer=True),
               "w": Parameter("w")}
     axes = axes_for(params, ["beta", "n"], {"beta": (0.1, 0.2)})
-    assert axes == [Axis("beta", 0.1, 0.2), Axis("n", 1.0, 9.0, True)]
+    assert axes == [Axis("beta", 0.1, 0.2, domain=(0.0, 1.0)), Axis("n", 1.0, 9.0, True, domain=(1.0, 9.0))]
     with pytest.raises(ParameterError, match=r"has the unbounded domain \[-inf, inf\]\n  fix: give finite bounds"):
         axes_for(params, ["w"])
     with pytest.raises(ParameterError, match=r"bounds \[0.5, 2\] are not inside its domain \[0, 1\]"):

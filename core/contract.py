@@ -5,7 +5,10 @@ Planning compares orders by their multiply-add count: the *sequential* order
 (fold the operands in the order given, which for a net in topological order
 pushes distributions forward as vectors through chains, as a forward pass of
 variable elimination) and opt_einsum's greedy and (up to ``DP_LIMIT`` operands)
-dynamic-programming paths.
+dynamic-programming paths. Above ``SEARCH_LIMIT`` operands the search is skipped
+when the sequential order costs no more than the operands' total size: every
+operand is read by a step at least as large as itself and a step reads two, so
+no order costs less than half of that, and a long chain is planned in linear time.
 Each pairwise step is precompiled into at most a sum, a transpose, a reshape and
 one (batched) matmul, with its two operands in whichever order needs fewer of
 them; a step whose operands already line up is ``np.matmul`` itself, and a run of
@@ -24,7 +27,6 @@ True
 from __future__ import annotations
 
 import math
-from collections import Counter
 from functools import reduce
 from typing import Callable, Mapping, Sequence
 
@@ -35,6 +37,7 @@ from .errors import ContractionTooLarge
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3  # bytes for the largest intermediate
 DP_LIMIT = 12  # operands up to which the (exponential) dynamic-programming order is tried
+SEARCH_LIMIT = 64  # operands up to which other orders are searched even when the sequential one is cheap
 _budget = [DEFAULT_MEMORY_BUDGET]
 _matmul = np.matmul
 
@@ -91,16 +94,22 @@ class Program:
         self.output = tuple(output)
         self.sizes = dict(sizes)
         self.names = dict(names or {})
-        self._prep = [(k, _diagonal(op)) for k, op in enumerate(self.operands) if len(set(op)) < len(op)]
         self._distinct = [tuple(dict.fromkeys(op)) for op in self.operands]
-        self.path, self.cost, self.strategy = self._choose_path(strategy)
-        self.largest = self._check_memory(itemsize)
+        self._prep = [(k, _diagonal(op)) for k, (op, d) in enumerate(zip(self.operands, self._distinct))
+                      if len(d) < len(op)]
+        self.path, (self.cost, largest), self.strategy = self._choose_path(strategy)
+        self.largest = (largest[0] * itemsize, largest[1])
+        check_memory(largest[1], self.sizes, self.names, itemsize)
         self._code, self._last, self._final = self._compile()
 
     # ----- planning --------------------------------------------------------
     def _choose_path(self, strategy: str):
         n = len(self.operands)
-        candidates = {"sequential": [(0, 1)] + [(n + i - 1, i + 1) for i in range(1, n - 1)] if n > 1 else []}
+        sequential = [(0, 1)] + [(n + i - 1, i + 1) for i in range(1, n - 1)] if n > 1 else []
+        candidates, stats = {"sequential": sequential}, {"sequential": self._path_stats(sequential)}
+        if (strategy == "auto" and n > SEARCH_LIMIT
+                and stats["sequential"][0] <= sum(math.prod(self.sizes[i] for i in op) for op in self._distinct)):
+            return sequential, stats["sequential"], "sequential"  # within 2x of any order: not worth a search
         if strategy in ("auto", "greedy", "dp") and n > 2:
             for how in (("greedy", "dp") if strategy == "auto" else (strategy,)):
                 if how == "dp" and n > DP_LIMIT:
@@ -108,34 +117,34 @@ class Program:
                 try:
                     candidates[how] = self._opt_einsum_path(how)
                 except (ValueError, MemoryError, RecursionError):  # pragma: no cover - opt_einsum limits
-                    pass
+                    continue
+                stats[how] = self._path_stats(candidates[how])
         if strategy != "auto" and strategy not in candidates:
             strategy = "sequential"
-        costs = {k: self._path_cost(p) for k, p in candidates.items()}
-        best = min(costs, key=costs.get) if strategy == "auto" else strategy
-        return candidates[best], costs[best], best
+        best = min(stats, key=lambda how: stats[how][0]) if strategy == "auto" else strategy
+        return candidates[best], stats[best], best
 
     def _opt_einsum_path(self, how: str) -> list[tuple[int, int]]:
+        if how == "greedy":  # straight to the search: contract_path would also describe every step
+            return [tuple(p) for p in opt_einsum.paths.ssa_greedy_optimize(
+                [frozenset(op) for op in self._distinct], frozenset(self.output), self.sizes)]
         sym = {i: opt_einsum.get_symbol(k) for k, i in enumerate(self.sizes)}
         eq = ",".join("".join(sym[i] for i in op) for op in self._distinct) + "->" + \
             "".join(sym[i] for i in self.output)
         shapes = [tuple(self.sizes[i] for i in op) for op in self._distinct]
-        opt = opt_einsum.paths.DynamicProgramming(minimize="flops") if how == "dp" else how
-        path, _ = opt_einsum.contract_path(eq, *shapes, shapes=True, optimize=opt)
+        path, _ = opt_einsum.contract_path(eq, *shapes, shapes=True,
+                                           optimize=opt_einsum.paths.DynamicProgramming(minimize="flops"))
         return _to_ssa(path, len(self.operands))
 
-    def _path_cost(self, path) -> float:
-        return float(sum(math.prod(self.sizes[i] for i in set(ia) | set(ib))
-                         for _, _, ia, ib, _, _ in _walk(self._distinct, self.output, path)))
-
-    def _check_memory(self, itemsize: int) -> tuple[int, tuple[int, ...]]:
-        largest = (0, ())
-        for *_, res, _ in _walk(self._distinct, self.output, self.path):
-            size = math.prod(self.sizes[i] for i in res) * itemsize
+    def _path_stats(self, path) -> tuple[float, tuple[int, tuple[int, ...]]]:
+        """The multiply-adds of ``path`` and its largest intermediate ``(entries, indices)``."""
+        cost, largest = 0, (0, ())
+        for _, _, ia, ib, res, _ in _walk(self._distinct, self.output, path):
+            cost += math.prod(self.sizes[i] for i in set(ia).union(ib))
+            size = math.prod(self.sizes[i] for i in res)
             if size > largest[0]:
                 largest = (size, res)
-        check_memory(largest[1], self.sizes, self.names, itemsize)
-        return largest
+        return float(cost), largest
 
     # ----- compilation -----------------------------------------------------
     def _compile(self):
@@ -145,7 +154,10 @@ class Program:
         steps = []
 
         def pairwise(ia, ib, keep):  # the operand order that needs fewer sums and transposes
-            one, other = _pairwise(ia, ib, keep, self.sizes), _pairwise(ib, ia, keep, self.sizes)
+            one = _pairwise(ia, ib, keep, self.sizes)
+            if one[2] == 0:  # np.matmul as it stands: nothing to beat
+                return (one[0], False), one[1]
+            other = _pairwise(ib, ia, keep, self.sizes)
             best = other if other[2] < one[2] else one
             return (best[0], best is other), best[1]
 
@@ -203,25 +215,31 @@ def _walk(operands, output, path, step: Callable | None = None):
     needs it (reference counts keep the replay linear in the size of the network).
     ``step(ia, ib, keep) -> (payload, res)`` may choose the axis order of a result.
     """
-    count = Counter(i for op in operands for i in op)
-    count.update(output)
+    count: dict = {}
+    for op in (*operands, output):
+        for i in op:
+            count[i] = count.get(i, 0) + 1
     live = dict(enumerate(operands))
     n = len(operands)
     out = []
     for k, (a, b) in enumerate(path):
         ia, ib = live.pop(a), live.pop(b)
-        count.subtract(ia)
-        count.subtract(ib)
-        keep = {i for i in ia + ib if count[i] > 0}
+        for i in ia:
+            count[i] -= 1
+        for i in ib:
+            count[i] -= 1
+        both = ia + ib
+        keep = {i for i in both if count[i] > 0}
         if step is None:
-            payload, res = None, tuple(i for i in dict.fromkeys(ia + ib) if i in keep)
+            payload, res = None, tuple(i for i in dict.fromkeys(both) if i in keep)
         else:
             if a < n <= b:  # keep the running intermediate on the left, as a fold wants it
                 a, b, ia, ib = b, a, ib, ia
             payload, res = step(ia, ib, keep)
         out.append((a, b, ia, ib, res, payload))
         live[n + k] = res
-        count.update(res)
+        for i in res:
+            count[i] += 1
     return out
 
 
@@ -287,9 +305,10 @@ def _direct(ia, ib, keep):
     That is: exactly one summed index, last in ``a`` and next to last (or only) in ``b``;
     every other shared index a broadcast batch axis aligned from the right.
     """
-    shared = set(ia) & set(ib)
+    sa, sb = set(ia), set(ib)
+    shared = sa & sb
     contracted = [i for i in shared if i not in keep]
-    if len(contracted) != 1 or any(i not in keep for i in set(ia) ^ set(ib)):
+    if len(contracted) != 1 or not (sa ^ sb) <= keep:
         return None
     (k,) = contracted
     if ia[-1] != k or (ib[-2] if len(ib) >= 2 else ib[0]) != k:
@@ -309,10 +328,13 @@ def _pairwise(ia, ib, keep, sizes):
     itself, more for each sum, transpose and reshape it needs.
     """
     sa, sb = set(ia), set(ib)
-    sum_a = tuple(ax for ax, i in enumerate(ia) if i not in sb and i not in keep)
-    sum_b = tuple(ax for ax, i in enumerate(ib) if i not in sa and i not in keep)
-    ra = tuple(i for i in ia if i in sb or i in keep)
-    rb = tuple(i for i in ib if i in sa or i in keep)
+    if (sa ^ sb) <= keep:  # no index to sum out of one operand alone
+        sum_a, sum_b, ra, rb = (), (), ia, ib
+    else:
+        sum_a = tuple(ax for ax, i in enumerate(ia) if i not in sb and i not in keep)
+        sum_b = tuple(ax for ax, i in enumerate(ib) if i not in sa and i not in keep)
+        ra = tuple(i for i in ia if i in sb or i in keep)
+        rb = tuple(i for i in ib if i in sa or i in keep)
     res = _direct(ra, rb, keep)
     if res == ():  # a dot product: keep it an array (a sympy scalar has no array methods)
         return (lambda a, b: np.asarray(_matmul(_sum(a, sum_a), _sum(b, sum_b)))), res, 1

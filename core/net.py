@@ -15,18 +15,35 @@ contracts the whole net as one tensor network, planned once per structure.
 0.115
 >>> round(net.evaluate(evidence={"verdict": "flag"}).marginal("act").prob("attack"), 6)
 0.608696
+
+The structure is read-only from outside (``boxes`` is a tuple, ``wires`` a
+read-only mapping): every change goes through a method or a setter and bumps
+:attr:`Net.version`, and the checks and plans cached for one version are never
+used for another.
+
+>>> net.boxes[0] = net.boxes[1]
+Traceback (most recent call last):
+...
+TypeError: 'tuple' object does not support item assignment
+>>> before = net.version
+>>> net.boxes = [NetBox("policy", Kernel([0.5, 0.5], [], [Act]), (), ("act",)), net.boxes[1]]
+>>> net.version > before, round(net.evaluate().marginal("verdict").prob("flag"), 6)
+(True, 0.375)
 """
 from __future__ import annotations
 
+import heapq
 import itertools
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from graphlib import CycleError, TopologicalSorter
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import sympy
 
 from .contract import Program
-from .errors import (ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError)
+from .errors import ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError
 from .kernel import Kernel, _merge_params
 from .operands import Factored, Operands
 from .params import Parameter
@@ -49,36 +66,103 @@ class Net:
     """Boxes on typed wires with outer inputs and outputs; see the module docstring."""
 
     def __init__(self):
-        self.wires: dict[str, FinSet] = {}
-        self.boxes: list[NetBox] = []
-        self.inputs: tuple[str, ...] = ()
-        self.outputs: tuple[str, ...] = ()
-        self._plans: dict = {}
+        self._wires: dict[str, FinSet] = {}
+        self._boxes: list[NetBox] = []
+        self._index: dict[str, int] = {}  # box name -> position of its first box
+        self._inputs: tuple[str, ...] = ()
+        self._outputs: tuple[str, ...] = ()
+        self._version = 0
+        self._changed()
+
+    @classmethod
+    def _of(cls, wires: Mapping[str, FinSet], boxes: Iterable[NetBox], inputs: Sequence[str],
+            outputs: Sequence[str]) -> "Net":
+        """A net made of these parts (taken as they are; check it before trusting it)."""
+        net = cls()
+        net._wires = dict(wires)
+        net.boxes = boxes
+        net._inputs, net._outputs = tuple(inputs), tuple(outputs)
+        return net
+
+    # ----- the structure, read-only from outside ------------------------------------
+    @property
+    def version(self) -> int:
+        """A number that every change of the structure increases (caches are keyed on it)."""
+        return self._version
+
+    def _changed(self) -> None:
+        """Bump the version and drop everything derived from the structure (views, order, check, plans)."""
+        self._version += 1
+        self._boxes_view: tuple[NetBox, ...] | None = None
+        self._order: tuple[list[int] | None, list[str] | None] | None = None
         self._checked = False
+        self._plans: dict = {}
+
+    @property
+    def wires(self) -> Mapping[str, FinSet]:
+        """Wire name → type, in declaration order (read-only; declare wires with :meth:`add_wire`)."""
+        return MappingProxyType(self._wires)
+
+    @wires.setter
+    def wires(self, wires: Mapping[str, FinSet]) -> None:
+        self._wires = dict(wires)
+        self._changed()
+
+    @property
+    def boxes(self) -> tuple[NetBox, ...]:
+        """The boxes in the order they were added (assign a new sequence to replace them)."""
+        if self._boxes_view is None:
+            self._boxes_view = tuple(self._boxes)
+        return self._boxes_view
+
+    @boxes.setter
+    def boxes(self, boxes: Iterable[NetBox]) -> None:
+        self._boxes = list(boxes)
+        self._index = {}
+        for i, b in enumerate(self._boxes):
+            self._index.setdefault(b.name, i)
+        self._changed()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The outer input wires, in order."""
+        return self._inputs
+
+    @inputs.setter
+    def inputs(self, wires: Sequence[str]) -> None:
+        self._inputs = tuple(wires)
+        self._changed()
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The outer output wires, in order."""
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, wires: Sequence[str]) -> None:
+        self._outputs = tuple(wires)
+        self._changed()
 
     # ----- building --------------------------------------------------------
-    def _changed(self):
-        self._plans.clear()
-        self._checked = False
-
     def add_wire(self, name: str, type: FinSet) -> str:
         """Declare a wire; re-declaring with another type is an error."""
-        if name in self.wires and self.wires[name] != type:
-            raise TypeMismatch(f"wire {name!r}", f"already has type {self.wires[name].name}, not {type.name}",
+        if name in self._wires and self._wires[name] != type:
+            raise TypeMismatch(f"wire {name!r}", f"already has type {self._wires[name].name}, not {type.name}",
                                fix="give the new wire another name")
-        self.wires[name] = type
+        self._wires[name] = type
         self._changed()
         return name
 
     def add_box(self, name: str, kernel: Kernel, inputs: Sequence[str] = (), outputs: Sequence[str] = ()) -> NetBox:
         """Attach ``kernel`` to wires; unknown wire names are declared with the port's type."""
-        if any(b.name == name for b in self.boxes):
+        if name in self._index:
             raise WiringError(f"box {name!r}", "already exists", fix="give each box a distinct name")
         for wires, ports in ((inputs, kernel.dom), (outputs, kernel.cod)):
             for w, p in zip(wires, ports):
-                self.wires.setdefault(w, p.type)
+                self._wires.setdefault(w, p.type)
         box = NetBox(name, kernel, tuple(inputs), tuple(outputs))
-        self.boxes.append(box)
+        self._index[name] = len(self._boxes)
+        self._boxes.append(box)
         self._changed()
         return box
 
@@ -86,56 +170,46 @@ class Net:
         """Choose the outer input wires (declaring them if types are given)."""
         for w, t in zip(wires, types or ()):
             self.add_wire(w, t)
-        self.inputs = tuple(wires)
-        self._changed()
+        self.inputs = wires
 
     def set_outputs(self, *wires: str) -> None:
         """Choose the outer output wires, in order."""
-        self.outputs = tuple(wires)
-        self._changed()
+        self.outputs = wires
 
     @classmethod
     def from_kernel(cls, kernel: Kernel, name: str | None = None) -> "Net":
         """The net of one box: inputs named by the ports, outputs ``box.port``."""
-        net = cls()
         name = name or _ident(kernel.name)
         ins = [p.name for p in kernel.dom]
         outs = [f"{name}.{p.name}" for p in kernel.cod]
-        for w, p in zip(ins, kernel.dom):
-            net.add_wire(w, p.type)
-        net.add_box(name, kernel, ins, outs)
-        net.set_inputs(*ins)
-        net.set_outputs(*outs)
-        return net
+        wires = {w: p.type for w, p in zip(ins + outs, [*kernel.dom, *kernel.cod])}
+        return cls._of(wires, [NetBox(name, kernel, tuple(ins), tuple(outs))], ins, outs)
 
-    def copy(self) -> "Net":
-        """A shallow copy sharing the kernels."""
-        other = Net()
-        other.wires = dict(self.wires)
-        other.boxes = list(self.boxes)
-        other.inputs, other.outputs = self.inputs, self.outputs
-        return other
+    def clone(self) -> "Net":
+        """A new net with the same wires, boxes and outer ports (sharing the kernels), to change apart."""
+        return Net._of(self._wires, self._boxes, self._inputs, self._outputs)
 
     def renamed(self, prefix: str) -> "Net":
         """All boxes and wires prefixed with ``prefix/`` (for nesting)."""
         r = lambda w: f"{prefix}/{w}"
-        other = Net()
-        other.wires = {r(w): t for w, t in self.wires.items()}
-        other.boxes = [NetBox(r(b.name), b.kernel, tuple(map(r, b.inputs)), tuple(map(r, b.outputs)))
-                       for b in self.boxes]
-        other.inputs, other.outputs = tuple(map(r, self.inputs)), tuple(map(r, self.outputs))
-        return other
+        return Net._of({r(w): t for w, t in self._wires.items()},
+                       (NetBox(r(b.name), b.kernel, tuple(map(r, b.inputs)), tuple(map(r, b.outputs)))
+                        for b in self._boxes),
+                       tuple(map(r, self._inputs)), tuple(map(r, self._outputs)))
 
-    def substitute(self, mapping: Mapping[str, str]) -> "Net":
-        """Rename wires by ``mapping`` (wires mapped to one name are merged)."""
+    def rename_wires(self, mapping: Mapping[str, str]) -> "Net":
+        """The net with wires renamed by ``mapping`` (wires mapped to one name are merged).
+
+        >>> B = FinSet("B", ["0", "1"])
+        >>> net = Net.from_kernel(Kernel([[0.9, 0.1], [0.2, 0.8]], [B], [B], name="f"))
+        >>> net.outputs, net.rename_wires({"f.b": "out"}).outputs
+        (('f.b',), ('out',))
+        """
         m = lambda w: mapping.get(w, w)
-        other = Net()
-        for w, t in self.wires.items():
-            other.wires[m(w)] = t
-        other.boxes = [NetBox(b.name, b.kernel, tuple(map(m, b.inputs)), tuple(map(m, b.outputs)))
-                       for b in self.boxes]
-        other.inputs, other.outputs = tuple(map(m, self.inputs)), tuple(map(m, self.outputs))
-        return other
+        return Net._of({m(w): t for w, t in self._wires.items()},
+                       (NetBox(b.name, b.kernel, tuple(map(m, b.inputs)), tuple(map(m, b.outputs)))
+                        for b in self._boxes),
+                       tuple(map(m, self._inputs)), tuple(map(m, self._outputs)))
 
     def __rshift__(self, other: "Net") -> "Net":
         """Sequential composition: this net's outputs feed ``other``'s inputs, in order."""
@@ -151,25 +225,17 @@ class Net:
                                    f"{_type_name(left.wires.get(a))} does not match {_type_name(other.wires.get(b))}",
                                    fix="insert a converting box or fix the order of ports")
         right = _fresh(other, self)
-        right = right.substitute(dict(zip(right.inputs, left.outputs)))
-        net = left.copy()
-        net.wires.update(right.wires)
-        net.boxes += right.boxes
-        net.outputs = right.outputs
+        right = right.rename_wires(dict(zip(right.inputs, left.outputs)))
         # an outer input passed straight through to the outputs stays an input
-        return net
+        return Net._of({**left._wires, **right._wires}, left._boxes + right._boxes, left.inputs, right.outputs)
 
     def __matmul__(self, other: "Net") -> "Net":
         """Tensor product: the two nets side by side."""
         if isinstance(other, Kernel):
             other = Net.from_kernel(other)
         right = _fresh(other, self)
-        net = self.copy()
-        net.wires.update(right.wires)
-        net.boxes += right.boxes
-        net.inputs += right.inputs
-        net.outputs += right.outputs
-        return net
+        return Net._of({**self._wires, **right._wires}, self._boxes + right._boxes,
+                       self.inputs + right.inputs, self.outputs + right.outputs)
 
     def __rrshift__(self, other: Kernel) -> "Net":
         """``kernel >> net``: the kernel's box first."""
@@ -182,32 +248,34 @@ class Net:
     # ----- inspection ------------------------------------------------------
     @property
     def params(self) -> dict[str, Parameter]:
-        return _merge_params(*(b.kernel for b in self.boxes))
+        return _merge_params(*(b.kernel for b in self._boxes))
 
     @property
     def free_parameters(self) -> set[str]:
-        return {s.name for b in self.boxes for s in b.kernel.free_symbols}
+        return {s.name for b in self._boxes for s in b.kernel.free_symbols}
 
     def box(self, name: str) -> NetBox:
-        for b in self.boxes:
-            if b.name == name:
-                return b
-        raise UnknownName("net", f"has no box {name!r}", fix=f"use one of: {', '.join(b.name for b in self.boxes)}")
+        """The box called ``name``."""
+        i = self._index.get(name)
+        if i is None:
+            raise UnknownName("net", f"has no box {name!r}",
+                              fix=f"use one of: {', '.join(b.name for b in self._boxes)}")
+        return self._boxes[i]
 
     def drivers(self) -> dict[str, list[str]]:
         """For each wire, what drives it: ``'input'`` or ``'box.port'`` entries."""
-        out: dict[str, list[str]] = {w: [] for w in self.wires}
-        for w in self.inputs:
+        out: dict[str, list[str]] = {w: [] for w in self._wires}
+        for w in self._inputs:
             out.setdefault(w, []).append("outer input")
-        for b in self.boxes:
+        for b in self._boxes:
             for w, p in zip(b.outputs, b.kernel.cod):
                 out.setdefault(w, []).append(f"{b.name}.{p.name}")
         return out
 
     def readers(self) -> dict[str, list[str]]:
         """For each wire, the box ports that read it."""
-        out: dict[str, list[str]] = {w: [] for w in self.wires}
-        for b in self.boxes:
+        out: dict[str, list[str]] = {w: [] for w in self._wires}
+        for b in self._boxes:
             for w, p in zip(b.inputs, b.kernel.dom):
                 out.setdefault(w, []).append(f"{b.name}.{p.name}")
         return out
@@ -215,13 +283,21 @@ class Net:
     def problems(self) -> list[MarkovwireError]:
         """Every structural and type problem of the net, each naming box, port and types."""
         errs: list[MarkovwireError] = []
-        for b in self.boxes:
+        if len(self._index) < len(self._boxes):
+            counts: dict[str, int] = {}
+            for b in self._boxes:
+                counts[b.name] = counts.get(b.name, 0) + 1
+            errs += [WiringError(f"box {name!r}", f"is the name of {k} boxes", fix="give each box a distinct name")
+                     for name, k in counts.items() if k > 1]
+        for b in self._boxes:
             for kind, wires, ports in (("input", b.inputs, b.kernel.dom), ("output", b.outputs, b.kernel.cod)):
                 if len(wires) != len(ports):
                     errs.append(WiringError(f"box {b.name!r}", f"has {len(ports)} {kind} port(s) but {len(wires)} "
                                             f"wire(s) attached", fix=f"attach one wire per {kind} port"))
                 for w, p in zip(wires, ports):
-                    t = self.wires.get(w)
+                    t = self._wires.get(w)
+                    if t is p.type:
+                        continue
                     if t is None:
                         errs.append(UnknownName(f"box {b.name!r}, port {p.name!r}", f"refers to unknown wire {w!r}",
                                                 fix="declare the wire or fix its name"))
@@ -230,25 +306,31 @@ class Net:
                             f"box {b.name!r}, port {p.name!r}",
                             f"wire {w!r} carries {t.name} but the port expects {p.type.name}",
                             fix=f"connect a wire of type {p.type.name} to {b.name}.{p.name}"))
-        drivers = self.drivers()
-        readers = self.readers()
-        for w in self.wires:
-            d = drivers.get(w, [])
+        sources = dict.fromkeys(self._wires, 0)  # counted first; the ports are named only for a faulty wire
+        for w in self._inputs:
+            sources[w] = sources.get(w, 0) + 1
+        for b in self._boxes:
+            for w in b.outputs[:len(b.kernel.cod)]:
+                sources[w] = sources.get(w, 0) + 1
+        read = {w for b in self._boxes for w in b.inputs[:len(b.kernel.dom)]}.union(self._outputs)
+        faulty = [w for w in self._wires if sources[w] > 1 or (not sources[w] and w in read)]
+        drivers, readers = (self.drivers(), self.readers()) if faulty else ({}, {})
+        for w in faulty:
+            d = drivers[w]
             if len(d) > 1:
                 errs.append(WiringError(f"wire {w!r}", f"is driven by {len(d)} sources: {', '.join(d)}",
                                         fix="give each wire exactly one source; merge them with an explicit box"))
-            elif not d and (readers.get(w) or w in self.outputs):
-                used = ", ".join(readers.get(w) or ["the outer outputs"])
+            else:
+                used = ", ".join(readers[w] or ["the outer outputs"])
                 errs.append(WiringError(f"wire {w!r}", f"is read by {used} but nothing drives it",
                                         fix="connect an output or an outer input to it"))
-        for w in self.inputs + self.outputs:
-            if w not in self.wires:
+        for w in self._inputs + self._outputs:
+            if w not in self._wires:
                 errs.append(UnknownName(f"outer port {w!r}", "is not a wire of the net",
                                         fix="declare it with add_wire, or fix its name"))
-        cycle = self._find_cycle()
+        _, cycle = self._topological_order()
         if cycle:
-            errs.append(WiringError("net", f"has a cycle through boxes {' → '.join(cycle)}",
-                                    fix="break the loop with a stateful box (a feedback wire through state)"))
+            errs.append(_cycle_error(cycle))
         return errs
 
     def check(self) -> "Net":
@@ -263,50 +345,52 @@ class Net:
         self._checked = True
         return self
 
-    def _find_cycle(self) -> list[str] | None:
-        producer = {w: b.name for b in self.boxes for w in b.outputs}
-        deps = {b.name: [producer[w] for w in b.inputs if w in producer] for b in self.boxes}
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(n):
-            state[n] = 1
-            stack.append(n)
-            for m in deps.get(n, []):
-                if state.get(m) == 1:
-                    return stack[stack.index(m):] + [m]
-                if m not in state:
-                    found = visit(m)
-                    if found:
-                        return found
-            state[n] = 2
-            stack.pop()
-            return None
-
-        for b in self.boxes:
-            if b.name not in state:
-                found = visit(b.name)
-                if found:
-                    return found
-        return None
-
     def topological(self) -> list[NetBox]:
-        """Boxes ordered so that every box comes after the boxes it reads from."""
-        producer = {w: i for i, b in enumerate(self.boxes) for w in b.outputs}
-        order, seen = [], set()
+        """Boxes ordered so that every box comes after the boxes it reads from.
 
-        def visit(i):
-            if i in seen:
-                return
-            seen.add(i)
-            for w in self.boxes[i].inputs:
-                if w in producer:
-                    visit(producer[w])
-            order.append(self.boxes[i])
+        Among the orders that do, the one closest to the order the boxes were added
+        (that very order when it already is one). A cycle is a :class:`WiringError`.
+        """
+        order, cycle = self._topological_order()
+        if cycle:
+            raise _cycle_error(cycle)
+        return [self._boxes[i] for i in order]
 
-        for i in range(len(self.boxes)):
-            visit(i)
-        return order
+    def _topological_order(self) -> tuple[list[int] | None, list[str] | None]:
+        """``(positions of the boxes in topological order, None)``, or ``(None, names on a cycle)``.
+
+        Boxes added producers first keep their order; otherwise ``graphlib`` finds the
+        order or a cycle without recursion (a chain of any length is fine), taking the
+        earliest added of the boxes ready at each step.
+        """
+        if self._order is None:
+            producers: dict[str, list[int]] = {}
+            for i, b in enumerate(self._boxes):
+                for w in b.outputs:
+                    producers.setdefault(w, []).append(i)
+            reads = [dict.fromkeys(j for w in b.inputs for j in producers.get(w, ())) for b in self._boxes]
+            if all(j < i for i, js in enumerate(reads) for j in js):
+                self._order = list(range(len(self._boxes))), None
+                return self._order
+            graph = TopologicalSorter()
+            for i, js in enumerate(reads):
+                graph.add(i, *js)
+            try:
+                graph.prepare()
+            except CycleError as e:  # e.args[1]: each box feeds the next, the first repeated at the end
+                self._order = None, [self._boxes[i].name for i in e.args[1]]
+                return self._order
+            ready = list(graph.get_ready())
+            heapq.heapify(ready)
+            order = []
+            while ready:
+                i = heapq.heappop(ready)
+                order.append(i)
+                graph.done(i)
+                for j in graph.get_ready():
+                    heapq.heappush(ready, j)
+            self._order = order, None
+        return self._order
 
     # ----- evaluation ------------------------------------------------------
     def evaluate(self, values: Mapping[str, object] | None = None, *, evidence: Mapping[str, str] | None = None,
@@ -354,8 +438,8 @@ class Net:
         values.update(zip(names, mesh))
         return self.evaluate(values, **kw)
 
-    def marginals(self, values: Mapping[str, object] | None = None, *,
-                  evidence: Mapping[str, str] | None = None, wires: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    def marginals(self, values: Mapping[str, object] | None = None, *, evidence: Mapping[str, str] | None = None,
+                  wires: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """The distribution of every wire a box drives (or of ``wires``), all from one junction-tree pass.
 
         Each marginal has the sweep's axes first, then one axis per outer input (the
@@ -390,13 +474,12 @@ class Net:
         return obs
 
     def _operands(self) -> tuple[list[NetBox], Operands]:
-        """The boxes in topological order and their numeric evaluator, built once per structure."""
+        """The boxes in topological order and their numeric evaluator, built once per version."""
         cached = self._plans.get("operands")
-        if cached is None or cached[2] != (len(self.boxes), len(self.wires)):
+        if cached is None:
             boxes = self.topological()
-            cached = self._plans["operands"] = (boxes, Operands([b.kernel for b in boxes], self.params),
-                                                (len(self.boxes), len(self.wires)))
-        return cached[0], cached[1]
+            cached = self._plans["operands"] = (boxes, Operands([b.kernel for b in boxes], self.params))
+        return cached
 
     def _operand_arrays(self, values, symbolic, factored: bool = False):
         """One array per box (topological order) and the sweep ``()`` or ``(n, shape)``.
@@ -505,17 +588,19 @@ class _NetPlan:
                 self.extra.append(np.ones(sizes[index[w]]))
                 operands.append((index[w],))
             out_idx.append(index[w])
+        seen = set(out_idx)
         for w in outputs:
             if w in observed:
                 continue
             i = index[w]
-            if i in out_idx:  # an output that repeats a wire: route it through an identity
+            if i in seen:  # an output that repeats a wire: route it through an identity
                 sizes[nxt] = sizes[i]
                 names[nxt] = w
                 self.extra.append(np.eye(sizes[i]))
                 operands.append((i, nxt))
                 i, nxt = nxt, nxt + 1
             out_idx.append(i)
+            seen.add(i)
         if batch:
             sizes[BATCH] = batch
             names[BATCH] = "sweep"
@@ -603,25 +688,24 @@ def _ident(name: str) -> str:
     return "".join(c if c.isalnum() or c in "_-" else "_" for c in name).strip("_") or "box"
 
 
+def _cycle_error(cycle: Sequence[str]) -> WiringError:
+    return WiringError("net", f"has a cycle through boxes {' → '.join(cycle)}",
+                       fix="break the loop with a stateful box (a feedback wire through state)")
+
+
 def _fresh(net: Net, avoid: Net) -> Net:
     """``net`` with boxes and wires renamed so that none clash with ``avoid``'s."""
     taken_w, taken_b = set(avoid.wires), {b.name for b in avoid.boxes}
-    if not (taken_w & set(net.wires)) and not (taken_b & {b.name for b in net.boxes}):
+    if taken_w.isdisjoint(net.wires) and taken_b.isdisjoint(b.name for b in net.boxes):
         return net
+
     def fresh(name, taken):
-        if name not in taken:
-            return name
-        for k in itertools.count(2):
-            cand = f"{name}#{k}"
-            if cand not in taken:
-                return cand
-    bmap = {}
-    for b in net.boxes:
-        bmap[b.name] = fresh(b.name, taken_b)
-        taken_b.add(bmap[b.name])
-    wmap = {}
-    for w in net.wires:
-        wmap[w] = fresh(w, taken_w | set(wmap.values()))
-    other = net.substitute(wmap)
+        out = name
+        if name in taken:
+            out = next(c for k in itertools.count(2) if (c := f"{name}#{k}") not in taken)
+        taken.add(out)
+        return out
+    bmap = {b.name: fresh(b.name, taken_b) for b in net.boxes}
+    other = net.rename_wires({w: fresh(w, taken_w) for w in net.wires})
     other.boxes = [NetBox(bmap[b.name], b.kernel, b.inputs, b.outputs) for b in other.boxes]
     return other

@@ -215,7 +215,7 @@ class Diagram:
 
     def to_net(self):
         """The core :class:`~markovwire.Net` of this diagram (box names made unique)."""
-        return self._wiring().to_net().copy()
+        return self._wiring().to_net().clone()
 
     def evaluate(self, values=None, **kw):
         """The diagram's kernel, through :meth:`markovwire.Net.evaluate` (same keywords)."""

@@ -509,7 +509,7 @@ class WiringDiagram:
 
     def to_net(self) -> Net:
         """The flattened :class:`~markovwire.Net`: nested names become paths (``audit/monitor``)."""
-        return self._net().copy()
+        return self._net().clone()
 
     def _net(self) -> Net:
         key = self._fingerprint()
@@ -543,7 +543,7 @@ class WiringDiagram:
                 w = alias[w]
             raise WiringError(f"diagram {self.name!r}", f"wire {w!r} is aliased in a cycle",
                               fix="break the loop of plumbing")
-        net = net.substitute({w: res(w) for w in alias})
+        net = net.rename_wires({w: res(w) for w in alias})
         net.set_outputs(*(res(outs[p.name]) for p in self.outputs))
         return net
 

@@ -69,7 +69,7 @@ def _whole_episode(proposal):
     if proposal.system is None:
         return proposal.net()
     system = proposal.system
-    return system.step_net.substitute(dict(zip(system.next_wires, system.state_wires)))
+    return system.step_net.rename_wires(dict(zip(system.next_wires, system.state_wires)))
 
 
 def _joined(proposal, wire: str) -> str:

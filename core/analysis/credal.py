@@ -591,7 +591,7 @@ class _Problem:
         if self.query.given or self.params:
             return Interval(lo_f, hi_f)
         from .robust import tv_band
-        net = self.original.copy()
+        net = self.original.clone()
         net.boxes = [type(b)(b.name, self.boxes[b.name].center(), b.inputs, b.outputs) if b.name in self.boxes else b
                      for b in net.boxes]
         band = tv_band(net, self.query, {b: s.radius() for b, s in self.boxes.items()}, values=self.fixed)
@@ -607,7 +607,7 @@ def with_selectors(net: Net, vertices: Mapping[str, np.ndarray]) -> tuple[Net, t
     """``net`` with each named box fed by a new outer input choosing among the given vertex arrays."""
     if not vertices:
         return net, ()
-    out = net.copy()
+    out = net.clone()
     selectors = []
     for name, arrs in vertices.items():
         box = net.box(name)

@@ -103,11 +103,11 @@ def test_composition_type_errors():
                             "  fix: compose nets whose outputs match the next inputs one for one")
 
 
-def test_renamed_and_substitute():
+def test_renamed_and_rename_wires():
     net = trusted_monitoring().renamed("audit")
     assert [b.name for b in net.boxes] == ["audit/policy", "audit/monitor"]
     assert net.outputs == ("audit/act", "audit/verdict")
-    merged = trusted_monitoring().substitute({"verdict": "v"})
+    merged = trusted_monitoring().rename_wires({"verdict": "v"})
     assert set(merged.wires) == {"act", "v"} and merged.box("monitor").outputs == ("v",)
     with pytest.raises(UnknownName) as e:
         merged.box("judge")
@@ -164,7 +164,7 @@ def test_check_raises_a_single_problem_alone():
 def test_port_count_and_unknown_wire_problems():
     net = Net()
     net.add_box("policy", policy, [], ["act"])
-    net.boxes.append(NetBox("ghost", monitor, ("act", "extra"), ("z",)))
+    net.boxes = [*net.boxes, NetBox("ghost", monitor, ("act", "extra"), ("z",))]
     assert [str(e) for e in net.problems()] == [
         "box 'ghost': has 1 input port(s) but 2 wire(s) attached\n  fix: attach one wire per input port",
         "box 'ghost', port 'verdict': refers to unknown wire 'z'\n  fix: declare the wire or fix its name",

@@ -191,7 +191,7 @@ def all_deterministic(kernel: Kernel, seen: list[int]):
 
 
 def with_kernel(net: Net, box: str, kernel: Kernel) -> Net:
-    other = net.copy()
+    other = net.clone()
     other.boxes = [type(b)(b.name, kernel, b.inputs, b.outputs) if b.name == box else b for b in net.boxes]
     return other
 

@@ -91,7 +91,7 @@ def test_vertices_of_a_row_and_of_a_kernel():
 
 # ----- credal bounds on nets: exact, against brute force ------------------------------------------
 def with_kernels(net: Net, kernels: dict) -> Net:
-    other = net.copy()
+    other = net.clone()
     other.boxes = [type(b)(b.name, kernels[b.name], b.inputs, b.outputs) if b.name in kernels else b
                    for b in net.boxes]
     return other

@@ -12,7 +12,7 @@ F = FinSet("Status", ["ok", "failed"])
 
 
 def perturb_net(net: Net, radii: dict, rng) -> Net:
-    other = net.copy()
+    other = net.clone()
     other.boxes = [type(b)(b.name, perturbed(b.kernel, radii[b.name], rng), b.inputs, b.outputs)
                    if radii.get(b.name, 0) > 0 else b for b in net.boxes]
     return other

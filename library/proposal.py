@@ -582,7 +582,7 @@ def _wire(p: Proposal, types, sizes, errors, attempt) -> None:
         if d is None:
             return
         p.diagram = d
-        p.wiring = attempt(lambda: d.to_wiring(spec.name), "diagram")
+        p.wiring = attempt(lambda: WiringDiagram.from_diagram(d, spec.name), "diagram")
         if p.wiring is None:
             return
     else:

@@ -18,7 +18,7 @@ from markovwire import Kernel
 from markovwire.analysis import IntervalKernel, perturbed
 from markovwire.diagrams.stateful import System
 from markovwire.errors import MarkovwireError
-from markovwire.library.bounds import EpisodeBounds
+from markovwire.analysis.episodes import EpisodeBounds
 from markovwire.library.proposal import load_proposal, proposal_from_text
 from markovwire.library.shipped import proposals_dir
 

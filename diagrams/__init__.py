@@ -6,12 +6,13 @@
 >>> print(policy >> Box.copy())
 policy >> copy[Act]
 """
-from .box import Box
-from .expression import Diagram
-from .wiring import PortRef, Wire, WiringDiagram
+from .dot import to_dot
+from .expression import Box, Diagram
+from .figure import figure
 from .files import diagram_json_schema, dump_diagram, load_diagram, parse_diagram, save_diagram
+from .render import render
 from .stateful import StatefulBox, System
-from .render import figure, render, to_dot
+from .wiring import PortRef, Wire, WiringDiagram
 
 __all__ = ["Box", "Diagram", "WiringDiagram", "Wire", "PortRef",
            "load_diagram", "save_diagram", "dump_diagram", "parse_diagram", "diagram_json_schema",

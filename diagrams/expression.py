@@ -1,14 +1,33 @@
 """String diagrams: boxes composed in sequence (``>>``) and side by side (``@``).
 
-A :class:`Diagram` is an expression tree over boxes. ``f >> g`` feeds the
+A :class:`Box` is what a diagram is drawn with. It has a name, input and
+output ports (whose types may be type variables, as in ``copy[A]``), and a
+way to produce its kernel once its types are known: a fixed
+:class:`~markovwire.Kernel`, or a function from the solved type variables to
+a kernel (polymorphic plumbing).
+
+>>> from markovwire import FinSet, Kernel
+>>> V = FinSet("Verdict", ["pass", "flag"])
+>>> probe = Box.of(Kernel([0.9, 0.1], [], [V], name="probe"))
+>>> probe
+Box(probe: I → verdict: Verdict)
+>>> Box.copy().instantiate({Box.copy().dom[0].type: V}).cod
+(x1: Verdict, x2: Verdict)
+
+*Plumbing* boxes (copy, discard, identity, swap, permutations) are pure
+wiring: ``plumbing[j]`` is the input that output ``j`` carries, and inputs
+that no output carries are discarded. Diagrams compile them to wires, so
+they hold no kernel array (a copy of a large type would be huge); ``make``
+builds it on demand.
+
+A :class:`Diagram` is an expression tree over boxes; boxes and diagrams
+compose into diagrams, so the two live in one module. ``f >> g`` feeds the
 outputs of ``f`` into the inputs of ``g`` **by position**; ``f @ g`` puts the
 two side by side. Plumbing (``Box.copy()``, ``Box.discard()``,
 ``Box.swap()``, ``Box.identity()``) may leave its types open: they are
 inferred by unification as the diagram is composed.
 
->>> from markovwire import FinSet, Kernel
->>> from markovwire.diagrams import Box
->>> Act = FinSet("Act", ["clean", "attack"]); V = FinSet("Verdict", ["pass", "flag"])
+>>> Act = FinSet("Act", ["clean", "attack"])
 >>> policy = Box.of(Kernel([0.9, 0.1], [], [("act", Act)], name="policy"))
 >>> monitor = Box.of(Kernel([[0.95, 0.05], [0.3, 0.7]], [("act", Act)], [("verdict", V)], name="monitor"))
 >>> d = policy >> Box.copy() >> (monitor @ Box.identity())
@@ -38,22 +57,169 @@ Traceback (most recent call last):
 ...
 markovwire.errors.TypeMismatch: policy >> policy: policy has 1 output(s) (act: Act) but policy has 0 input(s) (I)
   fix: compose diagrams whose outputs match the next inputs one for one (add identity or discard wires)
+
+A diagram compiles to a :class:`~markovwire.Net` (``to_net``, ``evaluate``);
+its wiring diagram is ``WiringDiagram.from_diagram(d)``.
 """
 from __future__ import annotations
 
 import re
-from typing import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterator, Mapping, Sequence
 
-from markovwire import FinSet, Kernel, Port, TypeVar, show_bundle
-from markovwire.errors import MarkovwireError, TypeMismatch, WiringError
+import numpy as np
+
+from markovwire import (
+    FinSet,
+    Kernel,
+    Net,
+    Port,
+    TypeVar,
+    bundle,
+    copy as _copy,
+    discard as _discard,
+    identity as _identity,
+    show_bundle,
+    swap as _swap,
+)
+from markovwire.errors import ErrorList, MarkovwireError, TypeMismatch, WiringError
 from markovwire.kernel import _disjoint
 
-from .box import Box
+from .compile import evaluate_net, place
 from .infer import Equations, unsolved
+from .render import mimebundle
 
 SHOWN = 60  # characters of a sub-diagram shown in an error message
 
 
+# ----- boxes ----------------------------------------------------------------------
+_A, _B = TypeVar("A"), TypeVar("B")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A component instance: name, signature and (a recipe for) its kernel."""
+
+    name: str
+    dom: tuple[Port, ...]
+    cod: tuple[Port, ...]
+    kernel: Kernel | None = None
+    make: Callable[[Mapping[TypeVar, FinSet]], Kernel] | None = field(default=None, compare=False)
+    doc: str = field(default="", compare=False)
+    source: str = field(default="", compare=False)
+    component: str = field(default="", compare=False)  # the library component it instantiates, if any
+    plumbing: tuple[int, ...] | None = None  # for pure wiring: output j carries input plumbing[j]
+    args: tuple[tuple[str, object], ...] = field(default=(), compare=False)  # the component's arguments, if any
+
+    @classmethod
+    def of(cls, kernel: Kernel, name: str | None = None, **meta) -> "Box":
+        """The box of a fixed kernel, with the kernel's ports as its signature."""
+        return cls(name or kernel.name, kernel.dom, kernel.cod, kernel=kernel, **meta)
+
+    @property
+    def type_vars(self) -> set[TypeVar]:
+        return {p.type for p in self.dom + self.cod if isinstance(p.type, TypeVar)}
+
+    @property
+    def is_polymorphic(self) -> bool:
+        return bool(self.type_vars)
+
+    def instantiate(self, subst: Mapping[TypeVar, FinSet]) -> "Box":
+        """The concrete box with type variables replaced by ``subst``."""
+        if not self.is_polymorphic:
+            return self
+        missing = self.type_vars - set(subst)
+        if missing:
+            raise TypeMismatch(f"box {self.name!r}", f"type variable(s) {', '.join(map(str, missing))} "
+                               "could not be inferred", fix="connect its ports or give the types explicitly")
+        if self.plumbing is not None:  # pure wiring: no kernel array (see the module docstring)
+            return _fix(self, subst)
+        port = lambda p: Port(p.name, subst.get(p.type, p.type) if isinstance(p.type, TypeVar) else p.type)
+        return replace(self, dom=tuple(map(port, self.dom)), cod=tuple(map(port, self.cod)),
+                       kernel=self.make(subst), make=None)
+
+    def rename(self, name: str) -> "Box":
+        return replace(self, name=name)
+
+    # ----- string diagrams ----------------------------------------------------
+    def __rshift__(self, other):
+        return Diagram.box(self) >> other
+
+    def __rrshift__(self, other):
+        return Diagram.box(other) >> self
+
+    def __matmul__(self, other):
+        return Diagram.box(self) @ other
+
+    def __rmatmul__(self, other):
+        return Diagram.box(other) @ self
+
+    def then(self, other, by_name: bool = False):
+        """``self >> other``; with ``by_name=True`` ports are matched by name (see ``Diagram.then``)."""
+        return Diagram.box(self).then(other, by_name=by_name)
+
+    def __repr__(self) -> str:
+        return f"Box({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
+
+    # ----- polymorphic plumbing ---------------------------------------------
+    @classmethod
+    def copy(cls, A: FinSet | None = None, n: int = 2) -> "Box":
+        """``copy[A]: A → A ⊗ … ⊗ A``."""
+        box = cls("copy", bundle([("x", _A)]), bundle([(f"x{i + 1}", _A) for i in range(n)]), plumbing=(0,) * n,
+                  make=lambda s: _rename_ports(_copy(s[_A], n), ["x"], [f"x{i + 1}" for i in range(n)]))
+        return _fix(box, {_A: A})
+
+    @classmethod
+    def discard(cls, A: FinSet | None = None) -> "Box":
+        """``discard[A]: A → I``."""
+        box = cls("discard", bundle([("x", _A)]), (), plumbing=(),
+                  make=lambda s: _rename_ports(_discard(s[_A]), ["x"], []))
+        return _fix(box, {_A: A})
+
+    @classmethod
+    def identity(cls, A: FinSet | None = None, port: str | None = None) -> "Box":
+        """``id[A]: A → A`` (ports ``x → y``, or ``port → port`` when a port name is given)."""
+        x, y = (port, port) if port else ("x", "y")
+        box = cls("id", bundle([(x, _A)]), bundle([(y, _A)]), plumbing=(0,),
+                  make=lambda s: _rename_ports(_identity(s[_A]), [x], [y]))
+        return _fix(box, {_A: A})
+
+    @classmethod
+    def swap(cls, A: FinSet | None = None, B: FinSet | None = None) -> "Box":
+        """``swap[A, B]: A ⊗ B → B ⊗ A``."""
+        box = cls("swap", bundle([("a", _A), ("b", _B)]), bundle([("b", _B), ("a", _A)]), plumbing=(1, 0),
+                  make=lambda s: _rename_ports(_swap(s[_A], s[_B]), ["a", "b"], ["b", "a"]))
+        return _fix(box, {_A: A, _B: B})
+
+    @classmethod
+    def permute(cls, order: Sequence[int], types: Sequence[FinSet] | None = None,
+                names: Sequence[str] | None = None) -> "Box":
+        """The permutation whose output ``j`` is input ``order[j]`` (ports ``x1 … xn``, or ``names`` on the outputs).
+
+        >>> Box.permute([2, 0, 1]).cod
+        (x3: X3, x1: X1, x2: X2)
+        """
+        order = tuple(int(i) for i in order)
+        if sorted(order) != list(range(len(order))):
+            raise TypeMismatch("permute", f"{list(order)} is not a permutation of 0 … {len(order) - 1}",
+                               fix="list every input position exactly once")
+        vars_ = [TypeVar(f"X{i + 1}") for i in range(len(order))]
+        ts = list(types) if types is not None else vars_
+        dom = bundle([(f"x{i + 1}", t) for i, t in enumerate(ts)])
+        cod = bundle([(names[j] if names else f"x{i + 1}", ts[i]) for j, i in enumerate(order)])
+
+        def make(s):
+            concrete = [s.get(t, t) if isinstance(t, TypeVar) else t for t in ts]
+            n = len(order)
+            eyes = [a for j, i in enumerate(order) for a in (np.eye(len(concrete[i])), [i, n + j])]
+            arr = np.einsum(*eyes, list(range(2 * n))) if n else np.ones(())
+            return Kernel(arr, [(p.name, t) for p, t in zip(dom, concrete)],
+                          [(q.name, concrete[i]) for q, i in zip(cod, order)], name="permute", check=False)
+
+        return cls("permute", dom, cod, plumbing=order, make=make)
+
+
+# ----- string diagrams ------------------------------------------------------------
 class Diagram:
     """A string diagram; build it from boxes with ``>>``, ``@`` and :meth:`then`."""
 
@@ -70,7 +236,7 @@ class Diagram:
     # ----- construction ----------------------------------------------------
     @classmethod
     def box(cls, box) -> "Diagram":
-        """The diagram of one box (a :class:`Box`, a :class:`~markovwire.Kernel` or a wiring diagram)."""
+        """The diagram of one box: a :class:`Box`, :class:`~markovwire.Kernel`, wiring diagram or stateful box."""
         if isinstance(box, Diagram):
             return box
         if isinstance(box, Kernel):
@@ -169,14 +335,24 @@ class Diagram:
         return [_instance(box, dt, ct, solve=False) for box, dt, ct in self._leaves]
 
     # ----- compilation -----------------------------------------------------
-    def to_wiring(self, name: str = "diagram"):
-        """The wiring diagram of this expression: plumbing becomes wires, box names are made unique."""
-        from .wiring import PortRef, WiringDiagram
+    def instances(self) -> tuple[list[tuple[str, object, list[tuple[str, str]]]], list[tuple[str, str]]]:
+        """``(boxes, outputs)``: the wiring of this expression, plumbing resolved into wires.
 
+        ``boxes`` lists ``(name, box, inputs)`` left to right: each box at its inferred types under
+        a unique instance name, and the end that feeds each of its inputs; ``outputs`` is the end
+        that feeds each output. An end is ``(box, port)``, or ``("in", port)`` for an outer input.
+
+        >>> from markovwire import FinSet, Kernel
+        >>> Act = FinSet("Act", ["clean", "attack"])
+        >>> policy = Box.of(Kernel([0.9, 0.1], [], [("act", Act)], name="policy"))
+        >>> boxes, outputs = (policy >> Box.copy()).instances()
+        >>> [(name, ends) for name, _, ends in boxes], outputs
+        ([('policy', [])], [('policy', 'act'), ('policy', 'act')])
+        """
         self._check_solved()
-        wd = WiringDiagram(name, inputs=self._dom, outputs=self._cod)
         leaves = iter(self._leaves)
         taken: set[str] = set()
+        boxes: list[tuple[str, object, list[tuple[str, str]]]] = []
 
         def compile_(d: Diagram, ins: list) -> list:
             if d.op == "box":
@@ -184,11 +360,9 @@ class Diagram:
                 if getattr(box, "plumbing", None) is not None:
                     return [ins[i] for i in box.plumbing]
                 box = _instance(box, dt, ct, solve=True)
-                inst = _unique(_ident(box.name), taken)
-                wd.add_box(inst, box)
-                for ref, p in zip(ins, box.dom):
-                    wd.connect(ref, PortRef(inst, p.name))
-                return [PortRef(inst, q.name) for q in box.cod]
+                name = _unique(_ident(box.name), taken)
+                boxes.append((name, box, list(ins)))
+                return [(name, q.name) for q in box.cod]
             if d.op == "unit":
                 return []
             if d.op == "rename":
@@ -203,23 +377,30 @@ class Diagram:
                 k += len(part._dom)
             return outs
 
-        outs = compile_(self, [PortRef("in", p.name) for p in self._dom])
-        for ref, p in zip(outs, self._cod):
-            wd.connect(ref, PortRef("out", p.name))
-        return wd
+        outputs = compile_(self, [("in", p.name) for p in self._dom])
+        return boxes, outputs
 
-    def _wiring(self):
-        if self._compiled is None:
-            self._compiled = self.to_wiring()
+    def to_net(self) -> Net:
+        """The core :class:`~markovwire.Net` of this diagram: boxes under their instance names,
+        outer inputs on wires named by their ports, every other wire ``box.port``."""
+        return self._net().clone()
+
+    def _net(self) -> Net:
+        if self._compiled is None:  # a diagram never changes, so its checked net is kept
+            boxes, outputs = self.instances()
+            net = Net()
+            net.set_inputs(*(p.name for p in self._dom), types=[p.type for p in self._dom])
+            wires = {("in", p.name): p.name for p in self._dom}
+            for name, box, ends in boxes:
+                outs = place(net, name, box, [wires[e] for e in ends])
+                wires.update({(name, q.name): w for q, w in zip(box.cod, outs)})
+            net.set_outputs(*(wires[e] for e in outputs))
+            self._compiled = net.check()
         return self._compiled
-
-    def to_net(self):
-        """The core :class:`~markovwire.Net` of this diagram (box names made unique)."""
-        return self._wiring().to_net().clone()
 
     def evaluate(self, values=None, **kw):
         """The diagram's kernel, through :meth:`markovwire.Net.evaluate` (same keywords)."""
-        return self._wiring().evaluate(values, **kw)
+        return evaluate_net(self._net(), self._dom, self._cod, "diagram", values, **kw)
 
     def _check_solved(self) -> None:
         errs = []
@@ -252,7 +433,6 @@ class Diagram:
         return f"Diagram({self}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render import mimebundle
         return mimebundle(self, include, exclude)
 
     def __eq__(self, other) -> bool:
@@ -386,8 +566,25 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _raise(errs: list[MarkovwireError]) -> None:
-    from markovwire.errors import ErrorList
     if len(errs) == 1:
         raise errs[0]
     if errs:
         raise ErrorList(errs)
+
+
+# ----- plumbing ---------------------------------------------------------------------
+def _fix(box: Box, subst: Mapping[TypeVar, FinSet | None]) -> Box:
+    """A plumbing box with the given type variables fixed (the others stay open); no kernel is built."""
+    subst = {v: t for v, t in subst.items() if t is not None}
+    if not subst:
+        return box
+    port = lambda p: Port(p.name, subst.get(p.type, p.type) if isinstance(p.type, TypeVar) else p.type)
+    make = box.make
+    return replace(box, dom=tuple(map(port, box.dom)), cod=tuple(map(port, box.cod)),
+                   make=(lambda s: make({**subst, **s})) if make else None)
+
+
+def _rename_ports(k: Kernel, dom: list[str], cod: list[str]) -> Kernel:
+    """The same kernel with its ports renamed."""
+    return Kernel(k.array, [(n, p.type) for n, p in zip(dom, k.dom)], [(n, p.type) for n, p in zip(cod, k.cod)],
+                  params=k.params, name=k.name, check=False)

@@ -56,18 +56,35 @@ from typing import Any, Callable, Literal, Mapping, Optional
 import numpy as np
 import sympy
 import yaml
-
-from .atomic import write_atomic
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError,
-                      WithJsonSchema, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from typing_extensions import Annotated
 
 from markovwire import FAMILIES, FinSet, Kernel, Parameter, Port
-from markovwire.errors import (ErrorList, ExpressionError, FileFormatError, MarkovwireError, NotStochastic,
-                               ParameterError, TypeMismatch, UnknownName)
+from markovwire.errors import (
+    ErrorList,
+    ExpressionError,
+    FileFormatError,
+    MarkovwireError,
+    NotStochastic,
+    ParameterError,
+    TypeMismatch,
+    UnknownName,
+)
+from markovwire.expr import format_expression, parse_expression
 
-from .box import Box
-from .wiring import PortRef, Wire, WiringDiagram, is_stateful
+from .atomic import write_atomic
+from .compile import is_stateful
+from .expression import Box
+from .wiring import PortRef, Wire, WiringDiagram
 from .yamlsafe import MAX_BYTES, Located, dotted, load_yaml, read_text
 
 VERSION = 1
@@ -572,16 +589,11 @@ def _raise(errs: list[MarkovwireError]) -> None:
         raise ErrorList(errs)
 
 
-def parse_expression(text, symbols, where):
-    from markovwire.expr import parse_expression as parse
-    return parse(text, symbols, where=where)
-
-
 # ----- saving -----------------------------------------------------------------------------
 def dump_diagram(diagram, name: str | None = None) -> str:
-    """The YAML text of a wiring diagram (a string diagram is converted with ``to_wiring``)."""
+    """The YAML text of a wiring diagram (a string diagram is converted with ``WiringDiagram.from_diagram``)."""
     if not isinstance(diagram, WiringDiagram):
-        diagram = diagram.to_wiring(name or "diagram")
+        diagram = WiringDiagram.from_diagram(diagram, name or "diagram")
     writer = _Writer()
     body = writer.wiring(diagram, top=True)
     data: dict[str, Any] = {"version": VERSION, "name": name or diagram.name}
@@ -745,8 +757,6 @@ def _param(p: Parameter) -> dict:
 
 def _table(k: Kernel, n_in: int) -> dict:
     """The kernel as nested mappings by labels; zero outputs left out (they read back as zero)."""
-    from markovwire.expr import format_expression
-
     ports = k.dom + k.cod
 
     def entry(v):

@@ -43,8 +43,7 @@ from typing import Mapping
 from markovwire import FinSet, Product, Range, Vec
 from markovwire.errors import ExpressionError, MarkovwireError, ShapeError, UnknownName
 
-from .box import Box
-from .expression import Diagram
+from .expression import Box, Diagram
 
 MAX_TEXT = 2000
 MAX_NODES = 400
@@ -208,8 +207,8 @@ class _Walker:
         close = difflib.get_close_matches(name, known + list(PLUMBING), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         shown = ", ".join(sorted(known)[:20]) or "none yet"
-        self.fail(node, f"unknown name {name!r}{hint}", fix=f"use an instance name ({shown}) or copy, discard, swap, id",
-                  kind=UnknownName)
+        self.fail(node, f"unknown name {name!r}{hint}",
+                  fix=f"use an instance name ({shown}) or copy, discard, swap, id", kind=UnknownName)
 
     def _op_col(self, node: ast.BinOp) -> int:
         line = self.text.strip().split("\n")[0]

@@ -5,9 +5,10 @@ ports, inner boxes by instance name, and wires ``source → target`` between
 port references ``box.port`` (``in.port`` is an outer input, ``out.port`` an
 outer output). A source wired to several targets is a copy; an output wired
 nowhere is discarded. Every input (inner, and outer output) needs exactly one
-source. An inner box may itself be a wiring diagram (operadic substitution):
-:meth:`to_net` flattens the nesting into one net whose names are paths,
-``audit/monitor.verdict``.
+source. An inner box may itself be a wiring diagram (nesting): :meth:`to_net`
+compiles the nesting into one net whose names are paths, ``audit/monitor.verdict``.
+A string diagram becomes a wiring diagram with :meth:`WiringDiagram.from_diagram`,
+and back with :meth:`to_diagram`.
 
 >>> from markovwire import FinSet, Kernel
 >>> Act = FinSet("Act", ["clean", "attack"]); V = FinSet("Verdict", ["pass", "flag"])
@@ -40,8 +41,7 @@ markovwire.errors.ErrorList: 3 problem(s):
 
 A stateful box (anything with a ``state``) may close a loop when its outputs
 do not depend on its current inputs (``instantaneous == False``); such
-diagrams are compiled to step kernels by ``markovwire.diagrams.System``
-(:meth:`WiringDiagram.flatten` takes a callback that places stateful boxes).
+diagrams are compiled to step kernels by ``markovwire.diagrams.System``.
 :meth:`WiringDiagram.is_feedback` tells which wires close cycles (for figures).
 """
 from __future__ import annotations
@@ -51,11 +51,19 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from markovwire import FinSet, Kernel, Net, Port, bundle, show_bundle
-from markovwire.errors import (ErrorList, LoopWithoutState, MarkovwireError, TypeMismatch, UnknownName,
-                               WiringError)
+from markovwire.errors import (
+    ErrorList,
+    LoopWithoutState,
+    MarkovwireError,
+    TypeMismatch,
+    UnknownName,
+    WiringError,
+)
 
-from .box import Box
+from .compile import evaluate_net, is_stateful, place
+from .expression import Box, Diagram
 from .infer import Equations, unsolved
+from .render import mimebundle
 
 RESERVED = ("in", "out")
 BOX_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -95,11 +103,6 @@ class Wire:
         return f"{self.source} → {self.target}"
 
 
-def is_stateful(box) -> bool:
-    """Stateful boxes are recognised by having a state (see ``markovwire.diagrams.stateful``)."""
-    return getattr(box, "state", None) is not None
-
-
 class WiringDiagram:
     """Outer ports, inner boxes by instance name, and wires; see the module docstring."""
 
@@ -120,6 +123,21 @@ class WiringDiagram:
         for w in wires:
             self.connect(*(w if isinstance(w, tuple) else (w.source, w.target)))
         self._net_cache: tuple | None = None
+
+    @classmethod
+    def from_diagram(cls, diagram, name: str = "diagram") -> "WiringDiagram":
+        """The wiring diagram of a string diagram (or of a box): plumbing becomes wires, and boxes
+        get unique instance names (see :meth:`Diagram.instances`)."""
+        diagram = Diagram.box(diagram)
+        boxes, outputs = diagram.instances()
+        wd = cls(name, inputs=diagram.dom, outputs=diagram.cod)
+        for inst, box, ends in boxes:
+            wd.add_box(inst, box)
+            for end, p in zip(ends, box.dom):
+                wd.connect(PortRef(*end), PortRef(inst, p.name))
+        for end, p in zip(outputs, diagram.cod):
+            wd.connect(PortRef(*end), PortRef("out", p.name))
+        return wd
 
     # ----- the box of this diagram, seen from outside ----------------------
     @property
@@ -164,7 +182,7 @@ class WiringDiagram:
                               fix="add a Box, Kernel, WiringDiagram or StatefulBox")
         if box is self or (isinstance(box, WiringDiagram) and self in box._nested()):
             raise WiringError(f"box {name!r}", "would nest the diagram inside itself",
-                              fix="nest a copy (wd.copy()) instead")
+                              fix="nest a clone (wd.clone()) instead")
         self.boxes[name] = box
         return name
 
@@ -246,8 +264,8 @@ class WiringDiagram:
     def __contains__(self, name: str) -> bool:
         return name in self.boxes
 
-    def copy(self) -> "WiringDiagram":
-        """A copy of the structure (boxes are shared; they are immutable)."""
+    def clone(self) -> "WiringDiagram":
+        """A new diagram with the same ports, boxes and wires, to change apart (the boxes are shared: immutable)."""
         other = WiringDiagram(self.name)
         other.doc = self.doc
         other.inputs, other.outputs = self.inputs, self.outputs
@@ -508,7 +526,8 @@ class WiringDiagram:
         return (self.name, self.inputs, self.outputs, boxes, tuple(self.wires))
 
     def to_net(self) -> Net:
-        """The flattened :class:`~markovwire.Net`: nested names become paths (``audit/monitor``)."""
+        """The :class:`~markovwire.Net` of this diagram: nested names become paths (``audit/monitor``),
+        plumbing becomes wires."""
         return self._net().clone()
 
     def _net(self) -> Net:
@@ -520,21 +539,27 @@ class WiringDiagram:
             raise WiringError(f"box {stateful[0]!r}", f"is stateful, so diagram {self.name!r} has no single kernel",
                               fix="compile it with markovwire.diagrams.System(diagram) for its step kernel and "
                                   "multi-step behaviour")
-        net = self.flatten().check()
+        self.check()
+        net = self._compile().check()
         self._net_cache = (key, net)
         return net
 
-    def flatten(self, place=None) -> Net:
-        """The net of this diagram with nesting and plumbing resolved, names as paths (unchecked).
+    def _compile(self) -> Net:
+        """The boxes of this (checked) diagram placed on one net by :func:`~markovwire.diagrams.compile.place`.
 
-        Kernel boxes become net boxes on wires named ``path.port``; plumbing and nested
-        boundaries become plain wires. ``place(net, path, box, inputs, outputs)`` adds each
-        stateful box (given its input and output wire names); without it they are refused.
+        A box's output is on wire ``box.port`` until the end, when wires that plumbing or a nested
+        diagram only passes on are resolved to the wires they lead from.
         """
-        self.check()
+        terms, eqs = self._terms(list(enumerate(self.wires)))
+        eqs.solve()
         net, alias = Net(), {}
         net.set_inputs(*(p.name for p in self.inputs), types=[p.type for p in self.inputs])
-        outs = self._flatten(net, "", {p.name: p.name for p in self.inputs}, alias, place)
+        feeds = {w.target: w.source.port if w.source.box == "in" else str(w.source) for w in self.wires}
+        for name, box in self.boxes.items():
+            if isinstance(box, Box) and box.is_polymorphic:
+                box = box.instantiate(eqs.substitution(*self._box_terms(terms, name, box), box.dom, box.cod))
+            outs = place(net, name, box, [feeds[PortRef(name, p.name)] for p in box.dom])
+            alias.update({f"{name}.{q.name}": w for q, w in zip(box.cod, outs) if w != f"{name}.{q.name}"})
 
         def res(w: str) -> str:
             for _ in range(len(alias) + 1):
@@ -544,47 +569,15 @@ class WiringDiagram:
             raise WiringError(f"diagram {self.name!r}", f"wire {w!r} is aliased in a cycle",
                               fix="break the loop of plumbing")
         net = net.rename_wires({w: res(w) for w in alias})
-        net.set_outputs(*(res(outs[p.name]) for p in self.outputs))
+        net.set_outputs(*(res(feeds[PortRef("out", p.name)]) for p in self.outputs))
         return net
-
-    def _flatten(self, net: Net, prefix: str, ins: dict[str, str], alias: dict[str, str], place) -> dict[str, str]:
-        """Add this diagram's boxes to ``net`` (names prefixed); returns the wire of each outer output."""
-        terms, eqs = self._terms(list(enumerate(self.wires)))
-        eqs.solve()
-        feeds = {}
-        for w in self.wires:
-            feeds[w.target] = ins[w.source.port] if w.source.box == "in" else f"{prefix}{w.source}"
-        for name, box in self.boxes.items():
-            path = prefix + name
-            in_wires = [feeds[PortRef(name, p.name)] for p in box.dom]
-            if isinstance(box, WiringDiagram):
-                inner = box._flatten(net, path + "/", {p.name: w for p, w in zip(box.dom, in_wires)}, alias, place)
-                alias.update({f"{path}.{q.name}": inner[q.name] for q in box.cod})
-            elif is_stateful(box):
-                if place is None:
-                    raise WiringError(f"box {path!r}", "is stateful, so it has no single kernel",
-                                      fix="compile the diagram with markovwire.diagrams.System")
-                place(net, path, box, in_wires, [f"{path}.{q.name}" for q in box.cod])
-            elif getattr(box, "plumbing", None) is not None:
-                alias.update({f"{path}.{q.name}": in_wires[i] for q, i in zip(box.cod, box.plumbing)})
-            else:
-                if isinstance(box, Box) and box.is_polymorphic:
-                    box = box.instantiate(eqs.substitution(*self._box_terms(terms, name, box), box.dom, box.cod))
-                net.add_box(path, box.kernel, in_wires, [f"{path}.{q.name}" for q in box.cod])
-        return {p.name: feeds[PortRef("out", p.name)] for p in self.outputs}
 
     def evaluate(self, values=None, **kw):
         """The diagram's kernel (outer inputs → outer outputs), via :meth:`markovwire.Net.evaluate`."""
-        result = self._net().evaluate(values, **kw)
-        if isinstance(result, Kernel) and kw.get("outputs") is None:
-            result = Kernel(result.array, self.inputs, self.outputs, params=result.params, name=self.name,
-                            check=False)
-        return result
+        return evaluate_net(self._net(), self.inputs, self.outputs, self.name, values, **kw)
 
     def to_diagram(self):
         """The string diagram of this wiring diagram (needs no loops; plumbing made explicit)."""
-        from .expression import Diagram
-
         self.check()
         order = self._topological()
         current = [PortRef("in", p.name) for p in self.inputs]
@@ -664,7 +657,6 @@ class WiringDiagram:
         return "\n".join(lines)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render import mimebundle
         return mimebundle(self, include, exclude)
 
 
@@ -683,7 +675,6 @@ def _describe(box) -> str:
 
 def _then(d, e):
     """``d >> e``, where either may be missing (None)."""
-    from .expression import Diagram
     if e is None:
         return d
     return Diagram.box(e) if d is None else d >> e
@@ -691,8 +682,6 @@ def _then(d, e):
 
 def _route(types: Sequence[FinSet], picks: Sequence[int]):
     """Plumbing from wires of ``types`` to the wires ``picks`` (copies, discards and a permutation), or None."""
-    from .expression import Diagram
-
     if list(picks) == list(range(len(types))):
         return None
     counts = [list(picks).count(i) for i in range(len(types))]

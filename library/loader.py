@@ -41,7 +41,7 @@ import sympy
 from pydantic import BaseModel, ValidationError
 
 from markovwire import Kernel, Parameter
-from markovwire.diagrams.box import Box
+from markovwire.diagrams.expression import Box
 from markovwire.diagrams.syntax import parse_type, type_names
 from markovwire.diagrams.yamlsafe import Located, load_yaml, read_text
 from markovwire.errors import ErrorList, FileFormatError, MarkovwireError, ParameterError, UnknownName

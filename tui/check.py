@@ -133,7 +133,7 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
         errors += wd.problems()
     elif spec.diagram is not None:
         try:
-            wd = parse_diagram(spec.diagram, boxes, types, "expression").to_wiring(spec.name)
+            wd = WiringDiagram.from_diagram(parse_diagram(spec.diagram, boxes, types, "expression"), spec.name)
             errors += wd.problems()
         except MarkovwireError as e:
             errors += flatten(e)

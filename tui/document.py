@@ -624,7 +624,7 @@ class Document:
         """Why ``source -> target`` cannot be wired (unknown port, wrong direction, other type, taken), or None."""
         try:
             s, t = PortRef.parse(source), PortRef.parse(target)
-            trial = self.check.wiring.copy()
+            trial = self.check.wiring.clone()
             trial.connect(s, t)
         except MarkovwireError as e:
             return e

@@ -20,8 +20,9 @@ import pytest
 
 from markovwire import FinSet, Kernel, Net, RenderError
 from markovwire.diagrams import Box, WiringDiagram
-from markovwire.diagrams.render import figure, mimebundle, render, to_dot
-from markovwire.diagrams.renderer import ENV, find_renderer
+from markovwire.diagrams.dot import to_dot
+from markovwire.diagrams.figure import figure
+from markovwire.diagrams.render import ENV, find_renderer, mimebundle, render
 from markovwire.diagrams.stateful import StatefulBox
 
 Task = FinSet("Task", ["easy", "hard"])

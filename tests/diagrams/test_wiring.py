@@ -1,17 +1,26 @@
-"""Wiring diagrams: building, checking (every message), nesting and flattening, feedback, conversions."""
+"""Wiring diagrams: building, checking (every message), nesting and compiling to nets, feedback, conversions."""
 from __future__ import annotations
 
-import doctest
-import importlib
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from markovwire import (ErrorList, EvidenceError, FinSet, Kernel, LoopWithoutState, Net, Parameter, Port,
-                        TypeMismatch, UnknownName, WiringError)
-from markovwire.diagrams import Box, PortRef, Wire, WiringDiagram
+from markovwire import (
+    ErrorList,
+    EvidenceError,
+    FinSet,
+    Kernel,
+    LoopWithoutState,
+    Net,
+    Parameter,
+    Port,
+    TypeMismatch,
+    UnknownName,
+    WiringError,
+)
+from markovwire.diagrams import Box, Diagram, PortRef, Wire, WiringDiagram
 from tests.strategies import brute_force, nets
 
 Q = FinSet("Query", ["easy", "hard"])
@@ -25,11 +34,6 @@ policy = Box.of(Kernel(POLICY, [("query", Q)], [("act", Act)], name="policy"))
 monitor = Box.of(Kernel(MONITOR, [("act", Act)], [("verdict", V)], name="monitor"))
 auditor = Box.of(Kernel(AUDITOR, [("verdict", V)], [("caught", V)], name="auditor"))
 actor = Box.of(Kernel([[1.0, 0.0], [0.5, 0.5]], [("act", Act)], [("out", Act)], name="actor"))
-
-
-def test_doctests():
-    result = doctest.testmod(importlib.import_module("markovwire.diagrams.wiring"), optionflags=doctest.ELLIPSIS)
-    assert result.attempted and result.failed == 0
 
 
 def control() -> WiringDiagram:
@@ -86,10 +90,10 @@ def test_link_errors():
                               "  fix: link by_name=True, or connect ports one by one")
 
 
-def test_accessors_remove_rename_disconnect_and_copy():
+def test_accessors_remove_rename_disconnect_and_clone():
     wd = control()
     assert wd["monitor"] is monitor and "monitor" in wd and "judge" not in wd
-    other = wd.copy()
+    other = wd.clone()
     wd.rename_box("monitor", "probe")
     assert list(wd.boxes) == ["policy", "probe", "auditor"]
     assert "probe.verdict → auditor.verdict" in [str(w) for w in wd.wires]
@@ -147,7 +151,7 @@ def test_a_diagram_cannot_contain_itself():
     with pytest.raises(WiringError) as err:
         inner.add_box("outer", outer)
     assert str(err.value) == ("box 'outer': would nest the diagram inside itself\n"
-                              "  fix: nest a copy (wd.copy()) instead")
+                              "  fix: nest a clone (wd.clone()) instead")
 
 
 def test_bad_outer_ports():
@@ -302,7 +306,7 @@ def test_open_and_conflicting_plumbing_types():
         "  fix: wire it to typed ports, or give the type, e.g. Box.copy(Act)"]
 
 
-# ----- nesting: flattening against hand-built nets ----------------------------------------------
+# ----- nesting: compiled nets against hand-built nets ----------------------------------------------
 def screen() -> WiringDiagram:
     inner = WiringDiagram("screen", inputs=[("act", Act)], outputs=[("caught", V)])
     inner.add_box("monitor", monitor)
@@ -466,14 +470,6 @@ def test_stateful_boxes_deep_inside_are_refused_by_to_net():
     assert str(err.value).startswith("box 'inner/memory': is stateful, so diagram 'o' has no single kernel")
 
 
-def test_flatten_places_stateful_boxes_through_a_callback():
-    placed = []
-    place = lambda net, path, box, ins, outs: placed.append((path, ins, outs))
-    net = feedback(instantaneous=False).flatten(place=place)
-    assert placed == [("memory", ["monitor.verdict"], ["memory.flag"])]
-    assert net.box("router").inputs == ("task", "memory.flag")
-
-
 # ----- evaluation ----------------------------------------------------------------------------------
 def test_evaluate_with_evidence_outputs_and_sweeps():
     wd = control()
@@ -506,7 +502,7 @@ def test_to_diagram_and_back_gives_the_same_kernel():
     assert str(d) == "policy >> copy[Act] >> (monitor ⊗ id[Act]) >> (auditor ⊗ id[Act]) >> swap[Verdict, Act]"
     assert [p.name for p in d.dom] == ["task"] and [p.name for p in d.cod] == ["act", "caught"]
     assert np.allclose(d.evaluate().array, control_kernel())
-    again = d.to_wiring("control")
+    again = WiringDiagram.from_diagram(d, "control")
     assert np.allclose(again.evaluate().array, control_kernel())
     assert list(again.boxes) == ["policy", "monitor", "auditor"]
 
@@ -576,11 +572,11 @@ def test_random_wiring_diagrams_agree_with_brute_force(spec):
         assert np.allclose(wd.to_diagram().evaluate().array, expected)
 
 
-def test_flatten_without_a_callback_refuses_stateful_boxes():
+def test_a_string_diagram_refuses_a_stateful_box():
     with pytest.raises(WiringError) as err:
-        feedback(instantaneous=False).flatten()
+        Diagram.box(feedback(instantaneous=False)["memory"]).to_net()
     assert str(err.value) == ("box 'memory': is stateful, so it has no single kernel\n"
-                              "  fix: compile the diagram with markovwire.diagrams.System")
+                              "  fix: compile its wiring diagram with markovwire.diagrams.System")
 
 
 def test_an_input_and_an_output_may_share_a_port_name():

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from markovwire import FinSet, Kernel
 from markovwire.diagrams import WiringDiagram
 from markovwire.diagrams.syntax import parse_diagram
 from markovwire.errors import WiringError
 from markovwire.library import load_proposal, shipped_proposals
-from markovwire.tui.drawing import E, GLYPH, S, Shape, draw
+from markovwire.tui.drawing import GLYPH, E, S, Shape, draw
 from markovwire.tui.expression import expression_of
 
 DIRECTIONS = {glyph: bits for bits, glyph in GLYPH.items() if bin(bits).count("1") >= 2}
@@ -111,7 +110,7 @@ def connections(wd, outer_in=None, outer_out=None):
 @given(dags())
 def test_expression_parses_back_to_the_same_wiring(wd):
     text = expression_of(wd)
-    back = parse_diagram(text, dict(wd.boxes), {t.name: t for t in TYPES}).to_wiring("back")
+    back = WiringDiagram.from_diagram(parse_diagram(text, dict(wd.boxes), {t.name: t for t in TYPES}), "back")
     assert [p.type for p in back.inputs] == [p.type for p in wd.inputs]
     assert [p.type for p in back.outputs] == [p.type for p in wd.outputs]
     assert connections(back) == connections(wd)

@@ -1,0 +1,208 @@
+"""DOT: a figure written for Graphviz, in markovwire's one style.
+
+- a box is a table: its input ports left, its name in the middle, its outputs
+  right; a stateful box has a double border and its state type under its name;
+- a wire is labelled with its type; a wire read by several ports splits at a
+  small black dot (copy); an output read by nobody ends in a bar (discard);
+- a feedback wire is dashed and red; nested diagrams are labelled clusters;
+- the outer boundary is a dashed frame, its input ports a column at the left
+  and its outputs a column at the right.
+
+The DOT of a diagram is the same bytes on every run (no ids from memory, no
+set order), so figures can be diffed and cached.
+
+>>> from markovwire import FinSet, Kernel, Net
+>>> Act = FinSet("Act", ["clean", "attack"])
+>>> net = Net()
+>>> _ = net.add_box("policy", Kernel([0.9, 0.1], [], [("act", Act)]), [], ["act"])
+>>> net.set_outputs("act")
+>>> print(to_dot(net).splitlines()[0])
+digraph diagram {
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import graphviz
+
+from .figure import End, Figure, Node, Wire, figure
+
+FONT = "Helvetica"
+FEEDBACK = "#b2182b"
+PORT_FILL = "#eeeeee"
+LABEL_PAD = 5  # points above and below a wire's label (not beside it: that would widen the figure)
+MAX_ROWS = 60  # beyond this many table rows, port cells are spread unevenly instead
+PORT_HEIGHT = 18  # points a port cell needs (9 pt text, padding, border), a little generously
+# glyphs the renderer's PNG fonts lack, written with ones they have
+_GLYPHS = str.maketrans({"⊗": "×", "∘": "·"})
+
+
+def to_dot(diagram, depth: int | None = None) -> str:
+    """The DOT source of ``diagram``'s figure (see :func:`figure`); byte-identical for the same diagram."""
+    fig = figure(diagram, depth)
+    g = graphviz.Digraph(fig.title or "diagram", strict=False)
+    g.attr("graph", rankdir="LR", fontname=FONT, fontsize="11", nodesep="0.25", ranksep="0.3", newrank="true")
+    g.attr("node", fontname=FONT, fontsize="10", shape="plain")
+    g.attr("edge", fontname=FONT, fontsize="8", fontcolor="#444444", arrowsize="0.5", penwidth="0.9")
+    _cluster(g, fig, ())
+    edges = [e for wire in fig.wires for e in _edges(wire)]
+    for tail, head, label, attrs in edges:
+        g.edge(_end(tail, "e"), _end(head, "w"), label, **attrs)
+    for tail, head in _boundary_edges(fig):
+        g.edge(tail, head, style="invis", weight="0")
+    return g.source
+
+
+def _cluster(g, fig: Figure, path: tuple[str, ...]) -> None:
+    """Write cluster ``path``: its frame, its nodes (boundary ports in columns), its sub-clusters."""
+    name = "cluster" + "".join("/" + p for p in path)
+    with g.subgraph(name=name) as c:
+        label = fig.clusters.get(path, fig.title)
+        c.attr(label=_text(label), labeljust="l", fontsize="11" if path else "12",
+               style="rounded,dashed" if not path else "rounded", color="#888888" if not path else "#555555",
+               margin="16" if not path else "10")
+        nodes = [n for n in fig.nodes.values() if n.cluster == path]
+        for kind in ("in", "out"):
+            column = [n for n in nodes if n.kind == kind]
+            if column:
+                with c.subgraph(name=f"{kind}puts" + name[len("cluster"):]) as s:
+                    s.attr(rank="source" if not path and kind == "in" else
+                           "sink" if not path else "same")
+                    for n in column:
+                        _node(s, n, outer=not path)
+        for n in nodes:
+            if n.kind not in ("in", "out"):
+                _node(c, n, outer=False)
+        for sub in fig.clusters:
+            if len(sub) == len(path) + 1 and sub[:len(path)] == path:
+                _cluster(c, fig, sub)
+
+
+def _node(g, n: Node, outer: bool) -> None:
+    if n.kind == "box":
+        g.node(n.id, _box_label(n), **{"class": "box"})
+    elif n.kind in ("in", "out"):
+        g.node(n.id, _text(n.label), shape="box", style="rounded,filled", fillcolor=PORT_FILL if outer else "white",
+               color="#555555", fontsize="9" if outer else "8", width="0", height="0", margin="0.06,0.03",
+               **{"class": f"port {n.kind}"})
+    elif n.kind == "bend":
+        g.node(n.id, "", shape="point", width="0.01", color=FEEDBACK, **{"class": "bend"})
+    elif n.kind == "copy":
+        g.node(n.id, "", shape="point", width="0.07", color="black", **{"class": "copy"})
+    else:
+        g.node(n.id, "", shape="box", width="0.04", height="0.22", style="filled", fillcolor="black",
+               color="black", fixedsize="true", **{"class": "discard"})
+
+
+def _edges(wire: Wire) -> list[tuple[End, End, str | None, dict]]:
+    """The edges of one wire: source to reader, or through a copy dot, or into a discard mark;
+    a feedback branch through its two bends. Each is (tail, head, label, attributes)."""
+    label = _label(wire.type)
+    start, out = wire.source, []
+    if wire.helper is not None:
+        all_back = bool(wire.targets) and all(wire.feedback)
+        out.append((start, End(wire.helper.id), None if all_back else label,
+                    {"arrowhead": "none", **_style(all_back)}))
+        start = End(wire.helper.id)
+    for end, bend in zip(wire.targets, wire.bends):
+        if bend is None:
+            out.append((start, end, label if wire.helper is None else None, {}))
+            continue
+        turn_out, turn_in = End(bend[0].id), End(bend[1].id)
+        # heavy ends keep the turns level with the ports, so the wire leaves and enters straight
+        out.append((start, turn_out, None, {"arrowhead": "none", "weight": "8", **_style(True)}))
+        out.append((turn_in, turn_out, label, {"dir": "none", **_style(True)}))
+        out.append((turn_in, end, None, {"weight": "8", **_style(True)}))
+    return out
+
+
+def _boundary_edges(fig: Figure) -> list[tuple[str, str]]:
+    """Invisible edges that keep a feedback wire's first bend left of its diagram's first output
+    port (else the bend may be laid out past the boundary). The entering bend needs none: nothing
+    comes before it, so it shares the column of the input ports; an edge there would only add a
+    crossing. Nothing else can pass the ports; more such edges would upset the layout."""
+    first: dict[tuple[str, ...], str] = {}
+    for n in fig.nodes.values():
+        if n.kind == "out":
+            first.setdefault(n.cluster, n.id)
+    out = []
+    for wire in fig.wires:
+        for turn_out, _ in filter(None, wire.bends):
+            where = turn_out.cluster
+            level = next((where[:k] for k in range(len(where), -1, -1) if where[:k] in first), None)
+            if level is not None:
+                out.append((turn_out.id, first[level]))
+    return out
+
+
+def _label(text: str) -> str:
+    """A wire's label, padded (as an HTML table) so that its text keeps clear of cluster borders."""
+    pad = f'<TR><TD HEIGHT="{LABEL_PAD}"></TD></TR>'
+    return f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0">{pad}<TR><TD>{_html(text)}</TD></TR>{pad}</TABLE>>'
+
+
+def _style(feedback: bool) -> dict[str, str]:
+    return {"style": "dashed", "color": FEEDBACK, "fontcolor": FEEDBACK} if feedback else {}
+
+
+def _end(end: End, side: str) -> str:
+    return f"{end.node}:{end.port}:{side}" if end.port else end.node
+
+
+def _text(s: str) -> str:
+    """A plain label: glyphs the PNG fonts lack replaced."""
+    return s.translate(_GLYPHS)
+
+
+def _html(s: str) -> str:
+    return html.escape(_text(s), quote=True)
+
+
+def _box_label(n: Node) -> str:
+    """An HTML table: input cells left, the name (and note) spanning the middle, output cells right."""
+    ni, no = len(n.inputs), len(n.outputs)
+    rows = max(1, ni, no)
+    lcm = math.lcm(max(ni, 1), max(no, 1))
+    if lcm <= MAX_ROWS:
+        rows = lcm
+    grid: list[list[str]] = [[] for _ in range(rows)]
+    for side, ports in (("i", n.inputs), ("o", n.outputs)):
+        if side == "o":
+            grid[0].append(_name_cell(n, rows))
+        r = 0
+        for k, ((port, _), span) in enumerate(zip(ports, _spans(len(ports), rows))):
+            grid[r].append(f'<TD PORT="{side}{k}"{_rowspan(span)} BGCOLOR="{PORT_FILL}" CELLPADDING="2">'
+                           f'<FONT POINT-SIZE="9">{_html(port)}</FONT></TD>')
+            r += span
+    if any(not row for row in grid):  # rows where no cell starts need a cell: an invisible spacer column,
+        # each as tall as a row must be for every port cell to fit its span (so the rows come out even)
+        spans = [sp for ports in (n.inputs, n.outputs) for sp in _spans(len(ports), rows)]
+        height = math.ceil(PORT_HEIGHT / min(spans))
+        for row in grid:
+            row.append(f'<TD BORDER="0" WIDTH="0" HEIGHT="{height}" CELLPADDING="0"></TD>')
+    body = "".join(f"<TR>{''.join(row)}</TR>" for row in grid)
+    table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" BGCOLOR="white">{body}</TABLE>'
+    if n.double:  # the table framed once more
+        table = (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0" BGCOLOR="white">'
+                 f'<TR><TD>{table}</TD></TR></TABLE>')
+    return f"<{table}>"
+
+
+def _name_cell(n: Node, rows: int) -> str:
+    text = f"<B>{_html(n.label)}</B>"
+    if n.note:
+        text += f'<BR/><FONT POINT-SIZE="8"><I>{_html(n.note)}</I></FONT>'
+    return f'<TD{_rowspan(rows)} CELLPADDING="5">{text}</TD>'
+
+
+def _rowspan(n: int) -> str:
+    return f' ROWSPAN="{n}"' if n > 1 else ""
+
+
+def _spans(n: int, rows: int) -> list[int]:
+    """Row spans of ``n`` cells filling ``rows`` rows as evenly as possible."""
+    if n == 0:
+        return []
+    base, extra = divmod(rows, n)
+    return [base + (1 if k < extra else 0) for k in range(n)]

@@ -40,7 +40,8 @@ def _settings(p, rng):
                 lo, hi = max(lo, -1e3), min(hi, 1e3)
                 values[n] = float(rng.uniform(lo, hi))
         try:
-            p.evaluate(values, list(p.queries))
+            p.evaluate(values)     # every query, adversary and credal entry
+            p.claims()
         except MarkovwireError:
             continue    # e.g. rates whose sum leaves the simplex: not a setting of this proposal
         out.append(values)

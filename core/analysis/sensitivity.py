@@ -150,8 +150,13 @@ def derivative(net: Net, query, param: str, values: Mapping[str, float] | None =
 
 
 def _small(net: Net) -> bool:
-    return (sum(b.kernel.array.size for b in net.boxes) <= SYMBOLIC_ENTRIES
-            and len(net.wires) <= SYMBOLIC_WIRES)
+    """Whether symbolic differentiation is cheap: a small net whose entries are rational functions of the
+    parameters (a parameter in an exponent, as in best-of-n's ``F**n``, makes sympy's expansion explode)."""
+    if getattr(net, "is_episode", False) or sum(b.kernel.array.size for b in net.boxes) > SYMBOLIC_ENTRIES \
+            or len(net.wires) > SYMBOLIC_WIRES:
+        return False
+    return all(e.is_rational_function() for b in net.boxes if b.kernel.is_symbolic
+               for e in b.kernel.array.flat if isinstance(e, sympy.Basic))
 
 
 def _symbolic(net, query, names, point):

@@ -35,6 +35,7 @@ from markovwire.analysis.episodes import episode_bounds, episode_tv_band, episod
 from markovwire.analysis.flow import ancestor_boxes
 from markovwire.errors import MarkovwireError, ParameterError, ShapeError, UnknownName
 
+from .constructions import constant
 from .loader import _fill_table, placed, raise_all
 from .schema import CredalSpec, ImpreciseSpec
 
@@ -105,7 +106,6 @@ def _numbers(arr: np.ndarray, proposal, values: Mapping[str, float], where: str)
 
 def intervals_of(proposal, intervals: Mapping[str, object], *path) -> dict[str, tuple[float, float]]:
     """Parameter intervals ``[lo, hi]`` (numbers or constants) checked against the parameters' domains."""
-    from .proposal import _constant
     out, errors = {}, []
     for n, pair in intervals.items():
         where = proposal.where(*path, n) if path else f"interval of {n!r}"
@@ -114,7 +114,7 @@ def intervals_of(proposal, intervals: Mapping[str, object], *path) -> dict[str, 
                 raise UnknownName(where, f"unknown parameter {n!r}",
                                   fix=f"give intervals for parameters of the proposal: "
                                       f"{', '.join(sorted(proposal.parameters))}")
-            lo, hi = (_constant(x, where) for x in pair)
+            lo, hi = (constant(x, where) for x in pair)
             p = proposal.all_parameters[n]
             if not p.domain[0] <= lo <= hi <= p.domain[1]:
                 raise ParameterError(where, f"[{lo:g}, {hi:g}] is not an interval inside the domain "

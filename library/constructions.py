@@ -31,7 +31,7 @@ import numpy as np
 import sympy
 
 from markovwire import Kernel, Parameter
-from markovwire.errors import FileFormatError, MarkovwireError, UnknownName
+from markovwire.errors import FileFormatError, MarkovwireError, ParameterError, UnknownName
 from markovwire.expr import FUNCTIONS, parse_expression
 from markovwire.types import FinSet, Port, bundle
 
@@ -473,3 +473,12 @@ def budgeted_episode(ctx: Context) -> np.ndarray:
                     nxt = S.index(str(min(k + 1, top) if spent else k))
             arr[full + (nxt, flag)] = 1.0
     return arr
+
+
+def constant(v, where: str) -> float:
+    """A number, or an expression without parameters (``"71/18000"``), as a float."""
+    e = to_expr(v, {}, where)
+    value = float(e)
+    if not math.isfinite(value):
+        raise ParameterError(where, f"{v!r} is not a finite number", fix="give a finite value")
+    return value

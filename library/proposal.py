@@ -33,6 +33,7 @@ import sympy
 import yaml
 
 from markovwire import Net, Parameter
+from markovwire.analysis import worst_case
 from markovwire.analysis.query import broadcast_sweep
 from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.expression import Diagram
@@ -45,7 +46,9 @@ from markovwire.model import Model
 from markovwire.types import FinSet
 
 from .compile import compile_model
-from .constructions import to_expr
+from .bounds import band, bounds, credal, imprecise_box, intervals_of, kernel_adversary
+from .claims import checklist, claim
+from .constructions import constant, to_expr
 from .loader import (Library, component_in, flatten, load_library, make_parameter, placed, raise_all, read_document,
                      validate, _display)
 from .schema import AdversarySpec, CredalSpec, ParameterSpec, ProposalFile, QuerySpec, SweepSpec
@@ -213,7 +216,6 @@ class Proposal:
 
     def _one(self, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple] | None = None):
         """One query, adversary or credal entry at scalar values, or a query at arrays of one flat shape."""
-        from .bounds import credal, kernel_adversary
         built = self.built(values)
         model = built.model()
         rest = {n: v for n, v in values.items() if n not in self.structural}
@@ -229,7 +231,6 @@ class Proposal:
         return v
 
     def _worst_case(self, model: Model, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple]):
-        from markovwire.analysis import worst_case
         adv = self.spec.adversary[name]
         target, q, vals = model.question(adv.query, values)
         bounds = {k: tuple(v) for k, v in adv.bounds.items()}
@@ -252,7 +253,6 @@ class Proposal:
                max_combinations: int = 20_000):
         """Lower and upper values of ``query`` with parameters in ``intervals`` and instances in credal sets
         (``imprecise``: instance → IntervalKernel or CredalKernel); see :mod:`markovwire.library.bounds`."""
-        from .bounds import bounds, intervals_of
         self._known_query(query)
         values = self._checked_values(values)
         rest = {n: v for n, v in values.items() if n not in self.structural}
@@ -262,7 +262,6 @@ class Proposal:
 
     def band(self, query: str, radii: Mapping[str, float] | None = None, values: Mapping[str, object] | None = None):
         """``query``'s value and the band certified by the instances' TV radii (the file's, updated by ``radii``)."""
-        from .bounds import band
         self._known_query(query)
         values = self._checked_values(values)
         rest = {n: v for n, v in values.items() if n not in self.structural}
@@ -271,7 +270,6 @@ class Proposal:
 
     def claims(self):
         """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""
-        from .claims import checklist
         return checklist(self)
 
     def wire(self, name: str, where: str = "wire") -> str:
@@ -515,7 +513,7 @@ def _parameters(p: Proposal, errors, attempt) -> None:
                                          fix="set a parameter of the libraries, or declare a new one with "
                                              "{domain: [lo, hi], default: ...}"))
             continue
-        value = attempt(lambda: _constant(v, where), "parameters", n)
+        value = attempt(lambda: constant(v, where), "parameters", n)
         if value is None:
             continue
         old = params[n]
@@ -529,15 +527,6 @@ def _parameters(p: Proposal, errors, attempt) -> None:
         if made is not None:
             params[n] = made
     p.all_parameters = params
-
-
-def _constant(v, where: str) -> float:
-    """A number, or an expression without parameters (``"71/18000"``), as a float."""
-    e = to_expr(v, {}, where)
-    value = float(e)
-    if not math.isfinite(value):
-        raise ParameterError(where, f"{v!r} is not a finite number", fix="give a finite value")
-    return value
 
 
 def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
@@ -834,8 +823,6 @@ def _check_instance_adversary(p: Proposal, name: str, adv: AdversarySpec, errors
 
 def _check_analyses(p: Proposal, errors: list) -> None:
     """Credal entries name queries, parameters and instances that exist; claims name wires that exist."""
-    from .bounds import imprecise_box, intervals_of
-    from .claims import claim
     spec = p.spec
     for name, c in spec.credal.items():
         where = lambda *k: p.where("credal", name, *k)

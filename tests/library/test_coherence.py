@@ -104,3 +104,30 @@ def test_every_surface_gives_the_same_number(path, values):
         row = next(line for line in res.output.splitlines() if re.match(rf"^│ {re.escape(n)}\s+│", line))
         shown = float(row.rstrip("│ ").split("│")[-1])
         assert math.isclose(shown, direct[n], rel_tol=5e-6, abs_tol=5e-7), (n, shown, direct[n])
+
+
+@pytest.mark.parametrize("name", ["trusted_monitoring", "swiss_cheese", "budgeted_monitoring"])
+async def test_the_ui_results_table_shows_the_models_numbers(name):
+    """The UI shows six significant figures of the same compiled model's values (and a worst case's set)."""
+    from markovwire.library.shipped import proposals_dir
+    from markovwire.tui.app import MarkovwireApp
+    from markovwire.tui.widgets.results_table import ResultsTable
+
+    path = proposals_dir() / f"{name}.yaml"
+    model = load_proposal(path).model()
+    app = MarkovwireApp(path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        table = app.screen.query_one("#results", ResultsTable)
+        rows = {row.key.value: [c.plain for c in table.get_row(row.key)] for row in table.ordered_rows}
+    checked = 0
+    for n, q in model.queries.items():
+        if q.kind == "distribution":
+            for i, lab in enumerate(model.labels(n)):
+                assert float(rows[f"{n}\x00{lab}"][1]) == pytest.approx(model.value(n)[i], rel=5e-6, abs=5e-7)
+        else:
+            assert float(rows[n][1]) == pytest.approx(model.value(n), rel=5e-6, abs=5e-7), n
+        checked += 1
+    assert checked == len(model.queries)

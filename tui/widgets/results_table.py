@@ -87,9 +87,12 @@ class ResultsTable(KeyedTable):
             elif hasattr(v, "choice"):
                 self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
                              key=name)
-                for i, (k, x) in enumerate(v.choice.items()):     # where the adversary's optimum is
-                    self.add_row(Text(f"  {'at ' if i == 0 else '   '}{k}", "dim"), Text(f"{x:.4g}", "dim"),
-                                 Text(""), key=f"{name}\x00{k}")
+                for i, (k, x) in enumerate(v.choice.items()):     # where the adversary's optimum is: a set
+                    lo, hi = v.optimum.get(k, (x, x))
+                    where = f"{lo:.3g}–{hi:.3g}" if v.flat and hi > lo else f"{x:.4g}"
+                    edge = v.on_edge.get(k)
+                    self.add_row(Text(f"  {'at ' if i == 0 else '   '}{k}", "dim"), Text(where, "dim"),
+                                 Text(f"{edge} end of its range" if edge else "", "yellow"), key=f"{name}\x00{k}")
             else:
                 self.add_row(Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green"), key=name)
         if keep is not None:

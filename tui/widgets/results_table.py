@@ -53,6 +53,9 @@ def number(v) -> str:
     return str(v)
 
 
+EDGE = {"lower": "lo edge", "upper": "hi edge", "both": "flat"}   # where a worst case meets its search range
+
+
 class ResultsTable(KeyedTable):
     """One row per query (a distribution gets one row per outcome); q adds a query, x removes one."""
 
@@ -92,7 +95,7 @@ class ResultsTable(KeyedTable):
                     where = f"{lo:.3g}–{hi:.3g}" if v.flat and hi > lo else f"{x:.4g}"
                     edge = v.on_edge.get(k)
                     self.add_row(Text(f"  {'at ' if i == 0 else '   '}{k}", "dim"), Text(where, "dim"),
-                                 Text(f"{edge} end of its range" if edge else "", "yellow"), key=f"{name}\x00{k}")
+                                 Text(EDGE.get(edge, ""), "yellow"), key=f"{name}\x00{k}")
             else:
                 self.add_row(Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green"), key=name)
         if keep is not None:

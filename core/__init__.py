@@ -59,11 +59,37 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what static checkers and IDEs see
     from .contract import Program, memory_budget, set_memory_budget
-    from .errors import (ContractionTooLarge, ErrorList, EvidenceError, ExpressionError, FileFormatError,
-                         LoopWithoutState, MarkovwireError, NotStochastic, ParameterError, RenderError, ShapeError,
-                         TypeMismatch, UnknownName, WiringError)
+    from .errors import (
+        ContractionTooLarge,
+        ErrorList,
+        EvidenceError,
+        ExpressionError,
+        FileFormatError,
+        LoopWithoutState,
+        MarkovwireError,
+        NotStochastic,
+        ParameterError,
+        RenderError,
+        ShapeError,
+        TypeMismatch,
+        UnknownName,
+        WiringError,
+    )
     from .kernel import Kernel, copy, discard, identity, swap
     from .net import Net, NetBox
     from .params import Parameter
-    from .types import (FAMILIES, UNIT, Candidates, FinSet, Port, Product, Range, Sigma, TypeVar, Vec, bundle,
-                        show_bundle, unify)
+    from .types import (
+        FAMILIES,
+        UNIT,
+        Candidates,
+        FinSet,
+        Port,
+        Product,
+        Range,
+        Sigma,
+        TypeVar,
+        Vec,
+        bundle,
+        show_bundle,
+        unify,
+    )

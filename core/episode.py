@@ -196,7 +196,8 @@ class Episode:
         if self.inputs:
             w = self.inputs[0]
             raise ShapeError(f"episode {self.name!r}, outer input {w!r}", "is not fed",
-                             fix=f"give inputs={{{w!r}: a label of {self.step.wires[w].name} or a distribution over it}}")
+                             fix=f"give inputs={{{w!r}: a label of {self.step.wires[w].name} or a distribution "
+                                 "over it}")
         feed = np.ones(())
         for w in self.outer_inputs:
             t = self.step.wires[w]

@@ -602,7 +602,8 @@ def _entries(array, name: str) -> np.ndarray:
 
 
 def _is_entry(x) -> bool:
-    return isinstance(x, (int, float, np.number, sympy.Basic, Parameter)) and not isinstance(x, (complex, np.complexfloating))
+    return isinstance(x, (int, float, np.number, sympy.Basic, Parameter)) and \
+        not isinstance(x, (complex, np.complexfloating))
 
 
 def _number(x) -> float:

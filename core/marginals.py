@@ -37,6 +37,7 @@ import numpy as np
 from .contract import check_memory
 from .errors import EvidenceError, WiringError
 
+
 class _Sweep:
     """The sweep's axis in clique layouts (an object, so that no wire name can clash with it)."""
 

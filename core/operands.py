@@ -32,7 +32,6 @@ import sympy
 from .errors import MarkovwireError
 from .params import Parameter, resolve_values
 
-
 FACTOR_RANK = 16  # a swept kernel with at most this many basis functions stays factored
 
 

@@ -282,7 +282,8 @@ class System:
             return {self.inputs[0]: inputs}
         inputs = dict(inputs or {})
         if inputs and not self.inputs:
-            raise UnknownName(f"system {self.name!r}", "has no outer inputs to feed", fix="leave out the inputs argument")
+            raise UnknownName(f"system {self.name!r}", "has no outer inputs to feed",
+                              fix="leave out the inputs argument")
         return {self.ports.get(w, w): v for w, v in inputs.items()}
 
     def initial(self, values: Mapping | None = None):

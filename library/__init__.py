@@ -48,8 +48,17 @@ from markovwire.errors import UnknownName
 
 from .discovery import available_libraries, find_library, installed_libraries, user_library_dirs
 from .loader import Component, Library, load_library, load_library_text
-from .proposal import (Proposal, check_file, file_kind, load_proposal, proposal_from_data, proposal_from_text,
-                       proposal_problems, sweep_grid, to_jsonable)
+from .proposal import (
+    Proposal,
+    check_file,
+    file_kind,
+    load_proposal,
+    proposal_from_data,
+    proposal_from_text,
+    proposal_problems,
+    sweep_grid,
+    to_jsonable,
+)
 from .shipped import default_proposal, proposal_paths as shipped_proposals
 
 __all__ = [

@@ -19,7 +19,7 @@ P(episode=catastrophe | intent=scheming) ∈ [0.0633968, 0.397632]  (exact for b
   lower at: beta = 0.01; r_ok = 0.9
   upper at: beta = 0.05; r_ok = 0.6
   method: 4 vertex combination(s) (the endpoints of beta, r_ok); 100 steps
-  fixed range: beta, r_ok searched inside the intervals (a polynomial of degree 100): 201×201 grid, then alternating Brent line searches in the best grid cells
+  fixed range: beta, r_ok searched inside the intervals, a grid refined by Brent (degree 100 in them)
 """
 from __future__ import annotations
 
@@ -29,8 +29,15 @@ import numpy as np
 import sympy
 
 from markovwire import Kernel
-from markovwire.analysis import CredalKernel, IntervalKernel, KernelAdversary, RobustBand, credal_bounds, tv_band
-from markovwire.analysis import worst_case_kernel
+from markovwire.analysis import (
+    CredalKernel,
+    IntervalKernel,
+    KernelAdversary,
+    RobustBand,
+    credal_bounds,
+    tv_band,
+    worst_case_kernel,
+)
 from markovwire.analysis.episodes import episode_bounds, episode_tv_band, episode_worst_kernel
 from markovwire.analysis.flow import ancestor_boxes
 from markovwire.errors import MarkovwireError, ParameterError, ShapeError, UnknownName
@@ -38,6 +45,7 @@ from markovwire.errors import MarkovwireError, ParameterError, ShapeError, Unkno
 from .constructions import constant
 from .loader import _fill_table, placed, raise_all
 from .schema import CredalSpec, ImpreciseSpec
+
 
 # ----- credal sets written in a proposal file ------------------------------------------------
 def imprecise_box(proposal, instance: str, spec: ImpreciseSpec, values: Mapping[str, float], *path):

@@ -40,17 +40,32 @@ from markovwire.diagrams.expression import Diagram
 from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
 from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.diagrams.yamlsafe import Located, load_yaml
-from markovwire.errors import (EvidenceError, FileFormatError, MarkovwireError, ParameterError, ShapeError,
-                               UnknownName, WiringError)
+from markovwire.errors import (
+    FileFormatError,
+    MarkovwireError,
+    ParameterError,
+    UnknownName,
+    WiringError,
+)
 from markovwire.model import Model
 from markovwire.types import FinSet
 
-from .compile import compile_model
 from .bounds import band, bounds, credal, imprecise_box, intervals_of, kernel_adversary
 from .claims import checklist, claim
+from .compile import compile_model
 from .constructions import constant, to_expr
-from .loader import (Library, component_in, flatten, load_library, make_parameter, placed, raise_all, read_document,
-                     validate, _display)
+from .loader import (
+    Library,
+    _display,
+    component_in,
+    flatten,
+    load_library,
+    make_parameter,
+    placed,
+    raise_all,
+    read_document,
+    validate,
+)
 from .schema import AdversarySpec, CredalSpec, ParameterSpec, ProposalFile, QuerySpec, SweepSpec
 
 RESERVED = set(PLUMBING) | {"in", "out"}
@@ -171,7 +186,8 @@ class Proposal:
         names = list(queries) if queries is not None else entries
         for n in names:
             if n not in entries:
-                raise UnknownName(f"proposal {self.name!r}", f"has no query {n!r}", fix=f"use one of: {', '.join(entries)}")
+                raise UnknownName(f"proposal {self.name!r}", f"has no query {n!r}",
+                                  fix=f"use one of: {', '.join(entries)}")
         shape, flat = broadcast_sweep(values)
         flat = {k: v for k, v in flat.items() if np.ndim(v)}
         values = {**values, **flat}
@@ -332,7 +348,8 @@ class Proposal:
             t = q.types[depth]
             if not isinstance(node, dict):
                 raise FileFormatError(self.where("queries", q.name, "expectation", "values", *path),
-                                      f"expected a mapping by labels of {t.name}", fix="nest one mapping per wire of 'of'")
+                                      f"expected a mapping by labels of {t.name}",
+                                      fix="nest one mapping per wire of 'of'")
             listed = [k for k in node if k != "_"]
             for key, sub in node.items():
                 labels = [x for x in t.elements if x not in listed] if key == "_" else [key]
@@ -727,7 +744,8 @@ def _integer_parameter(p: Proposal, name: str, where: str) -> Parameter:
     if name not in p.all_parameters:
         close = difflib.get_close_matches(name, list(p.all_parameters), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ParameterError(where, f"unknown parameter {name!r}{hint}", fix="give a whole number or an integer parameter")
+        raise ParameterError(where, f"unknown parameter {name!r}{hint}",
+                             fix="give a whole number or an integer parameter")
     par = p.all_parameters[name]
     if not par.integer or par.default is None:
         raise ParameterError(where, f"parameter {name!r} is not an integer parameter with a default",
@@ -739,7 +757,8 @@ def _describe(name: str, q: QuerySpec) -> str:
     cond = list(q.given.items()) + list(q.inputs.items())
     tail = (" | " + ", ".join(f"{k}={v}" for k, v in cond)) if cond else ""
     if q.kind == "probability":
-        ev = ", ".join(f"{w}={v}" if isinstance(v, str) else f"{w}∈{{{', '.join(v)}}}" for w, v in q.probability.items())
+        ev = ", ".join(f"{w}={v}" if isinstance(v, str) else f"{w}∈{{{', '.join(v)}}}"
+                       for w, v in q.probability.items())
         return f"P({ev}{tail})"
     if q.kind == "expectation":
         return f"E[f({', '.join(q.expectation.of)}){tail}]"

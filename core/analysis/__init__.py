@@ -17,18 +17,50 @@ and parameter values, and returning a small result with a readable ``str`` and a
 >>> sensitivities(net, missed)["beta"].derivative
 0.3
 """
-from .query import Query, as_query
-from .search import Axis, brent_min, maximise, minimise
-from .linear import BoxForm, Simplex, optimise
-from .adversary import (ControlEvaluation, ControlFrontier, KernelAdversary, WorstCase, control_evaluation,
-                        control_frontier, worst_case, worst_case_kernel)
-from .credal import (ChainBounds, CredalBounds, CredalKernel, Interval, IntervalKernel, chain_bounds, conjunction,
-                     credal_bounds, disjunction, lower_transition)
-from .robust import RobustBand, chain_tv_band, perturbed, tv_band, tv_from_kl
-from .sensitivity import Sensitivity, SensitivityTable, derivative, sensitivities
-from .flow import (CannotAffect, Dependencies, FlowCheck, FlowChecklist, Independent, NeverSees, active_path,
-                   ancestor_boxes, ancestors, checklist, dependencies, independent, path, sees)
+from .adversary import (
+                        ControlEvaluation,
+                        ControlFrontier,
+                        KernelAdversary,
+                        WorstCase,
+                        control_evaluation,
+                        control_frontier,
+                        worst_case,
+                        worst_case_kernel,
+)
+from .credal import (
+                        ChainBounds,
+                        CredalBounds,
+                        CredalKernel,
+                        Interval,
+                        IntervalKernel,
+                        chain_bounds,
+                        conjunction,
+                        credal_bounds,
+                        disjunction,
+                        lower_transition,
+)
 from .diff import NetDiff, QueryChange, diff
+from .flow import (
+                        CannotAffect,
+                        Dependencies,
+                        FlowCheck,
+                        FlowChecklist,
+                        Independent,
+                        NeverSees,
+                        active_path,
+                        ancestor_boxes,
+                        ancestors,
+                        checklist,
+                        dependencies,
+                        independent,
+                        path,
+                        sees,
+)
+from .linear import BoxForm, Simplex, optimise
+from .query import Query, as_query
+from .robust import RobustBand, chain_tv_band, perturbed, tv_band, tv_from_kl
+from .search import Axis, brent_min, maximise, minimise
+from .sensitivity import Sensitivity, SensitivityTable, derivative, sensitivities
 
 __all__ = [
     "Query", "as_query",

@@ -146,8 +146,8 @@ class IntervalKernel:
         if r in cache:
             return cache[r]
         L, U = self.rows()
-        l, u = L[r], U[r]
-        n = len(l)
+        lo, u = L[r], U[r]
+        n = len(lo)
         if n > MAX_ROW_OUTPUTS:
             raise ShapeError(f"interval kernel {self.name!r}", f"a row has {n} outputs, too many to enumerate vertices",
                              fix="keep it as the one imprecise box solved exactly, or use chain_bounds")
@@ -157,10 +157,10 @@ class IntervalKernel:
             for bits in itertools.product((0, 1), repeat=n - 1):
                 p = np.empty(n)
                 for i, b in zip(others, bits):
-                    p[i] = u[i] if b else l[i]
+                    p[i] = u[i] if b else lo[i]
                 p[j] = 1 - p[others].sum()
-                if l[j] - ATOL <= p[j] <= u[j] + ATOL:
-                    found.append(np.clip(p, l, u))
+                if lo[j] - ATOL <= p[j] <= u[j] + ATOL:
+                    found.append(np.clip(p, lo, u))
         found = np.array(found)
         _, first = np.unique(np.round(found, 12), axis=0, return_index=True)  # duplicates differ by round-off
         cache[r] = found[np.sort(first)]

@@ -29,8 +29,16 @@ from .. import multistep
 from ..errors import ShapeError, UnknownName
 from ..kernel import Kernel
 from .adversary import KernelAdversary, deterministic_kernels, policy
-from .credal import (CredalKernel, Interval, as_credal, check_signature, choice_data, choice_lines, split_multilinear,
-                     with_selectors)
+from .credal import (
+    CredalKernel,
+    Interval,
+    as_credal,
+    check_signature,
+    choice_data,
+    choice_lines,
+    split_multilinear,
+    with_selectors,
+)
 from .flow import ancestor_boxes
 from .query import Query, as_query, params_of
 from .robust import RobustBand
@@ -192,7 +200,7 @@ class _Chains:
             k = int(arg(self.fixed_values(point)[0]))
             ends[sense] = choice(dict(outs[sense].choice), k)
         names = ", ".join(a.name for a in axes)
-        how = f"{names} searched inside the intervals (a polynomial of degree {self.episode.steps}): {outs['max'].method}"
+        how = f"{names} searched inside the intervals, a grid refined by Brent (degree {self.episode.steps} in them)"
         if self.K > 1:
             how += f"; the credal sets at their {self.K} vertex combination(s)"
         return Interval(outs["min"].value, outs["max"].value), ends["min"], ends["max"], how
@@ -280,5 +288,5 @@ def episode_tv_band(episode, query, radii: Mapping[str, float], values: Mapping[
     half = min(spread, spread * episode.steps * delta)
     v = np.asarray(value, dtype=float)
     scalar = lambda x: float(x) if np.ndim(x) == 0 else x
-    return RobustBand(str(query), scalar(v), half, scalar(np.maximum(v - half, lo_f)), scalar(np.minimum(v + half, hi_f)),
-                      used, ignored, f"T·Σε over {episode.steps} steps")
+    return RobustBand(str(query), scalar(v), half, scalar(np.maximum(v - half, lo_f)),
+                      scalar(np.minimum(v + half, hi_f)), used, ignored, f"T·Σε over {episode.steps} steps")

@@ -26,11 +26,10 @@ P(verdict=flag)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Sequence
-
 import dataclasses
 import functools
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy

@@ -8,8 +8,19 @@ import pytest
 import sympy
 from hypothesis import given, settings
 
-from markovwire import (FinSet, Kernel, LoopWithoutState, Net, Parameter, ParameterError, Product, Range, ShapeError,
-                        TypeMismatch, UnknownName)
+from markovwire import (
+    FinSet,
+    Kernel,
+    LoopWithoutState,
+    Net,
+    Parameter,
+    ParameterError,
+    Product,
+    Range,
+    ShapeError,
+    TypeMismatch,
+    UnknownName,
+)
 from markovwire.diagrams import StatefulBox, System, WiringDiagram
 from tests.strategies import seeds, stochastic
 

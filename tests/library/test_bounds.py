@@ -16,9 +16,9 @@ from hypothesis import given, settings, strategies as st
 import markovwire.library.bounds as bounds_mod
 from markovwire import Kernel
 from markovwire.analysis import IntervalKernel, perturbed
+from markovwire.analysis.episodes import EpisodeBounds
 from markovwire.diagrams.stateful import System
 from markovwire.errors import MarkovwireError
-from markovwire.analysis.episodes import EpisodeBounds
 from markovwire.library.proposal import load_proposal, proposal_from_text
 from markovwire.library.shipped import proposals_dir
 

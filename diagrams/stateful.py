@@ -311,6 +311,9 @@ class System:
         """The joint distribution of the states at time ``T`` and of ``outputs`` (any wires of
         the step net, e.g. the outer outputs) during step ``T``."""
         wires = self._wires(outputs)
+        if outputs and T < 1:
+            raise ShapeError(f"system {self.name!r}", f"outputs {', '.join(outputs)} at step {T}: there are no "
+                             "outputs before the first step", fix="ask for T >= 1 or for the states alone")
         arr = self.episode(T, inputs).evaluate(values, outputs=self.state_wires + wires)
         sweep = arr.shape[: arr.ndim - len(self.state_wires) - len(wires)]
         types = [self.step_net.wires[w] for w in wires]

@@ -209,6 +209,9 @@ def band(proposal, model, query: str, radii: Mapping[str, float] | None = None,
                               fix=f"give radii to instances: {', '.join(proposal.instances)}")
     if proposal.queries[query].kind == "distribution":
         raise ShapeError(f"TV band of {query!r}", "is a distribution", fix="ask for a probability or an expectation")
+    if model.is_episode and proposal.queries[query].given:
+        raise ShapeError(f"TV band of {query!r}", "conditions on evidence in an episode",
+                         fix="ask an unconditional query for a band")
     target, q, vals = model.question(query, values)
     net = proposal.net()
     if model.is_episode:

@@ -29,6 +29,8 @@ _SOURCES = {
     "kernel": ["Kernel", "copy", "discard", "identity", "swap"],
     "contract": ["Program", "memory_budget", "set_memory_budget"],
     "net": ["Net", "NetBox"],
+    "episode": ["Episode"],
+    "model": ["Model"],
 }
 _LAZY = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -59,6 +61,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what static checkers and IDEs see
     from .contract import Program, memory_budget, set_memory_budget
+    from .episode import Episode
     from .errors import (
         ContractionTooLarge,
         ErrorList,
@@ -76,6 +79,7 @@ if TYPE_CHECKING:  # what static checkers and IDEs see
         WiringError,
     )
     from .kernel import Kernel, copy, discard, identity, swap
+    from .model import Model
     from .net import Net, NetBox
     from .params import Parameter
     from .types import (

@@ -78,7 +78,8 @@ def test_every_public_name_resolves_to_the_object_its_submodule_defines():
 
 def test_the_public_names_keep_their_order():
     assert markovwire.__all__[:3] == ["MarkovwireError", "ContractionTooLarge", "ErrorList"]
-    assert markovwire.__all__[-7:] == ["Program", "memory_budget", "set_memory_budget", "Net", "NetBox", "Episode", "Model"]
+    assert markovwire.__all__[-7:] == ["Program", "memory_budget", "set_memory_budget", "Net", "NetBox",
+                                       "Episode", "Model"]
 
 
 def test_unknown_names_are_attribute_and_import_errors():

@@ -88,7 +88,7 @@ def build() -> Net:
                        else "useful" if ans == "yes" else "useless", [Bit, Bit, Bit], [Outcome], "outcome"),
         ["stopped", "escaped", "answer"], ["outcome"])
     add("log", Kernel([[0.99, 0.01], [0.5, 0.5]], [Verdict], [Bit], name="log"), ["flagged"], ["logged"])
-    add("report", det(lambda o, l: "yes" if o == "caught" or l == "yes" else "no", [Outcome, Bit], [Bit],
+    add("report", det(lambda o, logged: "yes" if o == "caught" or logged == "yes" else "no", [Outcome, Bit], [Bit],
                       "report"), ["outcome", "logged"], ["reported"])
     add("review", kernel(lambda s: [[1, 0], [1 - s["human"] / 2, s["human"] / 2]], [Bit], [Bit], "review"),
         ["reported"], ["reviewed"])

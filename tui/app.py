@@ -202,7 +202,8 @@ class MarkovwireApp(App[None]):
 
         from .screens.export import ExportScreen
         check = self.document.check
-        base = self.document.path.with_suffix(".svg") if self.document.path else Path.cwd() / f"{self.document.name}.svg"
+        doc = self.document
+        base = doc.path.with_suffix(".svg") if doc.path else Path.cwd() / f"{doc.name}.svg"
 
         def apply(path: Path) -> None:
             if check.proposal is None and not check.wiring.boxes:

@@ -2,11 +2,13 @@
 
 With no arguments it opens the terminal UI on the shipped default proposal. A
 mistake in a file or an option prints one message naming the place and the fix,
-and exits with status 1; usage errors exit with status 2. Heavy modules (sympy,
+and exits with status 1 (with ``--json``, a JSON object ``{"error": {...}}`` on
+standard output instead); usage errors exit with status 2. Heavy modules (sympy,
 numpy, rich, textual) are imported inside the commands, so ``--help`` is quick.
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -14,6 +16,39 @@ import time
 import click
 
 EXIT_USER_ERROR = 1
+
+
+def error_dict(err) -> dict:
+    """A markovwire error as a JSON object: its class, the place's fields, what went wrong and the fix.
+
+    The error's own ``to_dict`` gives the fields (file, line, keys, box, port) when it has one; the
+    place is never parsed out of the message. Several problems at once carry ``errors``, one object each.
+    """
+    to_dict = getattr(err, "to_dict", None)
+    out = dict(to_dict()) if callable(to_dict) else {"type": type(err).__name__, "where": str(err.where or ""),
+                                                     "what": err.what, "fix": err.fix, "message": str(err)}
+    inner = getattr(err, "errors", None)
+    if inner is not None and "errors" not in out:
+        out["errors"] = [error_dict(e) for e in inner]
+    return out
+
+
+def json_errors(command):
+    """With ``--json``, a user's mistake is printed as ``{"error": {...}}`` on standard output (exit 1).
+
+    Without ``--json`` the error goes on to :func:`main`, which prints its message on standard error.
+    """
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except Exception as err:
+            from markovwire.errors import MarkovwireError
+            if not (kwargs.get("as_json") and isinstance(err, MarkovwireError)):
+                raise
+            click.echo(json.dumps({"error": error_dict(err)}, indent=2))
+            sys.exit(EXIT_USER_ERROR)
+    return run
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,22 +81,42 @@ def _open_ui(file: str | None) -> None:
 # ----- check ---------------------------------------------------------------------------------
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(files: tuple[str, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: each file's kind and problems.")
+@json_errors
+def check(files: tuple[str, ...], as_json: bool) -> None:
     """Check library or proposal FILES: report every problem at once (exit 1 if there are any)."""
     from markovwire.library.proposal import check_file
 
     bad = 0
+    reports = []
     for f in files:
         errors = check_file(f)
-        if errors:
+        if as_json:
+            reports.append({"file": f, "kind": _file_kind(f), "ok": not errors,
+                            "problems": [error_dict(e) for e in errors]})
+            bad += len(errors)
+        elif errors:
             bad += len(errors)
             click.echo(f"{f}: {len(errors)} problem(s)", err=True)
             for e in errors:
                 click.echo("- " + str(e).replace("\n", "\n  "), err=True)
         else:
             click.echo(f"{f}: ok")
+    if as_json:
+        click.echo(json.dumps({"files": reports, "ok": not bad}, indent=2))
     if bad:
         sys.exit(EXIT_USER_ERROR)
+
+
+def _file_kind(path: str) -> str | None:
+    """``"library"``, ``"proposal"``, or None when the file cannot be read as either."""
+    from markovwire.errors import MarkovwireError
+    from markovwire.library.proposal import file_kind
+
+    try:
+        return file_kind(path)
+    except MarkovwireError:
+        return None
 
 
 # ----- eval ----------------------------------------------------------------------------------------
@@ -79,6 +134,7 @@ def check(files: tuple[str, ...]) -> None:
               help="Let parameter P lie anywhere in [LO, HI] and bound every query (repeatable).")
 @click.option("--tv", "radii", multiple=True, metavar="INSTANCE=EPS",
               help="Give INSTANCE a total-variation radius (repeatable; adds to the file's tv_radius entries).")
+@json_errors
 def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool, intervals,
           radii) -> None:
     """Evaluate the queries of proposal FILE (and its sweeps, unless --point).
@@ -231,7 +287,10 @@ def _error(where: str, what: str, fix: str):
 
 
 class _progress:
-    """A rich progress bar on stderr that appears only once a sweep has taken more than a second."""
+    """A rich progress bar on stderr that appears only once a sweep has taken more than a second.
+
+    Only on a terminal: piped or captured, standard error keeps only the messages (no stray line from the bar).
+    """
 
     def __init__(self, enabled: bool):
         self.enabled, self.bar, self.task, self.start = enabled, None, None, time.perf_counter()
@@ -247,7 +306,11 @@ class _progress:
                 return
             from rich.console import Console
             from rich.progress import Progress
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            console = Console(stderr=True)
+            if not console.is_terminal:
+                self.enabled = False
+                return
+            self.bar = Progress(console=console, transient=True)
             self.bar.start()
             self.task = self.bar.add_task("evaluating", total=total)
         self.bar.update(self.task, completed=done)
@@ -318,7 +381,7 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
             elif name in proposal.credal:
                 flat = v.reshape(-1)
                 cols += [(f"{name} lower", [b.lower for b in flat]), (f"{name} upper", [b.upper for b in flat])]
-            elif getattr(v, "dtype", None) == object:
+            elif getattr(getattr(v, "dtype", None), "kind", None) == "O":  # adversary outcomes, one per point
                 flat = v.reshape(-1)
                 cols.append((name, [w.value for w in flat]))
                 for k in getattr(flat[0], "choice", ()):
@@ -399,6 +462,7 @@ def render(file: str, output: str) -> None:
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_errors
 def diff_(old: str, new: str, as_json: bool) -> None:
     """What changed from proposal OLD to NEW: boxes, wires, parameters, and every query both ask."""
     from markovwire.library.diff import proposal_diff
@@ -419,6 +483,7 @@ def diff_(old: str, new: str, as_json: bool) -> None:
 @click.argument("wire_b", required=False)
 @click.option("--given", "given", multiple=True, metavar="W", help="Condition on wire W (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_errors
 def flow(file: str, wire_a: str | None, wire_b: str | None, given, as_json: bool) -> None:
     """Check the flow claims of FILE, or whether WIRE_A is independent of WIRE_B (given the --given wires).
 
@@ -461,6 +526,7 @@ def library() -> None:
 
 @library.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_errors
 def library_list(as_json: bool) -> None:
     """List the components of every library found, and the shipped proposals."""
     from markovwire.library import available_libraries, load_library, shipped_proposals
@@ -483,9 +549,8 @@ def library_list(as_json: bool) -> None:
                                "proposals": proposals, "problems": problems}, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     console = Console(highlight=False)
     t = Table(title="components", title_justify="left")
@@ -509,17 +574,17 @@ def library_list(as_json: bool) -> None:
 def library_show(name: str) -> None:
     """Show library NAME (its components) or component NAME (signature, meaning, source, kernel)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from markovwire.library import available_libraries, find_component, load_library
-
-    from rich.markup import escape
 
     console = Console(highlight=False)
     libs = available_libraries()
     if name in libs:
         lib = load_library(libs[name])
-        console.print(f"[bold]{escape(lib.name)}[/bold] {escape(lib.version)}  ({escape(lib.filename)})\n{escape(lib.doc)}")
+        console.print(f"[bold]{escape(lib.name)}[/bold] {escape(lib.version)}  ({escape(lib.filename)})\n"
+                      f"{escape(lib.doc)}")
         t = Table(title="components", title_justify="left")
         for col in ("component", "signature", "meaning"):
             t.add_column(col)

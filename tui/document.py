@@ -47,13 +47,29 @@ from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.syntax import MAX_NODES, MAX_TEXT, PLUMBING
 from markovwire.diagrams.wiring import PortRef
 from markovwire.diagrams.yamlsafe import load_yaml, read_text
-from markovwire.errors import (ErrorList, FileFormatError, MarkovwireError, ParameterError, TypeMismatch,
-                               UnknownName, WiringError)
+from markovwire.errors import (
+    ErrorList,
+    FileFormatError,
+    MarkovwireError,
+    ParameterError,
+    TypeMismatch,
+    UnknownName,
+    WiringError,
+)
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
 from markovwire.library.loader import component_in, flatten, validate
 from markovwire.library.proposal import dump_spec
-from markovwire.library.schema import (AdversarySpec, ClaimSpec, CredalSpec, EpisodeSpec, InstanceSpec, ProposalFile,
-                                       QuerySpec, SweepSpec, WiringSpec)
+from markovwire.library.schema import (
+    AdversarySpec,
+    ClaimSpec,
+    CredalSpec,
+    EpisodeSpec,
+    InstanceSpec,
+    ProposalFile,
+    QuerySpec,
+    SweepSpec,
+    WiringSpec,
+)
 
 from .check import FILE_PLACE, Check, build, constant, pairs
 from .expression import expression_of
@@ -355,7 +371,7 @@ class Document:
         """Use another component library (a name, or a path to a .yaml file)."""
         ref = ref.strip()
         lib = load_library(ref, self.path, where=f"library {ref!r}")
-        if ref not in self.spec.libraries and all(l.name != lib.name for l in self.check.libraries):
+        if ref not in self.spec.libraries and all(known.name != lib.name for known in self.check.libraries):
             self._commit(self.spec.model_copy(update={"libraries": list(self.spec.libraries) + [ref]}))
         return lib
 
@@ -631,7 +647,8 @@ class Document:
         st, tt = self.port(str(s)).type, self.port(str(t)).type
         if st != tt:
             return TypeMismatch(f"wire {s} → {t}", f"{st.name} does not match {tt.name}",
-                                fix=f"connect an output of type {tt.name} to {t}, or insert a box {st.name} → {tt.name}")
+                                fix=f"connect an output of type {tt.name} to {t}, "
+                                    f"or insert a box {st.name} → {tt.name}")
         taken = [str(w.source) for w in self.check.wiring.wires if w.target == t]
         if taken:
             return WiringError(f"input {t}", f"already has a source ({taken[0]})",

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from markovwire import EvidenceError
+
 from strategies import brute_force, nets
 
 TOL = 1e-12

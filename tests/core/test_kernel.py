@@ -8,8 +8,23 @@ import pytest
 import sympy
 from hypothesis import given
 
-from markovwire import (EvidenceError, FinSet, Kernel, NotStochastic, Parameter, ParameterError, ShapeError,
-                        TypeMismatch, TypeVar, UnknownName, copy, discard, identity, swap)
+from markovwire import (
+    EvidenceError,
+    FinSet,
+    Kernel,
+    NotStochastic,
+    Parameter,
+    ParameterError,
+    ShapeError,
+    TypeMismatch,
+    TypeVar,
+    UnknownName,
+    copy,
+    discard,
+    identity,
+    swap,
+)
+
 from strategies import finsets, kernel_of, kernels, seeds
 
 Act = FinSet("Act", ["clean", "backdoor"])
@@ -74,10 +89,12 @@ def test_from_table_errors():
     with pytest.raises(ShapeError) as e:
         Kernel.from_table({"clean": {"pass": "0.98"}}, [Act], [Verdict], name="m")
     assert str(e.value) == ("table of kernel 'm', entry (act=clean, verdict=pass): is '0.98', not a number or "
-                            "expression\n  fix: nest one mapping per input, then per output, with numbers at the leaves")
+                            "expression\n"
+                            "  fix: nest one mapping per input, then per output, with numbers at the leaves")
     with pytest.raises(ShapeError) as e:
         Kernel.from_table({("clean", "pass"): 1.0, "clean": {"pass": 1.0}}, [Act], [Verdict], name="m")
-    assert str(e.value) == "table of kernel 'm', entry (act=clean, verdict=pass): is given twice\n  fix: give each entry once"
+    assert str(e.value) == ("table of kernel 'm', entry (act=clean, verdict=pass): is given twice\n"
+                            "  fix: give each entry once")
     with pytest.raises(ShapeError) as e:
         Kernel.from_table({("clean", "pass", "x"): 1.0}, [Act], [Verdict], name="m")
     assert str(e.value) == ("table of kernel 'm': key ('clean', 'pass', 'x') has too many labels\n"
@@ -302,7 +319,8 @@ def test_row_names_every_input():
     arr[1, 0] = [0.5, 0.6]
     with pytest.raises(NotStochastic) as e:
         Kernel(arr, [Act, Bit], [Verdict], name="judge")
-    assert str(e.value) == "kernel 'judge', row (act=backdoor, bit=0): sums to 1.1, not 1\n  fix: make each row sum to one"
+    assert str(e.value) == ("kernel 'judge', row (act=backdoor, bit=0): sums to 1.1, not 1\n"
+                            "  fix: make each row sum to one")
 
 
 def test_distribution_not_summing_to_one():
@@ -543,7 +561,8 @@ def test_prints_as_a_labelled_table():
 
 
 def test_distribution_and_symbolic_tables():
-    assert str(Kernel.point([Verdict], "flag", name="d")) == "Kernel(d: I → verdict: Verdict)\nverdict  P\n-------  -\nflag     1"
+    assert str(Kernel.point([Verdict], "flag", name="d")) == ("Kernel(d: I → verdict: Verdict)\n"
+                                                              "verdict  P\n-------  -\nflag     1")
     policy = Kernel([1 - beta, beta], [], [Act], params=[beta], name="policy")
     assert str(policy).splitlines()[3:] == ["clean     1 - beta", "backdoor  beta"]
 

@@ -10,9 +10,10 @@ import sympy
 from hypothesis import given, strategies as st
 
 from markovwire import FinSet, Kernel, Parameter, copy, discard, identity, swap
+
 from strategies import deterministic_of, finsets, kernel_of, seeds
 
-I = Kernel(1.0, [], [])  # the kernel of the empty bundle
+I = Kernel(1.0, [], [])  # noqa: E741 (the monoidal unit, as written in the laws): the kernel of the empty bundle
 
 
 def rng_of(seed):

@@ -11,9 +11,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from markovwire import (ContractionTooLarge, EvidenceError, FinSet, Kernel, Net, Parameter, UnknownName,
-                        WiringError, copy)
+from markovwire import (
+    ContractionTooLarge,
+    EvidenceError,
+    FinSet,
+    Kernel,
+    Net,
+    Parameter,
+    UnknownName,
+    WiringError,
+    copy,
+)
 from markovwire.marginals import JunctionTree
+
 from strategies import brute_force, deterministic_of, kernel_of, nets, seeds, stochastic
 
 TOL = 1e-12

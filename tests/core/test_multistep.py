@@ -5,13 +5,28 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from markovwire import (FinSet, Kernel, MarkovwireError, NotStochastic, Parameter, ParameterError, ShapeError,
-                        TypeMismatch)
-from markovwire.multistep import (absorbing, distribution_after, expected_hitting_time, hitting_probabilities,
-                                  hitting_times, reach_probability, trajectory, transition_matrix)
+from markovwire import (
+    FinSet,
+    Kernel,
+    MarkovwireError,
+    NotStochastic,
+    Parameter,
+    ParameterError,
+    ShapeError,
+    TypeMismatch,
+)
+from markovwire.multistep import (
+    absorbing,
+    distribution_after,
+    expected_hitting_time,
+    hitting_probabilities,
+    hitting_times,
+    reach_probability,
+    trajectory,
+    transition_matrix,
+)
 from tests.strategies import seeds, stochastic
 
 

@@ -6,9 +6,24 @@ import pytest
 import sympy
 from hypothesis import given
 
-from markovwire import (ContractionTooLarge, ErrorList, EvidenceError, FinSet, Kernel, MarkovwireError, Net,
-                        Parameter, ParameterError, TypeMismatch, UnknownName, WiringError, copy, identity)
+from markovwire import (
+    ContractionTooLarge,
+    ErrorList,
+    EvidenceError,
+    FinSet,
+    Kernel,
+    MarkovwireError,
+    Net,
+    Parameter,
+    ParameterError,
+    TypeMismatch,
+    UnknownName,
+    WiringError,
+    copy,
+    identity,
+)
 from markovwire.net import NetBox
+
 from strategies import finsets, kernel_of, seeds
 
 Act = FinSet("Act", ["clean", "backdoor"])
@@ -158,7 +173,8 @@ def test_check_raises_a_single_problem_alone():
     net.set_outputs("verdict", "nowhere")
     with pytest.raises(UnknownName) as e:
         net.check()
-    assert str(e.value) == "outer port 'nowhere': is not a wire of the net\n  fix: declare it with add_wire, or fix its name"
+    assert str(e.value) == ("outer port 'nowhere': is not a wire of the net\n"
+                            "  fix: declare it with add_wire, or fix its name")
 
 
 def test_port_count_and_unknown_wire_problems():
@@ -211,7 +227,8 @@ def test_evidence_errors():
     assert str(e.value) == "evidence on 'verdikt': is not a wire of the net\n  fix: observe one of: act, verdict"
     with pytest.raises(EvidenceError) as e:
         net.evaluate(evidence={"verdict": "maybe"})
-    assert str(e.value) == "evidence on 'verdict': 'maybe' is not an element of Verdict\n  fix: observe one of: pass, flag"
+    assert str(e.value) == ("evidence on 'verdict': 'maybe' is not an element of Verdict\n"
+                            "  fix: observe one of: pass, flag")
     inputs = Net.from_kernel(monitor)
     with pytest.raises(EvidenceError) as e:
         inputs.evaluate(evidence={"act": "clean"})
@@ -260,7 +277,8 @@ def test_parameter_errors_in_evaluation():
     net = trusted_monitoring()
     with pytest.raises(ParameterError) as e:
         net.evaluate({"recal": 0.5})
-    assert str(e.value) == "net evaluation: unknown parameter 'recal'\n  fix: use one of the declared parameters: beta, recall"
+    assert str(e.value) == ("net evaluation: unknown parameter 'recal'\n"
+                            "  fix: use one of the declared parameters: beta, recall")
     with pytest.raises(ParameterError) as e:
         net.evaluate({"recall": 1.5})
     assert str(e.value) == "parameter 'recall': value 1.5 is outside its domain [0, 1]\n  fix: choose a value in [0, 1]"

@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from markovwire import FinSet, Kernel, MarkovwireError, Net, Parameter
 from markovwire.expr import parse_expression
 from markovwire.operands import Factored, Operands
+
 from strategies import kernel_of, seeds, stochastic
 
 a = Parameter("a", (0, 1), default=0.3)

@@ -7,8 +7,24 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from markovwire import (UNIT, Candidates, FinSet, Port, Product, Range, ShapeError, Sigma, TypeMismatch, TypeVar,
-                        UnknownName, Vec, bundle, show_bundle, unify)
+from markovwire import (
+    UNIT,
+    Candidates,
+    FinSet,
+    Port,
+    Product,
+    Range,
+    ShapeError,
+    Sigma,
+    TypeMismatch,
+    TypeVar,
+    UnknownName,
+    Vec,
+    bundle,
+    show_bundle,
+    unify,
+)
+
 from strategies import finsets
 
 Verdict = FinSet("Verdict", ["pass", "flag"])

@@ -10,14 +10,35 @@ import numpy as np
 import pytest
 import sympy
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from markovwire import (ErrorList, ExpressionError, FileFormatError, FinSet, Kernel, MarkovwireError, Port,
-                        NotStochastic, Parameter, ParameterError, Range, ShapeError, TypeMismatch, UnknownName,
-                        Vec, WiringError)
-from markovwire.diagrams import (Box, WiringDiagram, diagram_json_schema, dump_diagram, load_diagram,
-                                 parse_diagram, save_diagram)
+from markovwire import (
+    ErrorList,
+    ExpressionError,
+    FileFormatError,
+    FinSet,
+    Kernel,
+    MarkovwireError,
+    NotStochastic,
+    Parameter,
+    ParameterError,
+    Port,
+    Range,
+    ShapeError,
+    TypeMismatch,
+    UnknownName,
+    Vec,
+    WiringError,
+)
+from markovwire.diagrams import (
+    Box,
+    WiringDiagram,
+    diagram_json_schema,
+    dump_diagram,
+    load_diagram,
+    parse_diagram,
+    save_diagram,
+)
 from markovwire.diagrams.yamlsafe import load_yaml, read_text
 
 Act = FinSet("Act", ["clean", "attack"])

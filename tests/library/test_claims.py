@@ -36,7 +36,8 @@ def test_flow_through_the_state_reaches_later_steps():
     assert [c.holds for c in checks] == [False, True, True, True, False]
     assert checks[0].path == "auditor.audit → [episode/update] → episode.state → [episode/readout] → " \
                              "episode/readout.budget → [auditor]"
-    assert checks[4].claim == "episode cannot affect audit" and checks[4].path.startswith("[episode] → episode/readout.budget → [auditor]")
+    assert checks[4].claim == "episode cannot affect audit"
+    assert checks[4].path.startswith("[episode] → episode/readout.budget → [auditor]")
     assert not p.claims().all_hold
 
 

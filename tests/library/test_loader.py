@@ -25,9 +25,20 @@ import markovwire.library.shipped as shipped_mod
 from markovwire import FinSet, Parameter
 from markovwire.diagrams.stateful import StatefulBox
 from markovwire.errors import ErrorList, MarkovwireError
-from markovwire.library import (available_libraries, check_file, find_component, find_library, load_library,
-                                load_library_text, load_proposal, proposal_from_data, proposal_from_text,
-                                shipped_proposals, sweep_grid, to_jsonable)
+from markovwire.library import (
+    available_libraries,
+    check_file,
+    find_component,
+    find_library,
+    load_library,
+    load_library_text,
+    load_proposal,
+    proposal_from_data,
+    proposal_from_text,
+    shipped_proposals,
+    sweep_grid,
+    to_jsonable,
+)
 from markovwire.library.constructions import Context, build
 from markovwire.library.shipped import alignment_path, proposals_dir
 
@@ -46,8 +57,8 @@ def messages(fn, *args) -> list[str]:
     raise AssertionError("no error was raised")
 
 
-@pytest.mark.parametrize("module", [library_pkg, constructions_mod, discovery_mod, loader_mod, proposal_mod, sensitivity_mod,
-                                    shipped_mod])
+@pytest.mark.parametrize("module", [library_pkg, constructions_mod, discovery_mod, loader_mod, proposal_mod,
+                                    sensitivity_mod, shipped_mod])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
 
@@ -98,7 +109,8 @@ def test_binormal_monitor_matches_the_normal_distribution(alignment):
 
 def test_defer_router_is_the_function_it_says(alignment):
     k = alignment.components["defer_to_trusted"].instantiate("r").kernel
-    for sus, u, t in itertools.product(["low", "mid", "high"], ["correct", "catastrophic"], ["correct", "subtly_wrong"]):
+    for sus, u, t in itertools.product(["low", "mid", "high"], ["correct", "catastrophic"],
+                                       ["correct", "subtly_wrong"]):
         ans = t if sus == "mid" else u
         route = {"low": "submit_U", "mid": "defer_T", "high": "audit"}[sus]
         assert k.prob(ans, route, sus=sus, untrusted=u, trusted=t) == 1.0
@@ -288,7 +300,8 @@ def test_libraries_by_name_path_user_directory_and_entry_point(tmp_path, monkeyp
     proposal = tmp_path / "sub" / "p.yaml"
     proposal.parent.mkdir()
     proposal.write_text("name: p\nlibraries: [../toy.yaml]\ninstances: {m: {component: monitor}}\n"
-                        "wiring: {inputs: {act: Act}, outputs: {v: Verdict}, wires: [in.act -> m.act, m.verdict -> out.v]}\n"
+                        "wiring: {inputs: {act: Act}, outputs: {v: Verdict},\n"
+                        "         wires: [in.act -> m.act, m.verdict -> out.v]}\n"
                         "queries: {flag: {probability: {v: flag}, inputs: {act: attack}}}\n")
     assert load_proposal(proposal).evaluate()["flag"] == pytest.approx(0.7)
     proposal.write_text(proposal.read_text().replace("../toy.yaml", "../missing.yaml"))
@@ -299,8 +312,8 @@ def test_libraries_by_name_path_user_directory_and_entry_point(tmp_path, monkeyp
 
 
 # ----- proposals: messages -----------------------------------------------------------------------------------
-MON_LIB = LIB.replace("  monitor:\n", "  policy:\n    outputs: {act: Act}\n    kernel: {table: {clean: 0.9, attack: 0.1}}\n"
-                                      "  monitor:\n")
+MON_LIB = LIB.replace("  monitor:\n", "  policy:\n    outputs: {act: Act}\n"
+                                      "    kernel: {table: {clean: 0.9, attack: 0.1}}\n  monitor:\n")
 
 
 def test_the_example_message_of_the_brief(tmp_path, monkeypatch):

@@ -11,8 +11,16 @@ import markovwire.library.schema as schema
 from markovwire.errors import ErrorList, FileFormatError
 from markovwire.library.loader import load_library_text
 from markovwire.library.proposal import proposal_from_text
-from markovwire.library.schema import (MAX_ITEMS, ComponentSpec, KernelSpec, LibraryFile, ParameterSpec, ProposalFile,
-                                       QuerySpec, json_schemas)
+from markovwire.library.schema import (
+    MAX_ITEMS,
+    ComponentSpec,
+    KernelSpec,
+    LibraryFile,
+    ParameterSpec,
+    ProposalFile,
+    QuerySpec,
+    json_schemas,
+)
 
 LIB = """\
 name: coins

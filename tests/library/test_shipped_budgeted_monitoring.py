@@ -1,7 +1,8 @@
 """The budgeted monitoring game (Griffin24's state space) against the dynamic programme of ALIGNMENT §3.2(d).
 
 V(0, m) = 1; V(t, 0) = (1 - beta*sigma) V(t-1, 0);
-V(t, m) = (1-beta)[f V(t-1, m-1) + (1-f) V(t-1, m)] + beta[r (h + (1-h)(1-sigma) V(t-1, m-1)) + (1-r)(1-sigma) V(t-1, m)].
+V(t, m) = (1-beta)[f V(t-1, m-1) + (1-f) V(t-1, m)]
+          + beta[r (h + (1-h)(1-sigma) V(t-1, m-1)) + (1-r)(1-sigma) V(t-1, m)].
 """
 from __future__ import annotations
 

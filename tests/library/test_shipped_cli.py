@@ -13,7 +13,8 @@ from markovwire.library import load_proposal
 from markovwire.library.shipped import proposals_dir
 
 PROPOSALS = ["trusted_editing", "untrusted_monitoring", "budgeted_monitoring", "best_of_n_vs_rl",
-             "regressional_goodhart", "debate", "amplification", "guaranteed_safe_ai", "swiss_cheese", "off_switch", "credal_control"]
+             "regressional_goodhart", "debate", "amplification", "guaranteed_safe_ai", "swiss_cheese", "off_switch",
+             "credal_control"]
 
 
 def numbers(value) -> list[float]:

@@ -14,7 +14,7 @@ from markovwire.library.shipped import proposals_dir
 
 BETA, SIGMA, T, A = 71 / 18000, 19 / 71, 5000, 0.014
 MU_UM, KAPPA, REDACTION = 2.3, 0.509, 0.836
-TABLE7 = {0.0: (0.79, 0.96), 0.05: (0.82, 0.95), 0.10: (0.92, 0.92), 0.20: (0.98, 0.85)}   # defer d: (safety, usefulness)
+TABLE7 = {0.0: (0.79, 0.96), 0.05: (0.82, 0.95), 0.10: (0.92, 0.92), 0.20: (0.98, 0.85)}  # d: (safety, usefulness)
 
 
 @pytest.fixture(scope="module")
@@ -76,4 +76,5 @@ def test_collusion_row_of_the_monitor():
     assert k.prob("high", act="backdoor_broken", intent="scheming") == pytest.approx(
         (1 - collude) * (1 - norm.cdf(norm.ppf(0.98) - 2.3)))
     for intent in ("honest", "scheming"):    # honest work is scored the same either way: validation cannot tell
-        assert [k.prob(s, act="clean", intent=intent) for s in ("low", "mid", "high")] == pytest.approx([0.9, 0.08, 0.02])
+        scores = [k.prob(s, act="clean", intent=intent) for s in ("low", "mid", "high")]
+        assert scores == pytest.approx([0.9, 0.08, 0.02])

@@ -234,6 +234,7 @@ async def test_help_lists_every_action(driver):
         await k.press("f1")
         assert k.screen_name() == "HelpScreen"
         from rich.console import Console
+
         from markovwire.tui.screens.help import help_table
         console = Console(record=True, width=200)
         console.print(help_table())

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 from markovwire.errors import MarkovwireError
 
 from ..commands import bindings
-from ..messages import (BoxSelected, ComponentChosen, ComponentHighlighted, ExpressionSubmitted, ProblemChosen)
+from ..messages import BoxSelected, ComponentChosen, ComponentHighlighted, ExpressionSubmitted, ProblemChosen
 from ..widgets.component_details import ComponentDetails
 from ..widgets.diagram_view import DiagramView
 from ..widgets.error_panel import ErrorPanel
@@ -183,7 +183,9 @@ class MainScreen(Screen):
             self.app.call_from_thread(self._failed, generation, e)
 
     def _current(self, generation: int) -> bool:
-        return generation == self.generation and self.is_attached
+        """Whether a worker's result for ``generation`` is still wanted: the latest, and the app not shutting down
+        (while it shuts down the screen is still attached but its widgets are being removed)."""
+        return generation == self.generation and self.is_attached and self.app.is_running
 
     def _show_results(self, generation, results, more: bool) -> None:
         if not self._current(generation):
@@ -405,8 +407,8 @@ class MainScreen(Screen):
             if name:
                 self.query_one("#diagram", DiagramView).select(name)
 
-        self.app.push_screen(PromptScreen(f"Rename {box}", box, apply=lambda n: self._apply(doc.rename_instance, box, n)),
-                             done)
+        rename = lambda n: self._apply(doc.rename_instance, box, n)
+        self.app.push_screen(PromptScreen(f"Rename {box}", box, apply=rename), done)
 
     def action_tv_radius(self) -> None:
         from .bounds import tv_radius_prompt
@@ -518,6 +520,7 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, group="sensitivities")
     def _sensitivities(self, proposal, query: str) -> None:
         from markovwire.library.sensitivity import sensitivities_of
+
         from .sensitivity import SensitivityScreen
         try:
             table = sensitivities_of(proposal, query)

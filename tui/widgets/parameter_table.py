@@ -12,7 +12,8 @@ class ParameterTable(KeyedTable):
     """One row per parameter (values set in the proposal in bold); Enter sets one, s sweeps it, v hands it to
     the adversary. Domains are shown where a value is set."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Set", tooltip="Give this parameter a value")] + bindings("parameters")
+    BINDINGS = [Binding("enter", "select_cursor", "Set", tooltip="Give this parameter a value"),
+                *bindings("parameters")]
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", zebra_stripes=False, **kw)

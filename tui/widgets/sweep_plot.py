@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from rich.text import Text
 from textual.widgets import Label, ProgressBar, Static
 from textual_plotext import PlotextPlot
-
 
 COLORS = ["cyan", "magenta", "green", "yellow", "red", "blue", "white"]
 

@@ -6,8 +6,16 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from markovwire import FinSet, Kernel, Net, NotStochastic, Parameter, ParameterError, ShapeError, TypeMismatch
-from markovwire.analysis import (CredalKernel, IntervalKernel, Query, chain_bounds, conjunction, credal_bounds,
-                                 disjunction, lower_transition)
+from markovwire.analysis import (
+    CredalKernel,
+    IntervalKernel,
+    Query,
+    chain_bounds,
+    conjunction,
+    credal_bounds,
+    disjunction,
+    lower_transition,
+)
 
 from analysis_helpers import ACT, VERDICT, monitor_net
 
@@ -320,10 +328,10 @@ def test_probability_intervals_closed_form_for_an_event_on_a_wide_box():
     event = [f"o{i}" for i in range(0, 16, 3)]
     inside = np.isin(W.elements, event)
     res = credal_bounds(net, Query.probability({"w": event}), boxes={"world": box})
-    l, u = box.lower, box.upper
+    lo, hi = box.lower, box.upper
     assert res.exact
-    assert res.upper == pytest.approx(min(u[inside].sum(), 1 - l[~inside].sum()), abs=1e-12)
-    assert res.lower == pytest.approx(max(l[inside].sum(), 1 - u[~inside].sum()), abs=1e-12)
+    assert res.upper == pytest.approx(min(hi[inside].sum(), 1 - lo[~inside].sum()), abs=1e-12)
+    assert res.lower == pytest.approx(max(lo[inside].sum(), 1 - hi[~inside].sum()), abs=1e-12)
     # a second, small imprecise box downstream is enumerated; the wide one stays the linear programme
     G = FinSet("Gate", ["open", "shut"])
     net.add_box("gate", Kernel(np.tile([0.5, 0.5], (16, 1)), [W], [G]), ["w"], ["g"])

@@ -5,8 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from markovwire import FinSet, Kernel, Net, UnknownName
-from markovwire.analysis import (CannotAffect, Independent, NeverSees, checklist, dependencies, independent, path,
-                                 sees)
+from markovwire.analysis import CannotAffect, Independent, NeverSees, checklist, dependencies, independent, path, sees
 
 from analysis_helpers import random_net
 

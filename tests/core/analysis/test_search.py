@@ -59,7 +59,8 @@ def test_two_parameters_against_a_fine_brute_force_grid():
     brute = f({"a": a, "b": b}).max()
     assert brute <= out.value + 1e-9
     # the exact stationary point: d/da = -2(a-.31) + .5b = 0, d/db = -4(b-.77) + .5a = 0
-    A = np.array([[-2, 0.5], [0.5, -4]]); rhs = np.array([-0.62, -3.08])
+    A = np.array([[-2, 0.5], [0.5, -4]])
+    rhs = np.array([-0.62, -3.08])
     xa, xb = np.linalg.solve(A, rhs)
     assert out.choice["a"] == pytest.approx(xa, abs=1e-6) and out.choice["b"] == pytest.approx(xb, abs=1e-6)
 

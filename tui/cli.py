@@ -229,12 +229,12 @@ def _print_sensitivities(tables, notes) -> None:
 
 
 def _parse_set(text: str) -> tuple[str, float]:
-    from markovwire.library.proposal import _constant
+    from markovwire.library.constructions import constant
 
     name, eq, value = text.partition("=")
     if not eq or not name.strip() or not value.strip():
         raise _error(f"--set {text!r}", "is not of the form P=V", "write e.g. --set beta=0.01")
-    return name.strip(), _constant(value.strip(), f"--set {name.strip()}")
+    return name.strip(), constant(value.strip(), f"--set {name.strip()}")
 
 
 def _parse_interval(text: str) -> tuple[str, tuple[float, float]]:

@@ -46,7 +46,7 @@ from markovwire.errors import ExpressionError, MarkovwireError, ShapeError, Unkn
 from .expression import Box, Diagram
 
 MAX_TEXT = 2000
-MAX_NODES = 400
+MAX_NODES = 1000           # names, calls and operators (at most one per character of MAX_TEXT, in practice)
 MAX_DEPTH = 40
 MAX_SIZE = 1_000_000
 PLUMBING = ("copy", "discard", "swap", "id")
@@ -127,7 +127,7 @@ class _Walker:
 
     def check(self, tree: ast.Expression) -> None:
         """Refuse any construct outside the grammar (before anything is built)."""
-        nodes = list(ast.walk(tree.body))
+        nodes = [n for n in ast.walk(tree.body) if not isinstance(n, ast.expr_context)]
         if len(nodes) > MAX_NODES:
             raise ExpressionError(self.where, f"is too large (more than {MAX_NODES} names and operators)",
                                   fix="split it into a wiring diagram")

@@ -156,7 +156,7 @@ class Net:
     def add_box(self, name: str, kernel: Kernel, inputs: Sequence[str] = (), outputs: Sequence[str] = ()) -> NetBox:
         """Attach ``kernel`` to wires; unknown wire names are declared with the port's type."""
         if name in self._index:
-            raise WiringError(f"box {name!r}", "already exists", fix="give each box a distinct name")
+            raise WiringError(None, "already exists", fix="give each box a distinct name", box=name)
         for wires, ports in ((inputs, kernel.dom), (outputs, kernel.cod)):
             for w, p in zip(wires, ports):
                 self._wires.setdefault(w, p.type)
@@ -287,25 +287,24 @@ class Net:
             counts: dict[str, int] = {}
             for b in self._boxes:
                 counts[b.name] = counts.get(b.name, 0) + 1
-            errs += [WiringError(f"box {name!r}", f"is the name of {k} boxes", fix="give each box a distinct name")
+            errs += [WiringError(None, f"is the name of {k} boxes", fix="give each box a distinct name", box=name)
                      for name, k in counts.items() if k > 1]
         for b in self._boxes:
             for kind, wires, ports in (("input", b.inputs, b.kernel.dom), ("output", b.outputs, b.kernel.cod)):
                 if len(wires) != len(ports):
-                    errs.append(WiringError(f"box {b.name!r}", f"has {len(ports)} {kind} port(s) but {len(wires)} "
-                                            f"wire(s) attached", fix=f"attach one wire per {kind} port"))
+                    errs.append(WiringError(None, f"has {len(ports)} {kind} port(s) but {len(wires)} "
+                                            f"wire(s) attached", fix=f"attach one wire per {kind} port", box=b.name))
                 for w, p in zip(wires, ports):
                     t = self._wires.get(w)
                     if t is p.type:
                         continue
                     if t is None:
-                        errs.append(UnknownName(f"box {b.name!r}, port {p.name!r}", f"refers to unknown wire {w!r}",
-                                                fix="declare the wire or fix its name"))
+                        errs.append(UnknownName(None, f"refers to unknown wire {w!r}",
+                                                fix="declare the wire or fix its name", box=b.name, port=p.name))
                     elif t != p.type:
                         errs.append(TypeMismatch(
-                            f"box {b.name!r}, port {p.name!r}",
-                            f"wire {w!r} carries {t.name} but the port expects {p.type.name}",
-                            fix=f"connect a wire of type {p.type.name} to {b.name}.{p.name}"))
+                            None, f"wire {w!r} carries {t.name} but the port expects {p.type.name}",
+                            fix=f"connect a wire of type {p.type.name} to {b.name}.{p.name}", box=b.name, port=p.name))
         sources = dict.fromkeys(self._wires, 0)  # counted first; the ports are named only for a faulty wire
         for w in self._inputs:
             sources[w] = sources.get(w, 0) + 1

@@ -55,6 +55,7 @@ from markovwire.errors import (
     ErrorList,
     LoopWithoutState,
     MarkovwireError,
+    Place,
     TypeMismatch,
     UnknownName,
     WiringError,
@@ -178,10 +179,10 @@ class WiringDiagram:
         if isinstance(box, Kernel):
             box = Box.of(box, name=name)
         if not all(hasattr(box, a) for a in ("name", "dom", "cod")):
-            raise WiringError(f"box {name!r}", f"{box!r} is not a box, kernel, wiring diagram or stateful box",
+            raise WiringError(Place(box=name), f"{box!r} is not a box, kernel, wiring diagram or stateful box",
                               fix="add a Box, Kernel, WiringDiagram or StatefulBox")
         if box is self or (isinstance(box, WiringDiagram) and self in box._nested()):
-            raise WiringError(f"box {name!r}", "would nest the diagram inside itself",
+            raise WiringError(Place(box=name), "would nest the diagram inside itself",
                               fix="nest a clone (wd.clone()) instead")
         self.boxes[name] = box
         return name
@@ -189,13 +190,13 @@ class WiringDiagram:
     def _new_box_name(self, name: str) -> str:
         name = str(name)
         if name in RESERVED:
-            raise WiringError(f"box {name!r}", "is a reserved name (in/out are the outer ports)",
+            raise WiringError(Place(box=name), "is a reserved name (in/out are the outer ports)",
                               fix="choose another instance name")
         if not BOX_NAME.match(name):
-            raise WiringError(f"box {name!r}", "is not a valid instance name",
+            raise WiringError(Place(box=name), "is not a valid instance name",
                               fix="use letters, digits, '_' and '-', starting with a letter or '_'")
         if name in self.boxes:
-            raise WiringError(f"box {name!r}", "already exists in this diagram",
+            raise WiringError(Place(box=name), "already exists in this diagram",
                               fix="give each inner box a distinct instance name, or rename_box first")
         return name
 
@@ -221,14 +222,14 @@ class WiringDiagram:
         if errs:
             raise errs[0]
         if wire in self.wires:
-            raise WiringError(f"wire {wire}", "already exists", fix="connect each pair of ports once")
+            raise WiringError(_wire_place(wire), "already exists", fix="connect each pair of ports once")
         self.wires.append(wire)
 
     def disconnect(self, source: "str | PortRef | Wire", target: "str | PortRef | None" = None) -> None:
         """Remove the wire ``source → target`` (or a :class:`Wire`)."""
         wire = source if isinstance(source, Wire) else Wire(PortRef.parse(source), PortRef.parse(target))
         if wire not in self.wires:
-            raise WiringError(f"wire {wire}", "is not in the diagram", fix="disconnect one of the listed wires")
+            raise WiringError(_wire_place(wire), "is not in the diagram", fix="disconnect one of the listed wires")
         self.wires.remove(wire)
 
     def link(self, source: str, target: str, by_name: bool = False) -> None:
@@ -287,7 +288,7 @@ class WiringDiagram:
         """Problems with the two ends of a wire: unknown boxes or ports, or the wrong direction."""
         errs = []
         for ref, side, outer in ((wire.source, "output", "in"), (wire.target, "input", "out")):
-            where = f"wire {wire}"
+            where = _wire_place(wire)
             if ref.box in RESERVED:
                 ports = self.inputs if ref.box == "in" else self.outputs
                 if ref.box != outer:
@@ -338,13 +339,13 @@ class WiringDiagram:
         out: list[tuple[tuple, MarkovwireError]] = []
         for name, box in self.boxes.items():
             if name in RESERVED or not BOX_NAME.match(name):
-                out.append((("boxes", name), WiringError(f"box {name!r}", "is not a valid instance name",
+                out.append((("boxes", name), WiringError(Place(box=name), "is not a valid instance name",
                                                          fix="use letters, digits, '_' and '-' (not in/out)")))
             if isinstance(box, WiringDiagram):
                 for key, e in box._located_problems():
                     out.append((("boxes", name, "diagram") + key, _inside(name, e)))
             elif isinstance(box, Box) and box.kernel is None and box.make is None and box.plumbing is None:
-                out.append((("boxes", name), WiringError(f"box {name!r}", "has no kernel",
+                out.append((("boxes", name), WiringError(Place(box=name), "has no kernel",
                                                          fix="give it a kernel, e.g. Box.of(kernel)")))
         good = []
         for i, w in enumerate(self.wires):
@@ -358,7 +359,7 @@ class WiringDiagram:
         terms, eqs = self._terms(good)
         bad = eqs.solve()
         for s, t, (i, w) in bad:
-            out.append((("wires", i), TypeMismatch(f"wire {w}", f"{s.name} does not match {t.name}",
+            out.append((("wires", i), TypeMismatch(_wire_place(w), f"{s.name} does not match {t.name}",
                                                    fix=f"connect an output of type {t.name} to {w.target}, "
                                                        f"or insert a box {s.name} → {t.name}")))
         show = lambda ref, source=False: eqs.shown(terms[ref, source]).name
@@ -367,30 +368,31 @@ class WiringDiagram:
                 srcs = ", ".join(f"{w.source} ({show(w.source, True)})" for _, w in ws)
                 kind = "output" if target.box == "out" else "input"
                 out.append((("wires", ws[1][0]), WiringError(
-                    f"{kind} {target}", f"takes {show(target)} but has {len(ws)} sources: {srcs}",
+                    Place(f"{kind} {target}", box=target.box, port=target.port),
+                    f"takes {show(target)} but has {len(ws)} sources: {srcs}",
                     fix=f"keep one wire into {target}; merge sources with an explicit box")))
         for name, box in self.boxes.items():
             for p in box.dom:
                 ref = PortRef(name, p.name)
                 if ref not in sources:
                     out.append((("boxes", name), WiringError(
-                        f"input {ref}", f"takes {show(ref)} but is not connected",
+                        Place(f"input {ref}", box=ref.box, port=ref.port), f"takes {show(ref)} but is not connected",
                         fix=f"wire an output of type {show(ref)} into it, e.g. wd.connect('<box>.<port>', '{ref}')")))
             if isinstance(box, Box) and box.is_polymorphic:
                 for v in unsolved(eqs.substitution(*self._box_terms(terms, name, box), box.dom, box.cod)):
-                    out.append((("boxes", name), TypeMismatch(f"box {name!r}", f"type variable {v} could not be "
+                    out.append((("boxes", name), TypeMismatch(Place(box=name), f"type variable {v} could not be "
                                                               "inferred", fix="wire it to typed ports, or give the "
                                                               "type, e.g. Box.copy(Act)")))
         for p in self.outputs:
             ref = PortRef("out", p.name)
             if ref not in sources:
                 out.append((("outputs", p.name), WiringError(
-                    f"output {ref}", f"takes {p.type.name} but is not connected",
+                    Place(f"output {ref}", box=ref.box, port=ref.port), f"takes {p.type.name} but is not connected",
                     fix=f"wire a {p.type.name} source into {ref}")))
         for cycle, i in self._instant_cycles(good):
             chain = " → ".join(map(str, cycle))
             out.append((("wires", i), LoopWithoutState(
-                f"loop {chain}", "has no stateful box to delay it",
+                Place(f"loop {chain}", box=cycle[0].box, port=cycle[0].port), "has no stateful box to delay it",
                 fix="put a stateful box (markovwire.diagrams.StatefulBox) on the loop, or remove one of its wires")))
         return out
 
@@ -536,7 +538,7 @@ class WiringDiagram:
             return self._net_cache[1]
         stateful = list(self._stateful_boxes())
         if stateful:
-            raise WiringError(f"box {stateful[0]!r}", f"is stateful, so diagram {self.name!r} has no single kernel",
+            raise WiringError(Place(box=stateful[0]), f"is stateful, so diagram {self.name!r} has no single kernel",
                               fix="compile it with markovwire.diagrams.System(diagram) for its step kernel and "
                                   "multi-step behaviour")
         self.check()
@@ -662,8 +664,13 @@ class WiringDiagram:
 
 # ----- helpers -------------------------------------------------------------------
 def _inside(name: str, err: MarkovwireError) -> MarkovwireError:
-    """``err`` of a nested diagram, its place prefixed by the instance name."""
-    return type(err)(f"in {name!r}: {err.where}" if err.where else f"in {name!r}", err.what, err.fix)
+    """``err`` of a nested diagram, its place inside the instance ``name`` (the box it is about, seen from here)."""
+    return err.relocated(Place(f"in {name!r}").nest(err.place).replace(box=name, port=None))
+
+
+def _wire_place(wire: "Wire") -> Place:
+    """``wire a.x → b.y``, about the port the wire ends at."""
+    return Place(f"wire {wire}", box=wire.target.box, port=wire.target.port)
 
 
 def _describe(box) -> str:

@@ -17,6 +17,9 @@ Booleans are those of YAML 1.2 (``true``/``false``), not YAML 1.1's ``yes``, ``n
 {'a': 1}
 >>> doc.where(("boxes", "monitor", "kernel", "a"))
 'proposal.yaml:3: boxes.monitor.kernel.a'
+>>> place = doc.where(("boxes", "monitor", "nosuch"))
+>>> place, place.file, place.line, place.keys
+('proposal.yaml:2: boxes.monitor', 'proposal.yaml', 2, ('boxes', 'monitor'))
 >>> load_yaml("a: 1\\na: 2\\n", "p.yaml")
 Traceback (most recent call last):
 ...
@@ -33,7 +36,7 @@ from typing import Any, Sequence
 import yaml
 from yaml.nodes import MappingNode
 
-from markovwire.errors import FileFormatError
+from markovwire.errors import FileFormatError, Place, dotted  # noqa: F401 (dotted is used from here)
 
 MAX_BYTES = 5_000_000
 MAX_NODES = 1_000_000  # values in the document, counting those reached through aliases
@@ -66,12 +69,12 @@ class LineLoader(yaml.SafeLoader):
             try:
                 hash(key)
             except TypeError:
-                raise FileFormatError(f"{self.filename}:{key_node.start_mark.line + 1}",
+                raise FileFormatError(Place(file=self.filename, line=key_node.start_mark.line + 1),
                                       "a list or mapping is used as a key", fix="use a string as the key") from None
             line = key_node.start_mark.line + 1
             if i >= merged:  # a key written here (merged keys may be overridden, as YAML says)
                 if key in own:
-                    raise FileFormatError(f"{self.filename}:{line}: key {key!r}",
+                    raise FileFormatError(Place(f"key {key!r}", file=self.filename, line=line),
                                           f"appears twice (first on line {lines[key]})",
                                           fix="keep one of the two entries")
                 own.add(key)
@@ -130,18 +133,14 @@ class Located:
         """The longest prefix of ``path`` that is in the document."""
         return self._walk(path)[0]
 
-    def where(self, path: Sequence) -> str:
-        """``file:line: key.path[3]`` for an error about ``path`` (the part of it that is in the file)."""
+    def where(self, path: Sequence, detail: str | None = None, *, box: str | None = None,
+              port: str | None = None) -> Place:
+        """The :class:`~markovwire.errors.Place` of ``path`` (the part of it that is in the file): file, line and
+        key path as fields, ``file:line: key.path[3]`` as text (then ``detail``, or the box and port, if given)."""
         found, line = self._walk(path)
-        return f"{self.filename}:{line}" + (f": {dotted(found)}" if found else "")
-
-
-def dotted(path: Sequence) -> str:
-    """``("boxes", "monitor", "kernel")`` → ``boxes.monitor.kernel``; indices as ``wires[3]``."""
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) and not isinstance(p, bool) else (f".{p}" if out else str(p))
-    return out
+        if detail is None and box is None and port is None:
+            detail = ""
+        return Place(detail, file=self.filename, line=line, keys=found, box=box, port=port)
 
 
 def read_text(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> str:
@@ -150,30 +149,32 @@ def read_text(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> str:
     try:
         size = os.path.getsize(name)
         if size > max_bytes:
-            raise FileFormatError(name, f"is {size} bytes, more than the limit of {max_bytes}",
+            raise FileFormatError(Place(file=name), f"is {size} bytes, more than the limit of {max_bytes}",
                                   fix="split the file, or check that it is the file you meant")
         with open(name, "rb") as f:
             raw = f.read(max_bytes + 1)
     except FileNotFoundError:
-        raise FileFormatError(name, "does not exist", fix="check the path") from None
+        raise FileFormatError(Place(file=name), "does not exist", fix="check the path") from None
     except IsADirectoryError:
-        raise FileFormatError(name, "is a directory, not a file", fix="give the path of a YAML file") from None
+        raise FileFormatError(Place(file=name), "is a directory, not a file",
+                              fix="give the path of a YAML file") from None
     except OSError as err:
-        raise FileFormatError(name, f"cannot be read ({err.strerror or err})", fix="check the path and "
+        raise FileFormatError(Place(file=name), f"cannot be read ({err.strerror or err})", fix="check the path and "
                               "its permissions") from None
     if len(raw) > max_bytes:
-        raise FileFormatError(name, f"is more than {max_bytes} bytes", fix="split the file")
+        raise FileFormatError(Place(file=name), f"is more than {max_bytes} bytes", fix="split the file")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise FileFormatError(f"{name}:{line}", "is not valid UTF-8 text", fix="save the file as UTF-8") from None
+        raise FileFormatError(Place(file=name, line=line), "is not valid UTF-8 text",
+                              fix="save the file as UTF-8") from None
 
 
 def load_yaml(text: str, filename: str = "<text>", max_bytes: int = MAX_BYTES) -> Located:
     """Parse one YAML document safely, with line numbers (see the module docstring)."""
     if len(text) > max_bytes:
-        raise FileFormatError(filename, f"is {len(text)} characters, more than the limit of {max_bytes}",
+        raise FileFormatError(Place(file=filename), f"is {len(text)} characters, more than the limit of {max_bytes}",
                               fix="split the file")
     _check_flow_depth(text, filename)
     loader = None
@@ -187,16 +188,17 @@ def load_yaml(text: str, filename: str = "<text>", max_bytes: int = MAX_BYTES) -
             fix = "remove the tag: these files hold plain YAML only (no !!python or other tags)"
         else:
             fix = "fix the YAML syntax at that line (indentation, quotes, colons)"
-        raise FileFormatError(f"{filename}:{mark.line + 1 if mark else 1}", f"is not valid YAML: {what}",
+        raise FileFormatError(Place(file=filename, line=mark.line + 1 if mark else 1), f"is not valid YAML: {what}",
                               fix=fix) from None
     except yaml.reader.ReaderError as err:
         line = text[: err.position].count("\n") + 1
-        raise FileFormatError(f"{filename}:{line}", f"is not valid YAML: {err.reason} "
+        raise FileFormatError(Place(file=filename, line=line), f"is not valid YAML: {err.reason} "
                               f"(character {chr(err.character)!r})", fix="remove the control character") from None
     except yaml.YAMLError as err:
-        raise FileFormatError(filename, f"is not valid YAML: {err}", fix="fix the YAML syntax") from None
+        raise FileFormatError(Place(file=filename), f"is not valid YAML: {err}", fix="fix the YAML syntax") from None
     except RecursionError:
-        raise FileFormatError(filename, "is nested too deeply", fix=f"keep nesting below {MAX_DEPTH} levels") from None
+        raise FileFormatError(Place(file=filename), "is nested too deeply",
+                              fix=f"keep nesting below {MAX_DEPTH} levels") from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -212,7 +214,7 @@ def _check_flow_depth(text: str, filename: str) -> None:
         depth += 1 if m.group() in "[{" else -1
         if depth > MAX_DEPTH:
             line = text.count("\n", 0, m.start()) + 1
-            raise FileFormatError(f"{filename}:{line}", f"nests brackets more than {MAX_DEPTH} levels deep",
+            raise FileFormatError(Place(file=filename, line=line), f"nests brackets more than {MAX_DEPTH} levels deep",
                                   fix="flatten the document")
 
 
@@ -231,9 +233,9 @@ def _measure(doc: Located) -> None:
         items = node.items() if isinstance(node, dict) else enumerate(node)
         total = 1 + sum(size(v, path + (k,)) for k, v in items)
         if total > MAX_NODES:
-            raise FileFormatError(doc.filename, f"holds more than {MAX_NODES} values (counting those repeated "
-                                  "through aliases)", fix="split the document, or write it without deep chains of "
-                                  "anchors and aliases")
+            raise FileFormatError(Place(file=doc.filename), f"holds more than {MAX_NODES} values (counting those "
+                                  "repeated through aliases)", fix="split the document, or write it without deep "
+                                  "chains of anchors and aliases")
         sizes[id(node)] = total
         return total
 

@@ -44,7 +44,7 @@ from markovwire import Kernel, Parameter
 from markovwire.diagrams.expression import Box
 from markovwire.diagrams.syntax import parse_type, type_names
 from markovwire.diagrams.yamlsafe import Located, load_yaml, read_text
-from markovwire.errors import ErrorList, FileFormatError, MarkovwireError, ParameterError, UnknownName
+from markovwire.errors import ErrorList, FileFormatError, MarkovwireError, ParameterError, Place, UnknownName
 from markovwire.types import FinSet
 
 from . import constructions
@@ -65,34 +65,47 @@ def raise_all(errors: Sequence[MarkovwireError]) -> None:
 
 
 def flatten(err: MarkovwireError) -> list[MarkovwireError]:
-    """The errors inside an :class:`ErrorList` (or the error itself)."""
+    """The errors inside an :class:`ErrorList` (or the error itself), each as it is (its place's fields kept)."""
     return [e for inner in err.errors for e in flatten(inner)] if isinstance(err, ErrorList) else [err]
 
 
-def placed(err: MarkovwireError, where: str) -> MarkovwireError:
-    """``err`` with ``where`` (``file:line: key``) in front of its own place, unless it already names the file."""
+def placed(err: MarkovwireError, where: str | Place) -> MarkovwireError:
+    """``err`` inside ``where`` (``file:line: key``), unless it already names that file.
+
+    The places are composed from their fields (:meth:`Place.nest`): the file, line and key
+    path of ``where``, the box, port and detail of ``err``; the text is ``"{where}: {err.where}"``.
+
+    >>> doc = load_yaml("types:\\n  Act: [a, b]\\n", "lib.yaml")
+    >>> e = placed(UnknownName(None, "no such type", box="m", port="act"), doc.where(("types", "Act")))
+    >>> print(e)
+    lib.yaml:2: types.Act: box 'm', port 'act': no such type
+    >>> e.file, e.line, e.keys, e.box, e.port
+    ('lib.yaml', 2, ('types', 'Act'), 'm', 'act')
+    """
     if isinstance(err, ErrorList):
         return ErrorList([placed(e, where) for e in err.errors])
-    file = where.split(":", 1)[0]
-    if err.where and err.where.startswith(file + ":"):
+    outer = Place.of(where)
+    if outer.file is not None and err.place.file == outer.file:
         return err
-    new = type(err).__new__(type(err))
-    MarkovwireError.__init__(new, f"{where}: {err.where}" if err.where else where, err.what, err.fix)
-    return new
+    if outer.file is not None and err.place.file is None and err.where.startswith(f"{outer.file}:"):
+        # a place written as text by code that does not build Places yet (``f"{where} (column 3)"``):
+        # it already names the file, so it is not placed twice. Remove once every such site composes Places.
+        return err
+    return err.relocated(outer.nest(err.place))
 
 
 def validate(model: type[BaseModel], doc: Located):
     """``model`` validated from the document, or one :class:`FileFormatError` per problem (all at once)."""
     if not isinstance(doc.data, dict):
         kind = "empty" if doc.data is None else f"a {_kind(doc.data)}"
-        raise FileFormatError(f"{doc.filename}:1", f"the file is {kind}, not a mapping of keys",
+        raise FileFormatError(Place(file=doc.filename, line=1), f"the file is {kind}, not a mapping of keys",
                               fix=f"start with 'name: ...' {SCHEMA_FIX}")
     try:
         return model.model_validate(doc.data)
     except ValidationError as err:
         errors = _translate(err, doc, model)
     except RecursionError:
-        errors = [FileFormatError(doc.filename, "is nested too deeply", fix="flatten the document")]
+        errors = [FileFormatError(Place(file=doc.filename), "is nested too deeply", fix="flatten the document")]
     raise_all(errors)
 
 
@@ -141,7 +154,8 @@ def _data_path(data, loc) -> tuple[tuple, tuple]:
 
 
 _KINDS = {"string_type": "text", "float_type": "a number", "int_type": "a whole number", "bool_type": "true or false",
-          "dict_type": "a mapping", "list_type": "a list", "model_type": "a mapping", "model_attributes_type": "a mapping",
+          "dict_type": "a mapping", "list_type": "a list", "model_type": "a mapping",
+          "model_attributes_type": "a mapping",
           "int_from_float": "a whole number", "float_parsing": "a number", "literal_error": "one of the listed words"}
 _PATTERNS = {
     "^[A-Za-z][A-Za-z0-9_]*$": "a name of letters, digits and '_', starting with a letter",
@@ -308,12 +322,12 @@ class Component:
     def path(self, *keys) -> tuple:
         return ("components", self.name) + keys
 
-    def where(self, *keys) -> str:
+    def where(self, *keys) -> Place:
         return self.library.document.where(self.path(*keys))
 
     def instantiate(self, name: str, params: Mapping[str, Parameter] | None = None,
                     sizes: Mapping[str, int] | None = None, fixed: Mapping[str, sympy.Expr] | None = None,
-                    where: Callable[[tuple], str] | None = None):
+                    where: Callable[[tuple], Place] | None = None):
         """The component as a named box (a :class:`~markovwire.diagrams.StatefulBox` if it has a state).
 
         ``params`` are the parameters in force (the library's, with a proposal's values as
@@ -501,7 +515,7 @@ class Library:
         self._types[key] = out
         return out
 
-    def component(self, name: str, where: str = "component") -> Component:
+    def component(self, name: str, where: str | Place = "component") -> Component:
         """The component ``name``, or an error suggesting the closest name."""
         if name in self.components:
             return self.components[name]
@@ -525,26 +539,26 @@ class Library:
         return self
 
 
-def component_in(libraries: Sequence["Library"], ref: str, where: str) -> "Component":
+def component_in(libraries: Sequence["Library"], ref: str, where: str | Place) -> "Component":
     """The component ``ref`` (``name`` or ``library.name``) of one of ``libraries``; ``where`` places a mistake."""
     lib_name, _, comp_name = ref.rpartition(".")
     if lib_name:
         libs = [lib for lib in libraries if lib.name == lib_name]
         if not libs:
             raise UnknownName(where, f"no library {lib_name!r} is used by this proposal",
-                              fix=f"add it to 'libraries:', or use one of: {', '.join(l.name for l in libraries)}")
+                              fix=f"add it to 'libraries:', or use one of: {', '.join(lib.name for lib in libraries)}")
         return libs[0].component(comp_name, where)
     found = [lib for lib in libraries if comp_name in lib.components]
     if len(found) > 1:
         raise UnknownName(where, f"component {comp_name!r} is in several libraries: "
-                          f"{', '.join(l.name for l in found)}", fix=f"write '{found[0].name}.{comp_name}'")
+                          f"{', '.join(lib.name for lib in found)}", fix=f"write '{found[0].name}.{comp_name}'")
     if found:
         return found[0].components[comp_name]
     known = [c for lib in libraries for c in lib.components]
     close = difflib.get_close_matches(comp_name, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UnknownName(where, f"unknown component {comp_name!r}{hint}",
-                      fix=f"use a component of {', '.join(l.name for l in libraries) or 'a library'} "
+                      fix=f"use a component of {', '.join(lib.name for lib in libraries) or 'a library'} "
                           "(markovwire library list shows them)")
 
 
@@ -571,7 +585,7 @@ _LIBRARY_CACHE: dict[tuple, Library] = {}
 
 
 def load_library(ref: str | os.PathLike, relative_to: str | os.PathLike | None = None,
-                 where: str = "library") -> Library:
+                 where: str | Place = "library") -> Library:
     """The library named ``ref`` (see :mod:`.discovery`) or at the path ``ref``.
 
     Loaded libraries are cached by file, size and modification time.
@@ -593,7 +607,7 @@ def load_library(ref: str | os.PathLike, relative_to: str | os.PathLike | None =
 
 # ----- kernels from file entries -----------------------------------------------------------------------
 def build_kernel(spec: KernelSpec, dom, cod, params: Mapping[str, Parameter], name: str,
-                 where: Callable[[tuple], str]) -> Kernel:
+                 where: Callable[[tuple], Place]) -> Kernel:
     """The kernel of a ``table``, ``function`` or ``construction`` entry on the given ports."""
     from markovwire.types import bundle
     dom, cod = bundle(dom), bundle(cod)
@@ -629,8 +643,10 @@ def _fill_table(node, ports, n_in, arr, index, path, params, where, name):
         return
     if not isinstance(node, dict):
         p = ports[depth]
-        raise FileFormatError(where(here), f"expected a mapping by labels of {p.name} ({p.type.name}), got {_show(node)}",
-                              fix=f"nest one mapping per port: inputs ({', '.join(q.name for q in ports[:n_in]) or 'none'})"
+        raise FileFormatError(where(here),
+                              f"expected a mapping by labels of {p.name} ({p.type.name}), got {_show(node)}",
+                              fix="nest one mapping per port: inputs "
+                                  f"({', '.join(q.name for q in ports[:n_in]) or 'none'})"
                                   f", then outputs ({', '.join(q.name for q in ports[n_in:])})")
     t = ports[depth].type
     listed = [k for k in node if k != WILDCARD]
@@ -663,8 +679,10 @@ def _fill_function(node, dom, cod, arr, index, path, where):
         return
     p = dom[depth]
     if not isinstance(node, dict):
-        raise FileFormatError(where(here), f"expected a mapping by labels of {p.name} ({p.type.name}), got {_show(node)}",
-                              fix=f"nest one mapping per input ({', '.join(q.name for q in dom)}), ending in output labels")
+        raise FileFormatError(where(here),
+                              f"expected a mapping by labels of {p.name} ({p.type.name}), got {_show(node)}",
+                              fix=f"nest one mapping per input ({', '.join(q.name for q in dom)}), "
+                                  "ending in output labels")
     listed = [k for k in node if k != WILDCARD]
     for key, sub in node.items():
         labels = [x for x in p.type.elements if x not in listed] if key == WILDCARD else \
@@ -677,7 +695,7 @@ def _fill_function(node, dom, cod, arr, index, path, where):
                               fix=f"give a row for every label of {p.type.name}, or a '{WILDCARD}' row for the rest")
 
 
-def _check_label(label, t: FinSet, where: str) -> str:
+def _check_label(label, t: FinSet, where: str | Place) -> str:
     label = str(label)
     if label not in t:
         close = difflib.get_close_matches(label, list(t.elements), n=1)

@@ -7,34 +7,55 @@ point at a box and a port (:class:`Problem`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markovwire import Parameter
 from markovwire.diagrams.syntax import parse_diagram, parse_type
 from markovwire.diagrams.wiring import WiringDiagram
-from markovwire.errors import MarkovwireError, ParameterError, WiringError
+from markovwire.errors import MarkovwireError, Place, WiringError
 from markovwire.library import Component, Library, Proposal, load_library, proposal_from_data
-from markovwire.library.constructions import to_expr
+from markovwire.library.constructions import constant
 from markovwire.library.loader import component_in, flatten
 from markovwire.library.schema import ProposalFile
 
-FILE_PLACE = re.compile(r"^[^\s:]+:\d+: ?")
-"""The ``file:line:`` in front of a place: a file the library wrote itself, meaningless to the user."""
+
+def place_text(place: Place) -> str:
+    """A place as the UI shows it: within the proposal, without the ``file:line`` in front of it (the file is
+    one the library wrote itself from the document being edited, its name and lines meaningless to the user)."""
+    return place.local if place.file is not None and place.line is not None and not place.context else str(place)
+
+
+def about(error: MarkovwireError) -> tuple[str | None, str | None]:
+    """The box and port an error is about, from its place's fields (an instance's entry is about its box)."""
+    if error.box is not None or error.port is not None:
+        return error.box, error.port
+    keys = error.keys
+    if len(keys) > 1 and keys[0] == "instances" and isinstance(keys[1], str):
+        return keys[1], None
+    return None, None
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A problem of the proposal, with the box and port it is about (when it is about one)."""
+    """A problem of the proposal, with the box and port it is about (when it is about one).
+
+    Without ``box`` and ``port`` they are read from the error's fields (:func:`about`).
+    """
 
     error: MarkovwireError
     box: str | None = None
     port: str | None = None
 
+    def __post_init__(self):
+        if self.box is None and self.port is None:
+            box, port = about(self.error)
+            object.__setattr__(self, "box", box)
+            object.__setattr__(self, "port", port)
+
     @property
     def where(self) -> str:
-        return FILE_PLACE.sub("", self.error.where or "")
+        return place_text(self.error.place)
 
     @property
     def text(self) -> str:
@@ -53,6 +74,7 @@ class Check:
     components: dict[str, Component]                 # instance name -> component
     parameters: dict[str, Parameter]                 # the ones that matter, defaults = values in force
     all_parameters: dict[str, Parameter] = field(default_factory=dict)
+    expression_ok: bool = True                       # False: the diagram's expression does not parse or compose
 
     @property
     def ok(self) -> bool:
@@ -109,12 +131,13 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
     boxes: dict[str, object] = {}
     for name, inst in spec.instances.items():
         try:
-            comp = component_in(libs, inst.component, f"instance {name!r}")
+            comp = component_in(libs, inst.component, Place(f"instance {name!r}", box=name))
             boxes[name] = comp.instantiate(name)
             comps[name] = comp
         except MarkovwireError as e:
             errors += flatten(e)
     wired = 0
+    expression_ok = True
     if spec.wiring is not None:
         for side, add in (("inputs", wd.add_input), ("outputs", wd.add_output)):
             for n, text in getattr(spec.wiring, side).items():
@@ -130,13 +153,14 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
                 wired += 1
             except MarkovwireError as e:
                 errors.append(e)
-        errors += wd.problems()
+        errors += _with_ui_fixes(wd)
     elif spec.diagram is not None:
         try:
             wd = WiringDiagram.from_diagram(parse_diagram(spec.diagram, boxes, types, "expression"), spec.name)
-            errors += wd.problems()
+            errors += _with_ui_fixes(wd)
         except MarkovwireError as e:
             errors += flatten(e)
+            expression_ok = False
             for n, b in boxes.items():
                 wd.add_box(n, b)
     if not errors and not build_errors and spec.instances and not wired and spec.diagram is None:
@@ -144,46 +168,33 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
     if not errors:
         errors = build_errors
     else:   # the build's own problems that the sketch does not already show (queries, parameters, ...)
-        shown = {e.what for e in errors}
-        errors += [e for e in build_errors if e.what not in shown and not _about_wiring(e)]
+        errors += [e for e in build_errors if not _about_wiring(e) and not any(_same(e, s) for s in errors)]
     used = {n for c in comps.values() for n in c.spec.parameters}
     params = {n: p for n, p in all_params.items() if n in used}
-    return Check(None, wd, [_problem(e) for e in errors], libs, comps, params, all_params)
+    return Check(None, wd, [Problem(e) for e in errors], libs, comps, params, all_params, expression_ok)
+
+
+def _with_ui_fixes(wd: WiringDiagram) -> list[MarkovwireError]:
+    """The diagram's problems, the fixes of open ports said in the UI's keys."""
+    out = []
+    for key, e in wd._located_problems():
+        if key[0] == "outputs":         # an outer output nothing drives
+            e = e.relocated(e.place, fix="connect a box output into it (c)")
+        elif key[0] == "boxes" and e.port is not None and e.box == key[1]:   # an input of the box that is open
+            e = e.relocated(e.place, fix="connect it (c) or expose it (e)")
+        out.append(e)
+    return out
 
 
 def _about_wiring(e: MarkovwireError) -> bool:
-    where = FILE_PLACE.sub("", e.where or "")
-    return where.startswith(("wiring", "instances", "diagram"))
+    """Whether a problem of the built proposal is about its instances, wiring or diagram (the sketch shows those)."""
+    return e.keys[:1] in (("wiring",), ("instances",), ("diagram",))
 
 
-_BOX_PORT = re.compile(r"([A-Za-z_][\w-]*)\.([^\s.→:']+)")
-
-
-def _problem(e: MarkovwireError) -> Problem:
-    """The error with the box and port it points at, read from its place (fixes said in the UI's keys)."""
-    where = FILE_PLACE.sub("", e.where or "")
-    if where.startswith("input ") and e.what.endswith("is not connected"):
-        e = type(e)(e.where, e.what, "connect it (c) or expose it (e)")
-    elif where.startswith("output out.") and e.what.endswith("is not connected"):
-        e = type(e)(e.where, e.what, "connect a box output into it (c)")
-    m = re.match(r"wire (\S+) → (\S+)", where)
-    if m:
-        box, _, port = m.group(2).partition(".")
-        return Problem(e, box, port)
-    m = re.match(r"(?:input|output) (\S+)", where)
-    if m:
-        box, _, port = m.group(1).partition(".")
-        return Problem(e, box, port)
-    m = re.search(r"(?:box|instance) '([^']+)'", where) or re.search(r"instances\.(\w+)", where)
-    if m:
-        return Problem(e, m.group(1), None)
-    m = re.match(r"loop (\S+)", where)
-    if m:
-        box, _, port = m.group(1).partition(".")
-        return Problem(e, box, port)
-    return Problem(e)
-
-
+def _same(a: MarkovwireError, b: MarkovwireError) -> bool:
+    """The same problem: same kind, what, box and port, and the same place in a file where both name one."""
+    return (type(a), a.what, a.box, a.port) == (type(b), b.what, b.box, b.port) and (
+        a.file is None or b.file is None or (a.file, a.line, a.keys) == (b.file, b.line, b.keys))
 
 
 def pairs(wires) -> list[tuple[str, str]]:
@@ -193,13 +204,3 @@ def pairs(wires) -> list[tuple[str, str]]:
         a, _, b = str(w).partition("->")
         out.append((a.strip(), b.strip()))
     return out
-
-
-def constant(value, where: str) -> float:
-    """A number or a constant expression (``71/18000``) as a float; parameters are not allowed here."""
-    import math
-    e = to_expr(value, {}, where)
-    v = float(e)
-    if not math.isfinite(v):
-        raise ParameterError(where, f"{value!r} is not a finite number", fix="give a finite value")
-    return v

@@ -134,9 +134,11 @@ def _file_kind(path: str) -> str | None:
               help="Let parameter P lie anywhere in [LO, HI] and bound every query (repeatable).")
 @click.option("--tv", "radii", multiple=True, metavar="INSTANCE=EPS",
               help="Give INSTANCE a total-variation radius (repeatable; adds to the file's tv_radius entries).")
+@click.option("--range", "search_ranges", multiple=True, metavar="P=LO:HI",
+              help="Search adversary parameter P over [LO, HI] instead of the file's bounds (repeatable).")
 @json_errors
 def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool, intervals,
-          radii) -> None:
+          radii, search_ranges) -> None:
     """Evaluate the queries of proposal FILE (and its sweeps, unless --point).
 
     Credal entries of the file print lower and upper values; with --interval every query does.
@@ -148,6 +150,7 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     proposal = load_proposal(file)
     values = dict(_parse_set(s) for s in sets)
     ranges = dict(_parse_interval(s) for s in intervals)
+    searched = dict(_parse_interval(s, "--range") for s in search_ranges)
     tv = {**proposal.radii, **dict(_parse_radius(s) for s in radii)}
     chosen = [_parse_sweep(s) for s in sweeps] if sweeps else ([] if point else proposal.sweeps)
     axes, grid = sweep_grid(chosen)
@@ -156,7 +159,7 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
         raise _error("--set / --sweep", f"{clash[0]!r} is both set and swept", "set it or sweep it, not both")
     start = time.perf_counter()
     with _progress(not as_json) as report:
-        results = proposal.evaluate({**values, **grid}, list(queries) or None, progress=report)
+        results = proposal.evaluate({**values, **grid}, list(queries) or None, progress=report, ranges=searched)
     seconds = time.perf_counter() - start
     params = {n: (grid[n].tolist() if n in grid else _number(values.get(n, p.default), p.integer))
               for n, p in sorted(proposal.parameters.items())}
@@ -237,7 +240,7 @@ def _parse_set(text: str) -> tuple[str, float]:
     return name.strip(), constant(value.strip(), f"--set {name.strip()}")
 
 
-def _parse_interval(text: str) -> tuple[str, tuple[float, float]]:
+def _parse_interval(text: str, option: str = "--interval") -> tuple[str, tuple[float, float]]:
     name, eq, rest = text.partition("=")
     parts = rest.split(":")
     try:
@@ -247,8 +250,8 @@ def _parse_interval(text: str) -> tuple[str, tuple[float, float]]:
         if not lo <= hi:
             raise ValueError
     except ValueError:
-        raise _error(f"--interval {text!r}", "is not of the form P=LO:HI with LO <= HI",
-                     "write e.g. --interval beta=0.01:0.05") from None
+        raise _error(f"{option} {text!r}", "is not of the form P=LO:HI with LO <= HI",
+                     f"write e.g. {option} beta=0.01:0.05") from None
     return name.strip(), (lo, hi)
 
 
@@ -355,8 +358,8 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
             qt.add_column(col)
         for name, v in results.items():
             if isinstance(v, WorstCase):
-                at = ", ".join(f"{k} = {_fmt(x)}" for k, x in v.choice.items())
-                qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"), f"{_fmt(v.value)} at {at}")
+                shown = f"{_fmt(v.value)} at {v.location}" + "".join(f"\n{note}" for note in v.edge_notes)
+                qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"), escape(shown))
             elif name in proposal.credal:
                 qt.add_row(name, escape(f"bounds of {proposal.credal[name].query}"), escape(_interval(v)))
             elif isinstance(v, KernelAdversary):

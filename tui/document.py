@@ -52,11 +52,13 @@ from markovwire.errors import (
     FileFormatError,
     MarkovwireError,
     ParameterError,
+    Place,
     TypeMismatch,
     UnknownName,
     WiringError,
 )
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
+from markovwire.library.constructions import constant
 from markovwire.library.loader import component_in, flatten, validate
 from markovwire.library.proposal import dump_spec
 from markovwire.library.schema import (
@@ -71,7 +73,7 @@ from markovwire.library.schema import (
     WiringSpec,
 )
 
-from .check import FILE_PLACE, Check, build, constant, pairs
+from .check import Check, build, pairs, place_text
 from .expression import expression_of
 
 RESERVED = set(PLUMBING) | {"in", "out"}
@@ -311,7 +313,8 @@ class Document:
         if name in outer:
             raise WiringError(f"outer {info.side} {name!r}", "already exists", fix="choose another name")
         if info.side == "input" and info.links:
-            raise WiringError(f"input {port}", f"is already connected to {info.links[0]}",
+            raise WiringError(Place(f"input {port}", box=info.box, port=info.name),
+                              f"is already connected to {info.links[0]}",
                               fix="disconnect it first, or expose another input")
         outer[name] = info.type.name
         if info.side == "input":
@@ -334,7 +337,7 @@ class Document:
         try:
             p = proposal_from_data(trial.model_dump(mode="python", exclude_defaults=True), self.path, "expression")
         except MarkovwireError as e:
-            errors = [x for x in flatten(e) if "diagram" in (x.where or "")] or flatten(e)
+            errors = [x for x in flatten(e) if x.keys[:1] == ("diagram",)] or flatten(e)
             raise _reworded(errors) from None
         wd = p.wiring
         extra = [n for n in wd.boxes if n not in self.spec.instances]
@@ -360,8 +363,7 @@ class Document:
         try:
             text = expression_of(self.check.wiring)
         except MarkovwireError as e:
-            where = FILE_PLACE.sub("", e.where or "")
-            return "", False, f"{where} {e.what}".strip()
+            return "", False, f"{place_text(e.place)} {e.what}".strip()
         size = sum(1 for _ in ast.walk(ast.parse(text, mode="eval").body))
         if size > MAX_NODES or len(text) > MAX_TEXT:
             return text, False, f"too large to edit as an expression ({size} names and operators, at most {MAX_NODES})"
@@ -476,7 +478,7 @@ class Document:
                                   fix="use letters, digits and '_', starting with a letter")
         if name in self.spec.adversary:
             raise FileFormatError(f"query {name!r}", "is the name of an adversary entry", fix="choose another name")
-        query = _validated_piece(QuerySpec, data, f"queries.{name}")
+        query = _validated_piece(QuerySpec, data, ("queries", name))
         self._commit(self.spec.model_copy(update={"queries": {**self.spec.queries, name: query}}))
 
     def remove_query(self, name: str) -> None:
@@ -530,7 +532,7 @@ class Document:
     def add_credal(self, name: str, query: str, intervals: Mapping[str, tuple[float, float]], doc: str = "") -> None:
         """Add (or replace) a credal entry: lower and upper values of ``query`` with parameters in ``intervals``."""
         name = name.strip()
-        where = f"credal.{name}"
+        key = ("credal", name)
         if not NAME.match(name):
             raise FileFormatError(f"credal entry {name!r}", "is not a valid name",
                                   fix="use letters, digits and '_', starting with a letter")
@@ -538,18 +540,19 @@ class Document:
             raise FileFormatError(f"credal entry {name!r}", "is the name of a query or adversary entry",
                                   fix="choose another name")
         if query not in self.spec.queries:
-            raise UnknownName(f"{where}.query", f"there is no query {query!r}",
+            raise UnknownName(Place(keys=key + ("query",)), f"there is no query {query!r}",
                               fix=f"use one of: {', '.join(self.spec.queries) or 'add a query first'}")
         for n, (lo, hi) in intervals.items():
             par = self.parameter(n)
             par.check(lo), par.check(hi)
             if lo > hi:
-                raise ParameterError(f"{where}.intervals.{n}", f"[{lo:g}, {hi:g}] is empty", fix="give low <= high")
+                raise ParameterError(Place(keys=key + ("intervals", n)), f"[{lo:g}, {hi:g}] is empty",
+                                     fix="give low <= high")
         data: dict = {"query": query, "intervals": {n: [float(lo), float(hi)] for n, (lo, hi) in intervals.items()}}
         if doc.strip():
             data["doc"] = doc.strip()
-        entry = _validated_piece(CredalSpec, data, where)
-        self._commit_checked(self.spec.model_copy(update={"credal": {**self.spec.credal, name: entry}}), where)
+        entry = _validated_piece(CredalSpec, data, key)
+        self._commit_checked(self.spec.model_copy(update={"credal": {**self.spec.credal, name: entry}}), key)
 
     def remove_credal(self, name: str) -> None:
         if name not in self.spec.credal:
@@ -563,11 +566,11 @@ class Document:
         data: dict = {kind: value}
         if doc.strip():
             data["doc"] = doc.strip()
-        claim = _validated_piece(ClaimSpec, data, f"claims[{i}]")
+        claim = _validated_piece(ClaimSpec, data, ("claims", i))
         if any(getattr(c, kind) == getattr(claim, kind) for c in self.spec.claims if c.kind == kind):
             raise FileFormatError(f"claims[{i}]", "is already one of the file's claims", fix="check another claim")
         self._commit_checked(self.spec.model_copy(update={"claims": list(self.spec.claims) + [claim]}),
-                             f"claims[{i}]")
+                             ("claims", i))
         return i
 
     def remove_claim(self, index: int) -> None:
@@ -576,13 +579,13 @@ class Document:
         self._commit(self.spec.model_copy(update={"claims": [c for i, c in enumerate(self.spec.claims)
                                                             if i != index]}))
 
-    def _commit_checked(self, spec: ProposalFile, key: str) -> None:
+    def _commit_checked(self, spec: ProposalFile, key: tuple) -> None:
         """Commit ``spec``, unless it makes a proposal that built stop building because of entry ``key``."""
         built = self.check.proposal is not None
         self._commit(spec)
         if not built or self.check.proposal is not None:
             return
-        mine = [p.error for p in self.check.problems if p.where.startswith(key)]
+        mine = [p.error for p in self.check.problems if p.error.keys[:len(key)] == key]
         if mine:
             self.undo()
             self._redo.pop()
@@ -646,15 +649,16 @@ class Document:
             return e
         st, tt = self.port(str(s)).type, self.port(str(t)).type
         if st != tt:
-            return TypeMismatch(f"wire {s} → {t}", f"{st.name} does not match {tt.name}",
+            return TypeMismatch(Place(f"wire {s} → {t}", box=t.box, port=t.port),
+                                f"{st.name} does not match {tt.name}",
                                 fix=f"connect an output of type {tt.name} to {t}, "
                                     f"or insert a box {st.name} → {tt.name}")
         taken = [str(w.source) for w in self.check.wiring.wires if w.target == t]
         if taken:
-            return WiringError(f"input {t}", f"already has a source ({taken[0]})",
+            return WiringError(Place(f"input {t}", box=t.box, port=t.port), f"already has a source ({taken[0]})",
                                fix="disconnect that wire first (d), then connect")
         if s.box == t.box:
-            return WiringError(f"wire {s} → {t}", "runs from a box into itself",
+            return WiringError(Place(f"wire {s} → {t}", box=t.box, port=t.port), "runs from a box into itself",
                                fix="a box's state is its own memory; wire it to another box")
         return None
 
@@ -704,8 +708,8 @@ class Document:
         if self.spec.wiring is not None:
             return self.spec.wiring
         wd = self.check.wiring
-        if self.check.proposal is None and any(x.where.startswith(("expression", "diagram"))
-                                               for x in self.check.problems):
+        if self.check.proposal is None and (not self.check.expression_ok or any(
+                p.error.keys[:1] == ("diagram",) for p in self.check.problems)):
             raise WiringError("expression", "does not parse, so it cannot be rewired",
                               fix="fix the expression first")
         copies = [n for n in wd.boxes if n not in self.spec.instances]
@@ -728,7 +732,7 @@ class Document:
 def draft_spec(data: Any, filename: str = "proposal") -> ProposalFile:
     """A :class:`ProposalFile` validated as a file, except that it may have no instances or wires yet."""
     if not isinstance(data, dict):
-        raise FileFormatError(f"{filename}:1", "is not a mapping of keys", fix="start with 'name: ...'")
+        raise FileFormatError(Place(file=filename, line=1), "is not a mapping of keys", fix="start with 'name: ...'")
     data = dict(data)
     empty_instances = not data.get("instances")
     wiring = data.get("wiring")
@@ -746,26 +750,26 @@ def draft_spec(data: Any, filename: str = "proposal") -> ProposalFile:
     return spec
 
 
-def _validated_piece(model, data: Mapping, key: str):
+def _validated_piece(model, data: Mapping, key: tuple):
     """``model`` validated from ``data``, errors naming ``key`` (the place it will have in the file)."""
     text = yaml.safe_dump({"entry": dict(data)}, sort_keys=False, allow_unicode=True)
-    doc = load_yaml(text, key)
+    doc = load_yaml(text, str(Place(keys=key)))
     try:
-        return validate(model, type(doc)(doc.data["entry"], key, doc.key_lines))
+        return validate(model, type(doc)(doc.data["entry"], doc.filename, doc.key_lines))
     except MarkovwireError as e:
         raise _reworded(flatten(e), key) from None
 
 
-def _reworded(errors: list[MarkovwireError], key: str | None = None) -> MarkovwireError:
+def _reworded(errors: list[MarkovwireError], key: tuple = ()) -> MarkovwireError:
     """Errors with file places (``name.yaml:3: key``) turned into places in the UI (``key``, under ``key``)."""
     out = []
     for e in errors:
-        m = re.match(r"^[^\s:]+:\d+(?:: ?(.*))?$", e.where or "", re.S)
-        rest = (m.group(1) or "") if m else (e.where or "")
-        where = (f"{key}.{rest}" if rest else key) if key else rest
-        new = type(e).__new__(type(e))
-        MarkovwireError.__init__(new, where, e.what, e.fix)
-        out.append(new)
+        p = e.place
+        if p.file is not None and p.line is not None and not p.context:   # a file the UI wrote: its keys are ours
+            p = Place(p.detail, keys=tuple(key) + p.keys, box=p.box, port=p.port)
+        elif key:
+            p = Place(keys=key).nest(p)
+        out.append(e.relocated(p))
     return out[0] if len(out) == 1 else ErrorList(out)
 
 

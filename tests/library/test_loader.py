@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import doctest
 import itertools
+import json
 import math
 import os
 from pathlib import Path
@@ -484,8 +485,11 @@ def test_a_type_size_set_at_evaluation_rebuilds_the_proposal():
 def test_json_results(tm):
     r = to_jsonable(tm.evaluate({"beta": [0.0, 0.01]}, ["safety", "worst_safety"]))
     assert r["safety"][0] == 1.0 and len(r["safety"]) == 2
-    assert set(r["worst_safety"]) >= {"value", "choice", "sense", "query"}
-    assert len(r["worst_safety"]["value"]) == 2
+    assert set(r["worst_safety"]) == {"value", "points"}
+    assert len(r["worst_safety"]["value"]) == 2 and r["worst_safety"]["value"] == [x["value"] for x in
+                                                                                   r["worst_safety"]["points"]]
+    assert set(r["worst_safety"]["points"][0]) >= {"value", "choice", "optimum", "on_edge", "sense", "query"}
+    json.dumps(r)
 
 
 # ----- saving -------------------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from markovwire.errors import MarkovwireError, ParameterError
+from markovwire.library.constructions import constant
 
-from ..check import Problem, constant
+from ..check import Problem
 from ..commands import view_bindings
 from ..widgets.bands_table import BandsTable
 from ..widgets.bounds_table import BoundsRow, BoundsTable

@@ -21,10 +21,10 @@ class ErrorPanel(OptionList):
             self.border_title = "Problems"
             return
         for i, p in enumerate(problems):
-            head, _, fix = p.text.partition("\n  fix: ")
+            head = f"{p.where}: {p.error.what}" if p.where else p.error.what
             label = Text.assemble(("✗ ", "red"), (head, ""))
-            if fix:
-                label.append(f"  → {fix}", "dim")
+            if p.error.fix:
+                label.append(f"  → {p.error.fix}", "dim")
             self.add_option(Option(label, id=str(i)))
         self.border_title = f"Problems ({len(problems)})"
         self.highlighted = 0

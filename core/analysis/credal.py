@@ -664,7 +664,8 @@ def lower_transition(step, f, sense: str = "min") -> np.ndarray:
     """``(T̲f)(x) = min_{p ∈ C(x)} Σ_y p(y) f(y)`` for every state ``x`` (``sense='max'``: the upper operator).
 
     Probability intervals use the sort-and-fill greedy; a :class:`CredalKernel` takes
-    each row's best vertex row (its rows are treated as separately specified).
+    each row's best vertex row (its rows are treated as separately specified), as does an
+    array of candidate rows ``(states, candidates, next states)``.
 
     >>> from markovwire import FinSet
     >>> S = FinSet("S", ["ok", "bad"])
@@ -675,18 +676,24 @@ def lower_transition(step, f, sense: str = "min") -> np.ndarray:
     [0.2, 1.0]
     """
     s = _sign(sense)
-    step = _step(step)
     f = np.asarray(f, dtype=float)
+    if isinstance(step, np.ndarray) and step.ndim == 3:
+        return _best_rows(step, f, sense)
+    step = _step(step)
     if isinstance(step, IntervalKernel):
         L, _ = step.rows()
         c = np.broadcast_to(s * f, L.shape).reshape(step.lower.shape)   # min p·f = −max p·(−f)
         k = step.argmax(c).reshape(L.shape)
         return k @ f
     if isinstance(step, CredalKernel):
-        rows = step.row_sets()                       # (states, K, states)
-        scores = rows @ f                            # (states, K)
-        return scores.min(axis=1) if sense == "min" else scores.max(axis=1)
+        return _best_rows(step.row_sets(), f, sense)
     return np.asarray(step, dtype=float) @ f
+
+
+def _best_rows(rows: np.ndarray, f: np.ndarray, sense: str) -> np.ndarray:
+    """Per state, the smallest (or largest) ``row · f`` among its candidate rows ``(states, K, next)``."""
+    scores = rows @ f                                # (states, K)
+    return scores.min(axis=1) if sense == "min" else scores.max(axis=1)
 
 
 def chain_bounds(step, f, steps: int, initial) -> ChainBounds:

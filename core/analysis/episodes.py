@@ -36,6 +36,7 @@ from .credal import (
     check_signature,
     choice_data,
     choice_lines,
+    lower_transition,
     split_multilinear,
     with_selectors,
 )
@@ -226,12 +227,13 @@ def _function(episode, query: Query, extras: Sequence[str]) -> np.ndarray:
 
 
 def _adaptive(P, J, x0, f, T: int, sense: str) -> float:
-    """``x0 · T̲^T f`` (``sense='max'``: the upper operator), the last step read through ``J``."""
-    pick = np.min if sense == "min" else np.max
-    g = pick(J @ f, axis=1)
+    """``x0 · T̲^T f`` (``sense='max'``: the upper operator), the last step read through ``J``; the initial
+    law is chosen among the parameter points' too."""
+    g = lower_transition(J, f, sense)
     for _ in range(T - 1):
-        g = pick(P @ g, axis=1)
-    return float(pick(x0 @ g))
+        g = lower_transition(P, g, sense)
+    values = x0 @ g
+    return float(values.min() if sense == "min" else values.max())
 
 
 def episode_worst_kernel(episode, box: str, query, sense: str = "max", *, observes: Sequence[str] | None = None,

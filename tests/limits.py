@@ -1,0 +1,93 @@
+"""Run markovwire in a child process bounded in time and address space.
+
+The resource tests feed hostile and oversized input to markovwire. Each case runs
+in its own process with ``RLIMIT_AS`` (address space) and a wall-clock timeout, so
+a hang or an allocation that would exhaust the machine fails one test instead of
+killing the suite. A case passes when the child ends by itself, in time, without a
+Python traceback: either with a result or with a markovwire error.
+
+>>> r = run_cli(["--version"])
+>>> r.returncode, r.traceback
+(0, False)
+"""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+TIMEOUT = 60.0                 # seconds of wall clock: generous, because CI machines are loaded; never a timing test
+ADDRESS_SPACE = 3 * 1024**3    # bytes: numpy, sympy and textual import in ~1 GiB of address space
+
+
+@dataclass
+class Run:
+    """What a bounded child process did."""
+
+    returncode: int | None     # None when it was killed at the timeout
+    stdout: str
+    stderr: str
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+    @property
+    def traceback(self) -> bool:
+        """A Python traceback reached the user (the one thing a markovwire error never shows)."""
+        return "Traceback (most recent call last)" in self.stderr + self.stdout
+
+    @property
+    def out_of_memory(self) -> bool:
+        return "MemoryError" in self.stderr + self.stdout or (self.returncode is not None and self.returncode < 0)
+
+    @property
+    def clean(self) -> bool:
+        """Ended by itself, in time, within memory, without a traceback."""
+        return not (self.timed_out or self.traceback or self.out_of_memory)
+
+    def __str__(self) -> str:
+        return f"exit {self.returncode}\n--- stdout ---\n{self.stdout[-3000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
+
+
+def _limits(address_space: int):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
+
+
+def run(argv: list[str], *, cwd: str | os.PathLike | None = None, timeout: float = TIMEOUT,
+        address_space: int = ADDRESS_SPACE, env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
+    """Run ``argv`` bounded by ``timeout`` seconds and ``address_space`` bytes."""
+    full_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
+    try:
+        p = subprocess.run(argv, cwd=cwd, env=full_env, input=stdin, capture_output=True, text=True,
+                           timeout=timeout, preexec_fn=_limits(address_space))
+    except subprocess.TimeoutExpired as e:
+        def text(b):
+            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+        return Run(None, text(e.stdout), text(e.stderr))
+    return Run(p.returncode, p.stdout, p.stderr)
+
+
+def run_cli(args: list[str], **kw) -> Run:
+    """``markovwire ARGS`` in a bounded child process."""
+    return run([sys.executable, "-m", "markovwire", *args], **kw)
+
+
+def run_python(code: str, **kw) -> Run:
+    """A Python snippet in a bounded child process (for the API surface)."""
+    return run([sys.executable, "-c", textwrap.dedent(code)], **kw)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    """A file for one case, its text dedented."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path

@@ -33,8 +33,10 @@ True
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as _dt
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,7 @@ from markovwire.library.schema import (
     CredalSpec,
     EpisodeSpec,
     InstanceSpec,
+    ParameterSpec,
     ProposalFile,
     QuerySpec,
     SweepSpec,
@@ -112,8 +115,8 @@ class Document:
 
     # ----- making one -------------------------------------------------------------------------
     @classmethod
-    def new(cls, name: str = "untitled", libraries: tuple[str, ...] = ("alignment",)) -> "Document":
-        """An empty proposal: no instances, no wires, the shipped library."""
+    def new(cls, name: str = "untitled", libraries: tuple[str, ...] = ()) -> "Document":
+        """An empty proposal: no instances, no wires, and no library until the user asks for one."""
         spec = ProposalFile.model_construct(name=name, libraries=list(libraries), instances={},
                                             wiring=WiringSpec.model_construct(inputs={}, outputs={}, wires=[]))
         return cls(spec)
@@ -221,6 +224,9 @@ class Document:
             raise FileFormatError(f"proposal {self.name!r}", "has no file yet", fix="save it as a new file (S)")
         if target.suffix.lower() not in (".yaml", ".yml"):
             raise FileFormatError(str(target), "is not a .yaml file", fix="name the file …/name.yaml")
+        libraries = self._rebased_libraries(target)
+        if libraries != list(self.spec.libraries):       # relative library paths follow the file to its folder
+            self.spec = self.spec.model_copy(update={"libraries": libraries})
         write_atomic(target, self.to_yaml())
         self.path, self.saved = target, self.spec
         return target
@@ -370,12 +376,183 @@ class Document:
         return text, True, "Enter applies, Escape reverts"
 
     def add_library(self, ref: str) -> Library:
-        """Use another component library (a name, or a path to a .yaml file)."""
-        ref = ref.strip()
+        """Use another component library (a name, or a path to a .yaml file, kept relative to the proposal)."""
+        ref = self._library_ref(ref.strip())
         lib = load_library(ref, self.path, where=f"library {ref!r}")
         if ref not in self.spec.libraries and all(known.name != lib.name for known in self.check.libraries):
             self._commit(self.spec.model_copy(update={"libraries": list(self.spec.libraries) + [ref]}))
         return lib
+
+    def remove_library(self, ref: str) -> None:
+        """Stop using a library (by its entry in ``libraries:`` or its name); refused while instances use it.
+        Values the proposal gave to parameters only that library declares go with it (undo brings them back)."""
+        ref = ref.strip()
+        libs = self.check.libraries
+        index = next((i for i, r in enumerate(self.spec.libraries) if r == ref), None)
+        if index is None:
+            index = next((i for i, r in enumerate(self.spec.libraries)
+                          if any(lib.name == ref and _same_file(lib, r, self.path) for lib in libs)), None)
+        if index is None:
+            raise UnknownName(f"library {ref!r}", "is not used by this proposal",
+                              fix=f"use one of: {', '.join(self.spec.libraries) or 'there are none'}")
+        entry = self.spec.libraries[index]
+        lib = next((x for x in libs if _same_file(x, entry, self.path)), None)
+        if lib is not None:
+            users = [n for n, c in self.check.components.items() if c.library is lib]
+            if users:
+                raise WiringError(Place(keys=("libraries", index)), f"library {lib.name!r} is used by "
+                                  f"{', '.join(users[:5])}{', …' if len(users) > 5 else ''}",
+                                  fix="remove those instances first (x), then the library")
+        rest = [r for i, r in enumerate(self.spec.libraries) if i != index]
+        others = {n for x in libs if x is not lib for n in x.parameters}
+        own = set(lib.parameters) - others if lib is not None else set()
+        params = {n: v for n, v in self.spec.parameters.items() if n not in own or isinstance(v, ParameterSpec)}
+        self._commit(self.spec.model_copy(update={"libraries": rest, "parameters": params}))
+
+    def library_entries(self) -> list[tuple[str, Library | None]]:
+        """The proposal's ``libraries:`` entries as written, each with the library it loads (None: it does not)."""
+        libs = self.check.libraries
+        return [(r, next((x for x in libs if _same_file(x, r, self.path)), None)) for r in self.spec.libraries]
+
+    def _library_ref(self, ref: str) -> str:
+        """How ``libraries:`` names a library: a name as given, a file relative to the proposal's folder (the
+        working directory while the proposal has no file)."""
+        from markovwire.library.discovery import find_library, is_path
+        if not is_path(ref):
+            return ref
+        target = find_library(ref, self.path, where=f"library {ref!r}").resolve()
+        base = (self.path.parent if self.path is not None else Path.cwd()).resolve()
+        try:
+            return Path(os.path.relpath(target, base)).as_posix()
+        except ValueError:          # another drive (Windows): only an absolute path reaches it
+            return str(target)
+
+    def _rebased_libraries(self, target: Path) -> list[str]:
+        """The ``libraries:`` entries for the proposal saved at ``target``: relative paths rewritten so that they
+        still name the same files from the new folder."""
+        from markovwire.library.discovery import is_path
+        old = (self.path.parent if self.path is not None else Path.cwd()).resolve()
+        new = target.parent.resolve()
+        if old == new:
+            return list(self.spec.libraries)
+        out = []
+        for r in self.spec.libraries:
+            if is_path(r) and not Path(r).expanduser().is_absolute():
+                try:
+                    r = Path(os.path.relpath(old / r, new)).as_posix()
+                except ValueError:
+                    r = str(old / r)
+            out.append(r)
+        return out
+
+    # ----- per-instance parameters and the user's own components ------------------------------------
+    def instance_parameters(self, instance: str) -> list[tuple[str, Parameter | None, str | None]]:
+        """``(parameter, the parameter in force, binding)`` for each parameter of an instance's component; the
+        binding is what the instance gives it in the file (``tpr2``, ``0.9``, ``1 - fpr``) or None (shared)."""
+        inst = self._instance(instance)
+        comp = self._component_of(instance)
+        known = self.check.all_parameters
+        return [(n, known.get(n), None if n not in inst.parameters else _shown_value(inst.parameters[n]))
+                for n in comp.spec.parameters]
+
+    def bind_parameter(self, instance: str, parameter: str, value) -> str | None:
+        """Give an instance its own value of one of its component's parameters: the name of a proposal parameter
+        (a new name is declared with the component parameter's domain and value), a number, or an expression
+        in parameters. Empty text (or the parameter's own name) removes the binding. Returns what is bound."""
+        inst = self._instance(instance)
+        comp = self._component_of(instance)
+        key = ("instances", instance, "parameters", parameter)
+        if parameter not in comp.spec.parameters:
+            close = difflib.get_close_matches(parameter, comp.spec.parameters, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParameterError(Place(keys=key, box=instance), f"component {comp.name!r} has no parameter "
+                                 f"{parameter!r}{hint}", fix=f"its parameters are: "
+                                 f"{', '.join(comp.spec.parameters) or 'none'}")
+        known = dict(self.check.all_parameters)
+        par = known.get(parameter) or comp.library.parameters[parameter]
+        text = "" if value is None else str(value).strip()
+        bound = {k: v for k, v in inst.parameters.items() if k != parameter}
+        update: dict = {}
+        if text and text != parameter:
+            if NAME.match(text) and text not in known:
+                if len(text) > 64:
+                    raise ParameterError(Place(keys=key, box=instance), "the new parameter's name is too long",
+                                         fix="use at most 64 characters")
+                lo, hi = par.domain
+                decl = ParameterSpec(domain=[float(lo), float(hi)], default=None if par.default is None
+                                     else float(par.default), integer=par.integer,
+                                     doc=f"{instance}'s {parameter} (its own value; the others share "
+                                         f"{parameter})")
+                update["parameters"] = {**self.spec.parameters, text: decl}
+                known[text] = dataclasses.replace(par, name=text)
+            from markovwire.library.constructions import to_expr
+            where = Place(keys=key, box=instance)
+            e = to_expr(text, known, where)
+            if not e.free_symbols:
+                par.check(float(e))
+            bound[parameter] = float(text) if _plain_number(text) else text
+        instances = {**self.spec.instances, instance: inst.model_copy(update={"parameters": bound})}
+        update["instances"] = instances
+        self._commit_checked(self.spec.model_copy(update=update), key)
+        return bound.get(parameter) if parameter in bound else None
+
+    def user_library_path(self, name: str | None = None) -> Path:
+        """The file of the user's own library: ``name`` (default ``mine.yaml``) in the proposal's folder."""
+        from .user_library import DEFAULT_FILE
+        name = (name or DEFAULT_FILE).strip()
+        if not name.lower().endswith((".yaml", ".yml")):
+            name += ".yaml"
+        p = Path(name).expanduser()
+        return p if p.is_absolute() else (self.path.parent if self.path is not None else Path.cwd()) / p
+
+    def define_component(self, draft, library: str | None = None, replace: bool = False) -> Component:
+        """Write a new component (a :class:`~.user_library.ComponentDraft`) into the user's library file, with the
+        types and parameters it uses, and use that library; the loader checks it before anything is written."""
+        target, text, comp = self.try_component(draft, library, replace)
+        write_atomic(target, text)
+        self._check = None                            # the library file changed under the same spec
+        ref = self._library_ref(str(target))
+        if ref not in self.spec.libraries:
+            self._commit(self.spec.model_copy(update={"libraries": list(self.spec.libraries) + [ref]}))
+        return comp
+
+    def try_component(self, draft, library: str | None = None, replace: bool = False) -> tuple[Path, str, Component]:
+        """What :meth:`define_component` would write, ``(file, text, component)``, checked by the library loader
+        (its mistakes raised, placed in that file), without writing anything."""
+        from .user_library import check_component, library_name_of, library_text
+        if not NAME.match(draft.name or "") or len(draft.name) > 64:
+            raise FileFormatError(f"component name {draft.name!r}", "is not a valid name",
+                                  fix="use letters, digits and '_', starting with a letter")
+        target = self.user_library_path(library)
+        existing = read_text(target) if target.is_file() else None
+        params: dict = {}
+        for lib in self.check.libraries:
+            if lib.path is None or not target.exists() or lib.path.resolve() != target.resolve():
+                for n, p in lib.parameters.items():
+                    params.setdefault(n, p)
+        for n, v in self.spec.parameters.items():
+            if isinstance(v, ParameterSpec) and n in self.check.all_parameters:
+                params[n] = self.check.all_parameters[n]
+        text = library_text(existing, library_name_of(target), draft, self.known_types(), params, replace)
+        return target, text, check_component(text, target.name, draft.name, target)
+
+    def known_types(self) -> dict:
+        """The finite types of the libraries in use, by name (the first library's where two share a name)."""
+        types: dict = {}
+        for lib in self.check.libraries:
+            try:
+                for n, t in lib.types(lib.sizes(lib.parameters)).items():
+                    types.setdefault(n, t)
+            except MarkovwireError:
+                pass
+        return types
+
+    def _component_of(self, instance: str) -> Component:
+        comp = self.check.components.get(instance)
+        if comp is None:
+            comp = component_in(self.check.libraries, self._instance(instance).component,
+                                Place(keys=("instances", instance, "component"), box=instance))
+        return comp
 
     def set_name(self, name: str) -> None:
         if not NAME.match(name or ""):
@@ -822,6 +999,24 @@ def _fresh(name: str, taken: set[str]) -> str:
 
 def _unique_component(comp: Component, libs: list[Library]) -> bool:
     return sum(comp.name in lib.components for lib in libs) <= 1
+
+
+def _same_file(lib: Library, ref: str, proposal: Path | None) -> bool:
+    """Whether the ``libraries:`` entry ``ref`` is the library ``lib`` (a name, or a path to its file)."""
+    from markovwire.library.discovery import is_path
+    if not is_path(ref):
+        return lib.name == ref
+    p = Path(ref).expanduser()
+    if not p.is_absolute():
+        p = (proposal.parent if proposal is not None else Path.cwd()) / p
+    try:
+        return lib.path is not None and lib.path.resolve() == p.resolve()
+    except OSError:
+        return False
+
+
+def _shown_value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _plain_number(text: str) -> bool:

@@ -27,7 +27,9 @@ _SOURCES = {
               "bundle", "show_bundle", "unify"],
     "params": ["Parameter"],
     "kernel": ["Kernel", "copy", "discard", "identity", "swap"],
-    "contract": ["Program", "memory_budget", "set_memory_budget"],
+    "contract": ["Program"],
+    "limits": ["memory_budget", "set_memory_budget", "cost_budget", "set_cost_budget", "sweep_limit",
+               "set_sweep_limit", "figure_limit", "set_figure_limit"],
     "net": ["Net", "NetBox"],
     "episode": ["Episode"],
     "model": ["Model"],
@@ -60,7 +62,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what static checkers and IDEs see
-    from .contract import Program, memory_budget, set_memory_budget
+    from .contract import Program
     from .episode import Episode
     from .errors import (
         ContractionTooLarge,
@@ -79,6 +81,16 @@ if TYPE_CHECKING:  # what static checkers and IDEs see
         WiringError,
     )
     from .kernel import Kernel, copy, discard, identity, swap
+    from .limits import (
+        cost_budget,
+        figure_limit,
+        memory_budget,
+        set_cost_budget,
+        set_figure_limit,
+        set_memory_budget,
+        set_sweep_limit,
+        sweep_limit,
+    )
     from .model import Model
     from .net import Net, NetBox
     from .params import Parameter

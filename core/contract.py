@@ -33,47 +33,28 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import opt_einsum
 
-from .errors import ContractionTooLarge
+from .limits import (  # noqa: F401 (memory_budget, set_memory_budget and human_bytes are used from here too)
+    DEFAULT_MEMORY_BUDGET,
+    check_cost,
+    check_memory_bytes,
+    human_bytes,
+    memory_budget,
+    set_memory_budget,
+)
 
-DEFAULT_MEMORY_BUDGET = 2 * 1024**3  # bytes for the largest intermediate
 DP_LIMIT = 12  # operands up to which the (exponential) dynamic-programming order is tried
 SEARCH_LIMIT = 64  # operands up to which other orders are searched even when the sequential one is cheap
-_budget = [DEFAULT_MEMORY_BUDGET]
+RESULT_COPIES = 3  # the result, and the two arrays of its size a caller makes from it (normalised, weighted)
 _matmul = np.matmul
-
-
-def set_memory_budget(nbytes: int) -> int:
-    """Set the largest intermediate a contraction may allocate; returns the old budget."""
-    old = _budget[0]
-    _budget[0] = int(nbytes)
-    return old
-
-
-def memory_budget() -> int:
-    """The current memory budget for one intermediate, in bytes."""
-    return _budget[0]
-
-
-def human_bytes(nbytes: float) -> str:
-    """``1536 -> '1.5 KiB'``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if nbytes < 1024 or unit == "PiB":
-            return f"{nbytes:.1f} {unit}"
-        nbytes /= 1024
-    return f"{nbytes:.1f} PiB"
 
 
 def check_memory(indices: Sequence[int], sizes: Mapping[int, int], names: Mapping[int, str], itemsize: int,
                  what: str = "contraction") -> int:
-    """Refuse an intermediate over ``indices`` larger than the budget; returns its size in bytes."""
+    """Refuse an array over ``indices`` larger than the memory budget; returns its size in bytes."""
     nbytes = math.prod(sizes[i] for i in indices) * itemsize
-    if nbytes > _budget[0]:
+    if nbytes > memory_budget():
         wires = ", ".join(f"{names.get(i, i)}({sizes[i]})" for i in indices)
-        raise ContractionTooLarge(
-            what, f"its largest intermediate, over the wires {wires}, needs {human_bytes(nbytes)}, "
-            f"more than the memory budget of {human_bytes(_budget[0])}",
-            fix="condition on or marginalise wires, split a sweep into smaller batches, "
-                "or raise the budget with markovwire.set_memory_budget(bytes)")
+        check_memory_bytes(nbytes, what, f" for one array over the wires {wires}")
     return nbytes
 
 
@@ -97,10 +78,22 @@ class Program:
         self._distinct = [tuple(dict.fromkeys(op)) for op in self.operands]
         self._prep = [(k, _diagonal(op)) for k, (op, d) in enumerate(zip(self.operands, self._distinct))
                       if len(d) < len(op)]
-        self.path, (self.cost, largest), self.strategy = self._choose_path(strategy)
+        self.path, (self.cost, largest, peak), self.strategy = self._choose_path(strategy)
         self.largest = (largest[0] * itemsize, largest[1])
-        check_memory(largest[1], self.sizes, self.names, itemsize)
+        self.peak = peak * itemsize
+        self.check()
         self._code, self._last, self._final = self._compile()
+
+    def check(self, what: str = "contraction") -> "Program":
+        """Refuse this plan if it needs more memory at once (:attr:`peak`, bytes) or more multiply-adds
+        (:attr:`cost`) than the budgets allow (:mod:`markovwire.limits`); the budgets may have changed since
+        it was planned."""
+        if self.peak > memory_budget():
+            wires = ", ".join(f"{self.names.get(i, i)}({self.sizes[i]})" for i in self.largest[1])
+            check_memory_bytes(self.peak, what, f" (its largest array, over the wires {wires}, is "
+                               f"{human_bytes(self.largest[0])})")
+        check_cost(self.cost, what)
+        return self
 
     # ----- planning --------------------------------------------------------
     def _choose_path(self, strategy: str):
@@ -136,15 +129,24 @@ class Program:
                                            optimize=opt_einsum.paths.DynamicProgramming(minimize="flops"))
         return _to_ssa(path, len(self.operands))
 
-    def _path_stats(self, path) -> tuple[float, tuple[int, tuple[int, ...]]]:
-        """The multiply-adds of ``path`` and its largest intermediate ``(entries, indices)``."""
-        cost, largest = 0, (0, ())
-        for _, _, ia, ib, res, _ in _walk(self._distinct, self.output, path):
-            cost += math.prod(self.sizes[i] for i in set(ia).union(ib))
-            size = math.prod(self.sizes[i] for i in res)
+    def _path_stats(self, path) -> tuple[float, tuple[int, tuple[int, ...]], int]:
+        """The multiply-adds of ``path``, its largest intermediate ``(entries, indices)`` and its peak: the most
+        entries alive at once (every operand, which the caller holds; the intermediates not yet consumed; the
+        step's result; the final result counted ``RESULT_COPIES`` times)."""
+        n = len(self._distinct)
+        entries = lambda idx: math.prod(self.sizes[i] for i in idx)
+        held = sum(entries(op) for op in self._distinct)
+        cost, largest, live, alive, peak = 0, (0, ()), {}, 0, held
+        for k, (a, b, ia, ib, res, _) in enumerate(_walk(self._distinct, self.output, path)):
+            cost += entries(set(ia).union(ib))
+            size = entries(res)
             if size > largest[0]:
                 largest = (size, res)
-        return float(cost), largest
+            peak = max(peak, held + alive + size)
+            alive += size - live.pop(a, 0) - live.pop(b, 0)
+            live[n + k] = size
+        peak = max(peak, held + RESULT_COPIES * entries(self.output))
+        return float(cost), largest, peak
 
     # ----- compilation -----------------------------------------------------
     def _compile(self):
@@ -205,7 +207,7 @@ class Program:
     def describe(self) -> str:
         """One line: the chosen strategy, its cost and the largest intermediate."""
         return (f"{self.strategy} order, {len(self.path)} pairwise steps, {self.cost:.3g} multiply-adds, "
-                f"largest intermediate {human_bytes(self.largest[0])}")
+                f"largest intermediate {human_bytes(self.largest[0])}, {human_bytes(self.peak)} at most at once")
 
 
 def _walk(operands, output, path, step: Callable | None = None):

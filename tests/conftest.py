@@ -30,3 +30,13 @@ def budget():
     old = memory_budget()
     yield set_memory_budget
     set_memory_budget(old)
+
+
+@pytest.fixture
+def cost():
+    """``set_cost_budget`` for one test; the budget is restored afterwards."""
+    from markovwire import cost_budget, set_cost_budget
+
+    old = cost_budget()
+    yield set_cost_budget
+    set_cost_budget(old)

@@ -172,9 +172,10 @@ def test_auto_picks_the_cheapest_candidate_order(case):
     assert costs[auto.strategy] == auto.cost
 
 
-def test_a_dag_is_not_folded_in_order_when_that_is_expensive(budget):
+def test_a_dag_is_not_folded_in_order_when_that_is_expensive(budget, cost):
     """Folding a random DAG in topological order keeps dozens of wires alive; greedy does not."""
     budget(2**80)  # only plans are made here; the sequential one would not fit in memory
+    cost(float("inf"))  # nor in time
     rng = np.random.default_rng(1)
     operands = []
     for i in range(40):
@@ -214,8 +215,10 @@ def test_a_chain_fed_by_a_distribution_pushes_a_vector():
     assert prog.cost == n * 64 * 64  # vector x matrix per step, not 64**3 matrix x matrix
     assert prog.strategy == "sequential"
     assert prog.largest[0] == 64 * 8  # one vector at a time
+    # at most at once: the operands the caller holds, and the result with the two copies a caller makes
+    assert prog.peak == (64 + n * 64 * 64) * 8 + 3 * 64 * 8
     assert prog.describe() == (f"sequential order, {n} pairwise steps, {n * 64 * 64:.3g} multiply-adds, "
-                               "largest intermediate 512.0 B")
+                               "largest intermediate 512.0 B, 1.6 MiB at most at once")
 
 
 def test_the_net_of_a_chain_plans_vector_times_matrix_and_agrees_with_a_loop():
@@ -266,14 +269,17 @@ def test_a_wire_read_twice_by_one_box_takes_the_diagonal():
 
 
 # ----- memory guard -------------------------------------------------------------------
-def test_memory_guard_names_the_largest_intermediate(budget):
+def test_memory_guard_counts_everything_alive_at_once(budget):
     budget(1024**2)
     with pytest.raises(ContractionTooLarge) as e:
         Program([(0,), (1,)], (0, 1), {0: 1000, 1: 1000}, names={0: "act", 1: "verdict"})
+    # the two operands (2 x 8000 B) and the 8 MB result counted three times (normalised and weighted copies)
+    assert (2000 + 3 * 1000 * 1000) * 8 == 24_016_000
     assert str(e.value) == (
-        "contraction: its largest intermediate, over the wires act(1000), verdict(1000), needs 7.6 MiB, more "
-        "than the memory budget of 1.0 MiB\n  fix: condition on or marginalise wires, split a sweep into "
-        "smaller batches, or raise the budget with markovwire.set_memory_budget(bytes)")
+        "contraction: needs 22.9 MiB at once (its largest array, over the wires act(1000), verdict(1000), is "
+        "7.6 MiB), more than the memory budget of 1.0 MiB\n  fix: raise the budget: --max-memory 23MiB on the "
+        "command line, or markovwire.set_memory_budget(24016000) in Python; or condition on or marginalise wires, "
+        "or sweep fewer points at once")
     Program([(0,), (1,)], (0,), {0: 1000, 1: 1000})  # summing one out stays small
 
 
@@ -283,11 +289,12 @@ def test_memory_guard_through_a_net(budget):
     net.add_box("a", Kernel(np.full(300, 1 / 300), [], [S]), [], ["left"])
     net.add_box("b", Kernel(np.full(300, 1 / 300), [], [S]), [], ["right"])
     net.set_outputs("left", "right")
-    budget(300 * 300 * 8 - 1)
-    with pytest.raises(ContractionTooLarge, match=r"over the wires left\(300\), right\(300\), needs 703.1 KiB, "
-                                                  r"more than the memory budget of 703.1 KiB"):
+    need = (2 * 300 + 3 * 300 * 300) * 8
+    budget(need - 1)
+    with pytest.raises(ContractionTooLarge, match=r"needs 2.1 MiB at once \(its largest array, over the wires "
+                                                  r"left\(300\), right\(300\), is 703.1 KiB\)"):
         net.evaluate()
-    budget(300 * 300 * 8)
+    budget(need)
     assert net.evaluate().array.shape == (300, 300)
 
 

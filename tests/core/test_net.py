@@ -323,9 +323,10 @@ def test_memory_guard_names_the_wires_and_the_size(budget):
     with pytest.raises(ContractionTooLarge) as e:
         net.evaluate()
     assert str(e.value) == (
-        "contraction: its largest intermediate, over the wires x(50), y(50), z(50), needs 976.6 KiB, more than the "
-        "memory budget of 9.8 KiB\n  fix: condition on or marginalise wires, split a sweep into smaller batches, "
-        "or raise the budget with markovwire.set_memory_budget(bytes)")
+        "contraction: needs 3.8 MiB at once (its largest array, over the wires x(50), y(50), z(50), is 976.6 KiB), "
+        "more than the memory budget of 9.8 KiB\n  fix: raise the budget: --max-memory 4MiB on the command line, or "
+        "markovwire.set_memory_budget(4020000) in Python; or condition on or marginalise wires, or sweep fewer "
+        "points at once")
     budget(10**9)
     assert net.evaluate().array.shape == (50, 50, 50)
 

@@ -91,7 +91,15 @@ ACTIONS: tuple[Action, ...] = (
            "TV robustness band of every query", "results"),
     Action("app.flow", "f", "Flow claims", "Check the file's information-flow claims and ad-hoc independences "
            "A ⊥ B | given", "results", "Flow"),
+    Action("screen.instance_parameters", "p", "Instance parameters", "Give the selected instance its own "
+           "parameters: bind tpr to a new tpr2 (declared with tpr's domain and value), a number or an expression",
+           "diagram", "Params"),
     Action("screen.search_library", "slash", "Search library", "Filter the library tree", "library", "Search"),
+    Action("screen.new_component", "N", "New component", "Define a component: typed ports and a table of "
+           "expressions, checked as you type, saved in a library file next to the proposal (mine.yaml)", "library",
+           "New"),
+    Action("screen.libraries", "L", "Libraries", "Add or remove the proposal's libraries (files are kept as paths "
+           "relative to the proposal)", "library", "Libraries"),
     Action("screen.import_library", "l", "Import library", "Use another component-library file", "library",
            "Import"),
     Action("screen.steps", "ctrl+l", "Episode length", "Set the number of steps of an episode", "main",
@@ -219,38 +227,47 @@ class BoxesProvider(Provider):
 
 
 class ComponentsProvider(Provider):
-    """``add component <name>`` for every component of the libraries in use (and a message for a wrong name)."""
+    """``add component <name>`` for every component of the libraries in use and of the other available libraries
+    (choosing one of those adds its library); a name two libraries share is shown qualified (``mine.Act``)."""
 
     PREFIX = "add component "
 
     def _components(self):
-        check = self.app.document.check
-        for lib in check.libraries:
+        """``(component, name shown, help)`` for each component, the libraries in use first."""
+        used = {lib.name for lib in self.app.document.check.libraries}
+        libs = self.app.main._libraries()
+        count: dict[str, int] = {}
+        for lib in libs:
+            for name in lib.components:
+                count[name] = count.get(name, 0) + 1
+        for lib in libs:
+            adds = "" if lib.name in used else f"   (adds library {lib.name})"
             for comp in lib.components.values():
-                yield comp
+                shown = comp.qualname if count[comp.name] > 1 else comp.name
+                yield comp, shown, comp.signature + adds
 
     async def discover(self) -> Hits:
-        for comp in self._components():
-            yield DiscoveryHit(f"{self.PREFIX}{comp.name}", partial(self.app.add_component, comp.qualname),
-                               help=comp.signature)
+        for comp, shown, help in self._components():
+            yield DiscoveryHit(f"{self.PREFIX}{shown}", partial(self.app.add_component, comp.qualname), help=help)
 
     async def search(self, query: str) -> Hits:
         words = query.lower().split()
         named = words[2] if words[:2] == ["add", "component"] and len(words) == 3 else None
         if named is None:                                   # fuzzy, like every other command
             matcher = self.matcher(query)
-            for comp in self._components():
-                text = f"{self.PREFIX}{comp.name}"
+            for comp, shown, help in self._components():
+                text = f"{self.PREFIX}{shown}"
                 score = matcher.match(text)
                 if score > 0:
                     yield Hit(score, matcher.highlight(text), partial(self.app.add_component, comp.qualname),
-                              text=text, help=comp.signature)
+                              text=text, help=help)
             return
-        found = [c for c in self._components() if named in c.name.lower() or named == c.qualname.lower()]
-        for comp in found:                                  # a name typed out: only components that contain it
-            text = f"{self.PREFIX}{comp.name}"
-            yield Hit(len(named) / len(comp.name), text, partial(self.app.add_component, comp.qualname),
-                      text=text, help=comp.signature)
+        found = [(c, shown, help) for c, shown, help in self._components()
+                 if named in shown.lower() or named == c.qualname.lower()]
+        for comp, shown, help in found:                     # a name typed out: only components that contain it
+            text = f"{self.PREFIX}{shown}"
+            yield Hit(len(named) / len(shown), text, partial(self.app.add_component, comp.qualname),
+                      text=text, help=help)
         if not found:
             yield Hit(1.0, f"add component {named!r}: there is no such component (Enter says more)",
                       partial(self.app.add_component, named), text=f"add component {named}")

@@ -548,6 +548,37 @@ class MainScreen(Screen):
                                         list(available_libraries().values()) + self.app.yaml_files(),
                                         apply=lambda path: self._apply(doc.add_library, str(path))), done)
 
+    def action_instance_parameters(self) -> None:
+        from .parameters_of import InstanceParametersScreen
+        doc = self.app.document
+        box = self._box()
+        if box is None:
+            self.app.notify("Select a box first (arrow keys in the diagram): p shows its parameters.",
+                            severity="warning")
+            return
+        bind = lambda name, text: self._apply(doc.bind_parameter, box, name, text)
+        self.app.push_screen(InstanceParametersScreen(doc, box, bind))
+
+    def action_new_component(self) -> None:
+        from .new_component import NewComponentScreen
+        doc = self.app.document
+
+        def done(qualname):
+            if qualname:        # usable at once: the add dialog opens on it (Esc leaves it in the library)
+                self.app.notify(f"{qualname} is saved in your library; name an instance of it.", timeout=4)
+                self.action_add_component(qualname)
+
+        define = lambda draft, library: self._apply(doc.define_component, draft, library)
+        self.app.push_screen(NewComponentScreen(doc, define), done)
+
+    def action_libraries(self) -> None:
+        from markovwire.library import available_libraries
+
+        from .libraries import LibrariesScreen
+        doc = self.app.document
+        self.app.push_screen(LibrariesScreen(doc, available_libraries(), lambda ref: self._apply(doc.add_library, ref),
+                                             lambda ref: self._apply(doc.remove_library, ref)))
+
     def action_steps(self) -> None:
         doc = self.app.document
         current = doc.spec.episode.steps if doc.spec.episode else ""

@@ -80,7 +80,8 @@ import sympy
 from .errors import ExpressionError, ParameterError
 from .params import check_name
 
-__all__ = ["parse_expression", "format_expression", "compile_numeric", "FUNCTIONS",
+__all__ = ["parse_expression", "format_expression", "compile_numeric", "constant_values", "constant_value",
+           "explain_nonfinite", "FUNCTIONS",
            "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_LITERAL"]
 
 MAX_LENGTH = 2000          # characters of text
@@ -925,3 +926,118 @@ def compile_numeric(exprs: list, symbols: list[sympy.Symbol]) -> Callable[..., l
         return out
 
     return evaluate
+
+
+# ----- values that must be finite real numbers ----------------------------------
+
+_LARGEST = "about 1.8e308, the largest float"
+
+
+def constant_values(exprs, where: "str | Callable[[int], str]" = "expression") -> np.ndarray:
+    """The float values of parameter-free expressions, each a finite real number, or an error saying why not.
+
+    Evaluation is in floating point (one compiled numpy call, bounded work), never by sympy's
+    arbitrary precision, which may not finish (``exp(exp(exp(100)))``) or raises a raw
+    error (``erfinv(2)``). ``where`` is the place of the expressions, or a function of an expression's
+    position giving its place (called only for the one that fails).
+
+    >>> constant_values([sympy.Rational(71, 18000), sympy.sqrt(2)]).round(6).tolist()
+    [0.003944, 1.414214]
+    >>> constant_values([sympy.erfinv(2)], "--set r")
+    Traceback (most recent call last):
+    ...
+    markovwire.errors.ExpressionError: --set r: erfinv(2) is not a real number (erfinv is defined on (-1, 1))
+      fix: give a constant whose every function is defined and finite
+    >>> constant_value(sympy.exp(sympy.exp(sympy.exp(100))), "parameters.x")
+    Traceback (most recent call last):
+    ...
+    markovwire.errors.ExpressionError: parameters.x: exp(exp(exp(100))) is infinite: exp(exp(100)) overflows \
+(it exceeds about 1.8e308, the largest float)
+      fix: give a constant whose every function is defined and finite
+    """
+    place = where if callable(where) else (lambda i: where)
+    exprs = [_as_expr(e, place(i)) for i, e in enumerate(exprs)]
+    out = np.empty(len(exprs))
+    rest = []
+    for i, e in enumerate(exprs):
+        if e.free_symbols:
+            name = sorted(s.name for s in e.free_symbols)[0]
+            raise ExpressionError(place(i),
+                                  f"{_short(str(e))} uses the parameter {name!r}; a constant is needed here",
+                                  "write a number or an expression of numbers")
+        if isinstance(e, (sympy.Rational, sympy.Float)):
+            try:
+                out[i] = float(e)
+                continue
+            except OverflowError:
+                out[i] = math.inf
+        else:
+            rest.append(i)
+    if rest:
+        values = compile_numeric([exprs[i] for i in rest], [])()
+        for i, v in zip(rest, values):
+            out[i] = float(v)
+    for i in np.flatnonzero(~np.isfinite(out)):
+        raise ExpressionError(place(i), explain_nonfinite(exprs[i]),
+                              "give a constant whose every function is defined and finite")
+    return out
+
+
+def constant_value(expr, where: str = "expression") -> float:
+    """The float value of one parameter-free expression, a finite real number (see :func:`constant_values`)."""
+    return float(constant_values([expr], where)[0])
+
+
+def explain_nonfinite(expr, symbols: list | None = None, point: list | None = None) -> str:
+    """Why ``expr`` is not a finite real number at ``point`` (values of ``symbols``): the innermost culprit.
+
+    >>> p = sympy.Symbol("p", real=True)
+    >>> explain_nonfinite(p / (p + p**2), [p], [0.0])
+    'p/(p**2 + p) is undefined (0/0 or similar): it divides by p**2 + p, which is 0'
+    """
+    symbols, point = list(symbols or []), list(point or [])
+    expr = _as_expr(expr, "expression")
+    subs = list(dict.fromkeys(sympy.postorder_traversal(expr)))
+    subs = [s for s in subs if isinstance(s, sympy.Expr)]
+    with np.errstate(all="ignore"):
+        values = {s: float(np.asarray(v).reshape(-1)[0]) for s, v in zip(subs, compile_numeric(subs, symbols)(*point))}
+    whole = values.get(expr, math.nan)
+    state = "infinite" if math.isinf(whole) else "undefined (0/0 or similar)" if symbols else "not a real number"
+    head = f"{_text(expr)} is {state}"
+    for s in subs:
+        v = values[s]
+        args = [values.get(a, 0.0) for a in s.args if isinstance(a, sympy.Expr)]
+        if math.isfinite(v) or not all(math.isfinite(a) for a in args):
+            continue
+        reason = _culprit(s, args)
+        return head if s == expr and not reason else (f"{head} ({reason})" if s == expr else f"{head}: {reason}")
+    return head
+
+
+def _text(e: sympy.Expr) -> str:
+    """Short text of an expression for a message (in the grammar when possible)."""
+    try:
+        return _short(format_expression(e), 60)
+    except ExpressionError:
+        return _short(str(e), 60)
+
+
+def _culprit(s: sympy.Expr, args: list[float]) -> str:
+    """What goes wrong in ``s`` whose arguments have the finite values ``args``."""
+    if isinstance(s, sympy.erfinv):
+        return "erfinv is defined on (-1, 1)"
+    if isinstance(s, sympy.log):
+        return f"log is defined for positive numbers; its argument {_text(s.args[0])} is {args[0]:g}"
+    if isinstance(s, sympy.Pow):
+        base, expo = args
+        if base == 0 and expo < 0:
+            return f"it divides by {_text(s.args[0])}, which is 0"
+        if base < 0 and expo != int(expo):
+            return f"{_text(s)} is complex: {_text(s.args[0])} is negative ({base:g})"
+    if isinstance(s, sympy.Mul) and any(isinstance(a, sympy.Pow) and a.exp.is_negative for a in s.args):
+        for a in s.args:
+            if isinstance(a, sympy.Pow) and a.exp.is_negative:
+                return f"it divides by {_text(a.base)}, which is 0"
+    if isinstance(s, sympy.binomial):
+        return "binomial is undefined or too large there"
+    return f"{_text(s)} overflows (it exceeds {_LARGEST})"

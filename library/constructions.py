@@ -31,8 +31,8 @@ import numpy as np
 import sympy
 
 from markovwire import Kernel, Parameter
-from markovwire.errors import FileFormatError, MarkovwireError, ParameterError, UnknownName
-from markovwire.expr import FUNCTIONS, parse_expression
+from markovwire.errors import FileFormatError, MarkovwireError, UnknownName
+from markovwire.expr import FUNCTIONS, constant_value, parse_expression
 from markovwire.types import FinSet, Port, bundle
 
 _PHI = FUNCTIONS["Phi"][2]
@@ -477,8 +477,4 @@ def budgeted_episode(ctx: Context) -> np.ndarray:
 
 def constant(v, where: str) -> float:
     """A number, or an expression without parameters (``"71/18000"``), as a float."""
-    e = to_expr(v, {}, where)
-    value = float(e)
-    if not math.isfinite(value):
-        raise ParameterError(where, f"{v!r} is not a finite number", fix="give a finite value")
-    return value
+    return constant_value(to_expr(v, {}, where), where)

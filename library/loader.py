@@ -45,6 +45,7 @@ from markovwire.diagrams.expression import Box
 from markovwire.diagrams.syntax import parse_type, type_names
 from markovwire.diagrams.yamlsafe import Located, load_yaml, read_text
 from markovwire.errors import ErrorList, FileFormatError, MarkovwireError, ParameterError, Place, UnknownName
+from markovwire.expr import constant_values
 from markovwire.types import FinSet
 
 from . import constructions
@@ -626,8 +627,11 @@ def build_kernel(spec: KernelSpec, dom, cod, params: Mapping[str, Parameter], na
         _fill_function(spec.function, dom, cod, arr, (), (), where)
         arr[arr == None] = sympy.Integer(0)  # noqa: E711
     symbolic = any(isinstance(x, sympy.Basic) and x.free_symbols for x in arr.flat)
-    if not symbolic:
-        arr = arr.astype(float)
+    if not symbolic:  # constants as finite floats, evaluated with bounded work; a failure names its entry
+        def entry(i):
+            labels = (p.type.elements[j] for p, j in zip(ports, np.unravel_index(i, arr.shape)))
+            return where(("table", *labels) if spec.table is not None else ("function",))
+        arr = constant_values(list(arr.flat), entry).reshape(arr.shape)
     try:
         return Kernel(arr, dom, cod, params=params, name=name)
     except MarkovwireError as e:

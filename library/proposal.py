@@ -41,12 +41,15 @@ from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
 from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.diagrams.yamlsafe import Located, load_yaml
 from markovwire.errors import (
+    ContractionTooLarge,
     FileFormatError,
     MarkovwireError,
     ParameterError,
+    Place,
     UnknownName,
     WiringError,
 )
+from markovwire.limits import human_bytes, memory_budget
 from markovwire.model import Model
 from markovwire.types import FinSet
 
@@ -231,7 +234,27 @@ class Proposal:
         return self.evaluate(values, [query])[query]
 
     def _one(self, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple] | None = None):
-        """One query, adversary or credal entry at scalar values, or a query at arrays of one flat shape."""
+        """One query, adversary or credal entry at scalar values, or a query at arrays of one flat shape.
+
+        A question too large for the budgets (or for the machine: numpy's ``MemoryError``) is refused at the
+        entry of the file that asks it."""
+        try:
+            return self._answer(name, values, ranges)
+        except ContractionTooLarge as e:
+            raise e.relocated(self._entry(name)) from None
+        except MemoryError:
+            raise ContractionTooLarge(self._entry(name), f"ran out of memory (the budget is "
+                                      f"{human_bytes(memory_budget())}, more than this machine has free)",
+                                      fix="lower the budget to what the machine has free (--max-memory 1GiB, or "
+                                          "markovwire.set_memory_budget in Python) so that questions this large "
+                                          "are refused before they start; or sweep fewer points") from None
+
+    def _entry(self, name: str) -> Place:
+        """The place of query, adversary or credal entry ``name`` in the file."""
+        section = "adversary" if name in self.spec.adversary else "credal" if name in self.spec.credal else "queries"
+        return self.document.where((section, name))
+
+    def _answer(self, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple] | None = None):
         built = self.built(values)
         model = built.model()
         rest = {n: v for n, v in values.items() if n not in self.structural}
@@ -949,12 +972,17 @@ def _plain(value):
     return value
 
 
-def dump_spec(spec: ProposalFile) -> str:
-    """The YAML text of a proposal (defaults left out, libraries named); loading it gives the same spec back."""
+def spec_data(spec: ProposalFile) -> dict:
+    """A proposal as plain data in the normal form of its files: defaults left out, libraries named, the
+    schema's order of keys, whole numbers as integers. Two specs differ exactly where their data differ."""
     data = spec.model_dump(mode="python", exclude_defaults=True)
     data.setdefault("libraries", list(spec.libraries))
-    data = {k: _whole(data[k]) for k in ProposalFile.model_fields if k in data}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return {k: _whole(data[k]) for k in ProposalFile.model_fields if k in data}
+
+
+def dump_spec(spec: ProposalFile) -> str:
+    """The YAML text of a proposal (:func:`spec_data`); loading it gives the same spec back."""
+    return yaml.safe_dump(spec_data(spec), sort_keys=False, allow_unicode=True, width=100)
 
 
 def _whole(value):

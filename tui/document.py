@@ -1,10 +1,16 @@
 """The editing model of the terminal UI: one proposal file being edited, with undo, redo and checks.
 
 A :class:`Document` holds the proposal as its file model, an immutable
-:class:`~markovwire.library.schema.ProposalFile`. Every edit makes a new model
-(``model_copy``), validated as a file would be, and the proposal is rebuilt from it
-by the library (:func:`~markovwire.library.proposal_from_data`), so the UI and the
-files can never disagree. Undo and redo are stacks of models.
+:class:`~markovwire.library.schema.ProposalFile`, and the file itself as a round-trip
+YAML tree (:mod:`.roundtrip`). Every edit makes a new model (``model_copy``), validated
+as a file would be, carries exactly what changed into the tree (comments, key order and
+quoting stay), and the proposal is rebuilt from the model by the library
+(:func:`~markovwire.library.proposal_from_data`), so the UI and the files can never
+disagree. Undo and redo are stacks of (model, tree).
+
+A file that does not open (bad YAML, or not a proposal) opens read-only, its errors
+among the problems, and is never written over; a file shipped with markovwire opens
+as an untitled copy.
 
 While a diagram is being put together it is incomplete (inputs still open), and
 the library cannot build it; :mod:`.check` then sketches it, with every problem
@@ -48,7 +54,7 @@ from markovwire import Parameter
 from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.syntax import MAX_NODES, MAX_TEXT, PLUMBING
 from markovwire.diagrams.wiring import PortRef
-from markovwire.diagrams.yamlsafe import load_yaml, read_text
+from markovwire.diagrams.yamlsafe import Located, load_yaml, read_text
 from markovwire.errors import (
     ErrorList,
     FileFormatError,
@@ -62,7 +68,7 @@ from markovwire.errors import (
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
 from markovwire.library.constructions import constant
 from markovwire.library.loader import component_in, flatten, validate
-from markovwire.library.proposal import dump_spec
+from markovwire.library.proposal import dump_spec, spec_data
 from markovwire.library.schema import (
     AdversarySpec,
     ClaimSpec,
@@ -76,7 +82,8 @@ from markovwire.library.schema import (
     WiringSpec,
 )
 
-from .check import Check, build, pairs, place_text
+from . import roundtrip
+from .check import Check, Problem, build, pairs, place_text
 from .expression import expression_of
 
 RESERVED = set(PLUMBING) | {"in", "out"}
@@ -106,11 +113,15 @@ class Document:
     def __init__(self, spec: ProposalFile, path: Path | None = None, text: str | None = None):
         self.spec = spec
         self.path = Path(path) if path is not None else None
-        self._text = text                     # the file as read, written back unchanged when nothing changed
-        self._loaded = spec
         self.saved = spec
-        self._undo: list[ProposalFile] = []
-        self._redo: list[ProposalFile] = []
+        self.broken: MarkovwireError | None = None     # why the file did not open: read-only, never saved over
+        self.origin: Path | None = None                # the shipped file this is an untitled copy of
+        name = self.path.name if self.path is not None else f"{spec.name}.yaml"
+        self._tree = roundtrip.load(text, name) if text is not None else roundtrip.tree_of(spec_data(spec))
+        self._data = spec_data(spec)                   # the model in normal form (what the tree is patched by)
+        self._file = (text, self._tree, roundtrip.dump(self._tree) if text is not None else None)
+        self._undo: list[tuple[ProposalFile, Any]] = []     # (model, tree) before each edit
+        self._redo: list[tuple[ProposalFile, Any]] = []
         self._check: tuple[ProposalFile, Check] | None = None
 
     # ----- making one -------------------------------------------------------------------------
@@ -125,19 +136,26 @@ class Document:
     def open(cls, path: str | Path) -> "Document":
         """The proposal in ``path``; a file whose diagram is unfinished opens as a draft with its problems.
 
-        A file that is not a proposal at all raises (the caller keeps the work it has).
+        A file that is not a proposal (bad YAML, keys the schema refuses) opens read-only: an empty
+        proposal whose problems are the file's errors, each at its line, and which is never saved over
+        (:attr:`broken`). A file shipped with markovwire opens as an untitled copy (:attr:`origin`).
+        A file that cannot be read at all raises (the caller keeps the work it has).
         """
         path = Path(path)
+        text = read_text(path)
         try:
-            p = load_proposal(path)
-            return cls(p.spec, path, read_text(path))
+            doc = cls(load_proposal(path).spec, path, text)
         except MarkovwireError as first:
             try:
-                doc = load_yaml(read_text(path), path.name)
-                spec = draft_spec(doc.data, path.name)
+                located = load_yaml(text, path.name)
+                doc = cls(draft_spec(located.data, path.name, located), path, text)
             except MarkovwireError:
-                raise first from None
-            return cls(spec, path, read_text(path))
+                doc = cls.new(_name_of(path))
+                doc.path, doc.broken = path, first
+                return doc
+        if is_shipped(path):
+            doc.path, doc.origin, doc.saved = None, path, None
+        return doc
 
     @classmethod
     def from_recovery(cls, text: str) -> "Document":
@@ -170,6 +188,17 @@ class Document:
         return self.saved is None or self.spec != self.saved
 
     @property
+    def read_only(self) -> str | None:
+        """Why Ctrl+S cannot write the document back where it came from (None: it can)."""
+        if self.broken is not None:
+            n = len(flatten(self.broken))
+            return (f"{self.path} did not open ({n} error{'s' if n != 1 else ''}, see Problems), so it is never "
+                    "saved over")
+        if self.origin is not None and self.path is None:
+            return f"{self.origin.name} is shipped with markovwire; this is an untitled copy"
+        return None
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._undo)
 
@@ -179,56 +208,103 @@ class Document:
 
     @property
     def check(self) -> Check:
-        """The proposal built from the current model (cached until the next edit)."""
+        """The proposal built from the current model (cached until the next edit); a file that did not open
+        has its errors first among the problems."""
         if self._check is None or self._check[0] is not self.spec:
-            self._check = (self.spec, build(self.spec, self.path))
+            check = build(self.spec, self.path)
+            if self.broken is not None:
+                check = dataclasses.replace(check, problems=[Problem(e) for e in flatten(self.broken)]
+                                            + list(check.problems))
+            self._check = (self.spec, check)
         return self._check[1]
 
     def undo(self) -> bool:
         """Go back one edit; False if there is none."""
         if not self._undo:
             return False
-        self._redo.append(self.spec)
-        self.spec = self._undo.pop()
+        self._redo.append((self.spec, self._tree))
+        self._restore(*self._undo.pop())
         return True
 
     def redo(self) -> bool:
         """Redo the last undone edit; False if there is none."""
         if not self._redo:
             return False
-        self._undo.append(self.spec)
-        self.spec = self._redo.pop()
+        self._undo.append((self.spec, self._tree))
+        self._restore(*self._redo.pop())
         return True
+
+    def _restore(self, spec: ProposalFile, tree) -> None:
+        self.spec, self._tree, self._data = spec, tree, spec_data(spec)
 
     def _commit(self, spec: ProposalFile) -> None:
         """Make ``spec`` (validated as a file) the current model, remembering the old one for undo."""
         spec = draft_spec(spec.model_dump(mode="python", exclude_defaults=True), self.spec.name)
-        if spec == self.spec:
+        data = spec_data(spec)
+        if roundtrip.same(data, self._data):
             return
-        self._undo.append(self.spec)
+        self._undo.append((self.spec, self._tree))
         del self._undo[:-HISTORY]
         self._redo.clear()
-        self.spec = spec
+        self._replace(spec, data)
+
+    def _replace(self, spec: ProposalFile, data: dict | None = None) -> None:
+        """Make ``spec`` the model and carry the change into the file's tree (no undo step of its own)."""
+        data = spec_data(spec) if data is None else data
+        self._tree = roundtrip.patch(self._tree, self._data, data)
+        self.spec, self._data = spec, data
 
     # ----- saving ------------------------------------------------------------------------------------
     def to_yaml(self) -> str:
-        """The file's text: as read when nothing changed (comments kept), else a clean dump."""
-        if self._text is not None and self.spec == self._loaded:
-            return self._text
+        """The file's text: every line an edit did not touch as it was in the file (comments, key order and
+        quoting kept), the edited values changed in place. A text that would not read back as this proposal
+        is never written: then the tree's own dump, and failing that a clean dump of the model."""
+        text, tree, dumped = self._file
+        if text is not None and self._tree is tree:
+            return text
+        after = roundtrip.dump(self._tree)
+        candidates = ([roundtrip.text(text, dumped, after)] if text is not None else []) + [after]
+        for candidate in candidates:
+            if self._reads_back(candidate):
+                return candidate
         return dump_spec(self.spec)
 
+    def _reads_back(self, text: str) -> bool:
+        try:
+            return roundtrip.same(spec_data(draft_spec(load_yaml(text, f"{self.name}.yaml").data)), self._data)
+        except MarkovwireError:
+            return False
+
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the file atomically (to ``path``, default where it came from)."""
+        """Write the file atomically (to ``path``, default where it came from).
+
+        Never over a file that did not open, nor over a file shipped with markovwire; an error the
+        file system reports (read-only, no permission, disk full) is a markovwire error naming the file.
+        """
         target = Path(path) if path is not None else self.path
         if target is None:
-            raise FileFormatError(f"proposal {self.name!r}", "has no file yet", fix="save it as a new file (S)")
+            copy = f" (a copy of {self.origin.name}, which is shipped with markovwire)" if self.origin else ""
+            raise FileFormatError(f"proposal {self.name!r}", f"has no file yet{copy}",
+                                  fix="save it as a new file of your own (Ctrl+W)")
         if target.suffix.lower() not in (".yaml", ".yml"):
-            raise FileFormatError(str(target), "is not a .yaml file", fix="name the file …/name.yaml")
+            raise FileFormatError(Place(file=str(target)), "is not a .yaml file", fix="name the file …/name.yaml")
+        if self.broken is not None and self.path is not None and _same_path(target, self.path):
+            n = len(flatten(self.broken))
+            raise FileFormatError(Place(file=str(target)), f"did not open ({n} error{'s' if n != 1 else ''}, "
+                                  "see Problems), so it is never saved over",
+                                  fix="save your work as another file (Ctrl+W), or fix the file in a text editor "
+                                      "and open it again (Ctrl+O)")
+        if is_shipped(target):
+            raise FileFormatError(Place(file=str(target)), "is shipped with markovwire and is read-only",
+                                  fix="save the proposal as a file of your own (Ctrl+W, in your working folder)")
         libraries = self._rebased_libraries(target)
         if libraries != list(self.spec.libraries):       # relative library paths follow the file to its folder
-            self.spec = self.spec.model_copy(update={"libraries": libraries})
-        write_atomic(target, self.to_yaml())
-        self.path, self.saved = target, self.spec
+            self._replace(self.spec.model_copy(update={"libraries": libraries}))
+        text = self.to_yaml()
+        write_atomic(target, text)
+        self.path, self.saved, self.broken, self.origin = target, self.spec, None, None
+        self._file = (text, self._tree, roundtrip.dump(self._tree))
+        self._check = None
         return target
 
     # ----- composing ---------------------------------------------------------------------------------
@@ -568,6 +644,9 @@ class Document:
         value = constant(text, f"parameter {name!r}")
         par.check(value)
         stored: float | str = float(value) if _plain_number(text) else text
+        declared = self.spec.parameters.get(name)
+        if isinstance(declared, ParameterSpec):          # the proposal declares it: its default is the value
+            stored = declared.model_copy(update={"default": float(value)})
         params = {**self.spec.parameters, name: stored}
         self._commit(self.spec.model_copy(update={"parameters": params}))
         return value
@@ -906,11 +985,36 @@ class Document:
 
 
 # ----- file models --------------------------------------------------------------------------------
-def draft_spec(data: Any, filename: str = "proposal") -> ProposalFile:
-    """A :class:`ProposalFile` validated as a file, except that it may have no instances or wires yet."""
+def is_shipped(path: str | Path) -> bool:
+    """Whether ``path`` is one of the files shipped with markovwire (read-only in the UI)."""
+    from markovwire.library.shipped import proposals_dir
+    try:
+        return Path(path).resolve().is_relative_to(proposals_dir().parent.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return a == b
+
+
+def _name_of(path: Path) -> str:
+    """A proposal name from a file name (``my-file.yaml`` -> ``my_file``)."""
+    stem = re.sub(r"[^A-Za-z0-9_]", "_", path.stem)[:64] or "untitled"
+    return stem if stem[0].isalpha() else f"p_{stem}"[:64]
+
+
+def draft_spec(data: Any, filename: str = "proposal", located: Located | None = None) -> ProposalFile:
+    """A :class:`ProposalFile` validated as a file, except that it may have no instances or wires yet.
+
+    ``located`` (the document ``data`` was read from) places errors at their lines; data the UI made
+    is validated directly, and only a mistake in it is written out to be placed."""
     if not isinstance(data, dict):
         raise FileFormatError(Place(file=filename, line=1), "is not a mapping of keys", fix="start with 'name: ...'")
-    data = dict(data)
+    original, data = data, dict(data)
     empty_instances = not data.get("instances")
     wiring = data.get("wiring")
     empty_wires = isinstance(wiring, dict) and not wiring.get("wires") and data.get("diagram") is None
@@ -918,8 +1022,17 @@ def draft_spec(data: Any, filename: str = "proposal") -> ProposalFile:
         data["instances"] = {_PLACEHOLDER: {"component": _PLACEHOLDER}}
     if empty_wires:
         data["wiring"] = {**wiring, "wires": [f"{_PLACEHOLDER}.x -> {_PLACEHOLDER}.y"]}
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    spec = validate(ProposalFile, load_yaml(text, filename))
+    try:
+        spec = ProposalFile.model_validate(data)
+    except Exception:           # say where: validate again with the places of a file
+        if located is not None:
+            lines = dict(located.key_lines)
+            if id(original) in lines:
+                lines[id(data)] = (data, lines[id(original)][1])
+            doc = Located(data, filename, lines)
+        else:
+            doc = load_yaml(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), filename)
+        spec = validate(ProposalFile, doc)
     if empty_instances:
         spec = spec.model_copy(update={"instances": {}})
     if empty_wires:

@@ -8,6 +8,7 @@ every few seconds and offered back on the next start if the app did not exit cle
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from markovwire.errors import MarkovwireError
 
 from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
 from .document import Document
-from .settings import AUTOSAVE_SECONDS, recovery_path
+from .recovery import Instance, Orphan, document_key, forget, orphans
+from .settings import AUTOSAVE_SECONDS, recovery_dir
 
 
 class MarkovwireApp(App[None]):
@@ -37,6 +39,9 @@ class MarkovwireApp(App[None]):
         self.start_new = new
         self.document = Document.new()
         self._autosaved = None
+        self.recovery = Instance(recovery_dir())     # this UI's lock and recovery files
+        self._recovery_key: str | None = None        # the document its recovery file holds
+        self._untitled: tuple[Document | None, int] = (None, 0)
         self.intervals: dict[str, tuple[float, float]] = {}   # ad-hoc parameter intervals (the bounds screen)
 
     # ----- starting -----------------------------------------------------------------------------------
@@ -46,9 +51,10 @@ class MarkovwireApp(App[None]):
         self._open_start()
         self.push_screen(self.main)
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)
-        recovery = recovery_path()
-        if recovery.is_file():
-            self.call_after_refresh(self._offer_recovery, recovery)
+        self.call_after_refresh(self.offer_recovery, self.document.path, True)
+
+    def on_unmount(self) -> None:
+        self.recovery.release()        # recovery files left now are offered by the next UI
 
     def _open_start(self) -> None:
         if self.start_new:
@@ -69,26 +75,53 @@ class MarkovwireApp(App[None]):
             self.document.path = None
             self.notify(str(e), title=f"Could not open {path}", severity="error", timeout=15)
 
-    def _offer_recovery(self, recovery: Path) -> None:
+    def offer_recovery(self, path: Path | None, untitled: bool = False) -> None:
+        """Offer the work a UI that no longer runs autosaved for the document at ``path`` (and, with ``untitled``,
+        for documents never saved); name the other documents that have some."""
+        key = document_key(path) if path is not None else None
+        found = orphans(self.recovery.folder)
+        mine = [o for o in found if o.key == key or (untitled and o.key.startswith("untitled-"))]
+        if untitled:
+            others = sorted({self._recovery_meta(o).get("path") or o.key for o in found if o not in mine})
+            if others:
+                self.notify("Unsaved work from a session that stopped is kept for " + ", ".join(map(str, others))
+                            + ": open the file to recover it.", timeout=10)
+        if mine:
+            self._offer_recovery(mine[0])
+
+    @staticmethod
+    def _recovery_meta(orphan: Orphan) -> dict:
+        import yaml
+        try:
+            meta = yaml.safe_load(orphan.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
+
+    def _offer_recovery(self, orphan: Orphan) -> None:
         from .screens.recovery import RecoveryScreen
         try:
-            found = Document.from_recovery(recovery.read_text(encoding="utf-8"))
-            import yaml
-            meta = yaml.safe_load(recovery.read_text(encoding="utf-8")) or {}
+            found = Document.from_recovery(orphan.path.read_text(encoding="utf-8"))
         except (MarkovwireError, OSError, ValueError) as e:
-            self.notify(f"The recovery file {recovery} cannot be read ({e}); it was set aside.",
+            self.notify(f"The recovery file {orphan.path} cannot be read ({e}); it was set aside.",
                         severity="warning", timeout=10)
-            recovery.replace(recovery.with_suffix(".unreadable"))
+            with contextlib.suppress(OSError):
+                orphan.path.replace(orphan.path.with_suffix(".unreadable"))
             return
+        meta = self._recovery_meta(orphan)
 
         def answer(recover: bool | None) -> None:
-            if recover:
+            if recover is None:              # not now: the file stays, and is offered again next time
+                self.notify(f"Kept the unsaved work in {orphan.path}; it is offered again next time.", timeout=6)
+            elif recover:
                 self.document = found
-                self._autosaved = found.spec
+                self._autosaved = None
                 self.document_changed()
+                if self.autosave() is not None:     # this UI's recovery file holds it now
+                    forget(orphan)
                 self.notify("Recovered your unsaved work. Save it with Ctrl+S.", timeout=6)
             else:
-                recovery.unlink(missing_ok=True)
+                forget(orphan)
 
         self.push_screen(RecoveryScreen(found.name, str(meta.get("path") or ""), str(meta.get("written", "?"))),
                          answer)
@@ -135,11 +168,11 @@ class MarkovwireApp(App[None]):
 
     def _save(self, path) -> None:
         try:
-            target = self.document.save(path)
-        except MarkovwireError as e:
+            target = self._write(path)
+        except MarkovwireError as e:       # the document stays unsaved (and autosaved): nothing is lost
             self.notify(str(e), title="Not saved", severity="error", timeout=10)
             return
-        recovery_path().unlink(missing_ok=True)
+        self.drop_recovery()
         problems = len(self.document.check.problems)
         note = f" It has {problems} problem(s) still." if problems else ""
         self.notify(f"Saved {target}.{note}", timeout=4)
@@ -151,10 +184,18 @@ class MarkovwireApp(App[None]):
         self.push_screen(FileScreen("Save the proposal as", str(default), apply=self._save_as))
 
     def _save_as(self, path: Path) -> None:
-        self.document.save(path)      # a mistake is shown in the dialog, which stays open
-        recovery_path().unlink(missing_ok=True)
+        self._write(path)      # a mistake is shown in the dialog, which stays open
+        self.drop_recovery()
         self.notify(f"Saved {path}.", timeout=4)
         self.main.refresh_document(evaluate=False)
+
+    def _write(self, path) -> Path:
+        """Save the document; every failure is a markovwire error naming the file (the document stays dirty)."""
+        try:
+            return self.document.save(path)
+        except OSError as err:
+            from markovwire.diagrams.atomic import write_error
+            raise write_error(path or self.document.path, err) from None
 
     def action_open(self) -> None:
         self._unless_discarding(self._ask_open, "Open another file")
@@ -172,8 +213,9 @@ class MarkovwireApp(App[None]):
         self.document = doc
         self._autosaved = doc.spec
         self.intervals = {}
-        recovery_path().unlink(missing_ok=True)
+        self.drop_recovery()
         self.document_changed()
+        self.call_after_refresh(self.offer_recovery, doc.path)     # work on it a stopped UI left unsaved
         problems = len(doc.check.problems)
         if problems:
             self.notify(f"Opened {path} with {problems} problem(s): see Problems.", severity="warning", timeout=6)
@@ -279,29 +321,45 @@ class MarkovwireApp(App[None]):
 
     def action_quit_app(self) -> None:
         def leave():
-            recovery_path().unlink(missing_ok=True)
+            self.drop_recovery()
             self.exit()
         self._unless_discarding(leave, "Quit")
 
     # ----- autosave -------------------------------------------------------------------------------------
     def autosave(self) -> Path | None:
-        """Write unsaved work to the recovery file (when it changed since the last time); returns the file
-        that holds it (None when there is no unsaved work)."""
+        """Write unsaved work to this UI's recovery file of the document (when it changed since the last time);
+        returns the file that holds it (None when there is no unsaved work)."""
         doc = self.document
-        target = recovery_path()
         if not doc.dirty:
+            self.drop_recovery()
             return None
-        if doc.spec is self._autosaved and target.is_file():
+        key = self._document_key()
+        target = self.recovery.path(key)
+        if doc.spec is self._autosaved and key == self._recovery_key and target.is_file():
             return target
-        from markovwire.diagrams.atomic import write_atomic
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, doc.recovery_text())
-        except (OSError, MarkovwireError) as e:
+            self.recovery.write(key, doc.recovery_text())
+        except MarkovwireError as e:
             self.notify(f"Autosave failed: {e}", severity="warning", timeout=6)
             return None
-        self._autosaved = doc.spec
+        if self._recovery_key not in (None, key):       # the document was saved elsewhere, or another opened
+            self.recovery.drop(self._recovery_key)
+        self._autosaved, self._recovery_key = doc.spec, key
         return target
+
+    def drop_recovery(self) -> None:
+        """Delete this UI's recovery files: the work was saved, or the user chose to discard it."""
+        if self._recovery_key is not None:
+            self.recovery.drop()
+            self._recovery_key = None
+
+    def _document_key(self) -> str:
+        doc = self.document
+        if doc.path is not None:
+            return document_key(doc.path)
+        if self._untitled[0] is not doc:
+            self._untitled = (doc, self._untitled[1] + 1)
+        return document_key(None, self._untitled[1])
 
 
 def _shown(path: Path, width: int = 48) -> str:

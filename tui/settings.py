@@ -1,10 +1,11 @@
-"""Where the terminal UI keeps its own files: the recovery file and the settings, per user.
+"""Where the terminal UI keeps its own files: the recovery files and the settings, per user.
 
 The state directory is ``platformdirs.user_state_dir("markovwire")``, or the directory
-named by ``MARKOVWIRE_STATE_DIR`` (tests and sandboxes point it elsewhere).
+named by ``MARKOVWIRE_STATE_DIR`` (tests and sandboxes point it elsewhere). Recovery files
+(one per document and running UI, see :mod:`markovwire.tui.recovery`) are in its ``recovery`` folder.
 
->>> recovery_path().name
-'recovery.yaml'
+>>> recovery_dir().name
+'recovery'
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ AUTOSAVE_SECONDS = 3.0
 
 
 def state_dir() -> Path:
-    """The directory for the recovery file (created on first write, not here)."""
+    """The directory for the UI's own files (created on first write, not here)."""
     env = os.environ.get(STATE_ENV)
     if env:
         return Path(env).expanduser()
@@ -25,6 +26,7 @@ def state_dir() -> Path:
     return Path(user_state_dir("markovwire"))
 
 
-def recovery_path() -> Path:
-    """The file unsaved work is autosaved to; it is deleted on a clean exit or a save."""
-    return state_dir() / "recovery.yaml"
+def recovery_dir() -> Path:
+    """The folder unsaved work is autosaved to (a file per document and running UI, deleted on a save or a
+    clean exit)."""
+    return state_dir() / "recovery"

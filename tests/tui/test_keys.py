@@ -10,7 +10,7 @@ from markovwire.library import load_proposal, shipped_proposals  # noqa: F401
 from markovwire.library.shipped import default_proposal
 from markovwire.tui.app import MarkovwireApp
 from markovwire.tui.commands import ACTIONS
-from markovwire.tui.settings import recovery_path
+from markovwire.tui.settings import recovery_dir
 
 
 def notes(app) -> str:
@@ -119,10 +119,11 @@ async def test_unsaved_work_is_recovered_after_a_crash(driver):
         await k.press("enter")
         await k.clear_and_type("0.01")
         await k.press("enter")
-        assert app.autosave() == recovery_path()
+        written = app.autosave()
+        assert written.parent == recovery_dir() and written.name.endswith(f".{app.recovery.id}.yaml")
         edited = app.document.spec
         # the session "crashes": no quit, the recovery file stays
-    assert recovery_path().is_file()
+    assert written.is_file()
 
     again = MarkovwireApp()
     async with again.run_test(size=(120, 40)) as pilot:
@@ -132,7 +133,7 @@ async def test_unsaved_work_is_recovered_after_a_crash(driver):
         await k.press("r")
         await k.settle()
         assert again.document.spec == edited and again.document.dirty
-        assert again.document.path == default_proposal()
+        assert again.document.path == app.document.path           # where the crashed session was saving to
         assert again.main.results["safety"] == pytest.approx(load_proposal(default_proposal()).value(
             "safety", {"beta": 0.01}), rel=1e-12)
 
@@ -142,7 +143,7 @@ async def test_unsaved_work_is_recovered_after_a_crash(driver):
         await k.settle()
         assert k.screen_name() == "RecoveryScreen"
         await k.press("d")
-        assert not recovery_path().exists()
+        assert [f for f in recovery_dir().glob("*.yaml") if third.recovery.id not in f.name] == []  # only its own
 
 
 async def test_quitting_asks_before_discarding_changes(driver):

@@ -10,10 +10,11 @@ from .dialog import Dialog
 
 
 class RecoveryScreen(Dialog[bool]):
-    """Recover (r) or discard (d) the recovery file; returns True to recover."""
+    """Recover (r) or discard (d) the recovery file, or decide later (Escape, n: the file is kept and offered
+    again); returns True to recover, False to discard, None for not now."""
 
     BINDINGS = [Binding("r", "answer(True)", "Recover"), Binding("d", "answer(False)", "Discard"),
-                Binding("escape", "answer(True)", "Recover", show=False)]
+                Binding("n", "cancel", "Not now")]
 
     def __init__(self, name: str, path: str, written: str):
         super().__init__()
@@ -28,12 +29,13 @@ class RecoveryScreen(Dialog[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Recover it (r)", variant="primary", id="recover")
                 yield Button("Discard it (d)", variant="error", id="discard")
+                yield Button("Not now (Esc)", id="later")
 
     def on_mount(self) -> None:
         self.query_one("#recover", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "recover")
+        self.dismiss({"recover": True, "discard": False}.get(event.button.id))
 
     def action_answer(self, recover: bool) -> None:
         self.dismiss(recover)

@@ -87,9 +87,10 @@ class DiagramView(ScrollView, can_focus=True):
         sx, sy = self.scroll_offset
         row = sy + y
         width = self.size.width
+        blank = self.rich_style      # padding carries a style: NO_COLOR's monochrome filter reads every segment's
         if row >= len(self._strips):
-            return Strip.blank(width)
-        return self._strips[row].crop(sx, sx + width).extend_cell_length(width)
+            return Strip.blank(width, blank)
+        return self._strips[row].crop(sx, sx + width).extend_cell_length(width, blank)
 
     def watch_selected(self, old, new) -> None:
         if self.picture is None:

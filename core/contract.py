@@ -27,14 +27,17 @@ True
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from functools import reduce
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import opt_einsum
 
+from .errors import ContractionTooLarge
 from .limits import (  # noqa: F401 (memory_budget, set_memory_budget and human_bytes are used from here too)
     DEFAULT_MEMORY_BUDGET,
+    bytes_option,
     check_cost,
     check_memory_bytes,
     human_bytes,
@@ -53,9 +56,15 @@ def check_memory(indices: Sequence[int], sizes: Mapping[int, int], names: Mappin
     """Refuse an array over ``indices`` larger than the memory budget; returns its size in bytes."""
     nbytes = math.prod(sizes[i] for i in indices) * itemsize
     if nbytes > memory_budget():
-        wires = ", ".join(f"{names.get(i, i)}({sizes[i]})" for i in indices)
+        wires = _shown_wires(indices, sizes, names)
         check_memory_bytes(nbytes, what, f" for one array over the wires {wires}")
     return nbytes
+
+
+def _shown_wires(indices: Sequence[int], sizes: Mapping[int, int], names: Mapping[int, str], most: int = 8) -> str:
+    """``a(2), b(3)``; past ``most`` wires, the first ones and how many there are."""
+    shown = ", ".join(f"{names.get(i, i)}({sizes[i]})" for i in list(indices)[:most])
+    return shown if len(indices) <= most else f"{shown}, … ({len(indices)} wires)"
 
 
 class Program:
@@ -78,21 +87,21 @@ class Program:
         self._distinct = [tuple(dict.fromkeys(op)) for op in self.operands]
         self._prep = [(k, _diagonal(op)) for k, (op, d) in enumerate(zip(self.operands, self._distinct))
                       if len(d) < len(op)]
-        self.path, (self.cost, largest, peak), self.strategy = self._choose_path(strategy)
+        self.path, (self.cost, largest, peak, self.work), self.strategy = self._choose_path(strategy)
         self.largest = (largest[0] * itemsize, largest[1])
         self.peak = peak * itemsize
         self.check()
         self._code, self._last, self._final = self._compile()
 
     def check(self, what: str = "contraction") -> "Program":
-        """Refuse this plan if it needs more memory at once (:attr:`peak`, bytes) or more multiply-adds
-        (:attr:`cost`) than the budgets allow (:mod:`markovwire.limits`); the budgets may have changed since
-        it was planned."""
+        """Refuse this plan if it needs more memory at once (:attr:`peak`, bytes) or more work (:attr:`work`,
+        see :meth:`_path_stats`) than the budgets of :mod:`markovwire.limits` allow (they may have changed since
+        it was planned)."""
         if self.peak > memory_budget():
-            wires = ", ".join(f"{self.names.get(i, i)}({self.sizes[i]})" for i in self.largest[1])
+            wires = _shown_wires(self.largest[1], self.sizes, self.names)
             check_memory_bytes(self.peak, what, f" (its largest array, over the wires {wires}, is "
                                f"{human_bytes(self.largest[0])})")
-        check_cost(self.cost, what)
+        check_cost(self.work, what)
         return self
 
     # ----- planning --------------------------------------------------------
@@ -129,24 +138,32 @@ class Program:
                                            optimize=opt_einsum.paths.DynamicProgramming(minimize="flops"))
         return _to_ssa(path, len(self.operands))
 
-    def _path_stats(self, path) -> tuple[float, tuple[int, tuple[int, ...]], int]:
-        """The multiply-adds of ``path``, its largest intermediate ``(entries, indices)`` and its peak: the most
-        entries alive at once (every operand, which the caller holds; the intermediates not yet consumed; the
-        step's result; the final result counted ``RESULT_COPIES`` times)."""
+    def _path_stats(self, path) -> tuple[float, tuple[int, tuple[int, ...]], int, float]:
+        """What running ``path`` takes, from the sizes alone.
+
+        ``(cost, largest, peak, work)``: its multiply-adds; its largest intermediate ``(entries,
+        indices)``; its peak, the most entries alive at once (every operand, which the caller holds, the
+        intermediates not yet consumed and the step's result; the final result ``RESULT_COPIES`` times); and
+        its work, the multiply-adds plus the entries each step reads and writes times their number of axes
+        (numpy's strided copies slow down with many short axes: a 12x12 grid of bits asked about 24 of them
+        plans 4e8 multiply-adds but 9.7e9 of work, and takes a minute).
+        """
         n = len(self._distinct)
         entries = lambda idx: math.prod(self.sizes[i] for i in idx)
         held = sum(entries(op) for op in self._distinct)
-        cost, largest, live, alive, peak = 0, (0, ()), {}, 0, held
+        cost, work, largest, live, alive, peak = 0, 0, (0, ()), {}, 0, held
         for k, (a, b, ia, ib, res, _) in enumerate(_walk(self._distinct, self.output, path)):
-            cost += entries(set(ia).union(ib))
+            step = entries(set(ia).union(ib))
             size = entries(res)
+            cost += step
+            work += step + entries(ia) * len(ia) + entries(ib) * len(ib) + size * len(res)
             if size > largest[0]:
                 largest = (size, res)
             peak = max(peak, held + alive + size)
             alive += size - live.pop(a, 0) - live.pop(b, 0)
             live[n + k] = size
         peak = max(peak, held + RESULT_COPIES * entries(self.output))
-        return float(cost), largest, peak
+        return float(cost), largest, peak, float(work)
 
     # ----- compilation -----------------------------------------------------
     def _compile(self):
@@ -208,6 +225,21 @@ class Program:
         """One line: the chosen strategy, its cost and the largest intermediate."""
         return (f"{self.strategy} order, {len(self.path)} pairwise steps, {self.cost:.3g} multiply-adds, "
                 f"largest intermediate {human_bytes(self.largest[0])}, {human_bytes(self.peak)} at most at once")
+
+
+@contextmanager
+def out_of_memory(program: "Program | None" = None, what: str = "contraction"):
+    """Turn numpy's ``MemoryError`` (the machine has less free memory than the budget) into the budget's error."""
+    try:
+        yield
+    except MemoryError:
+        need = program.peak if program is not None else memory_budget()
+        raise ContractionTooLarge(
+            what, f"ran out of memory (planned to need {human_bytes(need)} at once; the budget is "
+            f"{human_bytes(memory_budget())}, more than this machine has free)",
+            fix=f"lower the budget to what the machine has free (--max-memory {bytes_option(need / 2)} on the "
+                "command line, or markovwire.set_memory_budget in Python) so that questions this large are refused "
+                "before they start; or condition on or marginalise wires, or sweep fewer points at once") from None
 
 
 def _walk(operands, output, path, step: Callable | None = None):

@@ -22,16 +22,22 @@ from __future__ import annotations
 
 import html
 import itertools
+import math
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import sympy
 
-from .errors import EvidenceError, NotStochastic, ParameterError, ShapeError, TypeMismatch, UnknownName
+from .errors import EvidenceError, NotStochastic, ParameterError, Place, ShapeError, TypeMismatch, UnknownName
 from .params import Parameter, resolve_values
 from .types import FinSet, Port, _auto_name, bundle, show_bundle
 
 ATOL = 1e-9
+MAX_EXPAND = 2000      # terms sympy.expand may make of a row's sum before the check turns numeric
+MAX_SIMPLIFY = 200     # operations of an expanded sum that sympy.simplify may be asked to prove zero
+SAMPLES = 64           # random points (besides corners and defaults) of the numeric row check
+_SUM_FIX = ("make the row's entries sum to one for every parameter value "
+            "(e.g. write the last entry as 1 - the others)")
 TABLE_ROWS, HTML_ROWS = 200, 500  # rows shown when printing a kernel / in Jupyter
 
 
@@ -111,36 +117,127 @@ class Kernel:
 
     # ----- validation ------------------------------------------------------
     def check(self, values: Mapping[str, object] | None = None, atol: float = ATOL) -> "Kernel":
-        """Raise :class:`NotStochastic` naming the first row that is not a distribution."""
+        """Raise :class:`NotStochastic` naming the first row that is not a distribution.
+
+        A symbolic row must sum to one identically: proved by sympy when the expansion is small
+        (:func:`_expansion_size`), else tested numerically on points of the parameters' domains
+        (:func:`sample_points`), corners included. Every evaluation checks its tables again
+        (:meth:`check_at`), so a row that passes here cannot give a wrong answer later.
+        """
         if self.is_symbolic:
+            numeric = []
             for r, row in enumerate(self.rows()):
-                total = sympy.expand(sum(row, sympy.Integer(0)))
-                if not _is_zero(total - 1, atol):
-                    raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
-                                        f"entries sum to {total}, not identically 1",
-                                        fix="make the row's entries sum to one for every parameter value "
-                                            "(e.g. write the last entry as 1 - the others)")
+                verdict = _row_sums_to_one(row, atol)
+                if verdict is None:
+                    numeric.append(r)
+                elif verdict is not True:
+                    raise NotStochastic(Place(f"kernel {self.name!r}, {self._row_label(r)}", box=self.name),
+                                        f"entries sum to {_short(verdict)}, not identically 1", fix=_SUM_FIX)
+            if numeric:
+                self._check_sampled(numeric, atol)
             if values is not None:
                 self.subs(values)
             return self
-        rows = self.rows()
-        if rows.size and not np.all(np.isfinite(rows)):
-            r = int(np.argwhere(~np.isfinite(rows))[0][0])
-            raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}", "has a non-finite entry",
-                                fix="use finite probabilities")
-        neg = rows < -atol
-        if np.any(neg):
-            r, c = map(int, np.argwhere(neg)[0])
-            raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
-                                f"has negative entry {rows[r, c]:g} at output {self._out_label(c)}",
-                                fix="probabilities must be non-negative")
-        sums = rows.sum(axis=1)
-        bad = np.abs(sums - 1) > atol
-        if np.any(bad):
-            r = int(np.argmax(bad))
-            raise NotStochastic(f"kernel {self.name!r}, {self._row_label(r)}",
-                                f"sums to {sums[r]:.12g}, not 1", fix="make each row sum to one")
+        self.check_at(self.array, {}, atol)
         return self
+
+    def check_at(self, array: np.ndarray, values: Mapping[str, object], atol: float = ATOL,
+                 box: str | None = None) -> None:
+        """Raise :class:`NotStochastic` unless ``array`` (sweep axes first, then this kernel's) is a
+        probability table at every point: finite entries, none below ``-atol``, rows summing to one.
+
+        ``values`` are the parameter values the array was evaluated at (scalars or arrays of the
+        sweep's shape); the error names the first offending point, its row and entry, and (for a
+        symbolic kernel) what would fix it; ``box`` is the name of the net's box that holds the kernel.
+
+        >>> p = Parameter("fpr", (0, 1))
+        >>> V = FinSet("Verdict", ["pass", "flag"])
+        >>> k = Kernel([1 - 2 * p.symbol, 2 * p.symbol], [], [V], params=[p], name="monitor")
+        >>> k.numeric({"fpr": np.array([0.25, 1.0])})
+        Traceback (most recent call last):
+        ...
+        markovwire.errors.NotStochastic: kernel 'monitor', the distribution at fpr=1: has negative entry -1 at \
+output verdict=pass
+          fix: restrict fpr's domain to [0, 0.5] in parameters: (there every entry of this row is non-negative), \
+or rewrite the entry
+        """
+        lead = array.ndim - self.array.ndim
+        batch = array.shape[:lead]
+        n = int(np.prod(batch, dtype=int))
+        rows = array.reshape((n,) + self.rows().shape)
+        found = table_violation(rows, atol)
+        if found is None:
+            return
+        point, r, c, kind = found
+        at = {}
+        for name in sorted(s.name for s in self.free_symbols):
+            v = np.asarray(values.get(name, self.params[name].default), dtype=float)
+            at[name] = float(np.broadcast_to(v, batch).reshape(-1)[point]) if v.ndim else float(v)
+        who = f"kernel {self.name!r}" if box is None else \
+            f"box {box!r}" + (f" (kernel {self.name!r})" if box != self.name else "")
+        where = Place(f"{who}, {self._row_label(r)}"
+                      + (" at " + ", ".join(f"{k}={v:g}" for k, v in at.items()) if at else ""), box=box or self.name)
+        value = rows[point, r, c] if c >= 0 else rows[point, r].sum()
+        entry = self.rows()[r, c] if self.is_symbolic and c >= 0 else None
+        if kind == "nonfinite":
+            if entry is None:
+                raise NotStochastic(where, "has a non-finite entry", fix="use finite probabilities")
+            from .expr import explain_nonfinite
+            names = list(at)
+            why = explain_nonfinite(entry, [self.params[k].symbol for k in names], [at[k] for k in names])
+            raise NotStochastic(where, f"entry {self._out_label(c)}: {why}",
+                                fix="rewrite the entry so that it is defined on the parameters' domains (cancel "
+                                    "common factors, avoid dividing by zero), or exclude "
+                                    + ", ".join(f"{k}={v:g}" for k, v in at.items())
+                                    + " from the domain in parameters:")
+        if kind == "negative":
+            raise NotStochastic(where, f"has negative entry {value:g} at output {self._out_label(c)}",
+                                fix=self._negative_fix(r) if self.is_symbolic else "probabilities must be non-negative")
+        raise NotStochastic(where, f"sums to {value:.12g}, not 1",
+                            fix=_SUM_FIX if self.is_symbolic else "make each row sum to one")
+
+    def _negative_fix(self, r: int) -> str:
+        """How to keep row ``r`` non-negative: a narrower domain when its entries are linear in one parameter."""
+        row = [e for e in self.rows()[r] if e.free_symbols]
+        names = sorted({s.name for e in row for s in e.free_symbols})
+        if len(names) == 1:
+            p = self.params[names[0]]
+            lo, hi = (float(x) for x in p.domain)
+            x = p.symbol
+            for e in row:
+                if not e.is_polynomial(x) or sympy.degree(e, x) > 1:
+                    break
+                a, b = (float(c) for c in (e.coeff(x, 1), e.coeff(x, 0)))
+                if a > 0:
+                    lo = max(lo, -b / a)
+                elif a < 0:
+                    hi = min(hi, -b / a)
+            else:
+                if lo <= hi:
+                    return (f"restrict {p.name}'s domain to [{lo:g}, {hi:g}] in parameters: (there every entry of "
+                            "this row is non-negative), or rewrite the entry")
+        shown = ", ".join(names)
+        return (f"restrict the domain of {shown} in parameters: to values where every entry of this row is "
+                "non-negative, or rewrite the entry (clip(x, 0, 1) keeps a value in [0, 1])")
+
+    def _check_sampled(self, rows: list[int], atol: float) -> None:
+        """Test that ``rows`` sum to one at sample points of the parameters' domains (corners included)."""
+        from .expr import compile_numeric
+        names = sorted(s.name for s in self.free_symbols)
+        points = sample_points([self.params[n] for n in names])
+        sums = [sympy.Add(*self.rows()[r]) for r in rows]
+        size = [sympy.Add(*(abs(e) for e in self.rows()[r])) for r in rows]
+        values = compile_numeric(sums + size, [self.params[n].symbol for n in names])(*(points[n] for n in names))
+        for i, r in enumerate(rows):
+            total, scale = values[i], values[len(rows) + i]
+            bad = np.isfinite(total) & np.isfinite(scale) & (np.abs(total - 1) > atol * np.maximum(1, scale))
+            if np.any(bad):
+                j = int(np.argmax(bad))
+                at = ", ".join(f"{n}={points[n][j]:g}" for n in names)
+                raise NotStochastic(Place(f"kernel {self.name!r}, {self._row_label(r)}", box=self.name),
+                                    f"entries sum to {total[j]:.12g} at {at}, not 1 (the sum is too large to "
+                                    "simplify, so it was tested at points of the parameters' domains)",
+                                    fix=_SUM_FIX)
 
     def _out_label(self, flat: int) -> str:
         idx = np.unravel_index(flat, self.shape_out)
@@ -255,12 +352,7 @@ class Kernel:
         if arr.ndim != self.array.ndim:
             raise ParameterError(f"kernel {self.name!r}", "subs takes one value per parameter",
                                  fix="use numeric(values) or Net.sweep for arrays of values")
-        try:
-            return Kernel(arr, self.dom, self.cod, name=self.name)
-        except NotStochastic as err:
-            used = resolve_values(self.params, values, {s.name for s in self.free_symbols})
-            at = ", ".join(f"{k}={v:g}" for k, v in used.items())
-            raise NotStochastic(err.where + (f" at {at}" if at else ""), err.what, fix=err.fix) from None
+        return Kernel(arr, self.dom, self.cod, name=self.name, check=False)  # numeric() checked it
 
     def numeric(self, values: Mapping[str, object]) -> np.ndarray:
         """The float array at ``values``; array-valued parameters give a leading batch axis."""
@@ -277,7 +369,9 @@ class Kernel:
         flat = np.stack([np.broadcast_to(np.asarray(v, dtype=float), batch) for v in fn(*args)])
         out = flat.reshape(self.array.shape + batch)
         nd = self.array.ndim
-        return np.moveaxis(out, list(range(nd, out.ndim)), list(range(len(batch))))
+        out = np.moveaxis(out, list(range(nd, out.ndim)), list(range(len(batch))))
+        self.check_at(out, vals)
+        return out
 
     def _numeric_fn(self, names: list[str], compile_numeric):
         """The compiled numeric evaluator of the entries, cached on the kernel."""
@@ -610,6 +704,102 @@ def _number(x) -> float:
     if not _is_entry(x):
         raise TypeError(x)
     return float(x)
+
+
+def table_violation(rows: np.ndarray, atol: float = ATOL) -> tuple[int, int, int, str] | None:
+    """The first ``(point, row, output, kind)`` where ``rows`` (points × rows × outputs) is not a probability
+    table, or None. ``kind`` is ``"nonfinite"``, ``"negative"`` or ``"sum"`` (output ``-1``); points come first,
+    so a sweep reports its first offending point.
+
+    >>> table_violation(np.array([[[0.5, 0.5]], [[1.5, -0.5]]]))
+    (1, 0, 1, 'negative')
+    """
+    sums = rows.sum(axis=-1)
+    mins = rows.min(axis=-1, initial=np.inf)
+    bad = ~np.isfinite(sums) | (mins < -atol) | (np.abs(sums - 1) > atol)
+    if not np.any(bad):
+        return None
+    point = int(np.argmax(bad.any(axis=-1)))
+    at = rows[point]
+    for kind, mask in (("nonfinite", ~np.isfinite(at)), ("negative", at < -atol)):
+        if np.any(mask):
+            r, c = map(int, np.argwhere(mask)[0])
+            return point, r, c, kind
+    return point, int(np.argmax(bad[point])), -1, "sum"
+
+
+def sample_points(params: Sequence[Parameter], n: int = SAMPLES, seed: int = 0) -> dict[str, np.ndarray]:
+    """Points of the parameters' domains for numeric checks: the corners (at most 256), the defaults and ``n``
+    random points (seeded, so a check is reproducible). Infinite ends stand at 1000 beyond the other end or 0.
+
+    >>> sample_points([Parameter("p", (0, 1), default=0.5)], n=2)["p"].round(3).tolist()
+    [0.0, 1.0, 0.5, 0.637, 0.27]
+    """
+    rng = np.random.default_rng(seed)
+    k = len(params)
+    ends = []
+    for p in params:
+        lo, hi = (float(x) for x in p.domain)
+        lo = lo if math.isfinite(lo) else min(hi, 0.0) - 1000.0
+        hi = hi if math.isfinite(hi) else max(lo, 0.0) + 1000.0
+        ends.append((lo, hi))
+    corners = (np.array(list(itertools.product((0, 1), repeat=k)), dtype=bool) if k <= 8
+               else rng.integers(0, 2, size=(256, k)).astype(bool))
+    out = {}
+    for j, (p, (lo, hi)) in enumerate(zip(params, ends)):
+        mid = p.default if p.default is not None else (lo + hi) / 2
+        x = np.concatenate([np.where(corners[:, j], hi, lo), [mid], rng.uniform(lo, hi, n)])
+        out[p.name] = np.clip(np.round(x), lo, hi) if p.integer else x
+    return out
+
+
+def _expansion_size(e: sympy.Basic, cap: int = MAX_EXPAND) -> int:
+    """An upper bound of the terms (and work) ``sympy.expand(e)`` makes, capped at ``cap + 1``.
+
+    >>> p, q = sympy.symbols("p q")
+    >>> _expansion_size((p + q)**3), _expansion_size((p + q + p*q + 2*q)**1000 / 10**1000)
+    (4, 2001)
+    """
+    if not e.args:
+        return 1
+    if isinstance(e, sympy.Mul):
+        out = 1
+        for a in e.args:
+            out = min(cap + 1, out * _expansion_size(a, cap))
+        return out
+    if isinstance(e, sympy.Pow):
+        b = _expansion_size(e.base, cap)
+        if b > 1 and e.exp.is_Rational:
+            n = int(abs(e.exp))
+            return min(cap + 1, math.comb(n + b - 1, b - 1) if n < cap else cap + 1) if n else b
+        return min(cap + 1, b + _expansion_size(e.exp, cap))
+    return min(cap + 1, sum(_expansion_size(a, cap) for a in e.args))
+
+
+def _row_sums_to_one(row, atol: float):
+    """True if the entries sum to one identically, the sum's text if they do not, None if too large to tell."""
+    total = sympy.Add(*row)
+    if total == 1:
+        return True
+    if not total.free_symbols:
+        if isinstance(total, sympy.Rational):
+            return str(total)
+        from .expr import constant_value
+        return True if abs(constant_value(total, "the row's sum") - 1) <= atol else str(total)
+    if _expansion_size(total) > MAX_EXPAND:
+        return None
+    expanded = sympy.expand(total)
+    diff = expanded - 1
+    diff = diff.xreplace({f: sympy.Integer(0) for f in diff.atoms(sympy.Float) if abs(f) <= atol})
+    if diff.is_zero is True:
+        return True
+    if sympy.count_ops(diff) > MAX_SIMPLIFY:
+        return None
+    return True if sympy.simplify(diff).is_zero is True else str(expanded)
+
+
+def _short(text: str, n: int = 200) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _is_zero(expr, atol: float) -> bool:

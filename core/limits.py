@@ -10,7 +10,7 @@ command line (``markovwire --max-memory 8GiB eval …``) and in Python:
 limit              default              command line          Python
 =================  ===================  ====================  =================================
 memory             2 GiB live at once   ``--max-memory 8GiB``  ``markovwire.set_memory_budget``
-contraction cost   1e10 multiply-adds   ``--max-cost 1e11``    ``markovwire.set_cost_budget``
+contraction cost   1e9 operations       ``--max-cost 1e10``    ``markovwire.set_cost_budget``
 sweep points       1,000,000            ``--max-points 1e7``   ``markovwire.set_sweep_limit``
 figure boxes       1,000                ``--max-boxes 5000``   ``markovwire.set_figure_limit``
 =================  ===================  ====================  =================================
@@ -20,7 +20,7 @@ figure boxes       1,000                ``--max-boxes 5000``   ``markovwire.set_
 ...     check_cost(2e6, "query 'q'")
 ... except ContractionTooLarge as e:
 ...     print(e)
-query 'q': needs 2e+06 multiply-adds, 2x the cost budget of 1e+06
+query 'q': needs 2e+06 operations, 2x the cost budget of 1e+06
   fix: raise the budget: --max-cost 2e+06 on the command line, or markovwire.set_cost_budget(2e+06) in Python
 >>> _ = set_cost_budget(old)
 """
@@ -33,7 +33,7 @@ from typing import Mapping
 from .errors import ContractionTooLarge, ParameterError
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3   # bytes alive at once during one evaluation
-DEFAULT_COST_BUDGET = 1e10            # multiply-adds of one contraction (a few seconds of numpy)
+DEFAULT_COST_BUDGET = 1e9             # operations of one contraction (a few seconds of numpy; shipped: <= 3e7)
 DEFAULT_SWEEP_POINTS = 1_000_000      # points of one sweep (the product of the swept parameters' counts)
 DEFAULT_FIGURE_BOXES = 1_000          # boxes drawn in one figure (graphviz's layout grows faster than linearly)
 
@@ -61,12 +61,13 @@ def memory_budget() -> int:
 
 
 def set_cost_budget(multiply_adds: float) -> float:
-    """Set the most multiply-adds one contraction may plan; returns the old budget."""
+    """Set the most operations (multiply-adds, and entries moved times their axes) one contraction may plan;
+    returns the old budget."""
     return _set("cost", multiply_adds)
 
 
 def cost_budget() -> float:
-    """The current cost budget of one contraction, in multiply-adds."""
+    """The current cost budget of one contraction, in operations."""
     return _limits["cost"]
 
 
@@ -144,16 +145,16 @@ def memory_fix(nbytes: float) -> str:
             "wires, or sweep fewer points at once")
 
 
-def check_cost(multiply_adds: float, what: str) -> float:
-    """Refuse a contraction planned to take more multiply-adds than the cost budget."""
-    if multiply_adds > _limits["cost"]:
-        need = _round_up(multiply_adds)
+def check_cost(operations: float, what: str) -> float:
+    """Refuse a contraction planned to take more operations (multiply-adds and entries moved) than the budget."""
+    if operations > _limits["cost"]:
+        need = _round_up(operations)
         raise ContractionTooLarge(
-            what, f"needs {multiply_adds:.3g} multiply-adds, {multiply_adds / _limits['cost']:.3g}x the cost budget "
+            what, f"needs {operations:.3g} operations, {operations / _limits['cost']:.3g}x the cost budget "
             f"of {_limits['cost']:.3g}",
             fix=f"raise the budget: --max-cost {need} on the command line, or markovwire.set_cost_budget({need}) "
                 "in Python")
-    return multiply_adds
+    return operations
 
 
 def _round_up(x: float) -> str:

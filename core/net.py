@@ -42,7 +42,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import sympy
 
-from .contract import Program
+from .contract import Program, out_of_memory
 from .errors import ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError
 from .kernel import Kernel, _merge_params
 from .operands import Factored, Operands
@@ -408,12 +408,13 @@ class Net:
         flags = tuple(2 if isinstance(a, Factored) else a.ndim > nd
                       for a, nd in zip(arrays, self._operands()[1].ndims)) if batch else ()
         plan = self._plan(outputs, tuple(sorted(obs)), flags, batch[0] if batch else 0, symbolic)
-        arrays = plan.observe(arrays, obs)
-        if symbolic:
-            raw = np.vectorize(sympy.expand, otypes=[object])(_contract_objects(plan.program, arrays + plan.extra))
-        else:
-            raw = plan.run(arrays)
-        result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic)
+        with out_of_memory(plan.program):
+            arrays = plan.observe(arrays, obs)
+            if symbolic:
+                raw = np.vectorize(sympy.expand, otypes=[object])(_contract_objects(plan.program, arrays + plan.extra))
+            else:
+                raw = plan.run(arrays)
+            result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic)
         if batch:
             return result
         if not symbolic and any(np.ndim(v) for v in (values or {}).values()):  # swept, but used by no box
@@ -477,7 +478,8 @@ class Net:
         cached = self._plans.get("operands")
         if cached is None:
             boxes = self.topological()
-            cached = self._plans["operands"] = (boxes, Operands([b.kernel for b in boxes], self.params))
+            cached = self._plans["operands"] = (boxes, Operands([b.kernel for b in boxes], self.params,
+                                                               [b.name for b in boxes]))
         return cached
 
     def _operand_arrays(self, values, symbolic, factored: bool = False):
@@ -495,6 +497,8 @@ class Net:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = _NetPlan(self, outputs, set(observed), flags, batch, symbolic)
+        else:
+            plan.program.check()  # the budgets may have been lowered since it was planned
         return plan
 
     def _finish(self, raw, plan, outputs, obs, evidence, batch, normalize, symbolic):

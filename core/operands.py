@@ -50,22 +50,27 @@ class Factored(NamedTuple):
 class Operands:
     """The arrays of ``kernels`` (in order) at parameter values; see the module docstring."""
 
-    def __init__(self, kernels: Sequence, params: Mapping[str, Parameter]):
+    def __init__(self, kernels: Sequence, params: Mapping[str, Parameter], names: Sequence[str] | None = None):
         self.kernels = list(kernels)
         self.params = dict(params)
+        self.box_names = list(names) if names is not None else [None] * len(self.kernels)
         self.ndims = [k.array.ndim for k in self.kernels]
         self.static = [None if k.is_symbolic else k.array for k in self.kernels]
         basis: dict = {}
         self._boxes = []  # (position, rows, coefficients, shape, parameter names, coefficient tensor)
+        terms = []
         for pos, k in enumerate(self.kernels):
             if k.is_symbolic:
-                self._boxes.append(_decompose(pos, k, basis))
+                box, box_terms = _decompose(pos, k, basis)
+                self._boxes.append(box)
+                terms.append((k, box_terms))
         self.needed = {s.name for g in basis for s in g.free_symbols}
         self.names = sorted(self.needed)
         self._fn = None
         if basis:
             from .expr import compile_numeric
             self._fn = compile_numeric(list(basis), [self.params[n].symbol for n in self.names])
+        self._bounds = _Bounds(terms, len(basis))
 
     def rank(self, position: int) -> int:
         """How many basis functions the kernel at ``position`` is factored over (when swept)."""
@@ -94,6 +99,8 @@ class Operands:
             args = [a.reshape(-1) if a.ndim else a for a in args]
         values_ = self._fn(*args)
         basis = np.stack(values_, axis=-1) if values_ else np.zeros((0,))
+        if not self._bounds.hold(basis, bool(batch)):
+            self._check_exactly(basis, dict(zip(self.names, args)), batch)
         arrays = list(self.static)
         for pos, rows, coef, shape, used, tensor in self._boxes:
             b = basis
@@ -104,6 +111,79 @@ class Operands:
                 continue
             arrays[pos] = coef(b[..., rows]).reshape(b.shape[:-1] + shape)
         return arrays, batch
+
+
+    def _check_exactly(self, basis: np.ndarray, values: Mapping[str, np.ndarray], batch) -> None:
+        """Raise for the first sweep point at which a table is not a probability table (the bounds failed)."""
+        from .kernel import table_violation
+        points = basis if batch else basis[None]
+        n = points.shape[0]
+        first = None  # (point, position in self._boxes)
+        for i, (pos, rows, coef, shape, used, tensor) in enumerate(self._boxes):
+            kernel = self.kernels[pos]
+            step = max(1, (1 << 22) // max(1, kernel.array.size))
+            for start in range(0, n if first is None else first[0] + 1, step):
+                chunk = coef(points[start:start + step][:, rows]).reshape((-1,) + kernel.rows().shape)
+                found = table_violation(chunk)
+                if found is not None:
+                    if first is None or start + found[0] < first[0]:
+                        first = (start + found[0], i)
+                    break
+        if first is None:
+            return
+        point, i = first
+        pos, rows, coef = self._boxes[i][:3]
+        kernel = self.kernels[pos]
+        at = {k: (v.reshape(-1)[point] if v.ndim else v) for k, v in values.items()}
+        kernel.check_at(coef(points[point:point + 1][:, rows]).reshape((1,) + kernel.array.shape), at,
+                        box=self.box_names[pos])
+
+
+class _Bounds:
+    """Cheap sufficient conditions that every table is a probability table at every evaluated point.
+
+    Each entry, and each row's sum, is linear in the basis values: ``sum_m c_m g_m``. Over a sweep,
+    ``g_m`` lies between its smallest and largest value, which bounds the entry below (and the
+    row's sum on both sides) with a few numpy calls for all boxes together. When the bounds
+    hold, every point is a probability table; when they do not, the exact check looks at every
+    point (:meth:`Operands._check_exactly`), so the bounds cost nothing on the error path only.
+    """
+
+    def __init__(self, terms, size: int, atol: float = 1e-9):
+        ent, col, coef, rows, rcol, rcoef = [], [], [], [], [], []
+        n_ent = n_row = 0
+        for kernel, (e, m, c) in terms:
+            n_out = kernel.rows().shape[1]
+            ent.append(e + n_ent)
+            col.append(m)
+            coef.append(c)
+            key = (e // n_out + n_row) * max(size, 1) + m  # aggregate by (row, basis function)
+            uniq, inverse = np.unique(key, return_inverse=True)
+            summed = np.bincount(inverse, c, minlength=len(uniq))
+            keep = np.abs(summed) > 1e-15
+            rows.append(uniq[keep] // max(size, 1))
+            rcol.append(uniq[keep] % max(size, 1))
+            rcoef.append(summed[keep])
+            n_ent += kernel.array.size
+            n_row += kernel.rows().shape[0]
+        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+        self.ent, self.col, self.coef = cat(ent, np.intp), cat(col, np.intp), cat(coef, float)
+        self.rows, self.rcol, self.rcoef = cat(rows, np.intp), cat(rcol, np.intp), cat(rcoef, float)
+        self.n_ent, self.n_row, self.atol = n_ent, n_row, atol
+
+    def hold(self, basis: np.ndarray, batch: bool) -> bool:
+        """Whether the bounds prove every table a probability table at the basis values (points × basis)."""
+        if not self.n_ent:
+            return True
+        lo, hi = (basis.min(axis=0), basis.max(axis=0)) if batch else (basis, basis)
+        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+            return False
+        c, m = self.coef, self.col
+        low = np.bincount(self.ent, np.where(c > 0, c * lo[m], c * hi[m]), minlength=self.n_ent)
+        c, m = self.rcoef, self.rcol
+        sum_lo = np.bincount(self.rows, np.where(c > 0, c * lo[m], c * hi[m]), minlength=self.n_row)
+        sum_hi = np.bincount(self.rows, np.where(c > 0, c * hi[m], c * lo[m]), minlength=self.n_row)
+        return bool(low.min() >= -self.atol and sum_lo.min() >= 1 - self.atol and sum_hi.max() <= 1 + self.atol)
 
 
 def _decompose(pos: int, kernel, basis: dict):
@@ -136,7 +216,9 @@ def _decompose(pos: int, kernel, basis: dict):
         scale = np.array([terms[t][2] for t in order])
         coef = lambda b, ent=ent, col=col, scale=scale, size=size: _scatter(b[..., col] * scale, ent, size)
         tensor = None
-    return pos, np.array(rows, dtype=np.intp), coef, kernel.array.shape, used, tensor
+    term_arrays = (np.array([e for e, _, _ in terms], dtype=np.intp), np.array([r for _, r, _ in terms], dtype=np.intp),
+                   np.array([c for _, _, c in terms], dtype=float))
+    return (pos, np.array(rows, dtype=np.intp), coef, kernel.array.shape, used, tensor), term_arrays
 
 
 def _scatter(products: np.ndarray, entry: np.ndarray, size: int) -> np.ndarray:

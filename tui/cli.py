@@ -51,8 +51,42 @@ def json_errors(command):
     return run
 
 
+def _set_limit(ctx: click.Context, param: click.Parameter, value):
+    """Raise or lower one of :mod:`markovwire.limits` for this run (a bad value is a usage error, exit 2)."""
+    if value is None:
+        return
+    from markovwire import limits
+    from markovwire.errors import MarkovwireError
+    option = param.opts[0]
+    try:
+        if param.name == "max_memory":
+            limits.set_memory_budget(limits.parse_bytes(value, option))
+            return
+        try:
+            number = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a number", ctx, param) from None
+        {"max_cost": limits.set_cost_budget, "max_points": limits.set_sweep_limit,
+         "max_boxes": limits.set_figure_limit}[param.name](number)
+    except MarkovwireError as err:
+        raise click.BadParameter(err.what, ctx, param) from None
+
+
+def limit_options(command):
+    """``--max-memory``, ``--max-cost``, ``--max-points``, ``--max-boxes``: the limits of :mod:`markovwire.limits`,
+    accepted before the command (``markovwire --max-cost 1e11 eval …``) and after it."""
+    for name, metavar, text in (
+            ("--max-boxes", "N", "Draw figures of up to N boxes (default 1000)."),
+            ("--max-points", "N", "Allow sweeps of up to N points (default 1e6)."),
+            ("--max-cost", "N", "Allow contractions of up to N multiply-adds (default 1e9)."),
+            ("--max-memory", "SIZE", "Let one evaluation hold up to SIZE at once, e.g. 8GiB (default 2GiB).")):
+        command = click.option(name, metavar=metavar, help=text, expose_value=False, callback=_set_limit)(command)
+    return command
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="markovwire", prog_name="markovwire")
+@limit_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Compose AI-system proposals from typed components and get exact numbers out of them.
@@ -136,6 +170,7 @@ def _file_kind(path: str) -> str | None:
               help="Give INSTANCE a total-variation radius (repeatable; adds to the file's tv_radius entries).")
 @click.option("--range", "search_ranges", multiple=True, metavar="P=LO:HI",
               help="Search adversary parameter P over [LO, HI] instead of the file's bounds (repeatable).")
+@limit_options
 @json_errors
 def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool, intervals,
           radii, search_ranges) -> None:
@@ -149,14 +184,16 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
 
     proposal = load_proposal(file)
     values = dict(_parse_set(s) for s in sets)
+    _given_once([("--set", s) for s in sets] + [("--sweep", s) for s in sweeps])
     ranges = dict(_parse_interval(s) for s in intervals)
     searched = dict(_parse_interval(s, "--range") for s in search_ranges)
     tv = {**proposal.radii, **dict(_parse_radius(s) for s in radii)}
     chosen = [_parse_sweep(s) for s in sweeps] if sweeps else ([] if point else proposal.sweeps)
     axes, grid = sweep_grid(chosen)
     clash = sorted(set(values) & set(axes))
-    if clash:
-        raise _error("--set / --sweep", f"{clash[0]!r} is both set and swept", "set it or sweep it, not both")
+    if clash:      # set on the command line, swept by the file's sweeps:
+        raise _error(f"--set {clash[0]}", f"sets {clash[0]!r}, which the file's sweeps: sweep",
+                     "add --point to evaluate at the --set values only, or drop the --set to sweep it")
     start = time.perf_counter()
     with _progress(not as_json) as report:
         results = proposal.evaluate({**values, **grid}, list(queries) or None, progress=report, ranges=searched)
@@ -229,6 +266,25 @@ def _print_sensitivities(tables, notes) -> None:
         console.print(st)
     for n in notes:
         console.print(f"[dim]note: {escape(n)}[/dim]")
+
+
+def _given_once(options: list[tuple[str, str]]) -> None:
+    """Refuse a parameter given a value twice on the command line (by --set or --sweep), naming both.
+
+    ``options`` are ``(option, text as typed)``; a malformed text is left to its own parser.
+    """
+    seen: dict[str, str] = {}
+    for option, text in options:
+        name = text.partition("=")[0].strip()
+        typed = f"{option} {text}"
+        if name and name in seen:
+            first = seen[name]
+            fix = (f"give {name} one value (keep {first} or {typed}); to compare values, sweep it: "
+                   f"--sweep {name}=START:STOP:COUNT" if option == "--set" and first.startswith("--set") else
+                   f"sweep {name} once (keep {first} or {typed})" if first.startswith("--sweep") and
+                   option == "--sweep" else f"set {name} (--set) or sweep it (--sweep), not both")
+            raise _error(f"{first} and {typed}", f"both give parameter {name!r} a value", fix)
+        seen.setdefault(name, typed)
 
 
 def _parse_set(text: str) -> tuple[str, float]:

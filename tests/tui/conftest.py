@@ -10,6 +10,9 @@ def private_dirs(tmp_path, monkeypatch):
     """Each test gets its own recovery-file directory and works in its own folder."""
     monkeypatch.setenv("MARKOVWIRE_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
+    # a pilot types faster than any person: keys right after a dialog closes are meant, not typed blind
+    # (tests/tui/test_keys.py turns the guard back on where it is the point)
+    monkeypatch.setattr("markovwire.tui.keyguard.SETTLE_SECONDS", 0.0)
     return tmp_path
 
 

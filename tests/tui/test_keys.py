@@ -351,3 +351,222 @@ async def test_a_library_file_imported_searched_and_used_by_keys(driver, tmp_pat
         best = app.main.results["best_heads"]
         assert best.value == pytest.approx(1.0) and best.choice["p"] == pytest.approx(1.0)
         assert app.main.results["heads"] == pytest.approx(0.25)      # the plain query keeps the set value
+
+
+# ----- issue 12: keys go where the user expects ------------------------------------------------------------
+DIALOG_KEYS = ["a", "c", "d", "e", "r", "t", "equals_sign", "s", "v", "q", "I", "l", "ctrl+o", "ctrl+w", "ctrl+e",
+               "ctrl+l", "ctrl+d"]
+"""Every key of the workspace that opens a dialog (with the first box of the default proposal selected)."""
+
+
+def first_field(screen):
+    """The first widget of a dialog that can take the focus."""
+    return next(w for w in screen.query("*") if w.focusable)
+
+
+async def test_escape_leaves_the_library_search_and_the_expression(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        search, tree = app.main.query_one("#library-search"), app.main.query_one("#library")
+        await k.press("slash")
+        await k.type("monitor")
+        assert app.focused is search
+        await k.press("escape")
+        assert app.focused is tree
+        await k.press("1")                                    # a command again, not "monitor1"
+        assert search.value == "monitor" and app.focused is app.main.query_one("#diagram")
+
+        editor = app.main.query_one("#expression")
+        shown = editor.text
+        await k.press("ctrl+t")
+        await k.press("ctrl+end")
+        await k.type(" >> id(A")
+        assert app.focused is editor and editor.text != shown
+        await k.press("escape")                               # reverts and leaves
+        assert editor.text == shown and app.focused is app.main.query_one("#diagram")
+        await k.press("4")
+        assert editor.text == shown and app.focused is app.main.query_one("#results")
+        await k.press("ctrl+t", "escape")                     # unchanged: Escape leaves at once
+        assert app.focused is app.main.query_one("#diagram")
+
+
+async def test_escape_leaves_the_search_before_the_zoom_in_a_small_terminal(driver):
+    app = MarkovwireApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("2")                                    # the library comes up zoomed
+        assert app.screen.maximized is app.main.query_one("#side")
+        await k.press("slash")
+        await k.type("audit")
+        await k.press("escape")
+        assert app.focused is app.main.query_one("#library") and app.screen.maximized is not None
+        await k.press("escape")
+        assert app.screen.maximized is None
+        assert app.main.query_one("#library-search").value == "audit"
+
+
+async def test_every_dialog_opens_focused_and_escape_closes_it(driver):
+    from markovwire.tui.screens.dialog import Dialog
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        before = app.document.spec
+        for key in DIALOG_KEYS:
+            app.main.select_box("policy")
+            await k.press(key)
+            await k.settle()
+            dialog = app.screen
+            assert isinstance(dialog, Dialog), key
+            focused = app.focused
+            assert focused is not None and focused.screen is dialog, key
+            assert focused is first_field(dialog), (key, focused, first_field(dialog))
+            assert focused.region.area > 0 and dialog.region.contains_region(focused.region), key
+            if focused.__class__.__name__ == "Input":          # visibly: a bar at its left, not colour alone
+                assert focused.styles.border_left[0] not in ("", "none", "hidden"), key
+            await k.press("escape")
+            assert app.screen is app.main, key
+        assert app.document.spec is before
+
+
+async def test_ctrl_q_works_in_every_dialog(driver):
+    from markovwire.tui.screens.dialog import Dialog
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("x")                                    # unsaved: Ctrl+Q asks
+        for key in [k_ for k_ in DIALOG_KEYS if k_ not in ("ctrl+o", "ctrl+d")]:
+            app.main.select_box("task")
+            await k.press(key)
+            await k.settle()
+            dialog = app.screen
+            assert isinstance(dialog, Dialog), key
+            await k.press("ctrl+q")
+            assert k.screen_name() == "ConfirmScreen", key
+            await k.press("n")                                # keep: back in the dialog
+            assert app.screen is dialog and app.is_running, key
+            await k.press("escape")
+        await k.press("ctrl+o")                               # the question before opening another file
+        assert k.screen_name() == "ConfirmScreen"
+        await k.press("ctrl+q")
+        await k.press("y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_ctrl_q_quits_from_the_recovery_dialog_and_keeps_the_work(driver):
+    from markovwire.tui.settings import state_dir
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        await k.press("x")
+        assert app.autosave() is not None                     # then the session "crashes"
+    kept = sorted(p.name for p in state_dir().rglob("*.yaml"))
+    assert kept
+
+    again = MarkovwireApp()
+    async with again.run_test(size=(120, 40)) as pilot:
+        k = driver(again, pilot)
+        await k.settle()
+        assert k.screen_name() == "RecoveryScreen"
+        await k.press("ctrl+q")
+        if k.screen_name() == "ConfirmScreen":               # the document this UI opened has changes of its own
+            await k.press("y")
+        await pilot.pause()
+        assert not again.is_running
+    assert sorted(p.name for p in state_dir().rglob("*.yaml")) == kept
+
+
+class Clock:
+    """A clock that stands still unless moved: keys typed in a test arrive 'at once', however slow the machine."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def guarded(app, monkeypatch) -> Clock:
+    """Turn the key guard back on (the conftest turns it off for pilots), on a clock the test moves."""
+    import markovwire.tui.keyguard as keyguard
+    monkeypatch.setattr(keyguard, "SETTLE_SECONDS", 0.35)
+    clock = Clock()
+    app.keyguard.clock = clock
+    return clock
+
+
+async def test_a_path_typed_as_a_dialog_closes_runs_no_commands(driver, monkeypatch):
+    app = MarkovwireApp()
+    clock = guarded(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        clock.now += 10
+        await k.press("x")                                    # an unsaved change: Ctrl+O asks first
+        edited = app.document.spec
+        await k.press("ctrl+o")
+        assert k.screen_name() == "ConfirmScreen"
+        clock.now += 10                                       # the user reads the question … and types a path
+        await k.type("new_test.yaml")                         # its n answers "keep": the dialog closes
+        await k.settle()
+        assert k.screen_name() == "MainScreen"
+        assert app.document.spec is edited                    # no e, t, x, d … ran on the workspace
+        assert app.keyguard.dropped == list("ew_test.yaml")
+        clock.now += 10
+        app._keys_dropped()
+        await pilot.pause()
+        assert "Ignored 'ew_test.yaml'" in notes(app)
+
+        # the same with a file dialog closed by Enter while the rest of a line is still being typed
+        await k.press("u")
+        clock.now += 10
+        await k.press("ctrl+o")
+        clock.now += 10
+        await k.type("defer_to_trusted")
+        await k.press("enter")
+        await k.type("txd")
+        await k.press("delete", "enter")
+        await k.settle()
+        assert k.screen_name() == "MainScreen" and app.document.name == "defer_to_trusted"
+        other = next(p for p in shipped_proposals() if p.stem == "defer_to_trusted")
+        assert set(app.document.spec.instances) == set(load_proposal(other).spec.instances)
+        assert not app.document.can_undo                      # nothing ran on the file just opened
+
+        # keys typed a moment later are commands again; Ctrl keys always pass
+        clock.now += 10
+        await k.press("ctrl+e")
+        assert k.screen_name() == "ExportScreen"
+        await k.type("zz")                                    # typed into the focused field at once
+        assert app.focused.value.endswith("zz")
+        await k.press("ctrl+q")                               # Ctrl keys are never dropped
+        await pilot.pause()
+        assert not app.is_running
+
+
+def test_the_key_guard_drops_only_text_keys_typed_too_soon():
+    from textual import events
+    from textual.widgets import Button, Input
+
+    from markovwire.tui.keyguard import KeyGuard
+    clock = Clock()
+    guard = KeyGuard(settle=0.3, clock=clock)
+    key = lambda k, ch=None: events.Key(k, ch)
+    assert not guard.drops(key("x", "x"), Button("b"))        # no screen change yet
+    guard.screens_changed()
+    assert not guard.drops(key("ctrl+s"), Button("b")) and not guard.drops(key("escape"), Button("b"))
+    assert not guard.drops(key("up"), Button("b"))
+    assert not guard.drops(key("x", "x"), Input())            # a text field takes what is typed
+    assert guard.drops(key("x", "x"), Button("b")) and guard.drops(key("enter"), None)
+    clock.now += 0.2
+    assert guard.drops(key("t", "t"), None)                   # each dropped key extends the moment
+    clock.now += 0.2
+    assert guard.drops(key("d", "d"), None)
+    clock.now += 0.31
+    assert guard.burst_over() and not guard.drops(key("d", "d"), None)
+    assert guard.take() == "x[enter]td" and guard.take() == ""

@@ -24,8 +24,8 @@ class ConfirmScreen(Dialog[bool]):
             if self.detail:
                 yield Static(self.detail, classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.no} (n)", variant="primary", id="no")     # first: the safe answer
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
-                yield Button(f"{self.no} (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

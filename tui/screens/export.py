@@ -26,11 +26,12 @@ class ExportScreen(Dialog[Path]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Export the figure", classes="dialog-title")
-            yield OptionList(*[Option(f"{k}  {text}", id=k) for k, text in FORMATS], id="export-formats")
-            yield Label("file", classes="dialog-field")
+            yield Label("file (its suffix is the format)", classes="dialog-field")
             yield Input(str(self.default), id="export-path")
+            yield Label("or pick a format", classes="dialog-field")
+            yield OptionList(*[Option(f"{k}  {text}", id=k) for k, text in FORMATS], id="export-formats")
             yield self.error_line()
-            yield Static("Enter on a format: use it   Enter on the file: export   Esc: cancel",
+            yield Static("Enter on the file: export   Tab: to the formats   Esc: cancel",
                          classes="dialog-keys")
 
     def on_mount(self) -> None:

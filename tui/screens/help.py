@@ -18,8 +18,9 @@ MOVING = [
                         "plot, 6 problems; z zooms the focused panel, Esc returns)"),
     ("Enter", "Library: add the component · Parameters: set the value · Problems: show the box · "
               "Expression: apply it"),
-    ("Esc", "Close a dialog without changing anything · revert the expression · cancel a sweep · leave the "
-            "bounds, flow, compare or help screen"),
+    ("Esc", "Close a dialog without changing anything · leave a text field (the library search, the expression, "
+            "which it reverts) · leave a zoomed panel · cancel a sweep · leave the bounds, flow, compare or help "
+            "screen"),
     ("Ctrl+P", "Command palette: every action by name, and 'add component <name>'"),
 ]
 

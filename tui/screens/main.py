@@ -48,6 +48,7 @@ class MainScreen(Screen):
     """The workspace; see the module docstring."""
 
     BINDINGS = bindings("main")
+    ESCAPE_TO_MINIMIZE = False     # Escape first leaves a text field, then a zoomed panel (action_cancel)
     PANELS = {"diagram": "#diagram", "library": "#library", "parameters": "#parameters", "results": "#results",
               "problems": "#problems", "expression": "#expression", "sweep": "#sweep"}
 
@@ -597,6 +598,12 @@ class MainScreen(Screen):
         self.evaluate_now()
 
     def action_cancel(self) -> None:
+        """Escape: leave a text field (the search to the tree, the expression to the diagram), else leave a
+        zoomed panel, else cancel a running sweep."""
+        left = {"library-search": "#library", "expression": "#diagram"}.get(getattr(self.focused, "id", None))
+        if left is not None:
+            self.query_one(left).focus()
+            return
         if self.maximized is not None:
             self.minimize()
             return

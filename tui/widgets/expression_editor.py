@@ -1,4 +1,5 @@
-"""The diagram as a string-diagram expression, editable: Enter applies it, Escape puts back the current one."""
+"""The diagram as a string-diagram expression, editable: Enter applies it, Escape puts back the current one (and
+leaves the editor)."""
 from __future__ import annotations
 
 from textual import events
@@ -40,9 +41,9 @@ class ExpressionEditor(TextArea):
             if not self.read_only:
                 self.post_message(ExpressionSubmitted(self.text.replace("\n", " ")))
             return
-        if event.key == "escape" and self.text != self.current:
-            event.stop()
+        if event.key == "escape":              # put back the current expression; the screen then moves focus
             event.prevent_default()
-            self.load_text(self.current)
+            if self.text != self.current:
+                self.load_text(self.current)
             return
         await super()._on_key(event)

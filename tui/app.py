@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import replace
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -19,6 +21,7 @@ from markovwire.errors import MarkovwireError
 
 from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
 from .document import Document
+from .keyguard import KeyGuard
 from .recovery import Instance, Orphan, document_key, forget, orphans
 from .settings import AUTOSAVE_SECONDS, recovery_dir
 
@@ -29,7 +32,9 @@ class MarkovwireApp(App[None]):
     CSS_PATH = "markovwire.tcss"
     TITLE = "markovwire"
     COMMANDS = App.COMMANDS | {ActionsProvider, ComponentsProvider, BoxesProvider}
-    BINDINGS = bindings("app") + [Binding("question_mark", "help", "Help", show=False)]
+    # Ctrl+Q is a priority binding: it works on every screen, dialogs included (they hide the app's other keys)
+    BINDINGS = [replace(b, priority=True) if b.action == "app.quit_app" else b for b in bindings("app")] + \
+        [Binding("question_mark", "help", "Help", show=False)]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
@@ -43,15 +48,34 @@ class MarkovwireApp(App[None]):
         self._recovery_key: str | None = None        # the document its recovery file holds
         self._untitled: tuple[Document | None, int] = (None, 0)
         self.intervals: dict[str, tuple[float, float]] = {}   # ad-hoc parameter intervals (the bounds screen)
+        self.keyguard = KeyGuard()                    # drops keys typed blind as screens open and close
 
     # ----- starting -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
         from .screens.main import MainScreen
         self.main = MainScreen()
+        self.screen_change_signal.subscribe(self, self.keyguard.screens_changed)
         self._open_start()
         self.push_screen(self.main)
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)
         self.call_after_refresh(self.offer_recovery, self.document.path, True)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self.keyguard.drops(event, self.focused):
+            if len(self.keyguard.dropped) == 1:
+                self.set_timer(self.keyguard.seconds, self._keys_dropped)
+            return
+        await super().on_event(event)
+
+    def _keys_dropped(self) -> None:
+        """Once a burst of dropped keys is over, say what was dropped."""
+        if not self.keyguard.burst_over():
+            self.set_timer(self.keyguard.seconds, self._keys_dropped)
+            return
+        text = self.keyguard.take()
+        if text:
+            self.notify(f"Ignored {text!r}: typed while a dialog opened or closed, so not run as commands.",
+                        severity="warning", timeout=5)
 
     def on_unmount(self) -> None:
         self.recovery.release()        # recovery files left now are offered by the next UI

@@ -169,9 +169,11 @@ def check_points(sizes: Mapping[str, int], where: str, what: str = "sweep") -> i
     """Refuse a grid whose points (the product of ``sizes``) exceed the sweep limit; returns the product."""
     total = math.prod(int(n) for n in sizes.values())
     if total > _limits["points"]:
+        fewer = ("give a smaller grid: (e.g. grid: 201)" if "grid" in what
+                 else "sweep fewer points (a smaller COUNT, or one parameter at a time)")
         shown = " x ".join(f"{k} {int(n):,}" for k, n in sizes.items())
         raise ParameterError(
             where, f"the {what} has {shown} = {total:,} points, more than the limit of {_limits['points']:,}",
-            fix=f"sweep fewer points (a smaller COUNT, or one parameter at a time), or raise the limit: "
+            fix=f"{fewer}, or raise the limit: "
                 f"--max-points {total:.3g} on the command line, or markovwire.set_sweep_limit({total}) in Python")
     return total

@@ -45,6 +45,7 @@ import sympy
 from .contract import Program, out_of_memory
 from .errors import ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError
 from .kernel import Kernel, _merge_params
+from .limits import check_points
 from .operands import Factored, Operands
 from .params import Parameter
 from .types import FinSet
@@ -433,6 +434,7 @@ class Net:
     def sweep(self, grid: Mapping[str, Sequence[float]], **kw) -> np.ndarray:
         """Evaluate on the outer product of the given value lists: axes in the grid's order first."""
         names = list(grid)
+        check_points({n: np.size(grid[n]) for n in names}, "Net.sweep")
         mesh = np.meshgrid(*(np.asarray(grid[n], dtype=float) for n in names), indexing="ij")
         values = dict(kw.pop("values", {}) or {})
         values.update(zip(names, mesh))

@@ -42,6 +42,7 @@ from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.diagrams.yamlsafe import Located, load_yaml
 from markovwire.errors import (
     ContractionTooLarge,
+    ErrorList,
     FileFormatError,
     MarkovwireError,
     ParameterError,
@@ -49,7 +50,7 @@ from markovwire.errors import (
     UnknownName,
     WiringError,
 )
-from markovwire.limits import human_bytes, memory_budget
+from markovwire.limits import check_points, human_bytes, memory_budget
 from markovwire.model import Model
 from markovwire.types import FinSet
 
@@ -193,6 +194,8 @@ class Proposal:
                                   fix=f"use one of: {', '.join(entries)}")
         shape, flat = broadcast_sweep(values)
         flat = {k: v for k, v in flat.items() if np.ndim(v)}
+        if flat:
+            check_points({", ".join(flat): math.prod(shape)}, f"proposal {self.name!r}, swept values")
         values = {**values, **flat}
         plans = {n: self._plan(n, flat) for n in names}
         total = sum(len(chunks) for chunks in plans.values()) or 1
@@ -240,8 +243,10 @@ class Proposal:
         entry of the file that asks it."""
         try:
             return self._answer(name, values, ranges)
-        except ContractionTooLarge as e:
-            raise e.relocated(self._entry(name)) from None
+        except MarkovwireError as e:
+            if e.file is not None or isinstance(e, ErrorList):
+                raise
+            raise placed(e, self._entry(name)) from None
         except MemoryError:
             raise ContractionTooLarge(self._entry(name), f"ran out of memory (the budget is "
                                       f"{human_bytes(memory_budget())}, more than this machine has free)",
@@ -898,13 +903,21 @@ def _check_analyses(p: Proposal, errors: list) -> None:
 
 
 # ----- sweeps and results ---------------------------------------------------------------------
-def sweep_grid(sweeps: Sequence[SweepSpec | tuple]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """``(axes, values)``: each swept parameter's points, and the flattened grid to pass as values."""
-    axes = {}
+def sweep_grid(sweeps: Sequence[SweepSpec | tuple], where: str | Place = "sweep") -> tuple[dict[str, np.ndarray],
+                                                                                         dict[str, np.ndarray]]:
+    """``(axes, values)``: each swept parameter's points, and the flattened grid to pass as values.
+
+    A grid of more points than the sweep limit (:func:`markovwire.limits.check_points`) is refused, at
+    ``where``, before anything is allocated."""
+    axes, counts = {}, {}
     for s in sweeps:
         name, start, stop, count = (s.parameter, s.start, s.stop, s.count) if isinstance(s, SweepSpec) else s
-        if name in axes:
+        if name in axes or name in counts:
             raise ParameterError(f"sweep of {name!r}", "is given twice", fix="sweep each parameter once")
+        counts[name] = int(count)
+    check_points(counts, where)
+    for s in sweeps:
+        name, start, stop, count = (s.parameter, s.start, s.stop, s.count) if isinstance(s, SweepSpec) else s
         axes[name] = np.linspace(start, stop, int(count))
     if not axes:
         return {}, {}

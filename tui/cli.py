@@ -16,6 +16,7 @@ import time
 import click
 
 EXIT_USER_ERROR = 1
+MAX_ROWS = 200  # rows of a sweep printed as a table; --json prints them all
 
 
 def error_dict(err) -> dict:
@@ -189,7 +190,7 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     searched = dict(_parse_interval(s, "--range") for s in search_ranges)
     tv = {**proposal.radii, **dict(_parse_radius(s) for s in radii)}
     chosen = [_parse_sweep(s) for s in sweeps] if sweeps else ([] if point else proposal.sweeps)
-    axes, grid = sweep_grid(chosen)
+    axes, grid = sweep_grid(chosen, "--sweep" if sweeps else proposal.where("sweeps"))
     clash = sorted(set(values) & set(axes))
     if clash:      # set on the command line, swept by the file's sweeps:
         raise _error(f"--set {clash[0]}", f"sets {clash[0]!r}, which the file's sweeps: sweep",
@@ -332,11 +333,11 @@ def _parse_sweep(text: str) -> tuple[str, float, float, int]:
         if not eq or not name.strip() or len(parts) != 3:
             raise ValueError
         start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
-        if count < 1 or count > 100_000:
+        if count < 1:
             raise ValueError
     except ValueError:
         raise _error(f"--sweep {text!r}", "is not of the form P=START:STOP:COUNT",
-                     "write e.g. --sweep d=0.02:0.5:25 (COUNT a whole number from 1 to 100000)") from None
+                     "write e.g. --sweep d=0.02:0.5:25 (COUNT a whole number, at least 1)") from None
     return name.strip(), start, stop, count
 
 
@@ -450,9 +451,16 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
         for c, _ in cols:
             st.add_column(c, justify="right")
         n_points = len(grid[swept[0]])
-        for i in range(n_points):
+        shown = range(n_points) if n_points <= MAX_ROWS else [*range(MAX_ROWS // 2), *range(n_points - MAX_ROWS // 2,
+                                                                                            n_points)]
+        for k, i in enumerate(shown):
+            if k == MAX_ROWS // 2 and n_points > MAX_ROWS:
+                st.add_row(*(["…"] * (len(swept) + len(cols))))
             st.add_row(*([_fmt(grid[n][i]) for n in swept] + [_fmt(float(col[i])) for _, col in cols]))
         console.print(st)
+        if n_points > MAX_ROWS:
+            console.print(f"{n_points:,} points: the first and last {MAX_ROWS // 2} are shown; --json prints "
+                          "every row (markovwire eval FILE --json > rows.json)")
     console.print(f"[dim]{seconds:.2f} s[/dim]")
     for name, v in results.items():
         if (name in proposal.credal or isinstance(v, KernelAdversary)) and not grid:
@@ -511,9 +519,42 @@ def render(file: str, output: str) -> None:
     from markovwire.diagrams.render import render as draw
     from markovwire.library.proposal import load_proposal
 
+    _check_output(file, output)
     proposal = load_proposal(file)
     path = draw(proposal.wiring, output)
     click.echo(f"wrote {path}")
+
+
+_FIGURE_STARTS = {".svg": (b"<?xml", b"<svg", b"<!DOCTYPE svg", b"<!--"), ".png": (b"\x89PNG",), ".pdf": (b"%PDF",),
+                  ".dot": (b"digraph", b"graph", b"strict", b"//", b"/*")}
+
+
+def _check_output(file: str, output: str) -> None:
+    """Refuse an OUTPUT that would overwrite something that is not a figure: the proposal being drawn, or an
+    existing file whose contents are not a figure of its format (a proposal named ``x.svg``)."""
+    import os
+
+    from markovwire.errors import Place, RenderError
+
+    fix = f"write the figure to another file, e.g. -o figure.svg (or delete {output} first to replace it)"
+    try:
+        if os.path.exists(output) and os.path.exists(file) and os.path.samefile(file, output):
+            same = "" if output == file else f" ({file})"
+            raise RenderError(Place(file=output), f"is the proposal being drawn{same}: rendering would overwrite it "
+                              "with the figure", fix=fix)
+        if not os.path.lexists(output):
+            return
+        if not os.path.isfile(output):
+            raise RenderError(Place(file=output), "exists and is not a regular file", fix=fix)
+        with open(output, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return          # the writer reports what is wrong with the path
+    starts = _FIGURE_STARTS.get(os.path.splitext(output)[1].lower())
+    if head.strip() and starts is not None and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(starts):
+        shown = head.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
+        raise RenderError(Place(file=output), f"exists and is not a {os.path.splitext(output)[1].lower()} figure "
+                          f"(it starts {shown!r}): rendering would overwrite it", fix=fix)
 
 
 # ----- diff and flow --------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from ..errors import ContractionTooLarge, ParameterError
+from ..limits import check_points
 
 GOLDEN = 0.3819660112501051  # (3 - sqrt 5) / 2
 MAX_GRID = 40_000            # points of the first grid, all parameters together
@@ -530,6 +531,7 @@ def _grid_axes(axes: Sequence[Axis], grid) -> list[np.ndarray]:
         if len(sizes) != d:
             raise ParameterError("search grid", f"{len(sizes)} sizes for {d} parameter(s)",
                                  fix="give one grid size per parameter, or one number for all")
+    check_points({a.name: n for a, n in zip(axes, sizes)}, "search grid", "search grid")
     out = []
     for a, n in zip(axes, sizes):
         if n < 2 and a.hi > a.lo:

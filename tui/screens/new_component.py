@@ -68,7 +68,7 @@ class NewComponentScreen(Dialog[str]):
                 with Vertical(classes="nc-row"):
                     yield Label(label)
                     yield Input(DEFAULT_FILE if key == "library" else "", placeholder=hint, id=f"nc-{key}")
-            with VerticalScroll(id="nc-scroll"):
+            with VerticalScroll(id="nc-scroll", can_focus=False):
                 yield Grid(id="nc-table")
             yield Static("", id="nc-status")
             yield self.error_line()

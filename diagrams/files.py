@@ -85,7 +85,7 @@ from .atomic import write_atomic
 from .compile import is_stateful
 from .expression import Box
 from .wiring import PortRef, Wire, WiringDiagram
-from .yamlsafe import MAX_BYTES, Located, dotted, load_yaml, read_text
+from .yamlsafe import MAX_BYTES, Located, dotted, load_yaml, read_text, written
 
 VERSION = 1
 MAX_BOXES, MAX_WIRES, MAX_PORTS, MAX_TYPES, MAX_PARAMS = 2_000, 20_000, 64, 2_000, 2_000
@@ -104,7 +104,7 @@ def _label(value):
         raise ValueError(f"{value!r} is read by YAML as {'a boolean' if value is not None else 'null'}, "
                          "not a label; quote it")
     if isinstance(value, int):
-        return str(value)
+        return written(value)  # as the file wrote it: 010 stays "010"
     if isinstance(value, float):
         raise ValueError(f"{value!r} is a number, not a label; quote it")
     return value
@@ -432,7 +432,7 @@ class _Builder:
             return {}
         out = {}
         for key, sub in node.items():
-            label = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+            label = written(key) if isinstance(key, int) and not isinstance(key, bool) else key
             if not isinstance(label, str) or label not in port.type:
                 close = difflib.get_close_matches(str(label), port.type.elements, n=1)
                 self.fail(path + (key,), UnknownName("", f"{label!r} is not an element of {port.type.name} "

@@ -24,6 +24,8 @@ from annotated_types import Len
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from typing_extensions import TypeAliasType
 
+from markovwire.diagrams.yamlsafe import written
+
 MAX_ITEMS = 4096          # entries of one list or mapping
 MAX_NAME = 64
 MAX_LABEL = 64
@@ -32,8 +34,8 @@ MAX_EXPR = 2_000           # expressions and diagram syntax
 
 
 def _label(value):
-    """Integers (not booleans) written as labels become strings."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    """Integers (not booleans) written as labels become strings, as the file wrote them (``010`` stays ``"010"``)."""
+    return written(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=MAX_NAME)]

@@ -359,8 +359,8 @@ def test_yaml_level_mistakes():
     message = raises(deep, FileFormatError)
     assert message.startswith("proposal.yaml:64: k0.k1.k2.") and message.endswith(
         ".k62.k63: is nested more than 64 levels deep\n  fix: flatten the document")
-    assert raises("- " * 1_000_000 + "x", FileFormatError) == ("proposal.yaml: is nested too deeply\n"
-                                                               "  fix: keep nesting below 64 levels")
+    assert raises("- " * 1_000_000 + "x", FileFormatError) == ("proposal.yaml:1: " + "[0]" * 64 + ": is nested more "
+                                                               "than 64 levels deep\n  fix: flatten the document")
     assert raises("a: \x1f", FileFormatError) == (
         "proposal.yaml:1: is not valid YAML: special characters are not allowed (character '\\x1f')\n"
         "  fix: remove the control character")
@@ -372,8 +372,11 @@ def test_alias_bombs_are_refused():
         bomb += f"{chr(97 + k)}: &{chr(97 + k)} [" + ", ".join([f"*{chr(96 + k)}"] * 10) + "]\n"
     with pytest.raises(FileFormatError) as err:
         load_yaml(bomb, "bomb.yaml")
-    assert str(err.value) == ("bomb.yaml: holds more than 1000000 values (counting those repeated through aliases)\n"
-                              "  fix: split the document, or write it without deep chains of anchors and aliases")
+    assert str(err.value) == (
+        "bomb.yaml:6: f[0]: the document holds more than 200,000 values by here (counting those repeated through "
+        "aliases; the alias *e repeats 111,111 values)\n  fix: split it into several files, or write it without long "
+        "chains of anchors and aliases (these are fixed safety limits: at most 200,000 values and 5,000,000 bytes a "
+        "file)")
 
 
 def test_large_kernels_are_refused_before_allocation():
@@ -389,8 +392,9 @@ def test_files_too_large_or_missing(tmp_path):
     big.write_bytes(b"#" * 100)
     with pytest.raises(FileFormatError) as err:
         read_text(big, max_bytes=50)
-    assert str(err.value) == (f"{big}: is 100 bytes, more than the limit of 50\n"
-                              "  fix: split the file, or check that it is the file you meant")
+    assert str(err.value) == (f"{big}: is 100 bytes, 50 more than the limit of 50\n"
+                              "  fix: split it into several files, or check that it is the file you meant (these are "
+                              "fixed safety limits)")
     with pytest.raises(FileFormatError) as err:
         load_diagram(tmp_path / "nope.yaml")
     assert str(err.value) == f"{tmp_path / 'nope.yaml'}: does not exist\n  fix: check the path"
@@ -611,7 +615,8 @@ def test_more_file_level_refusals(tmp_path):
                                                        "  fix: use a string as the key")
     with pytest.raises(FileFormatError) as err:
         load_yaml("x" * 20, "long.yaml", max_bytes=10)
-    assert str(err.value) == "long.yaml: is 20 characters, more than the limit of 10\n  fix: split the file"
+    assert str(err.value) == ("long.yaml: is 20 characters, 10 more than the limit of 10\n"
+                              "  fix: split it into several files (these are fixed safety limits)")
 
 
 def test_values_a_file_cannot_hold_are_refused_when_writing():

@@ -138,11 +138,11 @@ def check_memory_bytes(nbytes: float, what: str, detail: str = "") -> float:
     return nbytes
 
 
-def memory_fix(nbytes: float) -> str:
+def memory_fix(nbytes: float, also: str = "; or condition on or marginalise wires, or sweep fewer points at once") \
+        -> str:
     """How to raise the memory budget to ``nbytes`` (and what else would help)."""
     return (f"raise the budget: --max-memory {bytes_option(nbytes)} on the command line, or "
-            f"markovwire.set_memory_budget({int(math.ceil(nbytes))}) in Python; or condition on or marginalise "
-            "wires, or sweep fewer points at once")
+            f"markovwire.set_memory_budget({int(math.ceil(nbytes))}) in Python{also}")
 
 
 def check_cost(operations: float, what: str) -> float:

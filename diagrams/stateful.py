@@ -187,10 +187,11 @@ def _disintegrate(step: Kernel) -> tuple[Kernel, Kernel]:
         for i in np.ndindex(moved.shape):
             den = Rb[i[:-1] + (0,)]
             arr[i] = sympy.Rational(1, n_st) if den == 0 else sympy.cancel(moved[i] / den)
-    else:
+    else:  # one new array of the step's size (moved is a view; the rows' totals are 1/n_st of it)
         Rb = R[..., None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            arr = np.where(Rb > 0, moved / np.where(Rb > 0, Rb, 1.0), 1.0 / n_st)
+        empty = Rb <= 0
+        arr = np.divide(moved, np.where(empty, 1.0, Rb))
+        np.copyto(arr, 1.0 / n_st, where=empty)
     taken = [p.name for p in step.dom]
     read = []
     for q in step.cod[1:]:

@@ -50,7 +50,7 @@ from markovwire.errors import (
     UnknownName,
     WiringError,
 )
-from markovwire.limits import check_points, human_bytes, memory_budget
+from markovwire.limits import check_points, human_bytes, memory_budget, memory_fix
 from markovwire.model import Model
 from markovwire.types import FinSet
 
@@ -603,7 +603,35 @@ def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
         except MarkovwireError as err:
             errors.append(placed(err, where))
     raise_all(errors)
+    _check_kernel_size(p, name, comp, inst_sizes)
     return comp.instantiate(name, params, inst_sizes, fixed)
+
+
+def _check_kernel_size(p: Proposal, name: str, comp, sizes: Mapping[str, int]) -> None:
+    """Refuse an instance whose kernel (its step kernel, with a state) would not fit in the memory budget at the
+    sizes given (``--set B=100000``), naming the parameters that size it, before anything is built."""
+    spec = comp.spec
+    types = comp.library.types(sizes)
+    where = p.where("instances", name)
+
+    def size(text) -> int:
+        return len(parse_type(text, types, where, sizes))
+    state = [size(spec.state)] if spec.state else []
+    ins = state + [size(t) for t in spec.inputs.values()]
+    outs = state + [size(t) for t in spec.outputs.values()]
+    nbytes = math.prod(ins) * math.prod(outs) * 8
+    if nbytes <= memory_budget():
+        return
+    by = sorted(comp.library.structural_of(comp))
+    shown = ", ".join(f"{n} = {sizes[n]:,}" for n in by if n in sizes)
+    kind = "step kernel" if spec.state else "kernel"
+    dims = lambda ns: " x ".join(f"{n:,}" for n in ns) or "1"
+    raise ContractionTooLarge(
+        where, f"component {comp.name!r}{' with ' + shown if shown else ''} has a {kind} of "
+        f"{dims(ins)} -> {dims(outs)} = {math.prod(ins) * math.prod(outs):.3g} entries ({human_bytes(nbytes)}), more "
+        f"than the memory budget of {human_bytes(memory_budget())}",
+        fix=(f"give {' and '.join(by)} a smaller value (--set on the command line, or 'parameters:' in the file), "
+             "or " if by else "use smaller port types, or ") + memory_fix(nbytes, ""))
 
 
 def _wire(p: Proposal, types, sizes, errors, attempt) -> None:

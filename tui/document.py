@@ -564,8 +564,8 @@ class Document:
             from markovwire.library.constructions import to_expr
             where = Place(keys=key, box=instance)
             e = to_expr(text, known, where)
-            if not e.free_symbols:
-                par.check(float(e))
+            if not e.free_symbols:                      # a constant: evaluated with bounded work, then in the domain
+                par.check(constant(text, where))
             bound[parameter] = float(text) if _plain_number(text) else text
         instances = {**self.spec.instances, instance: inst.model_copy(update={"parameters": bound})}
         update["instances"] = instances

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,14 +146,14 @@ def port_types(ports: Mapping[str, str], types: Mapping[str, FinSet]) -> list[Fi
 
 def grid(inputs: list[FinSet], outputs: list[FinSet]) -> tuple[list[tuple], list[tuple]]:
     """The rows (every combination of input labels) and columns (of output labels) of a table on screen."""
-    rows = list(itertools.product(*[t.elements for t in inputs]))
-    cols = list(itertools.product(*[t.elements for t in outputs]))
-    if len(rows) * len(cols) > MAX_CELLS:
-        raise FileFormatError("table", f"has {len(rows)} rows × {len(cols)} columns = {len(rows) * len(cols)} "
+    n_rows, n_cols = math.prod(len(t) for t in inputs), math.prod(len(t) for t in outputs)
+    if n_rows * n_cols > MAX_CELLS:                     # counted before a single row is made
+        raise FileFormatError("table", f"has {n_rows} rows × {n_cols} columns = {n_rows * n_cols} "
                               f"cells, more than the {MAX_CELLS} edited here",
                               fix="write the component in the library file (docs/library-format.md; '_' rows "
                                   "cover many labels at once)")
-    return rows, cols
+    return (list(itertools.product(*[t.elements for t in inputs])),
+            list(itertools.product(*[t.elements for t in outputs])))
 
 
 def nested_table(cells: Mapping[tuple[tuple, tuple], str]) -> dict:

@@ -382,15 +382,18 @@ _KINDS = [(stat.S_ISDIR, "a directory, not a file"),
 
 
 def file_error(name: str, err: OSError, where: str | Place | None = None) -> FileFormatError:
-    """The markovwire error for an ``OSError`` met looking for or reading the file ``name``."""
+    """The markovwire error for an ``OSError`` met looking for or reading the file ``name`` (its ``errno`` kept)."""
     place = Place.of(where).nest(Place(file=name)) if where else Place(file=name)
     if err.errno == errno.ENOENT:
-        return FileFormatError(place, "does not exist", fix="check the path")
-    if err.errno == errno.ENAMETOOLONG:
-        return FileFormatError(place, f"cannot be opened: {os.strerror(err.errno)} (the path is {len(name):,} "
-                               "characters)", fix="use a shorter path, e.g. relative to the proposal's directory")
-    reason = os.strerror(err.errno) if err.errno else str(err)
-    return FileFormatError(place, f"cannot be read: {reason}", fix="check the path and its permissions")
+        out = FileFormatError(place, "does not exist", fix="check the path")
+    elif err.errno == errno.ENAMETOOLONG:
+        out = FileFormatError(place, f"cannot be opened: {os.strerror(err.errno)} (the path is {len(name):,} "
+                              "characters)", fix="use a shorter path, e.g. relative to the proposal's directory")
+    else:
+        reason = os.strerror(err.errno) if err.errno else str(err)
+        out = FileFormatError(place, f"cannot be read: {reason}", fix="check the path and its permissions")
+    out.errno = err.errno
+    return out
 
 
 def regular_file(path: str | os.PathLike, where: str | Place | None = None) -> os.stat_result:

@@ -20,11 +20,13 @@ milliseconds); :func:`forget_installed` makes the next look-up ask again.
 from __future__ import annotations
 
 import difflib
+import errno
 import functools
 import os
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from markovwire.diagrams.yamlsafe import regular_file
 from markovwire.errors import FileFormatError, UnknownName
 
 ENV = "MARKOVWIRE_LIBRARY_PATH"
@@ -86,22 +88,35 @@ def is_path(ref: str) -> bool:
 def find_library(ref: str, relative_to: str | os.PathLike | None = None, where: str = "library") -> Path:
     """The file of the library ``ref`` (a name or a path; paths are relative to ``relative_to``'s directory)."""
     if is_path(ref):
-        p = Path(ref).expanduser()
+        try:
+            p = Path(ref).expanduser()
+        except RuntimeError:  # ~user of an unknown user: the path as written
+            p = Path(ref)
         if not p.is_absolute() and relative_to is not None:
             p = Path(relative_to).parent / p
-        if not p.is_file():
-            raise FileFormatError(where, f"library file {str(p)!r} does not exist",
-                                  fix="check the path (relative paths start at the proposal's directory)")
+        _check_file(p, where, "library file", "check the path (relative paths start at the proposal's directory)")
         return p
     for d in user_library_dirs():
         for ext in (".yaml", ".yml"):
-            if (d / f"{ref}{ext}").is_file():
-                return d / f"{ref}{ext}"
+            candidate = d / f"{ref}{ext}"
+            try:
+                os.stat(candidate)
+            except FileNotFoundError:
+                continue
+            except NotADirectoryError:
+                break
+            except (OSError, ValueError):
+                pass  # said by _check_file
+            _check_file(candidate, where, f"library {_shown(ref)!r}: file",
+                        f"check the library name and the directories of {ENV}")
+            return candidate
     installed = installed_libraries()
     found = installed.get(ref)
     if isinstance(found, FileFormatError):
         raise found
     if found is not None:
+        _check_file(found, where, f"library {_shown(ref)!r} of an installed package: file",
+                    "reinstall or remove the package that provides it")
         return found
     known = sorted(available_libraries())
     close = difflib.get_close_matches(ref, known, n=1)
@@ -109,3 +124,18 @@ def find_library(ref: str, relative_to: str | os.PathLike | None = None, where: 
     raise UnknownName(where, f"unknown library {ref!r}{hint}",
                       fix=f"use one of: {', '.join(known) or 'none installed'}, a path to a .yaml file, or put "
                           f"{ref}.yaml in {user_library_dirs()[0]}")
+
+
+def _check_file(path: Path, where: str, what: str, fix: str) -> None:
+    """Refuse ``path`` unless it is a regular file, saying why (it does not exist, is a FIFO, its name is too long)."""
+    try:
+        regular_file(path)
+    except FileFormatError as err:
+        missing = getattr(err, "errno", None) == errno.ENOENT
+        raise FileFormatError(where, f"{what} {_shown(str(path))!r} {err.what}", fix=fix if missing else err.fix) \
+            from None
+
+
+def _shown(text: str) -> str:
+    """A path or name short enough to read in a message (its start and end)."""
+    return text if len(text) <= 160 else f"{text[:100]}…{text[-50:]}"

@@ -565,7 +565,11 @@ class Document:
             where = Place(keys=key, box=instance)
             e = to_expr(text, known, where)
             if not e.free_symbols:                      # a constant: evaluated with bounded work, then in the domain
-                par.check(constant(text, where))
+                value = constant(text, where)
+                try:
+                    par.check(value)
+                except ParameterError as err:
+                    raise ParameterError(where, err.what, err.fix) from None
             bound[parameter] = float(text) if _plain_number(text) else text
         instances = {**self.spec.instances, instance: inst.model_copy(update={"parameters": bound})}
         update["instances"] = instances

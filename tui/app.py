@@ -405,6 +405,9 @@ def _name_from(path: Path) -> str:
     return stem if stem[0].isalpha() else f"p_{stem}"
 
 
-def run_app(path: str | os.PathLike | None = None) -> None:
-    """Open the terminal UI on ``path`` (None: the shipped default proposal)."""
-    MarkovwireApp(path).run()
+def run_app(path: str | os.PathLike | None = None) -> int:
+    """Open the terminal UI on ``path`` (None: the shipped default proposal); returns the exit status (not 0 when
+    the app stopped on an error)."""
+    app = MarkovwireApp(path)
+    app.run()
+    return app.return_code or 0

@@ -110,7 +110,9 @@ def _open_ui(file: str | None) -> None:
     from markovwire.library.shipped import default_proposal
     from markovwire.tui.app import run_app
 
-    run_app(file if file is not None else str(default_proposal()))
+    status = run_app(file if file is not None else str(default_proposal()))
+    if status:
+        sys.exit(status)
 
 
 # ----- check ---------------------------------------------------------------------------------
@@ -193,7 +195,8 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     axes, grid = sweep_grid(chosen, "--sweep" if sweeps else proposal.where("sweeps"))
     clash = sorted(set(values) & set(axes))
     if clash:      # set on the command line, swept by the file's sweeps:
-        raise _error(f"--set {clash[0]}", f"sets {clash[0]!r}, which the file's sweeps: sweep",
+        typed = next(s for s in sets if s.partition("=")[0].strip() == clash[0])
+        raise _error(f"--set {typed}", f"gives {clash[0]!r} a value, but the file's sweeps: section sweeps it",
                      "add --point to evaluate at the --set values only, or drop the --set to sweep it")
     start = time.perf_counter()
     with _progress(not as_json) as report:

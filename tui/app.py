@@ -20,7 +20,7 @@ from textual.binding import Binding
 from markovwire.errors import MarkovwireError
 
 from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
-from .document import Document
+from .document import Document, name_of
 from .keyguard import KeyGuard
 from .recovery import Instance, Orphan, document_key, forget, orphans
 from .settings import AUTOSAVE_SECONDS, recovery_dir
@@ -88,16 +88,27 @@ class MarkovwireApp(App[None]):
             from markovwire.library.shipped import default_proposal
             path = default_proposal()
         if not Path(path).exists() and Path(path).suffix.lower() in (".yaml", ".yml"):
-            self.document = Document.new(_name_from(path))        # a new file: Ctrl+S writes it there
+            self.document = Document.new(name_of(path))        # a new file: Ctrl+S writes it there
             self.document.path = Path(path)
             self.notify(f"{path} does not exist yet: a new, empty proposal that Ctrl+S saves there.", timeout=6)
             return
         try:
             self.document = Document.open(path)
-        except MarkovwireError as e:
-            self.document = Document.new(_name_from(path))
+        except MarkovwireError as e:             # not readable at all: an untitled proposal, the file untouched
+            self.document = Document.new(name_of(path))
             self.document.path = None
             self.notify(str(e), title=f"Could not open {path}", severity="error", timeout=15)
+            return
+        self._say_read_only(self.document, explicit=self.start_path is not None)
+
+    def _say_read_only(self, doc: Document, explicit: bool = True) -> None:
+        """Tell the user when the document just opened cannot be saved where it came from, and why."""
+        if doc.broken is not None:
+            self.notify(f"{doc.read_only}. Fix it in a text editor and open it again (Ctrl+O), or build here and "
+                        "save as another file (Ctrl+W).", title=f"{doc.path.name} is read-only",
+                        severity="error", timeout=15)
+        elif doc.origin is not None and explicit:
+            self.notify(f"{doc.read_only}: the first Ctrl+S asks where to save it.", timeout=6)
 
     def offer_recovery(self, path: Path | None, untitled: bool = False) -> None:
         """Offer the work a UI that no longer runs autosaved for the document at ``path`` (and, with ``untitled``,
@@ -169,7 +180,8 @@ class MarkovwireApp(App[None]):
 
     def show_title(self) -> None:
         doc = self.document
-        where = _shown(doc.path) if doc.path else "not saved yet"
+        where = (_shown(doc.path) + ("  (read-only)" if doc.broken is not None else "") if doc.path
+                 else f"copy of {doc.origin.name}, not saved yet" if doc.origin else "not saved yet")
         self.sub_title = f"{doc.name} — {where}{'  • modified' if doc.dirty else ''}"
 
     def yaml_files(self) -> list[Path]:
@@ -185,6 +197,11 @@ class MarkovwireApp(App[None]):
 
     # ----- files --------------------------------------------------------------------------------------
     def action_save(self) -> None:
+        if self.document.broken is not None and self.document.path is not None:   # never saved over: say why
+            self.notify(f"{self.document.read_only}. Choose another file for your work.", title="Not saved",
+                        severity="warning", timeout=8)
+            self.action_save_as()
+            return
         if self.document.path is None:
             self.action_save_as()
             return
@@ -204,7 +221,10 @@ class MarkovwireApp(App[None]):
 
     def action_save_as(self) -> None:
         from .screens.file_dialog import FileScreen
-        default = self.document.path or Path.cwd() / f"{self.document.name}.yaml"
+        doc = self.document
+        default = doc.path or Path.cwd() / f"{doc.name}.yaml"
+        if doc.broken is not None and doc.path is not None:       # not the file that did not open
+            default = default.with_name(f"{default.stem}_copy{default.suffix}")
         self.push_screen(FileScreen("Save the proposal as", str(default), apply=self._save_as))
 
     def _save_as(self, path: Path) -> None:
@@ -232,7 +252,8 @@ class MarkovwireApp(App[None]):
                                     apply=self.open_path))
 
     def open_path(self, path: str | os.PathLike) -> None:
-        """Open ``path``; a broken file raises (the caller shows why) and the current work stays."""
+        """Open ``path``: a file that does not parse opens read-only with its errors, a shipped one as an untitled
+        copy; a file that cannot be read raises (the caller shows why) and the current work stays."""
         doc = Document.open(Path(path))
         self.document = doc
         self._autosaved = doc.spec
@@ -241,7 +262,9 @@ class MarkovwireApp(App[None]):
         self.document_changed()
         self.call_after_refresh(self.offer_recovery, doc.path)     # work on it a stopped UI left unsaved
         problems = len(doc.check.problems)
-        if problems:
+        if doc.read_only:
+            self._say_read_only(doc)
+        elif problems:
             self.notify(f"Opened {path} with {problems} problem(s): see Problems.", severity="warning", timeout=6)
 
     def action_new(self) -> None:
@@ -397,12 +420,6 @@ def _shown(path: Path, width: int = 48) -> str:
         parts = Path(text).parts
         text = "…/" + "/".join(parts[-2:]) if len(parts) > 2 else text
     return text
-
-
-def _name_from(path: Path) -> str:
-    import re
-    stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(path).stem) or "untitled"
-    return stem if stem[0].isalpha() else f"p_{stem}"
 
 
 def run_app(path: str | os.PathLike | None = None) -> int:

@@ -150,11 +150,11 @@ class Document:
                 located = load_yaml(text, path.name)
                 doc = cls(draft_spec(located.data, path.name, located), path, text)
             except MarkovwireError:
-                doc = cls.new(_name_of(path))
+                doc = cls.new(name_of(path))
                 doc.path, doc.broken = path, first
                 return doc
         if is_shipped(path):
-            doc.path, doc.origin, doc.saved = None, path, None
+            doc.path, doc.origin = None, path
         return doc
 
     @classmethod
@@ -324,22 +324,31 @@ class Document:
         return base
 
     def rename_instance(self, old: str, new: str) -> None:
-        """Rename an instance; its wires and the queries that name it follow."""
+        """Rename an instance, and every reference to it in the file: its wires (or its name in the diagram's
+        expression), the queries' events, conditions, distributions and expectations that name its ports or its
+        state, adversaries that replace it, credal sets of it and claims about it. (Its TV radius and parameter
+        bindings are part of its entry; sweeps, episode steps and adversaries ``over`` name parameters.)"""
         self._instance(old)
         new = new.strip()
         if new == old:
             return
         self._check_instance_name(new)
-        ws = self._wiring()
-        move = lambda ref: _renamed_ref(ref, old, new)
-        wires = [f"{move(a)} -> {move(b)}" for a, b in pairs(ws.wires)]
         instances = {(new if k == old else k): v for k, v in self.spec.instances.items()}
         queries = {k: _renamed_query(q, old, new) for k, q in self.spec.queries.items()}
         credal = {k: c.model_copy(update={"imprecise": {(new if i == old else i): s for i, s in c.imprecise.items()}})
                   for k, c in self.spec.credal.items()}
         claims = [_renamed_claim(c, old, new) for c in self.spec.claims]
-        self._commit(self.spec.model_copy(update={"instances": instances, "queries": queries, "credal": credal,
-                                                  "claims": claims, **self._with_wires(ws, wires)}))
+        adversary = {k: a.model_copy(update={"instance": new}) if a.instance == old else a
+                     for k, a in self.spec.adversary.items()}
+        update = {"instances": instances, "queries": queries, "credal": credal, "claims": claims,
+                  "adversary": adversary}
+        if self.spec.diagram is not None:
+            update["diagram"] = _renamed_expression(self.spec.diagram, old, new)
+        else:
+            ws = self._wiring()
+            move = lambda ref: _renamed_ref(ref, old, new)
+            update.update(self._with_wires(ws, [f"{move(a)} -> {move(b)}" for a, b in pairs(ws.wires)]))
+        self._commit(self.spec.model_copy(update=update))
 
     def remove_instance(self, name: str) -> None:
         """Remove an instance and every wire at it (outer ports left without wires go too)."""
@@ -1005,9 +1014,9 @@ def _same_path(a: Path, b: Path) -> bool:
         return a == b
 
 
-def _name_of(path: Path) -> str:
+def name_of(path: str | Path) -> str:
     """A proposal name from a file name (``my-file.yaml`` -> ``my_file``)."""
-    stem = re.sub(r"[^A-Za-z0-9_]", "_", path.stem)[:64] or "untitled"
+    stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(path).stem)[:64] or "untitled"
     return stem if stem[0].isalpha() else f"p_{stem}"[:64]
 
 
@@ -1070,6 +1079,34 @@ def _reworded(errors: list[MarkovwireError], key: tuple = ()) -> MarkovwireError
 def _renamed_ref(ref: str, old: str, new: str) -> str:
     box, dot, port = ref.partition(".")
     return f"{new}.{port}" if box == old and dot else ref
+
+
+def _renamed_expression(text: str, old: str, new: str) -> str:
+    """The diagram expression with instance ``old`` written ``new`` (the arguments of plumbing calls are types).
+
+    >>> _renamed_expression("policy >> copy(policy) >> (policy @ policy2)", "policy", "u")
+    'u >> copy(policy) >> (u @ policy2)'
+    """
+    spots: list[tuple[int, int]] = []
+
+    def walk(node) -> None:
+        if isinstance(node, ast.Call):
+            return
+        if isinstance(node, ast.Name) and node.id == old:
+            spots.append((node.lineno, node.col_offset))
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    try:
+        walk(ast.parse(text, mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        raise WiringError(Place(keys=("diagram",)), "does not parse, so the instance cannot be renamed in it",
+                          fix="fix the expression first (Ctrl+T)") from None
+    lines = [line.encode() for line in text.split("\n")]
+    for lineno, col in sorted(spots, reverse=True):      # offsets are in UTF-8 bytes
+        line = lines[lineno - 1]
+        lines[lineno - 1] = line[:col] + new.encode() + line[col + len(old.encode()):]
+    return "\n".join(line.decode() for line in lines)
 
 
 def _renamed_query(q: QuerySpec, old: str, new: str) -> QuerySpec:

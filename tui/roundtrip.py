@@ -42,14 +42,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, ScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from markovwire.diagrams.yamlsafe import LineLoader, load_yaml
 from markovwire.errors import FileFormatError, Place
 
 WIDTH = 4096          # never fold a line the user wrote on one line
-FLOW_WIDTH = 80       # a new mapping or list of plain values this short is written on one line
+FLOW_WIDTH = 60       # a new mapping or list this short (as JSON) is written on one line
 
 
 # ----- reading and writing ---------------------------------------------------------------------------
@@ -70,7 +70,7 @@ class _Representer(RoundTripRepresenter):
     date is quoted, a float always has a dot (``1.0e-05``; YAML 1.1 reads ``1e-05`` as text)."""
 
     def represent_str(self, data):
-        if _read_as_other(data):
+        if _read_as_other(data) or not _plain_anywhere(data):
             return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
         return super().represent_str(data)
 
@@ -107,6 +107,18 @@ def _read_as_other(s: str) -> bool:
     if _SAFE is None:
         _SAFE = LineLoader("")
     return _SAFE.resolve(yaml.ScalarNode, s, (True, False)) != "tag:yaml.org,2002:str"
+
+
+_EMITTER: yaml.emitter.Emitter | None = None
+
+
+def _plain_anywhere(s: str) -> bool:
+    """Whether ``s`` can be written unquoted both inside ``{...}`` and on a line of its own (PyYAML's analysis)."""
+    global _EMITTER
+    if _EMITTER is None:
+        _EMITTER = yaml.emitter.Emitter(io.StringIO())
+    analysis = _EMITTER.analyze_scalar(s)
+    return bool(analysis.allow_flow_plain and analysis.allow_block_plain and not analysis.multiline)
 
 
 def load(source: str, filename: str = "<text>") -> CommentedMap:
@@ -165,6 +177,10 @@ def patch(tree: CommentedMap, old: dict, new: dict) -> CommentedMap:
 
 def _patch_map(node: CommentedMap, old: dict, new: dict) -> None:
     keys = list(node)
+    gone, came = [k for k in old if k not in new], [k for k in new if k not in old]
+    if len(gone) == len(came) == 1 and _key(node, gone[0]) is not None and _key(node, came[0]) is None:
+        _rename_key(node, _key(node, gone[0]), came[0])       # a renamed entry keeps its place, layout, comments
+        old = {(came[0] if k == gone[0] else k): v for k, v in old.items()}
     for k in old:
         if k not in new:
             tk = _key(node, k)
@@ -180,9 +196,10 @@ def _patch_map(node: CommentedMap, old: dict, new: dict) -> None:
             node[tk] = fresh(new[k], node[tk])
         elif not same(old[k], new[k]):
             node[tk] = _patched(node[tk], old[k], new[k])
-    order = [_key(node, k) for k in new]
-    present = [k for k in node if k in order]
-    if present != [k for k in order if k in present]:          # the edit reordered keys: follow it
+    common = [k for k in new if k in old]
+    if common != [k for k in old if k in new]:                 # the edit reordered keys: follow it
+        order = [_key(node, k) for k in new]
+        present = [k for k in node if k in order]
         rank = {k: i for i, k in enumerate(order)}
         for k in sorted(present, key=rank.__getitem__):
             node.move_to_end(k)
@@ -235,6 +252,15 @@ def _sibling(node: Any) -> Any:
     return next((v for v in values if isinstance(v, (CommentedMap, CommentedSeq))), None)
 
 
+def _rename_key(node: CommentedMap, key: Any, new: Any) -> None:
+    pos = list(node).index(key)
+    comment = node.ca.items.pop(key, None)
+    value = node.pop(key)
+    node.insert(pos, new, value)
+    if comment is not None:
+        node.ca.items[new] = comment
+
+
 def _delete_key(node: CommentedMap, key: Any) -> None:
     """Delete ``key``, keeping the comment lines below its value (ruamel files them under the key above)."""
     keys = list(node)
@@ -273,10 +299,24 @@ def _add_tail(items: dict, key: Any, slot: int, lines: str) -> None:
 def scalar(value: Any, like: Any) -> Any:
     """``value`` written as ``like`` was: a quoted string stays quoted in the same way."""
     if isinstance(value, str) and isinstance(like, ScalarString):
-        return type(like)(value)
-    if isinstance(value, str) and _read_as_other(value):
+        out = type(like)(value)
+        if isinstance(like, FoldedScalarString) and getattr(like, "fold_pos", None):
+            out.fold_pos = _folds(like, value)
+        return out
+    if isinstance(value, str) and (_read_as_other(value) or not _plain_anywhere(value)):
         return DoubleQuotedScalarString(value)
     return value
+
+
+def _folds(old: FoldedScalarString, new: str) -> list[int]:
+    """Where a folded text breaks its lines, carried over to ``new``: at the same spaces, counted from the start
+    (a renamed name moves the breaks with it); none if ``new`` has other spaces."""
+    spaces = [i for i, c in enumerate(old) if c == " "]
+    moved = [i for i, c in enumerate(new) if c == " "]
+    if len(spaces) != len(moved):
+        return []
+    rank = {p: k for k, p in enumerate(spaces)}
+    return [moved[rank[p]] for p in old.fold_pos if p in rank]
 
 
 def fresh(value: Any, like: Any) -> Any:
@@ -287,9 +327,8 @@ def fresh(value: Any, like: Any) -> Any:
         node = CommentedSeq(fresh(v, None) for v in value)
     else:
         return scalar(value, like)
-    flat = all(not isinstance(v, (dict, list)) for v in (value.values() if isinstance(value, dict) else value))
     on_one_line = isinstance(like, (CommentedMap, CommentedSeq)) and like.fa.flow_style()
-    if on_one_line or (flat and len(json.dumps(value, default=str)) <= FLOW_WIDTH):
+    if on_one_line or len(json.dumps(value, default=str)) <= FLOW_WIDTH:
         node.fa.set_flow_style()
     return node
 

@@ -196,14 +196,18 @@ def test_an_unfinished_proposal_saves_and_reopens_as_a_draft(tmp_path):
     assert {(p.box, p.port) for p in again.check.problems} == {("policy", "query"), ("policy", "intent")}
 
 
-def test_a_broken_file_does_not_open(tmp_path):
+def test_a_broken_file_opens_read_only_with_its_errors(tmp_path):
+    """(More in test_roundtrip.py: it is never saved over.)"""
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ninstances: [1, 2\n")
-    with pytest.raises(MarkovwireError):
-        Document.open(bad)
+    doc = Document.open(bad)
+    assert doc.broken is not None and doc.path == bad and not doc.spec.instances
+    assert "not valid YAML" in doc.check.problems[0].text
     bad.write_text("name: x\ninstances: {a: {component: policy, colour: red}}\nwiring: {wires: []}\n")
-    with pytest.raises(MarkovwireError, match="unknown key 'colour'"):
-        Document.open(bad)
+    doc = Document.open(bad)
+    assert "unknown key 'colour'" in doc.check.problems[0].text and doc.check.problems[0].error.place.line == 2
+    with pytest.raises(MarkovwireError, match="cannot be read|does not exist"):
+        Document.open(tmp_path / "missing.yaml")
 
 
 def test_recovery_round_trip(built):

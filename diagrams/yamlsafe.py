@@ -43,6 +43,7 @@ markovwire.errors.FileFormatError: p.yaml:2: key 'a': appears twice (first on li
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import stat
@@ -139,8 +140,7 @@ class LineLoader(_Parser, SafeConstructor, BaseResolver):
         self.anchors: dict[str, Any] = {}
         self.sizes: dict[int, tuple[int, int]] = {}  # id(anchored node) -> (values, levels of nesting) once composed
         self.values = 0             # values composed so far, those reached through aliases counted each time
-        self.path: list = []        # keys and indices down to the node being composed
-        self.lines: list[int] = []  # the line of each of them
+        self.path: list = []        # key nodes and indices down to the node being composed
         self.deepest = 0            # the longest path to a collection seen inside the collection being composed
 
     # ----- composing, within the limits -----------------------------------------------------------------
@@ -158,83 +158,94 @@ class LineLoader(_Parser, SafeConstructor, BaseResolver):
         self.get_event()
         return node
 
-    def place(self, mark) -> Place:
-        """The place of the node being composed: its key path, and the line of its key (or of ``mark``)."""
-        return Place(file=self.filename, line=self.lines[-1] if self.lines else mark.line + 1, keys=tuple(self.path))
+    def place(self, event) -> Place:
+        """The place of the node being composed (at ``event``): its key path, and the line of its key."""
+        keys = tuple(k if isinstance(k, int) else k.value if isinstance(k, ScalarNode) else "?" for k in self.path)
+        last = self.path[-1] if self.path else None
+        line = (last if not isinstance(last, int) else event).start_mark.line + 1
+        return Place(file=self.filename, line=line, keys=keys)
 
     def compose_node(self):
         event = self.get_event()
         depth = len(self.path)
-        if isinstance(event, AliasEvent):
-            if event.anchor not in self.anchors:
-                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
-                                                  event.start_mark)
-            node = self.anchors[event.anchor]
-            if id(node) not in self.sizes:
-                kind = "list" if isinstance(node, SequenceNode) else "mapping"
-                raise FileFormatError(Place(file=self.filename, line=event.start_mark.line + 1, keys=tuple(self.path)),
-                                      f"the alias *{event.anchor} is inside the {kind} it names (a cycle)",
-                                      fix=f"write out the values instead of *{event.anchor}")
-            values, levels = self.sizes[id(node)]
-            self.count(values, event, f"; the alias *{event.anchor} repeats {values:,} values")
-            if levels and depth + levels - 1 >= MAX_DEPTH:
-                raise self.too_deep(event, f" (through the alias *{event.anchor})")
-            self.deepest = max(self.deepest, depth + levels - 1)
-            return node
-        self.count(1, event)
-        tag = event.tag
         if isinstance(event, ScalarEvent):
+            self.values += 1
+            if self.values > MAX_NODES:
+                raise self.too_many(event)
+            tag = event.tag
             if tag is None or tag == "!":
-                tag = self.resolve(ScalarNode, event.value, event.implicit)
+                tag = (_plain_tag(event.value) if len(event.value) <= 64 else _plain_tag.__wrapped__(event.value)) \
+                    if event.implicit[0] else STR
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
             if event.anchor is not None:
                 self.anchors[event.anchor] = node
                 self.sizes[id(node)] = (1, 0)
             return node
+        if isinstance(event, AliasEvent):
+            return self.compose_alias(event, depth)
+        self.values += 1
+        if self.values > MAX_NODES:
+            raise self.too_many(event)
         if depth >= MAX_DEPTH:
             raise self.too_deep(event)
         start, outer, self.deepest = self.values, self.deepest, depth
-        sequence = isinstance(event, SequenceStartEvent)
-        kind = SequenceNode if sequence else MappingNode
-        if tag is None or tag == "!":
-            tag = self.resolve(kind, None, event.implicit)
-        node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-        if event.anchor is not None:
-            self.anchors[event.anchor] = node
-        if sequence:
+        path = self.path
+        tag = event.tag
+        if isinstance(event, SequenceStartEvent):
+            node = SequenceNode(SEQ if tag is None or tag == "!" else tag, [], event.start_mark, None,
+                                flow_style=event.flow_style)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = node
+            items = node.value
             while not self.check_event(SequenceEndEvent):
-                self.path.append(len(node.value))
-                self.lines.append(self.peek_event().start_mark.line + 1)
-                node.value.append(self.compose_node())
-                self.path.pop()
-                self.lines.pop()
+                path.append(len(items))
+                items.append(self.compose_node())
+                path.pop()
         else:
+            node = MappingNode(MAP if tag is None or tag == "!" else tag, [], event.start_mark, None,
+                               flow_style=event.flow_style)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = node
+            pairs = node.value
             while not self.check_event(MappingEndEvent):
                 key = self.compose_node()
-                self.path.append(key.value if isinstance(key, ScalarNode) else "?")
-                self.lines.append(key.start_mark.line + 1)
-                node.value.append((key, self.compose_node()))
-                self.path.pop()
-                self.lines.pop()
+                path.append(key)
+                pairs.append((key, self.compose_node()))
+                path.pop()
         node.end_mark = self.get_event().end_mark
         if event.anchor is not None:
             self.sizes[id(node)] = (self.values - start + 1, self.deepest - depth + 1)
         self.deepest = max(outer, self.deepest)
         return node
 
-    def count(self, values: int, event, how: str = "") -> None:
-        """Count ``values`` more values, refusing the document once it holds more than :data:`MAX_NODES`."""
+    def compose_alias(self, event, depth: int):
+        """The node an alias names, counted again (its values and levels), refused if it is not finished (a cycle)."""
+        if event.anchor not in self.anchors:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        node = self.anchors[event.anchor]
+        if id(node) not in self.sizes:
+            kind = "list" if isinstance(node, SequenceNode) else "mapping"
+            raise FileFormatError(self.place(event).replace(line=event.start_mark.line + 1),
+                                  f"the alias *{event.anchor} is inside the {kind} it names (a cycle)",
+                                  fix=f"write out the values instead of *{event.anchor}")
+        values, levels = self.sizes[id(node)]
         self.values += values
         if self.values > MAX_NODES:
-            raise FileFormatError(Place(file=self.filename, line=event.start_mark.line + 1, keys=tuple(self.path)),
-                                  f"the document holds more than {MAX_NODES:,} values by here (counting those "
-                                  f"repeated through aliases{how})",
-                                  fix=f"split it into several files, or write it without long chains of anchors "
-                                      f"and aliases ({FIXED}: at most {MAX_NODES:,} values and {MAX_BYTES:,} bytes "
-                                      f"a file)")
+            raise self.too_many(event, f"; the alias *{event.anchor} repeats {values:,} values")
+        if levels and depth + levels - 1 >= MAX_DEPTH:
+            raise self.too_deep(event, f" (through the alias *{event.anchor})")
+        self.deepest = max(self.deepest, depth + levels - 1)
+        return node
+
+    def too_many(self, event, how: str = "") -> FileFormatError:
+        return FileFormatError(self.place(event).replace(line=event.start_mark.line + 1),
+                               f"the document holds more than {MAX_NODES:,} values by here (counting those repeated "
+                               f"through aliases{how})",
+                               fix=f"split it into several files, or write it without long chains of anchors and "
+                                   f"aliases ({FIXED}: at most {MAX_NODES:,} values and {MAX_BYTES:,} bytes a file)")
 
     def too_deep(self, event, how: str = "") -> FileFormatError:
-        return FileFormatError(self.place(event.start_mark), f"is nested more than {MAX_DEPTH} levels deep{how}",
+        return FileFormatError(self.place(event), f"is nested more than {MAX_DEPTH} levels deep{how}",
                                fix="flatten the document")
 
     # ----- constructing, with lines -----------------------------------------------------------------------
@@ -330,6 +341,15 @@ for _tag, _method in [(NULL, SafeConstructor.construct_yaml_null), (BOOL, SafeCo
 for _tag, _pattern, _first in RESOLVERS:
     LineLoader.add_implicit_resolver(_tag, re.compile(_pattern, re.X) if isinstance(_pattern, str) else _pattern,
                                      list(_first))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_tag(value: str) -> str:
+    """The tag of a plain (unquoted) scalar by :data:`RESOLVERS`: what ``LineLoader.resolve`` gives, remembered."""
+    for tag, regexp in LineLoader.yaml_implicit_resolvers.get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return STR
 
 
 def _short(text, n: int = 40) -> str:

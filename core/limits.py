@@ -12,7 +12,7 @@ limit              default              command line          Python
 memory             2 GiB live at once   ``--max-memory 8GiB``  ``markovwire.set_memory_budget``
 contraction cost   1e9 operations       ``--max-cost 1e10``    ``markovwire.set_cost_budget``
 sweep points       1,000,000            ``--max-points 1e7``   ``markovwire.set_sweep_limit``
-figure boxes       1,000                ``--max-boxes 5000``   ``markovwire.set_figure_limit``
+figure boxes       500                  ``--max-boxes 5000``   ``markovwire.set_figure_limit``
 =================  ===================  ====================  =================================
 
 >>> old = set_cost_budget(1e6)
@@ -35,7 +35,7 @@ from .errors import ContractionTooLarge, ParameterError
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3   # bytes alive at once during one evaluation
 DEFAULT_COST_BUDGET = 1e9             # operations of one contraction (a few seconds of numpy; shipped: <= 3e7)
 DEFAULT_SWEEP_POINTS = 1_000_000      # points of one sweep (the product of the swept parameters' counts)
-DEFAULT_FIGURE_BOXES = 1_000          # boxes drawn in one figure (graphviz's layout grows faster than linearly)
+DEFAULT_FIGURE_BOXES = 500            # boxes laid out in one figure (graphviz: ~2 s for 500, ~10 s for 2,000)
 
 _limits = {"memory": DEFAULT_MEMORY_BUDGET, "cost": DEFAULT_COST_BUDGET, "points": DEFAULT_SWEEP_POINTS,
            "boxes": DEFAULT_FIGURE_BOXES}

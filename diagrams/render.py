@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markovwire.errors import MarkovwireError, RenderError
+from markovwire.limits import figure_limit
 
 from .atomic import write_atomic
 from .dot import to_dot
+from .figure import Figure, figure
 
 ENV = "MARKOVWIRE_DOT"
 IMAGES = ("svg", "png", "pdf")  # what a renderer may be asked for
@@ -62,9 +64,11 @@ def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | N
 
 
 def _render(diagram, fmt: str, depth: int | None = None):
-    source = to_dot(diagram, depth)
+    fig = figure(diagram, depth)
+    source = to_dot(fig, depth)
     if fmt == "dot":
         return source
+    check_size(fig)
     out = find_renderer().run(source, fmt, dpi=PNG_DPI if fmt == "png" else None)
     return out.decode("utf-8") if fmt == "svg" else out
 
@@ -81,6 +85,22 @@ def mimebundle(diagram, include=None, exclude=None) -> dict[str, str]:
     if exclude:
         bundle = {k: v for k, v in bundle.items() if k not in exclude}
     return bundle
+
+
+def check_size(fig: Figure) -> None:
+    """Refuse to lay out a figure of more boxes than :func:`markovwire.limits.figure_limit` (default 500).
+
+    Graphviz's layout grows faster than the number of boxes: 500 boxes take about two seconds, 2,000 ten,
+    4,000 two minutes. DOT text (``-o fig.dot``) needs no layout and is always written.
+    """
+    boxes, limit = fig.counts()["box"], figure_limit()
+    if boxes > limit:
+        raise RenderError(f"figure of {fig.title or 'the diagram'!r}",
+                          f"has {boxes:,} boxes, more than the {limit:,} a figure lays out (graphviz's layout "
+                          "grows faster than the boxes: 4,000 take minutes)",
+                          fix=f"write DOT instead (-o figure.dot, no layout), draw fewer levels (depth=0 in Python), "
+                              f"or raise the limit: --max-boxes {boxes} on the command line, or "
+                              f"markovwire.set_figure_limit({boxes}) in Python")
 
 
 # ----- the renderer: a dot executable ---------------------------------------------------------

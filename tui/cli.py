@@ -77,7 +77,7 @@ def limit_options(command):
     """``--max-memory``, ``--max-cost``, ``--max-points``, ``--max-boxes``: the limits of :mod:`markovwire.limits`,
     accepted before the command (``markovwire --max-cost 1e11 eval …``) and after it."""
     for name, metavar, text in (
-            ("--max-boxes", "N", "Draw figures of up to N boxes (default 1000)."),
+            ("--max-boxes", "N", "Lay out figures of up to N boxes (default 500; DOT output has no limit)."),
             ("--max-points", "N", "Allow sweeps of up to N points (default 1e6)."),
             ("--max-cost", "N", "Allow contractions of up to N multiply-adds (default 1e9)."),
             ("--max-memory", "SIZE", "Let one evaluation hold up to SIZE at once, e.g. 8GiB (default 2GiB).")):
@@ -517,14 +517,19 @@ def _print_analyses(bounds, bands, claims, ranges, swept: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The figure to write: .svg, .png, .pdf or .dot.")
+@limit_options
 def render(file: str, output: str) -> None:
     """Draw the wiring of proposal FILE to OUTPUT (the format follows the suffix)."""
     from markovwire.diagrams.render import render as draw
+    from markovwire.errors import MarkovwireError, Place
     from markovwire.library.proposal import load_proposal
 
     _check_output(file, output)
     proposal = load_proposal(file)
-    path = draw(proposal.wiring, output)
+    try:
+        path = draw(proposal.wiring, output)
+    except MarkovwireError as err:
+        raise err if err.file else err.relocated(Place(file=file).nest(err.place)) from None
     click.echo(f"wrote {path}")
 
 

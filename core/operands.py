@@ -33,6 +33,7 @@ from .errors import MarkovwireError
 from .params import Parameter, resolve_values
 
 FACTOR_RANK = 16  # a swept kernel with at most this many basis functions stays factored
+DENSE_BOUNDS = 1 << 20  # basis functions × (entries + rows) up to which the bounds are one dense matrix
 
 
 class Factored(NamedTuple):
@@ -170,11 +171,27 @@ class _Bounds:
         self.ent, self.col, self.coef = cat(ent, np.intp), cat(col, np.intp), cat(coef, float)
         self.rows, self.rcol, self.rcoef = cat(rows, np.intp), cat(rcol, np.intp), cat(rcoef, float)
         self.n_ent, self.n_row, self.atol = n_ent, n_row, atol
+        self.dense = None
+        if size * (n_ent + n_row) <= DENSE_BOUNDS:  # small: one matrix, entries then row sums, and matmuls
+            w = np.zeros((size, n_ent + n_row))
+            np.add.at(w, (self.col, self.ent), self.coef)
+            np.add.at(w, (self.rcol, n_ent + self.rows), self.rcoef)
+            self.dense = (w, np.maximum(w, 0), np.minimum(w, 0), np.r_[np.zeros(n_ent), np.ones(n_row)])
 
     def hold(self, basis: np.ndarray, batch: bool) -> bool:
         """Whether the bounds prove every table a probability table at the basis values (points × basis)."""
         if not self.n_ent:
             return True
+        if self.dense is not None:
+            w, pos, neg, target = self.dense
+            if batch:
+                lo, hi = basis.min(axis=0), basis.max(axis=0)
+                low, high = lo @ pos + hi @ neg - target, (hi @ pos + lo @ neg)[self.n_ent:] - 1
+            else:
+                low = basis @ w - target
+                high = low[self.n_ent:]
+            # NaN compares False: a non-finite basis value fails here and goes to the exact check
+            return bool(low.min() >= -self.atol and high.max() <= self.atol)
         lo, hi = (basis.min(axis=0), basis.max(axis=0)) if batch else (basis, basis)
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
             return False

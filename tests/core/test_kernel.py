@@ -214,7 +214,9 @@ def test_entries_negative_at_the_given_values_name_row_and_values():
     with pytest.raises(NotStochastic) as e:
         k.subs({"x": 0.75})
     assert str(e.value) == ("kernel 'k', the distribution at x=0.75: has negative entry -0.5 at output verdict=flag\n"
-                            "  fix: probabilities must be non-negative")
+                            "  fix: restrict x's domain to [0, 0.5] in parameters: (there every entry of this row is "
+                            "non-negative), or rewrite the entry")
+    assert e.value.box == "k"
     with pytest.raises(NotStochastic):
         k.check({"x": 0.75})
 

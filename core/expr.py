@@ -859,9 +859,32 @@ def _numeric_form(expr: sympy.Expr) -> sympy.Expr:
         return isinstance(e, sympy.Add) and e.has(sympy.erf) and _erf_pair(e) is not None
 
     expr = expr.replace(is_erf_pair, lambda e: _erf_pair(e))
+    expr = expr.replace(lambda e: isinstance(e, sympy.Mul) and _fold_coefficient(e) is not None, _fold_coefficient)
     big = {r: sympy.Float(r, 17) for r in expr.atoms(sympy.Rational)
            if abs(r.p) > 2 ** 53 or r.q > 2 ** 53}
     return expr.xreplace(big) if big else expr
+
+
+def _fold_coefficient(e: sympy.Mul):
+    """``c * b**n`` with ``c`` beyond the float range as ``(c**(1/n) * b)**n``, or None.
+
+    ``(p + q)**1000 / 10**1000`` is then ``((p + q)/10)**1000``: a float at every ``p, q`` where
+    the value is one, instead of ``0 * inf``.
+    """
+    c, rest = e.as_coeff_Mul()
+    if not isinstance(c, sympy.Rational) or c == 0 or 1e-300 < abs(c) < 1e300:
+        return None
+    factors = sympy.Mul.make_args(rest)
+    powers = [f for f in factors if isinstance(f, sympy.Pow) and f.exp.is_Integer and abs(f.exp) >= 2
+              and isinstance(f.base, sympy.Add)]      # a scaled sum stays a sum, which sympy keeps inside the power
+    if not powers:
+        return None
+    f = max(powers, key=lambda f: abs(f.exp))
+    n = int(f.exp)
+    root = sympy.Float(sympy.Pow(abs(c), sympy.Rational(1, n)).evalf(20), 17)
+    others = [g for g in factors if g is not f]
+    folded = sympy.Mul(*others, sympy.Pow(sympy.expand_mul(root * f.base), n))
+    return -folded if c < 0 else folded
 
 
 def _erf_pair(e: sympy.Add):

@@ -101,7 +101,8 @@ class Operands:
         values_ = self._fn(*args)
         basis = np.stack(values_, axis=-1) if values_ else np.zeros((0,))
         if not self._bounds.hold(basis, bool(batch)):
-            self._check_exactly(basis, dict(zip(self.names, args)), batch)
+            with np.errstate(all="ignore"):
+                self._check_exactly(basis, dict(zip(self.names, args)), batch)
         arrays = list(self.static)
         for pos, rows, coef, shape, used, tensor in self._boxes:
             b = basis
@@ -182,6 +183,10 @@ class _Bounds:
         """Whether the bounds prove every table a probability table at the basis values (points × basis)."""
         if not self.n_ent:
             return True
+        with np.errstate(all="ignore"):  # NaN and overflow are found below, not warned about
+            return self._hold(basis, batch)
+
+    def _hold(self, basis: np.ndarray, batch: bool) -> bool:
         if self.dense is not None:
             w, pos, neg, target = self.dense
             if batch:
@@ -212,6 +217,8 @@ def _decompose(pos: int, kernel, basis: dict):
             c, g = term.as_coeff_Mul()
             if c == 0:
                 continue
+            if not 1e-300 < abs(float(c)) < 1e300:  # beyond floats: the basis function keeps it (expr folds it)
+                c, g = sympy.Integer(1), term
             row = basis.setdefault(g, len(basis))
             terms.append((e, row, float(c)))
     rows = sorted({r for _, r, _ in terms})

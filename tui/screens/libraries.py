@@ -47,7 +47,8 @@ class LibrariesScreen(Dialog[bool]):
                 used.add(lib.name)
                 shown = ref if ref == lib.name else f"{lib.name}  ({ref})"
                 label = Text.assemble(("− ", "red"), (shown, "bold"),
-                                      (f"   in use, {len(lib.components)} components", "dim"))
+                                      (f"   in use, {len(lib.components)} component"
+                                       f"{'s' * (len(lib.components) != 1)}", "dim"))
             ol.add_option(Option(label, id=f"remove:{ref}"))
         for name in sorted(self.available):
             if name not in used:

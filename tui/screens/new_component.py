@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from markovwire.errors import MarkovwireError
@@ -42,12 +42,14 @@ class NewComponentScreen(Dialog[str]):
     """Returns the new component's ``library.name``; ``apply(draft, library_file)`` saves it (mistakes shown here)."""
 
     DEFAULT_CSS = """
-    NewComponentScreen .nc-row { height: auto; }
-    NewComponentScreen .nc-row Label { width: 16; margin: 1 1 0 0; color: $text-muted; }
+    NewComponentScreen .nc-row { height: 1; }
+    NewComponentScreen .nc-row Label { width: 16; margin: 0 1 0 0; color: $text-muted; }
     NewComponentScreen .nc-row Input { width: 1fr; }
+    NewComponentScreen #nc-known { margin: 0; height: 1; }
     NewComponentScreen #nc-scroll { height: auto; max-height: 12; margin-top: 1; }
+    NewComponentScreen.-short #nc-scroll { max-height: 6; }
     NewComponentScreen #nc-table { height: auto; grid-rows: 1; grid-gutter: 0 1; grid-size: 2; }
-    NewComponentScreen #nc-table Input { margin: 0; width: 1fr; }
+    NewComponentScreen #nc-table Input { width: 1fr; }
     NewComponentScreen #nc-table Label { width: 1fr; }
     NewComponentScreen #nc-status { margin-top: 1; }
     """
@@ -63,11 +65,12 @@ class NewComponentScreen(Dialog[str]):
         with Vertical(classes="dialog wide"):
             yield Label("Define a new component", classes="dialog-title")
             known = ", ".join(sorted(self.document.known_types())) or "none yet (declare them below)"
-            yield Static(Text.assemble(("types in use: ", "dim"), known), classes="dialog-note")
+            yield Static(Text.assemble(("types in use: ", "dim"), known, no_wrap=True, overflow="ellipsis"),
+                         classes="dialog-note", id="nc-known")
             for key, label, hint in FIELDS:
-                with Vertical(classes="nc-row"):
+                with Horizontal(classes="nc-row"):
                     yield Label(label)
-                    yield Input(DEFAULT_FILE if key == "library" else "", placeholder=hint, id=f"nc-{key}")
+                    yield _flat(Input(DEFAULT_FILE if key == "library" else "", placeholder=hint, id=f"nc-{key}"))
             with VerticalScroll(id="nc-scroll", can_focus=False):
                 yield Grid(id="nc-table")
             yield Static("", id="nc-status")
@@ -133,7 +136,7 @@ class NewComponentScreen(Dialog[str]):
             for j, c in enumerate(cols):
                 wid = f"nc-cell-{i}-{j}"
                 self.keys[wid] = (r, c)
-                widgets.append(Input(self.cells.get((r, c), ""), placeholder="0", id=wid))
+                widgets.append(_flat(Input(self.cells.get((r, c), ""), placeholder="0", id=wid)))
         self.cells = {k: v for k, v in self.cells.items() if k in set(self.keys.values())}
         await table.mount(*widgets)
 
@@ -159,3 +162,9 @@ class NewComponentScreen(Dialog[str]):
         made = []
         if self.attempt(lambda: made.append(self.apply(self.draft(), self.value("library") or None))):
             self.dismiss(made[0].qualname)
+
+
+def _flat(field: Input) -> Input:
+    """A field on one line with no space above it (the app's dialogs space their fields; this one has many)."""
+    field.styles.margin = 0
+    return field

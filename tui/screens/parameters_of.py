@@ -35,7 +35,7 @@ class InstanceParametersScreen(Dialog[bool]):
                          "a number, or an expression.", classes="dialog-note")
             yield OptionList(id="bind-list")
             yield Label("Bind to", classes="dialog-field", id="bind-label")
-            yield Input(placeholder="a parameter name (new or existing), a number or an expression; empty: shared",
+            yield Input(placeholder="a name (new or existing), a number or an expression; empty: shared",
                         id="bind-input")
             yield self.error_line()
             yield Static("Enter on a parameter: edit its binding   Enter in the field: bind   Esc: close",

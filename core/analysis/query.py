@@ -34,7 +34,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy
 
-from ..errors import EvidenceError, ParameterError, ShapeError, UnknownName
+from ..errors import EvidenceError, ExpressionError, ParameterError, ShapeError, UnknownName
 
 Labels = tuple[str, ...]
 
@@ -178,6 +178,16 @@ class Query:
             args.append(np.asarray(p.check(v), dtype=float))
         cols = fn(*args)
         sweep = np.broadcast_shapes(*(np.shape(c) for c in cols)) if cols else ()
+        for (labels, v), col in zip(self.entries, cols):  # no NaN or infinity leaves as a result
+            if not np.all(np.isfinite(col)):
+                from ..expr import explain_nonfinite
+                i = int(np.argmax(~np.isfinite(np.broadcast_to(col, sweep).reshape(-1))))
+                point = [float(np.broadcast_to(a, sweep).reshape(-1)[i]) for a in args]
+                at = ", ".join(f"{p.name}={x:g}" for p, x in zip(self.params, point))
+                why = explain_nonfinite(sympy.sympify(v), [p.symbol for p in self.params], point)
+                raise ExpressionError(f"query {self}, value of {', '.join(labels)}", f"{why} at {at}",
+                                      fix=f"rewrite the value so that it is defined there, or exclude {at} from the "
+                                          "parameters' domains in parameters:")
         out = np.full(sweep + tuple(len(t) for t in types), self.default, dtype=float)
         for (labels, _), col in zip(self.entries, cols):
             idx = tuple(self._index(t, w, x) for t, w, x in zip(types, self.wires, labels))

@@ -49,7 +49,7 @@ def proposal(tmp_path):
 async def test_the_app_starts_and_draws_without_colours(driver, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = MarkovwireApp()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(200, 60)) as pilot:       # wider and taller than the diagram: padded
         k = driver(app, pilot)
         await k.settle()
         assert app.no_color and k.screen_name() == "MainScreen"

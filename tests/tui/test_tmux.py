@@ -64,8 +64,8 @@ class Terminal:
 def terminal(tmp_path):
     made = []
 
-    def start(args: str = "", width: int = 120, height: int = 40) -> Terminal:
-        env = {"MARKOVWIRE_STATE_DIR": tmp_path / "state"}
+    def start(args: str = "", width: int = 120, height: int = 40, env: dict | None = None) -> Terminal:
+        env = {"MARKOVWIRE_STATE_DIR": tmp_path / "state", **(env or {})}
         t = Terminal(tmp_path, f"{shlex.quote(str(COMMAND))} {args}", env, width, height)
         made.append(t)
         return t
@@ -121,3 +121,13 @@ def test_markovwire_in_a_small_terminal(terminal):
     assert "sweep" in screen.split("beta")[1].splitlines()[0]          # beta is the swept parameter
     t.keys("Escape", "C-q")
     assert "EXITED rc=0" in t.wait_for("EXITED")
+
+
+def test_markovwire_without_colours(terminal):
+    """NO_COLOR=1: the app starts, draws the diagram and quits with status 0 (it used to crash at start)."""
+    t = terminal("tui", env={"NO_COLOR": "1"})
+    screen = t.wait_for("type-checks")
+    assert "┌─policy" in screen and "Traceback" not in screen
+    t.keys("C-q")
+    screen = t.wait_for("EXITED")
+    assert "EXITED rc=0" in screen and "Traceback" not in screen

@@ -46,6 +46,7 @@ class Problem:
     error: MarkovwireError
     box: str | None = None
     port: str | None = None
+    in_file: bool = False      # a place in the user's own file (one that did not open): shown with file:line
 
     def __post_init__(self):
         if self.box is None and self.port is None:
@@ -55,7 +56,7 @@ class Problem:
 
     @property
     def where(self) -> str:
-        return place_text(self.error.place)
+        return str(self.error.place) if self.in_file else place_text(self.error.place)
 
     @property
     def text(self) -> str:

@@ -213,7 +213,7 @@ class Document:
         if self._check is None or self._check[0] is not self.spec:
             check = build(self.spec, self.path)
             if self.broken is not None:
-                check = dataclasses.replace(check, problems=[Problem(e) for e in flatten(self.broken)]
+                check = dataclasses.replace(check, problems=[Problem(e, in_file=True) for e in flatten(self.broken)]
                                             + list(check.problems))
             self._check = (self.spec, check)
         return self._check[1]
@@ -605,9 +605,11 @@ class Document:
             self._commit(self.spec.model_copy(update={"libraries": list(self.spec.libraries) + [ref]}))
         return comp
 
-    def try_component(self, draft, library: str | None = None, replace: bool = False) -> tuple[Path, str, Component]:
+    def try_component(self, draft, library: str | None = None, replace: bool = False,
+                      layout: bool = True) -> tuple[Path, str, Component]:
         """What :meth:`define_component` would write, ``(file, text, component)``, checked by the library loader
-        (its mistakes raised, placed in that file), without writing anything."""
+        (its mistakes raised, placed in that file), without writing anything (``layout=False``: faster, the
+        file's comments not kept, for a check on every key)."""
         from .user_library import check_component, library_name_of, library_text
         if not NAME.match(draft.name or "") or len(draft.name) > 64:
             raise FileFormatError(f"component name {draft.name!r}", "is not a valid name",
@@ -622,7 +624,7 @@ class Document:
         for n, v in self.spec.parameters.items():
             if isinstance(v, ParameterSpec) and n in self.check.all_parameters:
                 params[n] = self.check.all_parameters[n]
-        text = library_text(existing, library_name_of(target), draft, self.known_types(), params, replace)
+        text = library_text(existing, library_name_of(target), draft, self.known_types(), params, replace, layout)
         return target, text, check_component(text, target.name, draft.name, target)
 
     def known_types(self) -> dict:

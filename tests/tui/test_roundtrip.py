@@ -280,3 +280,55 @@ def test_every_kind_of_edit_undoes_and_redoes_with_the_file(tmp_path):
     for text in texts[1:]:
         assert doc.redo()
         assert doc.to_yaml() == text
+
+
+# ----- the UI: opening and saving ------------------------------------------------------------------------------
+def notes(app) -> str:
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+async def test_plain_markovwire_edits_an_untitled_copy_of_the_shipped_proposal(driver, tmp_path):
+    from markovwire.tui.app import MarkovwireApp
+    shipped = default_proposal()
+    text = shipped.read_text()
+    app = MarkovwireApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        assert app.document.path is None and app.document.origin == shipped
+        assert "copy of trusted_monitoring.yaml" in app.sub_title
+        app.document.set_parameter("beta", "0.01")
+        app.document_changed()
+        await k.press("ctrl+s")                                   # the first save asks where
+        assert k.screen_name() == "FileScreen"
+        assert app.screen.query_one("#file-path").value == str(tmp_path / "trusted_monitoring.yaml")
+        await k.press("enter")
+        await k.settle()
+        assert k.screen_name() == "MainScreen" and app.document.path == tmp_path / "trusted_monitoring.yaml"
+    assert shipped.read_text() == text
+    minus, plus = changed_lines(text, (tmp_path / "trusted_monitoring.yaml").read_text())
+    assert (minus, plus) == (['  beta: "71/18000"'], ["  beta: 0.01"])
+
+
+async def test_a_broken_file_opens_read_only_and_ctrl_s_offers_another_path(driver, tmp_path):
+    from markovwire.tui.app import MarkovwireApp
+    bad = tmp_path / "bad.yaml"
+    text = "name: bad\n# my notes\ninstances: {a: {component: policy, colour: red}}\n"
+    bad.write_text(text)
+    app = MarkovwireApp(bad)
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        assert app.document.broken is not None and "(read-only)" in app.sub_title
+        assert "bad.yaml is read-only" in notes(app)
+        assert any("bad.yaml:3" in p.text and "unknown key 'colour'" in p.text for p in app.document.check.problems)
+        await k.press("ctrl+s")
+        assert "never saved over" in notes(app)
+        assert k.screen_name() == "FileScreen"
+        assert app.screen.query_one("#file-path").value == str(tmp_path / "bad_copy.yaml")
+        app.screen.query_one("#file-path").value = str(bad)         # the file itself is refused in the dialog
+        await k.press("enter")
+        assert k.screen_name() == "FileScreen" and "never saved over" in str(
+            app.screen.query_one("#dialog-error").render())
+        await k.press("escape")
+    assert bad.read_text() == text

@@ -166,15 +166,26 @@ class Document:
             raise FileFormatError("recovery file", "holds no proposal", fix="discard it")
         spec = draft_spec(data["proposal"], "recovery file")
         path = data.get("path")
-        out = cls(spec, Path(path) if isinstance(path, str) and path else None)
+        path = Path(path) if isinstance(path, str) and path else None
+        out = cls(spec, path)
+        file_text = data.get("text")
+        if isinstance(file_text, str):          # the file as edited: its comments and layout come back too
+            try:
+                with_text = cls(spec, path, file_text)
+                if with_text._reads_back(file_text):
+                    out = with_text
+            except MarkovwireError:
+                pass
         out.saved = None  # unsaved work
         return out
 
     def recovery_text(self) -> str:
-        """The YAML written to the recovery file: the proposal, where it belongs and when it was written."""
+        """The YAML written to the recovery file: the proposal, the file's text as edited (comments kept),
+        where it belongs and when it was written."""
         data = {"markovwire_recovery": 1, "path": str(self.path) if self.path else "",
                 "written": _dt.datetime.now().isoformat(timespec="seconds"),
-                "proposal": self.spec.model_dump(mode="python", exclude_defaults=True)}
+                "proposal": self.spec.model_dump(mode="python", exclude_defaults=True),
+                "text": self.to_yaml()}
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
     # ----- state ----------------------------------------------------------------------------------

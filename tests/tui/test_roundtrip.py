@@ -332,3 +332,14 @@ async def test_a_broken_file_opens_read_only_and_ctrl_s_offers_another_path(driv
             app.screen.query_one("#dialog-error").render())
         await k.press("escape")
     assert bad.read_text() == text
+
+
+def test_recovered_work_keeps_the_files_comments(tmp_path):
+    target = copy_of(default_proposal(), tmp_path)
+    original = target.read_text()
+    doc = Document.open(target)
+    doc.set_parameter("beta", "0.01")
+    back = Document.from_recovery(doc.recovery_text())
+    assert back.dirty and back.path == target and back.spec == doc.spec
+    back.save()
+    assert changed_lines(original, target.read_text()) == (['  beta: "71/18000"'], ["  beta: 0.01"])

@@ -325,6 +325,12 @@ class LineLoader(_Parser, SafeConstructor, BaseResolver):
             return sign * float(text[1:])
         return sign * float(text)
 
+    def construct_yaml_bool(self, node):
+        value = self.construct_scalar(node)
+        if value.lower() not in self.bool_values:
+            raise ValueError("it is not true or false")
+        return self.bool_values[value.lower()]
+
     def construct_undefined(self, node):
         if node.tag == VALUE:
             raise self.fail(node, "'=' alone is read by YAML as a value key", "quote it: '='")
@@ -332,7 +338,7 @@ class LineLoader(_Parser, SafeConstructor, BaseResolver):
                                node.start_mark)
 
 
-for _tag, _method in [(NULL, SafeConstructor.construct_yaml_null), (BOOL, SafeConstructor.construct_yaml_bool),
+for _tag, _method in [(NULL, SafeConstructor.construct_yaml_null), (BOOL, LineLoader.construct_yaml_bool),
                       (STR, SafeConstructor.construct_yaml_str),
                       (TIMESTAMP, SafeConstructor.construct_yaml_timestamp), (INT, LineLoader.construct_yaml_int),
                       (FLOAT, LineLoader.construct_yaml_float), (SEQ, LineLoader.construct_yaml_seq),

@@ -94,7 +94,8 @@ def find_library(ref: str, relative_to: str | os.PathLike | None = None, where: 
             p = Path(ref)
         if not p.is_absolute() and relative_to is not None:
             p = Path(relative_to).parent / p
-        _check_file(p, where, "library file", "check the path (relative paths start at the proposal's directory)")
+        _check_file(p, where, "library file", "check the path (relative paths start at the proposal's directory)",
+                    always=False)
         return p
     for d in user_library_dirs():
         for ext in (".yaml", ".yml"):
@@ -126,14 +127,15 @@ def find_library(ref: str, relative_to: str | os.PathLike | None = None, where: 
                           f"{ref}.yaml in {user_library_dirs()[0]}")
 
 
-def _check_file(path: Path, where: str, what: str, fix: str) -> None:
-    """Refuse ``path`` unless it is a regular file, saying why (it does not exist, is a FIFO, its name is too long)."""
+def _check_file(path: Path, where: str, what: str, fix: str, always: bool = True) -> None:
+    """Refuse ``path`` unless it is a regular file, saying why (it does not exist, is a FIFO, its name is too long),
+    with ``fix`` (if not ``always``, only when it does not exist: otherwise the fix for what it is)."""
     try:
         regular_file(path)
     except FileFormatError as err:
         missing = getattr(err, "errno", None) == errno.ENOENT
-        raise FileFormatError(where, f"{what} {_shown(str(path))!r} {err.what}", fix=fix if missing else err.fix) \
-            from None
+        raise FileFormatError(where, f"{what} {_shown(str(path))!r} {err.what}",
+                              fix=fix if always or missing else err.fix) from None
 
 
 def _shown(text: str) -> str:

@@ -36,6 +36,9 @@ import numpy as np
 
 from .contract import check_memory
 from .errors import EvidenceError, WiringError
+from .limits import check_memory_bytes
+
+LIVE = 3  # arrays per clique kept during calibration: its potential, its belief, and the messages and products
 
 
 class _Sweep:
@@ -102,6 +105,7 @@ class JunctionTree:
         self.root, self.parent, self.children = _spanning_tree(self.cliques, self.sizes)
         entries = [math.prod(self.sizes[w] for w in c) for c in self.cliques]
         self.largest = max(range(len(self.cliques)), key=entries.__getitem__)
+        self.entries = sum(entries)
         self._holding: dict[str, list[int]] = {}
         for i, c in enumerate(self.cliques):
             for w in c:
@@ -285,10 +289,19 @@ class JunctionTree:
         return np.eye(size).reshape(shape)
 
     def _check_memory(self, n: int) -> None:
+        """Refuse a calibration whose arrays, all kept until the marginals are read (every clique's potential
+        and belief, and the messages and products between them: ``LIVE`` times the cliques' entries, per sweep
+        point and input value), would not fit in the memory budget."""
         clique = self.cliques[self.largest]
         indices = ((SWEEP,) if self.swept else ()) + self.inputs + tuple(clique)
         sizes = {**self.sizes, SWEEP: n}
-        check_memory(indices, sizes, {}, 8, what="junction tree of the marginals")
+        what = "junction tree of the marginals"
+        check_memory(indices, sizes, {}, 8, what=what)
+        per = (n if self.swept else 1) * math.prod(self.sizes[w] for w in self.inputs)
+        wires = ", ".join(f"{w}({self.sizes[w]})" for w in clique[:8]) + (", …" if len(clique) > 8 else "")
+        check_memory_bytes(LIVE * self.entries * per * 8, what,
+                           f" ({len(self.cliques)} cliques; the largest, over {wires}, has "
+                           f"{math.prod(self.sizes[w] for w in clique) * per:,} entries)")
 
     def _zero_evidence(self, z, n: int, evidence) -> None:
         shown = ", ".join(f"{k}={v}" for k, v in evidence.items())

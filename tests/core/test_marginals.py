@@ -268,9 +268,18 @@ def test_memory_guard_names_the_largest_clique(budget):
     budget(40**3 * 2 * 8 - 1)
     with pytest.raises(ContractionTooLarge) as e:
         net.marginals()
-    assert "junction tree of the marginals: its largest intermediate, over the wires " in str(e.value)
-    assert "a(40), b(40), c(40), j(2), needs 1000.0 KiB, more than the memory budget of 1000.0 KiB" in str(e.value)
-    budget(40**3 * 2 * 8)
+    assert "junction tree of the marginals: needs 1000.0 KiB at once for one array over the wires " in str(e.value)
+    assert "a(40), b(40), c(40), j(2), more than the memory budget of 1000.0 KiB" in str(e.value)
+    # every clique's arrays are alive together: three times the entries of all cliques
+    from markovwire.marginals import LIVE
+    sizes = {w: len(t) for w, t in net.wires.items()}
+    tree = JunctionTree([tuple(b.inputs) + tuple(b.outputs) for b in net.boxes], sizes, set(), ())
+    tree_entries = sum(int(np.prod([sizes[w] for w in c])) for c in tree.cliques)
+    assert tree_entries >= 40**3 * 2
+    budget(LIVE * tree_entries * 8 - 1)
+    with pytest.raises(ContractionTooLarge, match="at once .* cliques; the largest, over "):
+        net.marginals()
+    budget(LIVE * tree_entries * 8)
     check(net, {"j": "1"})
 
 

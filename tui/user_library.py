@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+import yaml
+
 from markovwire import Parameter
 from markovwire.diagrams.syntax import parse_type, type_names
 from markovwire.diagrams.yamlsafe import load_yaml
@@ -182,11 +184,14 @@ def _entry(text: str):
 # ----- the library file ---------------------------------------------------------------------------------
 def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
                  known_types: Mapping[str, FinSet] | None = None,
-                 known_parameters: Mapping[str, Parameter] | None = None, replace: bool = False) -> str:
+                 known_parameters: Mapping[str, Parameter] | None = None, replace: bool = False,
+                 layout: bool = True) -> str:
     """The library file's text with ``draft`` added (``existing``: the file's text, or None for a new file).
 
     Types and parameters the draft uses but does not declare are copied from ``known_types`` and
-    ``known_parameters`` (the proposal's other libraries), so that the file stands on its own.
+    ``known_parameters`` (the proposal's other libraries), so that the file stands on its own. With
+    ``layout=False`` the existing file's comments and layout are not kept (the same content, written
+    several times faster: what the dialog checks on every key).
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -195,8 +200,9 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
     y.preserve_quotes = True
     y.width = 100
     if existing is not None:
-        validate(LibraryFile, load_yaml(existing, f"{library_name}.yaml"))   # safe and valid before ruamel reads it
-        data = y.load(existing)
+        located = load_yaml(existing, f"{library_name}.yaml")
+        validate(LibraryFile, located)                 # safe and valid before ruamel reads it
+        data = y.load(existing) if layout else _commented(located.data)
     else:
         data = CommentedMap([("name", library_name), ("version", "1"),
                              ("doc", "Components defined in the markovwire UI.")])
@@ -273,9 +279,26 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
     for key in ("types", "parameters", "components"):          # keep the schema's order of sections
         if key in data:
             data.move_to_end(key)
+    if not layout:
+        return yaml.safe_dump(_builtin(data), sort_keys=False, allow_unicode=True, width=100)
     out = io.StringIO()
     y.dump(data, out)
     return out.getvalue()
+
+
+def _commented(node):
+    """Plain YAML data as ruamel's mappings (which the editing above expects)."""
+    from ruamel.yaml.comments import CommentedMap
+    if isinstance(node, dict):
+        return CommentedMap((k, _commented(v)) for k, v in node.items())
+    return [_commented(v) for v in node] if isinstance(node, list) else node
+
+
+def _builtin(node):
+    """ruamel's mappings and sequences as plain dicts and lists (for the fast dump)."""
+    if isinstance(node, Mapping):
+        return {k: _builtin(v) for k, v in node.items()}
+    return [_builtin(v) for v in node] if isinstance(node, list) else node
 
 
 def check_component(text: str, filename: str, name: str, path: Path | None = None) -> Component:

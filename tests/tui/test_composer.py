@@ -39,6 +39,15 @@ async def name_instance(k, name: str) -> None:
     assert k.screen_name() == "MainScreen", f"adding {name} did not close the dialog"
 
 
+async def checked(k) -> str:
+    """The dialog's verdict on what was typed, once it has checked it (it waits for a pause in the typing)."""
+    for _ in range(200):                                    # a guard only: the check runs 0.15 s after the last key
+        if not k.app.screen.checking:
+            break
+        await k.pilot.pause(0.05)
+    return str(k.app.screen.query_one("#nc-status").render())
+
+
 async def define(k, name: str, inputs: str, outputs: str, parameters: str, cells: list[str]) -> None:
     """N, then every field and cell by Tab; Enter saves; the add dialog opens on the new component."""
     await k.press("N")
@@ -49,11 +58,14 @@ async def define(k, name: str, inputs: str, outputs: str, parameters: str, cells
         await k.press("tab")
     assert str(k.app.focused.id).startswith("nc-cell-"), k.app.focused
     for i, text in enumerate(cells):
+        if i == len(cells) - 1:                  # one cell short: the last row does not sum to one, and it says so
+            status = await checked(k)
+            assert status.startswith("✗") and f"{name}.kernel.table" in status and "row (" in status, status
         if text:
             await k.type(text)
         if i < len(cells) - 1:
             await k.press("tab")
-    status = str(k.app.screen.query_one("#nc-status").render())
+    status = await checked(k)
     assert status.startswith("✓") and "Markov kernel" in status, status
     await k.press("enter")
     await k.settle()
@@ -260,6 +272,23 @@ def test_a_non_stochastic_table_is_refused_by_the_loader_and_nothing_is_written(
     with pytest.raises(MarkovwireError) as e:
         doc.define_component(ComponentDraft("g", {"a": "Nope"}, {"verdict": "Verdict"}, {"_": {"pass": 1}}))
     assert "Nope" in str(e.value)
+
+
+def test_a_component_on_a_librarys_parameters_copies_their_declarations_and_builds_beside_it(tmp_path):
+    doc = Document.new("p")
+    doc.path = tmp_path / "p.yaml"
+    doc.add_library("alignment")
+    doc.set_parameter("beta", "0.5")                 # the proposal's value is not the declaration copied
+    attack = ComponentDraft("attack", {}, {"act": "Act"}, {"clean": "1 - beta", "backdoor_ok": "beta"})
+    doc.define_component(attack)
+    mine = load_library(tmp_path / "mine.yaml")
+    assert mine.parameters["beta"] == load_library("alignment").parameters["beta"]
+    assert mine.components["attack"].spec.parameters == ["beta"]
+    doc.add_instance("attack", "a")
+    doc.expose("a.act")
+    doc.add_query("p", {"probability": {"act": "backdoor_ok"}})
+    assert doc.check.ok, [p.text for p in doc.check.problems]
+    assert doc.check.proposal.evaluate()["p"] == pytest.approx(0.5)
 
 
 def test_a_second_component_keeps_what_the_file_had(tmp_path):

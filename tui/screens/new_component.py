@@ -36,6 +36,8 @@ FIELDS = (("name", "Name", "e.g. either_flags"),
           ("parameters", "New parameters", "optional: name in [low, high] = default; …"),
           ("doc", "What it does", "optional: one line"),
           ("library", "Library file", DEFAULT_FILE))
+CHECK_DELAY = 0.15
+"""Seconds after the last key before the library checks the component as typed."""
 
 
 class NewComponentScreen(Dialog[str]):
@@ -60,6 +62,8 @@ class NewComponentScreen(Dialog[str]):
         self.cells: dict[tuple[tuple, tuple], str] = {}        # (row labels, column labels) -> entry text
         self.keys: dict[str, tuple[tuple, tuple]] = {}         # cell input id -> its labels
         self.shape: tuple | None = None
+        self.checking = False                                   # a check of what was typed is due
+        self._timer = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -110,7 +114,15 @@ class NewComponentScreen(Dialog[str]):
             self.cells[self.keys[wid]] = event.value
         elif wid in ("nc-inputs", "nc-outputs", "nc-types"):
             await self._rebuild()
-        self._status()
+        self._check_soon()
+
+    def _check_soon(self) -> None:
+        """Check what was typed once typing pauses (a check loads the library file: a few hundredths of a
+        second, too long to run on every key of a fast typist)."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.checking = True
+        self._timer = self.set_timer(CHECK_DELAY, self._status)
 
     async def _rebuild(self) -> None:
         """The grid of cells for the ports as typed (kept as it is while the ports do not parse)."""
@@ -143,12 +155,13 @@ class NewComponentScreen(Dialog[str]):
     # ----- checking and saving ---------------------------------------------------------------------
     def _status(self) -> None:
         """The library's verdict on the component as typed, on every change."""
+        self.checking = False
         line = self.query_one("#nc-status", Static)
         if not self.value("name"):
             line.update(Text("Name the component, give its ports, then fill the table.", "dim"))
             return
         try:
-            target, _, comp = self.document.try_component(self.draft(), self.value("library") or None)
+            target, _, comp = self.document.try_component(self.draft(), self.value("library") or None, layout=False)
         except MarkovwireError as e:
             where = place_text(e.place)
             line.update(Text(f"✗ {where}: {e.what}" if where else f"✗ {e.what}", "yellow"))

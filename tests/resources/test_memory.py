@@ -399,3 +399,36 @@ def test_memory_sizes_as_the_command_line_takes_them():
 def test_a_bad_limit_is_a_usage_error(args):
     r = limits.run_cli([*args, "eval", TM, "--point"])
     assert r.clean and r.returncode == 2 and f"Invalid value for '{args[0]}'" in r.stderr, r
+
+
+# ----- a network like munin1 (pgmpy's; 1,041 wires of up to 21 states): single queries ---------------------
+MUNIN_LIKE = """
+import numpy as np, markovwire
+from markovwire import FinSet, Kernel, Net
+rng = np.random.default_rng(0)
+net, types = Net(), []
+for i in range(70):
+    k = int(rng.integers(2, 22))
+    t = FinSet(f"V{i}", [str(j) for j in range(k)]); types.append(t)
+    parents = sorted(rng.choice(i, size=min(i, int(rng.integers(0, 4))), replace=False).tolist()) if i else []
+    arr = rng.random([len(types[p]) for p in parents] + [k]); arr /= arr.sum(-1, keepdims=True)
+    net.add_box(f"v{i}", Kernel(arr, [(f"p{j}", types[p]) for j, p in enumerate(parents)], [("x", t)]),
+                [f"w{p}" for p in parents], [f"w{i}"])
+"""
+
+
+@pytest.mark.parametrize("budget, says", [
+    (None, "more than the memory budget of 2.0 GiB"),                       # the plan's peak is 5.6 GiB
+    ("16 * 2**30", "ran out of memory (planned to need 5.6 GiB at once"),   # raised past the machine: numpy fails
+])
+def test_single_queries_on_a_munin_like_network_end_in_a_markovwire_error(budget, says):
+    raised = f"markovwire.set_memory_budget({budget}); markovwire.set_cost_budget(float('inf'))\n"
+    code = MUNIN_LIKE + (raised if budget else "") + """
+try:
+    net.evaluate(outputs=["w0"])
+except markovwire.ContractionTooLarge as e:
+    print(e)
+"""
+    r = limits.run_python(code)
+    assert r.clean and r.returncode == 0, r
+    assert "contraction: " in r.stdout and says in r.stdout and "--max-memory" in r.stdout, r

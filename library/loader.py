@@ -203,7 +203,8 @@ def _message(path: tuple, errs: list[dict], doc: Located, model) -> MarkovwireEr
     if isinstance(value, bool) and "text" in wanted:
         fix = f"quote it, e.g. '{str(value).lower()}' (YAML reads unquoted true/false as booleans)"
     elif isinstance(value, str) and ("a number" in wanted or "a whole number" in wanted) and "text" not in wanted:
-        fix = "write the number without quotes"
+        fix = "write the number without quotes" if value and set(value) <= set("0123456789+-._eE") else \
+            f"{fix} (YAML 1.2 reads {_show(value)} as text)"
     return FileFormatError(where, f"expected {' or '.join(wanted)}, got {_show(value)}", fix=fix)
 
 

@@ -182,6 +182,7 @@ def test_the_schema_of_yaml_1_1_is_gone_from_a_library():
                                                             "components:"), "survey.yaml")
     assert err.value.place.fields()["keys"] == ("parameters", "n", "default") and err.value.line == 7
     assert err.value.what == "expected a number, got '1:20'"
+    assert err.value.fix == "write a number (YAML 1.2 reads '1:20' as text)"
 
 
 LEADING_ZEROS = """\

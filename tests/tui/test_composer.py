@@ -316,7 +316,14 @@ async def test_the_palette_offers_libraries_not_in_use_and_qualifies_shared_name
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         hits = [h async for h in ComponentsProvider(app.screen).search("add component task_source")]
+        app.main.action_add_component()
+        await pilot.pause()
+        await pilot.press(*"task_source")
+        await pilot.pause()
+        ol = app.screen.query_one("#add-list")
+        listed = [str(ol.get_option_at_index(i).prompt).split()[0] for i in range(ol.option_count)]
     forget_installed()
+    assert sorted(listed) == ["alignment.task_source", "mine.task_source"]
     shown = {str(h.text): h.help for h in hits}
     assert set(shown) == {"add component alignment.task_source", "add component mine.task_source"}
     assert all(h.endswith("(adds library alignment)") or h.endswith("(adds library mine)") for h in shown.values())

@@ -45,9 +45,11 @@ class AddComponentScreen(Dialog[str]):
         q = text.strip().lower()
         ol = self.query_one("#add-list", OptionList)
         ol.clear_options()
+        names = [c.name for c in self.components]
         for c in self.components:
-            if not q or q in c.name.lower() or q in c.signature.lower():
-                ol.add_option(Option(Text.assemble((c.name, "bold"), ("  " + c.signature, "dim")), id=c.qualname))
+            shown = c.qualname if names.count(c.name) > 1 else c.name      # a name two libraries share: qualified
+            if not q or q in shown.lower() or q in c.signature.lower():
+                ol.add_option(Option(Text.assemble((shown, "bold"), ("  " + c.signature, "dim")), id=c.qualname))
         if ol.option_count:
             ol.highlighted = 0
 

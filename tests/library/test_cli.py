@@ -119,7 +119,9 @@ def test_eval_set_and_a_file_sweep():
 @pytest.mark.parametrize("args, message", [
     (("--set", "beta"), "error: --set 'beta': is not of the form P=V"),
     (("--sweep", "beta=0:1"), "error: --sweep 'beta=0:1': is not of the form P=START:STOP:COUNT"),
-    (("--set", "beta=0.1", "--sweep", "beta=0:1:3"), "error: --set / --sweep: 'beta' is both set and swept"),
+    (("--set", "beta=0.1", "--sweep", "beta=0:1:3"),
+     "error: --set beta=0.1 and --sweep beta=0:1:3: both give parameter 'beta' a value"),
+    (("--set", "beta=0.1", "--set", "beta=0.9"), "error: --set beta=0.1 and --set beta=0.9: both give parameter"),
     (("--set", "beta=2"), "error: parameter 'beta': value 2 is outside its domain [0, 1]"),
     (("-q", "safty"), "error: proposal 'trusted_monitoring': has no query 'safty'"),
     (("--interval", "beta=0.1"), "error: --interval 'beta=0.1': is not of the form P=LO:HI with LO <= HI"),

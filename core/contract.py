@@ -149,20 +149,23 @@ class Program:
         plans 4e8 multiply-adds but 9.7e9 of work, and takes a minute).
         """
         n = len(self._distinct)
-        entries = lambda idx: math.prod(self.sizes[i] for i in idx)
-        held = sum(entries(op) for op in self._distinct)
-        cost, work, largest, live, alive, peak = 0, 0, (0, ()), {}, 0, held
-        for k, (a, b, ia, ib, res, _) in enumerate(_walk(self._distinct, self.output, path)):
-            step = entries(set(ia).union(ib))
-            size = entries(res)
+        size_of, prod = self.sizes.__getitem__, math.prod
+        known = [prod(map(size_of, op)) for op in self._distinct]     # entries of operands, then of results
+        held = sum(known)
+        cost, work, largest, alive, peak = 0, 0, (0, ()), 0, held
+        for a, b, ia, ib, res, _ in _walk(self._distinct, self.output, path):
+            step = prod(map(size_of, set(ia).union(ib)))
+            ea, eb = known[a], known[b]
+            size = prod(map(size_of, res))
+            known.append(size)
             cost += step
-            work += step + entries(ia) * len(ia) + entries(ib) * len(ib) + size * len(res)
+            work += step + ea * len(ia) + eb * len(ib) + size * len(res)
             if size > largest[0]:
                 largest = (size, res)
-            peak = max(peak, held + alive + size)
-            alive += size - live.pop(a, 0) - live.pop(b, 0)
-            live[n + k] = size
-        peak = max(peak, held + RESULT_COPIES * entries(self.output))
+            if held + alive + size > peak:
+                peak = held + alive + size
+            alive += size - (ea if a >= n else 0) - (eb if b >= n else 0)
+        peak = max(peak, held + RESULT_COPIES * prod(map(size_of, self.output)))
         return float(cost), largest, peak, float(work)
 
     # ----- compilation -----------------------------------------------------

@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from markovwire.errors import MarkovwireError, ParameterError
@@ -29,6 +29,7 @@ from ..commands import view_bindings
 from ..widgets.bands_table import BandsTable
 from ..widgets.bounds_table import BoundsRow, BoundsTable
 from ..widgets.error_panel import ErrorPanel
+from ..widgets.keys_footer import KeysFooter
 from ..widgets.results_table import number
 from .choose import ChooseScreen
 from .prompt import PromptScreen
@@ -83,7 +84,7 @@ class BoundsScreen(Screen):
             yield BandsTable(id="bands-table")
             yield Static("", id="bands-detail")
         yield ErrorPanel(id="bounds-problems", classes="panel")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#bounds-panel").border_title = "Bounds: lower and upper values"

@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from markovwire.errors import MarkovwireError
 
 from ..commands import bindings
 from ..widgets.changes_view import ChangesView
 from ..widgets.diagram_view import DiagramView
+from ..widgets.keys_footer import KeysFooter
 from ..widgets.results_table import bar, number, span
 
 BAR = 8
@@ -95,7 +96,7 @@ class CompareScreen(Screen):
                 yield Static("", id="compare-note")
             with VerticalScroll(id="compare-changes", classes="panel"):
                 yield ChangesView("", id="changes")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#compare-diagrams").display = self.app.size.height >= 32    # numbers first when short

@@ -15,12 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from markovwire.errors import MarkovwireError, ShapeError, UnknownName
 
 from ..commands import view_bindings
 from ..widgets.claims_table import ClaimsTable
+from ..widgets.keys_footer import KeysFooter
 from .prompt import PromptScreen
 
 
@@ -68,7 +69,7 @@ class FlowScreen(Screen):
                 yield Input(placeholder="given (optional)", id="check-given")
             yield Static("", id="check-result")
             yield Static("", id="check-wires")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#claims-panel").border_title = "Claims of the file"

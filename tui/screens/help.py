@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ..commands import ACTIONS, AREAS
+from ..widgets.keys_footer import KeysFooter
 
 MOVING = [
     ("←→↑↓", "Diagram: move the selection between boxes (left/right by layer, up/down within one)"),
@@ -60,4 +61,4 @@ class HelpScreen(Screen):
                               "Every change is checked at once; numbers update as you edit; "
                               "Ctrl+Z undoes anything.", "italic"), id="help-intro")
             yield Static(help_table(), id="help-table")
-        yield Footer(compact=True)
+        yield KeysFooter()

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from markovwire.errors import MarkovwireError
@@ -26,6 +26,7 @@ from ..widgets.diagram_view import DiagramView
 from ..widgets.error_panel import ErrorPanel
 from ..widgets.expression_editor import ExpressionEditor
 from ..widgets.inspector import Inspector
+from ..widgets.keys_footer import KeysFooter
 from ..widgets.library_tree import LibraryTree
 from ..widgets.parameter_table import ParameterTable
 from ..widgets.results_table import ResultsTable
@@ -83,7 +84,7 @@ class MainScreen(Screen):
                 yield ResultsTable(id="results")
                 yield Static("", id="results-meaning")
             yield SweepPlot(id="sweep", classes="panel")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#diagram").border_title = "Diagram"
@@ -592,7 +593,9 @@ class MainScreen(Screen):
         self.query_one("#library-search", Input).focus()
 
     def action_edit_expression(self) -> None:
-        self.query_one("#expression", ExpressionEditor).focus()
+        editor = self.query_one("#expression", ExpressionEditor)
+        editor.add_class("-editing")                 # a short terminal shows the expression only while editing
+        self.call_after_refresh(editor.focus)
 
     def action_run(self) -> None:
         self.evaluate_now()

@@ -5,7 +5,7 @@ from rich.text import Text
 
 from markovwire.errors import MarkovwireError
 
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 from .results_table import BAR, number, span
 
 
@@ -18,18 +18,17 @@ def radii_text(band) -> str:
 class BandsTable(KeyedTable):
     """One row per probability or expectation query: value, ±, the certified band, the radii that count."""
 
+    COLUMNS = (Column("query"), Column("value"), Column("±"), Column("certified band"),
+               Column("radii", width=8, wrap=True), Column("", width=BAR, drop=1))
+
     def __init__(self, **kw):
         super().__init__(cursor_type="row", **kw)
-        for label in ("query", "value", "±", "certified band", "radii that count"):
-            self.add_column(label)
-        self.add_column("", width=BAR)
         self.bands: dict[str, object] = {}
 
     def show(self, bands: dict[str, object]) -> None:
         """``bands``: query name → RobustBand, a MarkovwireError, or None while computing."""
-        keep = self.current()
-        self.clear()
         self.bands = dict(bands)
+        rows = []
         for name, b in bands.items():
             if b is None:
                 cells = [Text("…", "dim"), Text(""), Text(""), Text("computing", "dim"), Text("")]
@@ -39,9 +38,8 @@ class BandsTable(KeyedTable):
                 cells = [Text(number(b.value)), Text(f"{b.half_width:.3g}"),
                          Text(f"[{number(b.lower)}, {number(b.upper)}]"), Text(radii_text(b)),
                          Text(span(b.lower, b.upper, at=b.value), "green")]
-            self.add_row(Text(name, "bold"), *cells, key=name)
-        if keep in self.bands:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+            rows.append((name, [Text(name, "bold"), *cells]))
+        self.fill(rows)
 
 
     def detail(self) -> Text:

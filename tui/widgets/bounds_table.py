@@ -14,7 +14,7 @@ from rich.text import Text
 
 from markovwire.errors import MarkovwireError
 
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 from .results_table import BAR, number, span
 
 
@@ -43,18 +43,17 @@ def certification(b) -> str:
 class BoundsTable(KeyedTable):
     """The bounds, one row each; :meth:`detail` explains the highlighted one (choices, method, note, doc)."""
 
+    COLUMNS = (Column("entry"), Column("query", width=8, wrap=True), Column("lower"), Column("upper"),
+               Column("certified"), Column("", width=BAR, drop=1), Column("fixed choice", drop=2))
+    """In a narrow terminal the fixed-choice range (also in the detail under the table) goes first, then the strip."""
+
     def __init__(self, **kw):
         super().__init__(cursor_type="row", **kw)
-        for label in ("entry", "query", "lower", "upper", "certified"):
-            self.add_column(label)
-        self.add_column("", width=BAR)
-        self.add_column("fixed choice")
         self.rows_shown: dict[str, BoundsRow] = {}
 
     def show(self, rows: list[BoundsRow]) -> None:
-        keep = self.current()
-        self.clear()
         self.rows_shown = {r.key: r for r in rows}
+        shown = []
         for r in rows:
             entry = Text(r.entry, "bold") if r.entry else Text("ad hoc", "dim italic")
             b = r.result
@@ -68,9 +67,8 @@ class BoundsTable(KeyedTable):
                 cells = [Text(number(b.lower)), Text(number(b.upper)),
                          Text(kind, "green" if kind.startswith("exact") else "yellow"),
                          Text(span(b.lower, b.upper), "green"), fixed]
-            self.add_row(entry, Text(r.query), *cells, key=r.key)
-        if keep in self.rows_shown:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+            shown.append((r.key, [entry, Text(r.query), *cells]))
+        self.fill(shown)
 
 
     def detail(self, intervals: str = "") -> Text:

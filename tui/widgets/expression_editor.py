@@ -28,6 +28,9 @@ class ExpressionEditor(TextArea):
         self.load_text(text if text else f"({note})")
         self.border_subtitle = note if editable else f"read only: {note}" if text else "no expression"
 
+    def on_blur(self) -> None:
+        self.remove_class("-editing")
+
     def action_document_end(self) -> None:
         self.move_cursor(self.document.end)
 

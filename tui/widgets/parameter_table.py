@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from ..commands import bindings
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 
 
 class ParameterTable(KeyedTable):
@@ -14,17 +14,14 @@ class ParameterTable(KeyedTable):
 
     BINDINGS = [Binding("enter", "select_cursor", "Set", tooltip="Give this parameter a value"),
                 *bindings("parameters")]
+    COLUMNS = (Column("parameter"), Column("value"), Column("role", width=6, wrap=True))
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", zebra_stripes=False, **kw)
-        self.add_column("parameter", width=12)
-        self.add_column("value", width=9)
-        self.add_column("role", width=16)
 
     def show(self, parameters: dict, spec) -> None:
         """List ``parameters`` (values in force as defaults); ``spec`` says how each is written and used."""
-        keep = self.current()
-        self.clear()
+        rows = []
         swept = {s.parameter for s in spec.sweeps}
         for name, p in parameters.items():
             written = spec.parameters.get(name)
@@ -39,7 +36,6 @@ class ParameterTable(KeyedTable):
                 if name in a.over:
                     roles.append(Text(f"{a.sense} {a.query}", "magenta"))
             role = Text(" ").join(roles) if roles else Text("")
-            self.add_row(Text(name, "bold"), value, role, key=name)
-        if keep in parameters:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+            rows.append((name, [Text(name, "bold"), value, role]))
+        self.fill(rows)
 

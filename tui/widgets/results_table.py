@@ -7,7 +7,7 @@ import numpy as np
 from rich.text import Text
 
 from ..commands import bindings
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 BAR = 10
@@ -60,52 +60,42 @@ class ResultsTable(KeyedTable):
     """One row per query (a distribution gets one row per outcome); q adds a query, x removes one."""
 
     BINDINGS = bindings("results")
+    COLUMNS = (Column("query", width=14, wrap=True), Column("value"), Column("", width=BAR, drop=1))
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", **kw)
-        self.add_column("query", width=14)
-        self.add_column("value", width=10)
-        self.add_column("", width=BAR)
         self.meaning: dict[str, str] = {}
 
     def show(self, results: dict, texts: dict[str, str]) -> None:
         """Show ``results`` (name → number, label → probability, or a worst case); ``texts`` describe queries."""
-        keep = self.current()
-        self.clear()
         self.meaning = dict(texts)
+        rows = []
         scale = max([1.0] + [abs(float(v)) for v in results.values() if isinstance(v, (float, int, np.floating))
                              and math.isfinite(float(v))])
         for name, v in results.items():
             if isinstance(v, dict):
-                self.add_row(Text(name, "bold"), Text(""), Text(""), key=name)
+                rows.append((name, [Text(name, "bold"), Text(""), Text("")]))
                 for label, p in v.items():
-                    self.add_row(Text(f"  {label}"), Text(number(p)), Text(bar(float(p)), "green"),
-                                 key=f"{name}\x00{label}")
+                    rows.append((f"{name}\x00{label}", [Text(f"  {label}"), Text(number(p)),
+                                                         Text(bar(float(p)), "green")]))
             elif hasattr(v, "policy"):                          # an adversary replacing a whole instance
-                self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
-                             key=name)
-                for k, out in v.policy.items():
-                    self.add_row(Text(f"  {k or 'always'}", "dim"), Text(""), Text(f"→ {out}", "dim"),
-                                 key=f"{name}\x00{k}")
+                rows.append((name, [Text(name, "bold magenta"), Text(number(v.value)),
+                                    Text(bar(float(v.value)), "magenta")]))
+                for k, out in v.policy.items():                 # the input, then what the policy does with it
+                    rows.append((f"{name}\x00{k}", [Text.assemble((f"  {k or 'always'}", "dim"), (f" → {out}", "")),
+                                                     Text(""), Text("")]))
             elif hasattr(v, "choice"):
-                self.add_row(Text(name, "bold magenta"), Text(number(v.value)), Text(bar(float(v.value)), "magenta"),
-                             key=name)
+                rows.append((name, [Text(name, "bold magenta"), Text(number(v.value)),
+                                    Text(bar(float(v.value)), "magenta")]))
                 for i, (k, x) in enumerate(v.choice.items()):     # where the adversary's optimum is: a set
                     lo, hi = v.optimum.get(k, (x, x))
                     where = f"{lo:.3g}–{hi:.3g}" if v.flat and hi > lo else f"{x:.4g}"
                     edge = v.on_edge.get(k)
-                    self.add_row(Text(f"  {'at ' if i == 0 else '   '}{k}", "dim"), Text(where, "dim"),
-                                 Text(EDGE.get(edge, ""), "yellow"), key=f"{name}\x00{k}")
+                    rows.append((f"{name}\x00{k}", [Text(f"  {'at ' if i == 0 else '   '}{k}", "dim"),
+                                                     Text(where, "dim"), Text(EDGE.get(edge, ""), "yellow")]))
             else:
-                self.add_row(Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green"), key=name)
-        if keep is not None:
-            for key in (keep, keep.split("\x00")[0]):
-                try:
-                    self.move_cursor(row=self.get_row_index(key), animate=False)
-                    break
-                except Exception:  # noqa: BLE001 - the row went away
-                    continue
-
+                rows.append((name, [Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green")]))
+        self.fill(rows)
 
     def current_query(self) -> str | None:
         key = self.current()

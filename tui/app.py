@@ -22,7 +22,7 @@ from markovwire.errors import MarkovwireError
 from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
 from .document import Document, name_of
 from .keyguard import KeyGuard
-from .recovery import Instance, Orphan, document_key, forget, orphans
+from .recovery import Instance, Orphan, adopt_legacy, document_key, forget, orphans
 from .settings import AUTOSAVE_SECONDS, recovery_dir
 
 
@@ -114,6 +114,8 @@ class MarkovwireApp(App[None]):
         """Offer the work a UI that no longer runs autosaved for the document at ``path`` (and, with ``untitled``,
         for documents never saved); name the other documents that have some."""
         key = document_key(path) if path is not None else None
+        if untitled:
+            adopt_legacy(self.recovery.folder.parent / "recovery.yaml", self.recovery.folder)
         found = orphans(self.recovery.folder)
         mine = [o for o in found if o.key == key or (untitled and o.key.startswith("untitled-"))]
         if untitled:

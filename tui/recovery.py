@@ -113,6 +113,21 @@ def forget(orphan: Orphan) -> None:
             lock.unlink(missing_ok=True)
 
 
+def adopt_legacy(old: Path, folder: Path) -> None:
+    """Move the single ``recovery.yaml`` of earlier versions into ``folder`` as a file of a UI that is gone, so that
+    it is offered for its document like any other (nothing is lost on an upgrade)."""
+    if not old.is_file():
+        return
+    import yaml
+    try:
+        meta = yaml.safe_load(old.read_text(encoding="utf-8"))
+        path = meta.get("path") if isinstance(meta, dict) else None
+        folder.mkdir(parents=True, exist_ok=True)
+        old.replace(folder / f"{document_key(path or None)}.0-0.yaml")
+    except (OSError, ValueError, yaml.YAMLError):
+        return       # left where it was; offered by nothing, deleted by nothing
+
+
 class Instance:
     """This running UI: its lock and the recovery files it writes (only these it ever deletes unasked)."""
 

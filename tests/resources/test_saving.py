@@ -233,6 +233,15 @@ def test_two_uis_that_die_with_unsaved_edits_both_keep_their_work(tmp_path):
         ("untitled-1", "b untitled")])
 
 
+def test_the_recovery_file_of_an_earlier_version_is_offered_for_its_document(tmp_path):
+    legacy = tmp_path / "recovery.yaml"
+    legacy.write_text(f"markovwire_recovery: 1\npath: {tmp_path / 'p.yaml'}\nproposal: {{name: p}}\n")
+    recovery.adopt_legacy(legacy, tmp_path / "recovery")
+    [found] = orphans(tmp_path / "recovery")
+    assert found.key == document_key(tmp_path / "p.yaml") and "name: p" in found.path.read_text()
+    assert not legacy.exists()
+
+
 def test_a_document_key_is_its_resolved_path(tmp_path):
     (tmp_path / "d").mkdir()
     (tmp_path / "l.yaml").symlink_to(tmp_path / "d" / "p.yaml")

@@ -28,6 +28,7 @@ new episode: :meth:`after` and :meth:`fed` never change this one.
 """
 from __future__ import annotations
 
+import math
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -35,6 +36,7 @@ import numpy as np
 from . import multistep
 from .errors import EvidenceError, ParameterError, ShapeError, TypeMismatch, UnknownName
 from .kernel import Kernel
+from .limits import check_memory_bytes
 from .net import Net
 from .params import Parameter, resolve_values
 from .types import FinSet
@@ -66,7 +68,9 @@ class Episode:
                 raise UnknownName(f"episode {name!r}", f"has no outer input {w!r}",
                                   fix=f"feed one of: {', '.join(self.outer_inputs) or 'it has none'}")
         self.states: tuple[FinSet, ...] = tuple(step.wires[w] for w in self.state_wires)
-        self.size = int(np.prod([len(s) for s in self.states], dtype=int))
+        self.size = math.prod(len(s) for s in self.states)
+        check_memory_bytes(8 * self.size**2, f"episode {name!r}", f" for its transition matrix over "
+                           f"{' x '.join(f'{len(s):,}' for s in self.states)} = {self.size:,} joint states")
 
     def __repr__(self) -> str:
         states = " ⊗ ".join(f"{w}: {t.name}" for w, t in zip(self.state_wires, self.states)) or "I"

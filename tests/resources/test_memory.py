@@ -432,3 +432,19 @@ except markovwire.ContractionTooLarge as e:
     r = limits.run_python(code)
     assert r.clean and r.returncode == 0, r
     assert "contraction: " in r.stdout and says in r.stdout and "--max-memory" in r.stdout, r
+
+
+def test_an_episode_whose_transition_matrix_would_not_fit_is_refused_when_it_is_made():
+    from markovwire.episode import Episode
+
+    T = FinSet("T", range(20000))
+    step = Net()
+    step.add_wire("a.state", T)
+    step.add_wire("a.state'", T)
+    step.set_inputs("a.state")
+    step.set_outputs("a.state'")
+    with pytest.raises(ContractionTooLarge) as e:
+        Episode(step, [Kernel.point([T], "0")], 2)
+    assert str(e.value).startswith("episode 'episode': needs 3.0 GiB at once for its transition matrix over "
+                                   "20,000 = 20,000 joint states, more than the memory budget of 2.0 GiB")
+    assert "--max-memory 3GiB" in e.value.fix

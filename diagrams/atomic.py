@@ -59,7 +59,7 @@ def write_error(path: str | os.PathLike, err: OSError, target: str | os.PathLike
 
 def pid_alive(pid: int) -> bool:
     """Whether a process with id ``pid`` runs (on this machine); unknown counts as alive."""
-    if pid <= 0:
+    if not 0 < pid < 2**31:     # no process has such an id (and os.kill would overflow)
         return False
     if pid == os.getpid():
         return True

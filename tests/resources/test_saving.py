@@ -149,6 +149,7 @@ def test_only_our_stale_temporaries_of_that_file_are_removed(tmp_path):
     now = time.time()
     names = {
         f".p.yaml.{dead_pid()}.abcdefgh.tmp": True,           # its writer is gone
+        f".p.yaml.{10**30}.abcdefgh.tmp": True,                # no process has such an id
         f".p.yaml.{os.getpid()}.abcdefgh.tmp": False,          # a live writer, and young: a save under way
         f".p.yaml.{os.getpid()}.zzzzzzzz.tmp": True,           # a live pid but two minutes old (the pid reused)
         ".p.yaml.k3j_x9a2.tmp": True,                          # from before the pid was in the name, old

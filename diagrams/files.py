@@ -53,7 +53,6 @@ import re
 from dataclasses import replace
 from typing import Any, Callable, Literal, Mapping, Optional
 
-import numpy as np
 import sympy
 import yaml
 from pydantic import (
@@ -90,9 +89,34 @@ from .yamlsafe import MAX_BYTES, Located, dotted, load_yaml, read_text, written
 VERSION = 1
 MAX_BOXES, MAX_WIRES, MAX_PORTS, MAX_TYPES, MAX_PARAMS = 2_000, 20_000, 64, 2_000, 2_000
 MAX_LABELS = 100_000  # elements of one declared type
-MAX_ENTRIES = 10_000_000  # entries of one inline kernel (checked before its array is allocated)
+MAX_ENTRIES = 10_000_000  # entries of one kernel written in a file (diagram or library), checked before allocation
 MAX_ERRORS = 100  # problems reported from one file
 MAX_TEXT = 10_000
+
+
+def check_entries(ports, where, fix: str) -> int:
+    """The number of entries of a kernel on ``ports`` (inputs then outputs), refused past :data:`MAX_ENTRIES`.
+
+    Both kinds of file call it before a kernel's array is allocated or its table read, so a
+    ``Range(1000000) -> Range(1000000)`` entry is refused at once instead of asking for terabytes.
+
+    >>> check_entries([Port("a", FinSet("T", range(1000))), Port("b", FinSet("U", range(100_000)))], "kernel", "fix")
+    Traceback (most recent call last):
+    ...
+    markovwire.errors.FileFormatError: kernel: would have 100,000,000 entries (a: T of 1,000 × b: U of 100,000), \
+more than the limit of 10,000,000
+      fix: fix
+    """
+    sizes = [len(p.type) for p in ports]
+    size = 1
+    for n in sizes:  # whole numbers: no overflow, however many ports
+        size *= n
+    if size > MAX_ENTRIES:
+        shown = " × ".join(f"{p.name}: {p.type.name} of {n:,}" for p, n in zip(ports[:8], sizes))
+        shown += " × ..." if len(ports) > 8 else ""
+        raise FileFormatError(where, f"would have {size:,} entries ({shown}), more than the limit of {MAX_ENTRIES:,}",
+                              fix=fix)
+    return size
 
 Resolver = Callable[[str, Mapping[str, Any]], Any]
 
@@ -378,10 +402,7 @@ class _Builder:
 
     def kernel_box(self, bm: BoxModel, path: tuple, name: str, dom: list[Port], cod: list[Port]) -> Box | None:
         label = bm.name or name
-        size = int(np.prod([len(p.type) for p in dom + cod], dtype=float))
-        if size > MAX_ENTRIES:
-            raise FileFormatError("kernel", f"would have {size:.3g} entries (at most {MAX_ENTRIES})",
-                                  fix="use smaller types, or a library component that computes the kernel")
+        check_entries(dom + cod, "kernel", fix="use smaller types, or a library component that computes the kernel")
         if bm.parameters is not None:
             unknown = [p for p in bm.parameters if p not in self.params]
             if unknown:

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ValidationError
 
 from markovwire import Kernel, Parameter
 from markovwire.diagrams.expression import Box
+from markovwire.diagrams.files import check_entries
 from markovwire.diagrams.syntax import parse_type, type_names
 from markovwire.diagrams.yamlsafe import Located, load_yaml, read_text
 from markovwire.errors import ErrorList, FileFormatError, MarkovwireError, ParameterError, Place, UnknownName
@@ -370,8 +371,9 @@ class Component:
                                       "a stateful component cannot have a port named 'state'",
                                       fix="rename the port; 'state' is the component's state")
             dom, cod = [("state", state)] + dom, [("state", state)] + cod
+        sized_by = ", ".join(f"{n} = {sizes[n]}" for n in sorted(lib.structural_of(self)) if n in sizes)
         kernel = build_kernel(self.spec.kernel, dom, cod, used, self.qualname,
-                              lambda path: self.where("kernel", *path))
+                              lambda path: self.where("kernel", *path), sized_by)
         if fixed:
             kernel = substitute(kernel, fixed, params)
         meta = dict(doc=self.doc, source=self.source, component=self.qualname)
@@ -609,42 +611,61 @@ def load_library(ref: str | os.PathLike, relative_to: str | os.PathLike | None =
 
 # ----- kernels from file entries -----------------------------------------------------------------------
 def build_kernel(spec: KernelSpec, dom, cod, params: Mapping[str, Parameter], name: str,
-                 where: Callable[[tuple], Place]) -> Kernel:
-    """The kernel of a ``table``, ``function`` or ``construction`` entry on the given ports."""
+                 where: Callable[[tuple], Place], sized_by: str = "") -> Kernel:
+    """The kernel of a ``table``, ``function`` or ``construction`` entry on the given ports.
+
+    Its size is checked first (:func:`~markovwire.diagrams.files.check_entries`, the cap diagram
+    files have too); ``sized_by`` names the parameters that sized the ports (``B = 100000``).
+    """
     from markovwire.types import bundle
     dom, cod = bundle(dom), bundle(cod)
+    fix = "use smaller types for its ports: a kernel is a table of every input and output label"
+    if sized_by:
+        fix = f"give smaller values to {sized_by} (in the file, or with --set on the command line); or {fix[4:]}"
+    check_entries(dom + cod, where(()), fix=fix)
     if spec.construction is not None:
         ctx = constructions.Context(name, dom, cod, params, spec.args,
                                     lambda path: where(("args",) + path if path else ("construction",)))
         return constructions.build(spec.construction, ctx)
     ports = dom + cod
-    arr = np.empty([len(p.type) for p in ports], dtype=object)
-    arr[...] = None
+    # each entry is written as the position of its expression among the distinct ones (0: zero, for missing ones)
+    codes = np.zeros([len(p.type) for p in ports], dtype=np.int32)
+    parsed: dict[tuple, tuple] = {("zero",): (0, sympy.Integer(0), ("table",))}  # key -> (position, expr, path)
     if spec.table is not None:
-        _fill_table(spec.table, ports, len(dom), arr, (), (), params, where, name)
-        missing = arr == None  # noqa: E711 (elementwise)
-        arr[missing] = sympy.Integer(0)
+        _fill_table(spec.table, ports, len(dom), codes, (), (), params, where, name, parsed)
     else:
-        _fill_function(spec.function, dom, cod, arr, (), (), where)
-        arr[arr == None] = sympy.Integer(0)  # noqa: E711
-    symbolic = any(isinstance(x, sympy.Basic) and x.free_symbols for x in arr.flat)
-    if not symbolic:  # constants as finite floats, evaluated with bounded work; a failure names its entry
-        def entry(i):
-            labels = (p.type.elements[j] for p, j in zip(ports, np.unravel_index(i, arr.shape)))
-            return where(("table", *labels) if spec.table is not None else ("function",))
-        arr = constant_values(list(arr.flat), entry).reshape(arr.shape)
+        parsed[("one",)] = (1, sympy.Integer(1), ("function",))
+        _fill_function(spec.function, dom, cod, codes, (), (), where)
+    distinct = sorted(parsed.values(), key=lambda v: v[0])
+    exprs = np.empty(len(distinct), dtype=object)
+    exprs[:] = [e for _, e, _ in distinct]
+    if any(e.free_symbols for e in exprs if isinstance(e, sympy.Basic)):
+        arr = exprs[codes]
+    else:  # constants as finite floats, evaluated with bounded work, each distinct one once; a failure names its entry
+        arr = constant_values(list(exprs), lambda i: where(distinct[i][2]))[codes]
     try:
         return Kernel(arr, dom, cod, params=params, name=name)
     except MarkovwireError as e:
         raise placed(e, where(("table",) if spec.table is not None else ("function",))) from None
 
 
-def _fill_table(node, ports, n_in, arr, index, path, params, where, name):
-    """Write a nested table into ``arr``; ``_`` at an input level stands for the labels not listed there."""
+def _fill_table(node, ports, n_in, arr, index, path, params, where, name, parsed=None):
+    """Write a nested table into ``arr``; ``_`` at an input level stands for the labels not listed there.
+
+    The rows a ``_`` stands for are filled once and copied. With ``parsed`` (``key -> (position,
+    expression, key path)``), each distinct entry is parsed once and ``arr`` receives its position,
+    so a wildcard over a large type costs one row, not one parse per label.
+    """
     depth = len(index)
     here = ("table",) + path
     if depth == len(ports):
-        arr[index] = constructions.to_expr(node, params, where(here))
+        if parsed is None:
+            arr[index] = constructions.to_expr(node, params, where(here))
+            return
+        key = (type(node).__name__, node) if isinstance(node, (str, int, float)) else (id(node),)
+        if key not in parsed:
+            parsed[key] = (len(parsed), constructions.to_expr(node, params, where(here)), here)
+        arr[index] = parsed[key][0]
         return
     if not isinstance(node, dict):
         p = ports[depth]
@@ -654,19 +675,19 @@ def _fill_table(node, ports, n_in, arr, index, path, params, where, name):
                                   f"({', '.join(q.name for q in ports[:n_in]) or 'none'})"
                                   f", then outputs ({', '.join(q.name for q in ports[n_in:])})")
     t = ports[depth].type
-    listed = [k for k in node if k != WILDCARD]
+    listed = {str(k) for k in node if k != WILDCARD}
     for key, sub in node.items():
         if key == WILDCARD:
             if depth >= n_in:
                 raise FileFormatError(where(here + (key,)), f"'{WILDCARD}' stands for other input labels; "
                                       f"{ports[depth].name} is an output",
                                       fix="list output labels one by one (missing ones are zero)")
-            labels = [x for x in t.elements if x not in listed]
+            rows = [i for i, x in enumerate(t.elements) if x not in listed]
         else:
-            _check_label(key, t, where(here + (key,)))
-            labels = [key]
-        for label in labels:
-            _fill_table(sub, ports, n_in, arr, index + (t.index(label),), path + (key,), params, where, name)
+            rows = [t.index(_check_label(key, t, where(here + (key,))))]
+        if rows:
+            _fill_table(sub, ports, n_in, arr, index + (rows[0],), path + (key,), params, where, name, parsed)
+            _copy_rows(arr, index, rows[0], rows[1:])
 
 
 def _fill_function(node, dom, cod, arr, index, path, where):
@@ -680,7 +701,7 @@ def _fill_function(node, dom, cod, arr, index, path, where):
                                   f"({', '.join(f'{p.name}: {p.type.name}' for p in cod)}), got {_show(node)}",
                                   fix="end each row with the output label (a list of labels for several outputs)")
         out_idx = tuple(p.type.index(_check_label(str(o), p.type, where(here))) for p, o in zip(cod, outs))
-        arr[index + out_idx] = sympy.Integer(1)
+        arr[index + out_idx] = 1  # the position of the entry 1 (see build_kernel)
         return
     p = dom[depth]
     if not isinstance(node, dict):
@@ -688,16 +709,23 @@ def _fill_function(node, dom, cod, arr, index, path, where):
                               f"expected a mapping by labels of {p.name} ({p.type.name}), got {_show(node)}",
                               fix=f"nest one mapping per input ({', '.join(q.name for q in dom)}), "
                                   "ending in output labels")
-    listed = [k for k in node if k != WILDCARD]
+    listed = {str(k) for k in node if k != WILDCARD}
     for key, sub in node.items():
-        labels = [x for x in p.type.elements if x not in listed] if key == WILDCARD else \
-            [_check_label(key, p.type, where(here + (key,)))]
-        for label in labels:
-            _fill_function(sub, dom, cod, arr, index + (p.type.index(label),), path + (key,), where)
+        rows = [i for i, x in enumerate(p.type.elements) if x not in listed] if key == WILDCARD else \
+            [p.type.index(_check_label(key, p.type, where(here + (key,))))]
+        if rows:
+            _fill_function(sub, dom, cod, arr, index + (rows[0],), path + (key,), where)
+            _copy_rows(arr, index, rows[0], rows[1:])
     missing = [x for x in p.type.elements if x not in listed] if WILDCARD not in node else []
     if missing:
         raise FileFormatError(where(here), f"no row for {p.name} = {missing[0]!r}",
                               fix=f"give a row for every label of {p.type.name}, or a '{WILDCARD}' row for the rest")
+
+
+def _copy_rows(arr: np.ndarray, index: tuple, first: int, others: list[int]) -> None:
+    """Copy the block ``arr[index + (first,)]`` to the positions ``others`` of the same axis (a wildcard's rows)."""
+    if others:
+        arr[index + (np.asarray(others),)] = arr[index + (first,)]
 
 
 def _check_label(label, t: FinSet, where: str | Place) -> str:

@@ -383,7 +383,8 @@ def test_large_kernels_are_refused_before_allocation():
     text = "name: big\ntypes: {T: [" + ", ".join(f"t{i}" for i in range(100)) + "]}\nboxes:\n  k:\n" \
            "    inputs: {a: T, b: T, c: T, d: T}\n    outputs: {e: T}\n    kernel: {}\n"
     assert raises(text, FileFormatError) == (
-        "proposal.yaml:4: boxes.k: kernel: would have 1e+10 entries (at most 10000000)\n"
+        "proposal.yaml:4: boxes.k: kernel: would have 10,000,000,000 entries (a: T of 100 × b: T of 100 × c: T of 100 "
+        "× d: T of 100 × e: T of 100), more than the limit of 10,000,000\n"
         "  fix: use smaller types, or a library component that computes the kernel")
 
 

@@ -1068,6 +1068,10 @@ def draft_spec(data: Any, filename: str = "proposal", located: Located | None = 
 
 def _validated_piece(model, data: Mapping, key: tuple):
     """``model`` validated from ``data``, errors naming ``key`` (the place it will have in the file)."""
+    try:
+        return model.model_validate(dict(data))
+    except Exception:            # say where: validate again as a file would be read
+        pass
     text = yaml.safe_dump({"entry": dict(data)}, sort_keys=False, allow_unicode=True)
     doc = load_yaml(text, str(Place(keys=key)))
     try:

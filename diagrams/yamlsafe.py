@@ -115,6 +115,10 @@ class WrittenInt(int):
         return (WrittenInt, (int(self), self.text))
 
 
+# Data read by this module can be written with yaml.safe_dump: a WrittenInt is written as it was read (010 stays 010).
+yaml.add_representer(WrittenInt, lambda dumper, data: dumper.represent_scalar(INT, data.text), Dumper=yaml.SafeDumper)
+
+
 def written(value) -> str:
     """The text of a scalar as the file wrote it: ``010`` → ``"010"``, other values as ``str`` gives them."""
     return value.text if isinstance(value, WrittenInt) else str(value)

@@ -172,6 +172,14 @@ def test_a_nan_is_a_float_and_a_number_written_otherwise_keeps_its_text():
     assert type(data[1]) is int and isinstance(data[0], WrittenInt)
 
 
+def test_numbers_written_otherwise_survive_yaml_safe_dump_as_written():
+    data = load_yaml("[010, 0o10, 1_000, 0x1f, +1, 10, {010: a}]").data
+    back = load_yaml(yaml.safe_dump(data)).data
+    assert back == data == [10, 8, 1000, 31, 1, 10, {10: "a"}]
+    assert [written(x) for x in back[:6]] + [written(k) for k in back[6]] == \
+        ["010", "0o10", "1_000", "0x1f", "+1", "10", "010"]
+
+
 def test_the_schema_of_yaml_1_1_is_gone_from_a_library():
     # T: 010 is ten (not eight), 1:20 is text (not 80): a number a library file gives is the number written
     lib = load_library_text(ANSWER_LIB.replace("components:", "parameters:\n  n: {domain: [0, 100], default: 010, "

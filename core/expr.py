@@ -843,8 +843,19 @@ _ndtri = sympy.Function("mw_ndtri")      # undefined functions: sympy leaves the
 _erfc = sympy.Function("mw_erfc")
 
 
+def _gamma_scalar(x: float) -> float:
+    """Gamma function of one float: inf where it overflows or has a pole, nan where undefined (no exception)."""
+    try:
+        return math.gamma(x)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return math.nan if math.isnan(x) or x == -math.inf else math.inf
+
+
+_GAMMA = np.vectorize(_gamma_scalar, otypes=[float])
 _NUMERIC = {"erf": _ERF, "erfc": _ERFC, "mw_erfc": _ERFC, "mw_ndtri": _NDTRI,
-            "binomial": _BINOMIAL}
+            "binomial": _BINOMIAL, "gamma": _GAMMA}
 
 
 def _numeric_form(expr: sympy.Expr) -> sympy.Expr:
@@ -941,7 +952,12 @@ def compile_numeric(exprs: list, symbols: list[sympy.Symbol]) -> Callable[..., l
             raise ParameterError(where, f"values of shapes {shapes} do not broadcast together",
                                  "give arrays of one common shape, or scalars") from None
         with np.errstate(all="ignore"):
-            raw = fn(*args)
+            try:
+                raw = fn(*args)
+            except (ArithmeticError, ValueError) as exc:     # a math-module function refusing its argument
+                raise ExpressionError(where, f"cannot be evaluated in floating point ({exc})",
+                                      "use smaller arguments, or functions defined on the parameters' domains") \
+                    from None
         out = []
         for r in raw:
             a = np.asarray(r, dtype=float)

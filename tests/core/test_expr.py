@@ -585,3 +585,131 @@ def test_parse_of_large_valid_input_is_fast():
     start = time.perf_counter()
     parse(text)
     assert time.perf_counter() - start < 0.5
+
+
+# ----- constants as finite reals, and why a value is not one (issue 11) --------------------------------------
+
+@pytest.mark.parametrize("text, message", [
+    ("erfinv(2)", "c: erfinv(2) is not a real number (erfinv is defined on (-1, 1))"),
+    ("exp(exp(exp(100)))", "c: exp(exp(exp(100))) is infinite: exp(exp(100)) overflows (it exceeds about 1.8e308, "
+                           "the largest float)"),
+    ("Phi_inv(1.5)", "c: sqrt(2)*erfinv(2) is not a real number: erfinv is defined on (-1, 1)"),
+    ("log(exp(-800))", None),
+    ("exp(800) / (exp(800) + 1)", "c: exp(800)/(1 + exp(800)) is not a real number: exp(800) overflows (it exceeds "
+                                  "about 1.8e308, the largest float)"),
+])
+def test_constant_values_are_finite_reals_or_say_why_not(text, message):
+    from markovwire.expr import constant_value
+    e = parse_expression(text, {})
+    if message is None:
+        assert constant_value(e, "c") == -800
+        return
+    with pytest.raises(ExpressionError) as info:
+        constant_value(e, "c")
+    assert str(info.value).split("\n")[0] == message
+    assert info.value.fix == "give a constant whose every function is defined and finite"
+
+
+def test_constant_values_agree_with_mpmath_and_name_the_failing_position():
+    from markovwire.expr import constant_values
+    texts = ["71/18000", "sqrt(2)/2", "Phi(1.5)", "erfinv(0.3)", "binomial(10, 3)/1000", "10**300/10**299"]
+    got = constant_values([parse_expression(t, {}) for t in texts])
+    mp = [mpmath.mpf(71) / 18000, mpmath.sqrt(2) / 2, mpmath.ncdf(1.5), mpmath.erfinv(0.3), mpmath.mpf(120) / 1000, 10]
+    assert got == pytest.approx([float(x) for x in mp], rel=1e-14)
+    with pytest.raises(ExpressionError) as info:
+        constant_values([sympy.Integer(1), sympy.erfinv(3)], lambda i: f"entry {i}")
+    assert info.value.where == "entry 1"
+    with pytest.raises(ExpressionError, match="uses the parameter 'beta'; a constant is needed here"):
+        constant_values([beta], "x")
+
+
+def test_explain_nonfinite_finds_the_innermost_culprit_at_a_point():
+    from markovwire.expr import explain_nonfinite
+    assert explain_nonfinite(parse("beta/(beta + beta**2)"), [beta], [0.0]) == \
+        "beta/(beta**2 + beta) is undefined (0/0 or similar): it divides by beta**2 + beta, which is 0"
+    assert explain_nonfinite(parse("log(beta - 1)"), [beta], [0.5]) == \
+        "log(beta - 1) is undefined (0/0 or similar) (log is defined for positive numbers; its argument beta - 1 " \
+        "is -0.5)"
+    assert explain_nonfinite(parse("1/(beta - sigma)"), [beta, sigma], [0.5, 0.5]) == \
+        "1/(beta - sigma) is infinite (it divides by beta - sigma, which is 0)"
+
+
+def test_a_coefficient_beyond_floats_is_folded_into_the_power_of_a_sum():
+    e = parse("(beta + sigma + beta*sigma + 2*sigma)**1000 / 10**1000")
+    fn = compile_numeric([e, 1 - e], [beta, sigma])
+    x = np.array([0.0, 0.5, 1.0])
+    top, rest = fn(x, x)
+    exact = [float(mpmath.mpf(b + s + b * s + 2 * s) ** 1000 / mpmath.mpf(10) ** 1000) for b, s in zip(x, x)]
+    assert top.tolist() == pytest.approx(exact, rel=1e-12, abs=0) and np.all(np.isfinite(rest))
+    assert compile_numeric([-e], [beta, sigma])(1.0, 1.0)[0] == pytest.approx(-(0.5 ** 1000), rel=1e-12)
+
+
+# ----- property: hostile expressions either evaluate to a finite number or raise a markovwire error --------------
+
+_ATOMS = st.sampled_from(["0", "1", "2", "-1", "0.5", "3.25", "1e12", "999999999999", "0.000000000001", "pi", "e"])
+_FUNCS = ["exp", "log", "sqrt", "erfinv", "Phi_inv", "erf", "abs", "floor", "ceil", "Phi"]
+
+
+def _hostile(atoms):
+    return st.recursive(atoms, lambda inner: st.one_of(
+        st.tuples(st.sampled_from(_FUNCS), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
+        st.tuples(inner, st.sampled_from(["2", "3", "-1", "0.5", "-0.5", "1000", "-1000", "999"])).map(
+            lambda t: f"({t[0]})**{t[1]}"),
+        st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"binomial({t[0]}, {t[1]})"),
+        st.tuples(inner, inner, inner).map(lambda t: f"clip({t[0]}, {t[1]}, {t[2]})"),
+    ), max_leaves=10)
+
+
+class _Hang(Exception):
+    pass
+
+
+def _bounded(fn, seconds: int = 30):
+    """Run ``fn`` under an alarm: a guard against a hang (it fails the example), not a timing assertion."""
+    import signal
+
+    def ring(*_):
+        raise _Hang(f"did not finish in {seconds} s")
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        return fn()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile(_ATOMS))
+def test_hostile_constants_evaluate_to_a_finite_number_or_raise_a_markovwire_error(text):
+    from markovwire.expr import constant_value
+
+    def run():
+        try:
+            value = constant_value(parse_expression(text, {}), "c")
+        except MarkovwireError:
+            return
+        assert isinstance(value, float) and math.isfinite(value)
+    _bounded(run)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile(st.one_of(_ATOMS, st.just("beta"))))
+def test_hostile_entries_give_probabilities_or_a_markovwire_error(text):
+    from markovwire import FinSet, Kernel, Net
+    V = FinSet("V", ["a", "b"])
+    b = Parameter("beta", (0, 1), default=0.5)
+
+    def run():
+        try:
+            e = parse_expression(text, {"beta": b.symbol})
+            net = Net()
+            net.add_box("k", Kernel([e, 1 - e], [], [V], params=[b]), [], ["v"])
+            net.set_outputs("v")
+            out = np.asarray(net.evaluate({"beta": np.array([0.0, 0.3, 1.0])}))
+        except MarkovwireError:
+            return
+        assert np.all(np.isfinite(out)) and np.all(out >= -1e-9) and np.allclose(out.sum(axis=-1), 1)
+    _bounded(run)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import given, settings, strategies as st
 
 from markovwire import (
     EvidenceError,
@@ -609,3 +609,92 @@ def test_a_look_alike_symbol_is_not_the_parameter():
         Kernel([x, 1 - x], [], [Act], params=[beta], name="policy")
     assert str(e.value) == ("kernel 'policy': uses a symbol 'beta' that is not the parameter's own symbol (other "
                             "sympy assumptions)\n  fix: write entries with the Parameter itself or its .symbol")
+
+
+# ----- every evaluated table is a probability table (issue 11) -------------------------------------------------
+def _two_box_net(entries, param):
+    from markovwire import Net
+    B = FinSet("B", ["0", "1"])
+    net = Net()
+    net.add_box("prior", Kernel([0.5, 0.5], [], [B]), [], ["x"])
+    net.add_box("monitor", Kernel(entries, [("x", B)], [("y", Verdict)], params=[param], name="m"), ["x"], ["y"])
+    net.set_outputs("y")
+    return net
+
+
+def test_a_sweep_names_its_first_offending_point_and_the_box():
+    fpr = Parameter("fpr", (0, 1), default=0.1)
+    f = fpr.symbol
+    net = _two_box_net([[1 - 2 * f, 2 * f], [0.3, 0.7]], fpr)
+    good = net.evaluate({"fpr": np.linspace(0, 0.5, 6)})
+    assert np.asarray(good).shape == (6, 2) and np.all(np.asarray(good) >= 0)
+    with pytest.raises(NotStochastic) as e:
+        net.evaluate({"fpr": np.linspace(0, 1, 11)})
+    assert str(e.value) == ("box 'monitor' (kernel 'm'), row (x=0) at fpr=0.6: has negative entry -0.2 at output "
+                            "y=pass\n  fix: restrict fpr's domain to [0, 0.5] in parameters: (there every entry of "
+                            "this row is non-negative), or rewrite the entry")
+    assert e.value.box == "monitor"
+
+
+def test_the_cheap_bounds_may_fail_where_the_exact_check_passes():
+    # p - p**2 >= 0 on [0, 1], but the bound over the basis {p, p**2} is 0 - 1: the exact check must clear it
+    p = Parameter("p", (0, 1))
+    s = p.symbol
+    net = _two_box_net([[s - s**2, 1 - s + s**2], [0.3, 0.7]], p)
+    grid = np.linspace(0, 1, 101)
+    out = np.asarray(net.evaluate({"p": grid}))
+    expected = 0.5 * (grid - grid**2) + 0.5 * 0.3
+    assert out[:, 0] == pytest.approx(expected)
+
+
+def test_an_undefined_entry_names_the_culprit_and_the_values():
+    p = Parameter("p", (0, 1))
+    s = p.symbol
+    net = _two_box_net([[s / (s + s**2), 1 - s / (s + s**2)], [0.3, 0.7]], p)
+    assert np.asarray(net.evaluate({"p": 0.5}).array)[0] == pytest.approx(0.5 / 1.5 + 0.15)
+    with pytest.raises(NotStochastic) as e:
+        net.evaluate({"p": np.array([0.5, 0.0])})
+    assert e.value.what == ("entry y=pass: p/(p**2 + p) is undefined (0/0 or similar): it divides by p**2 + p, "
+                            "which is 0")
+    assert str(e.value.where) == "box 'monitor' (kernel 'm'), row (x=0) at p=0"
+
+
+def test_table_violation_finds_the_first_point_row_and_entry():
+    from markovwire.kernel import table_violation
+    ok = np.array([[[0.5, 0.5], [1.0, 0.0]]] * 3)
+    assert table_violation(ok) is None
+    bad = ok.copy()
+    bad[2, 1] = [0.5, 0.4]
+    bad[1, 0] = [np.nan, 1.0]
+    assert table_violation(bad) == (1, 0, 0, "nonfinite")
+    bad[1, 0] = [0.5, 0.5]
+    assert table_violation(bad) == (2, 1, -1, "sum")
+
+
+def test_a_huge_symbolic_row_is_checked_numerically_not_expanded():
+    from markovwire.kernel import _expansion_size
+    p, q = Parameter("p", (0, 1)), Parameter("q", (0, 1))
+    big = (p.symbol + q.symbol + p.symbol * q.symbol + 2 * q.symbol) ** 1000 / sympy.Integer(10) ** 1000
+    assert _expansion_size(big) > 2000
+    Kernel([big, 1 - big], [], [Verdict], params=[p, q])           # sums to one: accepted
+    with pytest.raises(NotStochastic) as e:
+        Kernel([big, sympy.Rational(1, 2) + (p.symbol + q.symbol) ** 900 / 2**900], [], [Verdict], params=[p, q])
+    assert e.value.what.startswith("entries sum to 0.5 at p=0, q=0, not 1 (the sum is too large to simplify")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-1, 2), min_size=1, max_size=8))
+def test_every_sweep_point_outside_the_tables_domain_is_refused(values):
+    # the entry a + (1 - a)*x is a probability for x in [0, 1] only; the answer is right or refused
+    from markovwire.errors import MarkovwireError
+    x = Parameter("x", (-1, 2))
+    net = _two_box_net([[0.2 + 0.8 * x.symbol, 0.8 - 0.8 * x.symbol], [0.3, 0.7]], x)
+    grid = np.array(values)
+    inside = bool(np.all((grid >= -0.25 - 1e-12) & (grid <= 1 + 1e-12)))
+    try:
+        out = np.asarray(net.evaluate({"x": grid}))
+    except MarkovwireError as err:
+        assert not inside and isinstance(err, NotStochastic)
+        return
+    assert inside
+    assert out[:, 0] == pytest.approx(0.5 * (0.2 + 0.8 * grid) + 0.5 * 0.3)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import limits
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from markovwire.diagrams.atomic import STALE_SECONDS, clean_stale, write_atomic
 from markovwire.errors import FileFormatError
@@ -166,6 +167,36 @@ def test_only_our_stale_temporaries_of_that_file_are_removed(tmp_path):
     removed = clean_stale(tmp_path / "p.yaml")
     assert sorted(p.name for p in removed) == sorted(n for n, gone in names.items() if gone)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n for n, gone in names.items() if not gone)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.one_of(
+    st.text(st.sampled_from("p.yamltmpq0123456789_abc/\\ "), min_size=1, max_size=30),
+    st.builds(lambda pid, rest, tail: f".p.yaml.{pid}{rest}.tmp{tail}",          # ours, and names close to ours
+              st.sampled_from(["", "1.", "0.", "12345.", f"{10**20}.", "x."]),
+              st.text(st.sampled_from("ab0_.Z"), min_size=6, max_size=10), st.sampled_from(["", "", ".bak", "~"]))),
+    max_size=12))
+def test_cleaning_never_removes_anything_but_our_stale_temporaries(names):
+    """Whatever else lies in the folder (names close to ours included), only ``.p.yaml[.PID].XXXXXXXX.tmp`` go."""
+    import re
+    import tempfile
+    ours = re.compile(r"\.p\.yaml\.(\d+\.)?[a-z0-9_]{8}\.tmp")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (folder / "p.yaml").write_text("mine")
+        made = set()
+        for name in names:
+            if "/" in name or "\\" in name or name in (".", "..", "p.yaml"):
+                continue
+            (folder / name).write_text("x")
+            made.add(name)
+        old = time.time() - 2 * STALE_SECONDS
+        for name in made:
+            os.utime(folder / name, (old, old))
+        removed = {p.name for p in clean_stale(folder / "p.yaml")}
+        assert all(ours.fullmatch(n) for n in removed)
+        assert {p.name for p in folder.iterdir()} == (made - removed) | {"p.yaml"}
+        assert (folder / "p.yaml").read_text() == "mine"
 
 
 # ----- recovery files: one per document and running UI ----------------------------------------------------------

@@ -24,6 +24,7 @@ import dataclasses
 import difflib
 import math
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -237,12 +238,16 @@ class Proposal:
         return self.evaluate(values, [query])[query]
 
     def _one(self, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple] | None = None):
-        """One query, adversary or credal entry at scalar values, or a query at arrays of one flat shape.
-
-        A question too large for the budgets (or for the machine: numpy's ``MemoryError``) is refused at the
-        entry of the file that asks it."""
-        try:
+        """One query, adversary or credal entry at scalar values, or a query at arrays of one flat shape."""
+        with self._asking(name):
             return self._answer(name, values, ranges)
+
+    @contextmanager
+    def _asking(self, name: str):
+        """Errors while answering entry ``name`` placed at the entry in the file: a question too large for the
+        budgets, or for the machine (numpy's ``MemoryError``), is refused where the file asks it."""
+        try:
+            yield
         except MarkovwireError as e:
             if e.file is not None or isinstance(e, ErrorList):
                 raise
@@ -301,8 +306,9 @@ class Proposal:
         values = self._checked_values(values)
         rest = {n: v for n, v in values.items() if n not in self.structural}
         built = self.built(values)
-        return bounds(built, built.model(), query, intervals_of(self, dict(intervals or {})), imprecise, rest,
-                      max_combinations)
+        with self._asking(query):
+            return bounds(built, built.model(), query, intervals_of(self, dict(intervals or {})), imprecise, rest,
+                          max_combinations)
 
     def band(self, query: str, radii: Mapping[str, float] | None = None, values: Mapping[str, object] | None = None):
         """``query``'s value and the band certified by the instances' TV radii (the file's, updated by ``radii``)."""
@@ -310,7 +316,8 @@ class Proposal:
         values = self._checked_values(values)
         rest = {n: v for n, v in values.items() if n not in self.structural}
         built = self.built(values)
-        return band(built, built.model(), query, radii, rest)
+        with self._asking(query):
+            return band(built, built.model(), query, radii, rest)
 
     def claims(self):
         """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""

@@ -568,3 +568,40 @@ def test_the_key_guard_drops_only_text_keys_typed_too_soon():
     clock.now += 0.31
     assert guard.burst_over() and not guard.drops(key("d", "d"), None)
     assert guard.take() == "x[enter]td" and guard.take() == ""
+
+
+async def test_destructive_keys_say_so_and_are_undone(driver):
+    app = MarkovwireApp()
+    said: list[str] = []                                      # every message (shown ones expire)
+    notify = app.notify
+    app.notify = lambda message, *a, **kw: (said.append(str(message)), notify(message, *a, **kw))[1]
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        original = app.document.spec
+        app.main.select_box("monitor")
+        await k.press("x")                                    # a box and its wires
+        assert "monitor" not in app.document.spec.instances
+        assert "Removed monitor and its wires (u undoes)" in "\n".join(said)
+        await k.press("u")
+        assert app.document.spec == original
+
+        app.main.select_box("out.audit")                      # an outer port: each of its wires
+        wires = [w for w in app.document.wires() if "out.audit" in w]
+        await k.press("x")
+        assert "audit" not in app.document.spec.wiring.outputs
+        assert f"Removed the outer port out.audit ({len(wires)} wire" in "\n".join(said)
+        await k.press(*["u"] * len(wires))
+        assert app.document.spec == original
+
+        await k.press("4")                                    # a query, from the results
+        name = app.main.query_one("#results").current_query()
+        await k.press("x")
+        assert name not in app.document.spec.queries and f"Removed query {name} (u undoes)" in "\n".join(said)
+        await k.press("u")
+        assert app.document.spec == original
+
+        await k.press("1", "d")                               # d asks which wire
+        assert k.screen_name() == "ChooseScreen"
+        await k.press("escape")
+        assert app.document.spec == original

@@ -431,9 +431,13 @@ class MainScreen(Screen):
             return
         name = self.selected
         if name and name.startswith(("in.", "out.")):
-            for a, b in doc.wires():
-                if name in (a, b):
-                    self._attempt(doc.disconnect, a, b)
+            before = doc.wires()
+            for a, b in [w for w in before if name in w]:
+                self._attempt(doc.disconnect, a, b)
+            done = len(before) - len(doc.wires())
+            if done:
+                self.app.notify(f"Removed the outer port {name} ({done} wire{'s' * (done != 1)}; u undoes one at a "
+                                "time).", timeout=4)
             return
         if name:
             self._attempt(doc.remove_instance, name, done=f"Removed {name} and its wires (u undoes).")

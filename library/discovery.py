@@ -14,6 +14,12 @@ resolved against the directory of the file that refers to it.
 Installed packages are asked once per process (reading their metadata takes tens of
 milliseconds); :func:`forget_installed` makes the next look-up ask again.
 
+A plugin is code from elsewhere: one that fails to import, raises, exits (``sys.exit``),
+lacks its attribute or returns something other than a path is skipped and the others
+kept. Each broken plugin is reported once on standard error, listed by
+:func:`plugin_problems` (and ``markovwire library list --json``), and raised when its
+library is asked for by name.
+
 >>> find_library("alignment").name
 'alignment.yaml'
 """
@@ -23,11 +29,12 @@ import difflib
 import errno
 import functools
 import os
+import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from markovwire.diagrams.yamlsafe import regular_file
-from markovwire.errors import FileFormatError, UnknownName
+from markovwire.errors import FileFormatError, Place, UnknownName
 
 ENV = "MARKOVWIRE_LIBRARY_PATH"
 GROUP = "markovwire.libraries"
@@ -48,23 +55,68 @@ def _entry_points() -> tuple:
     return tuple(sorted(entry_points(group=GROUP), key=lambda e: e.name))
 
 
+_reported: set[str] = set()  # broken plugins already reported on standard error in this process
+
+
 def forget_installed() -> None:
     """Look installed packages up again next time (after installing or removing one in this process, and in tests)."""
     _entry_points.cache_clear()
+    _installed.cache_clear()
 
 
 def installed_libraries() -> dict[str, Path | FileFormatError]:
     """Libraries of installed packages by name: the path, or the error that loading its entry point gave."""
+    return dict(_installed())
+
+
+def plugin_problems() -> list[FileFormatError]:
+    """The broken plugins of the group ``markovwire.libraries``: one error each (entry point, value, reason)."""
+    return [e for e in _installed().values() if isinstance(e, FileFormatError)]
+
+
+@functools.cache
+def _installed() -> dict[str, Path | FileFormatError]:
+    """Each plugin loaded once (cached with the entry points); a broken one is reported on standard error once."""
     out: dict[str, Path | FileFormatError] = {}
     for ep in _entry_points():
-        try:
-            found = ep.load()
-            out[ep.name] = Path(found() if callable(found) else found)
-        except Exception as err:  # a broken third-party plugin must not stop markovwire
-            out[ep.name] = FileFormatError(f"entry point {ep.name!r} ({ep.value})",
-                                           f"could not be loaded: {type(err).__name__}: {err}",
-                                           fix="reinstall or remove the package that provides it")
+        out[ep.name] = found = _load_plugin(ep)
+        if isinstance(found, FileFormatError) and str(found) not in _reported:
+            _reported.add(str(found))
+            print(f"markovwire: skipped a broken library plugin: {found}", file=sys.stderr)
     return out
+
+
+def _load_plugin(ep) -> Path | FileFormatError:
+    """The library file an entry point names, or the error saying why it does not name one.
+
+    Whatever the plugin does (an import error, an exception, ``sys.exit``) is caught, except Ctrl+C:
+    a broken package from elsewhere must not stop markovwire nor hide the other libraries.
+    """
+    package = getattr(getattr(ep, "dist", None), "name", None)
+    fix = "reinstall or remove the package that provides it" + (f" ({package})" if package else "")
+    where = Place(f"entry point {ep.name!r} ({ep.value})")
+    try:
+        found = ep.load()
+        found = found() if callable(found) else found
+        if not isinstance(found, (str, os.PathLike)) or not os.fspath(found):
+            return FileFormatError(where, f"returned {_short(found)} ({type(found).__name__}), not the path of a "
+                                   "library file", fix=fix)
+        return Path(found)
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as err:
+        return FileFormatError(where, f"could not be loaded: it called sys.exit({_short(err.code)})", fix=fix)
+    except BaseException as err:  # noqa: BLE001 (code from elsewhere: whatever it raises is its own fault)
+        return FileFormatError(where, f"could not be loaded: {type(err).__name__}: {_short(err, 300)}", fix=fix)
+
+
+def _short(value, limit: int = 120) -> str:
+    """``repr(value)`` (an exception's text), cut to ``limit`` characters."""
+    try:
+        text = str(value) if isinstance(value, BaseException) else repr(value)
+    except Exception:  # noqa: BLE001 (a plugin's object whose repr fails)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def available_libraries() -> dict[str, Path]:

@@ -652,7 +652,9 @@ def library_list(as_json: bool) -> None:
         components += [{"library": lib.name, "name": c.name, "signature": c.signature, "doc": c.doc}
                        for c in lib.components.values()]
     proposals = [{"name": p.stem, "path": str(p)} for p in shipped_proposals()]
-    if as_json:
+    if as_json:  # broken plugins are on standard error already (once per run); here they are listed too
+        from markovwire.library.discovery import plugin_problems
+        problems += [str(e) for e in plugin_problems()]
         click.echo(json.dumps({"components": [{k: c[k] for k in ("library", "name", "signature")} for c in components],
                                "proposals": proposals, "problems": problems}, indent=2))
         return

@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from markovwire.diagrams.yamlsafe import load_yaml
 from markovwire.errors import FileFormatError, MarkovwireError
+from markovwire.library import load_proposal
 from markovwire.library.schema import ParameterSpec
 from markovwire.library.shipped import default_proposal, proposal_paths, proposals_dir
 from markovwire.tui import roundtrip
@@ -343,3 +344,23 @@ def test_recovered_work_keeps_the_files_comments(tmp_path):
     assert back.dirty and back.path == target and back.spec == doc.spec
     back.save()
     assert changed_lines(original, target.read_text()) == (['  beta: "71/18000"'], ["  beta: 0.01"])
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["beta", "sigma", "r_ok", "r_broken", "a"]),
+                          st.sampled_from(["0", "0.5", "1/3", "1e-3", "0.25"])), min_size=1, max_size=4))
+def test_any_parameter_edits_change_only_their_own_lines(tmp_path_factory, edits):
+    """A law over sequences of edits: the saved file differs from the original only in the edited parameters'
+    lines, one line each, and reads back as the document."""
+    target = copy_of(default_proposal(), tmp_path_factory.mktemp("p"))
+    original = target.read_text()
+    doc = Document.open(target)
+    for name, value in edits:
+        doc.set_parameter(name, value)
+    doc.save()
+    minus, plus = changed_lines(original, target.read_text())
+    first = load_proposal(default_proposal()).spec.parameters
+    changed = {n for n, _ in edits if doc.spec.parameters[n] != first[n]}
+    assert len(minus) == len(plus) == len(changed)
+    assert {line.split(":")[0].strip() for line in plus} == changed
+    assert Document.open(target).spec == doc.spec

@@ -475,7 +475,13 @@ class Document:
         """Use another component library (a name, or a path to a .yaml file, kept relative to the proposal)."""
         ref = self._library_ref(ref.strip())
         lib = load_library(ref, self.path, where=f"library {ref!r}")
-        if ref not in self.spec.libraries and all(known.name != lib.name for known in self.check.libraries):
+        same = next((known for known in self.check.libraries if known.name == lib.name), None)
+        if same is not None and same.path is not None and lib.path is not None and \
+                same.path.resolve() != lib.path.resolve():
+            raise FileFormatError(f"library {ref!r}", f"is named {lib.name!r}, like the library of "
+                                  f"{same.filename} that this proposal already uses",
+                                  fix=f"change the 'name:' of one of the two files, or remove {lib.name!r} first (L)")
+        if ref not in self.spec.libraries and same is None:
             self._commit(self.spec.model_copy(update={"libraries": list(self.spec.libraries) + [ref]}))
         return lib
 

@@ -256,6 +256,13 @@ def test_libraries_are_relative_to_the_proposal_removed_when_unused_and_follow_a
     other.write_text((tmp_path / "mine.yaml").read_text().replace("name: mine", "name: lib"))
     doc.add_library(str(other))                                 # an absolute path is stored relative
     assert doc.spec.libraries[-1] == "../elsewhere/lib.yaml"
+    doc.add_library(str(tmp_path / "mine.yaml"))                # the same file again: nothing to do
+    assert doc.spec.libraries == ["../mine.yaml", "../elsewhere/lib.yaml"]
+    clash = tmp_path / "elsewhere" / "mine.yaml"
+    clash.write_text((tmp_path / "mine.yaml").read_text())
+    with pytest.raises(FileFormatError) as e:                   # another file of the same name: said, not ignored
+        doc.add_library(str(clash))
+    assert "is named 'mine', like the library of mine.yaml" in e.value.what and "change the 'name:'" in e.value.fix
 
 
 def test_a_non_stochastic_table_is_refused_by_the_loader_and_nothing_is_written(tmp_path):

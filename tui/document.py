@@ -641,7 +641,11 @@ class Document:
         for n, v in self.spec.parameters.items():
             if isinstance(v, ParameterSpec) and n in self.check.all_parameters:
                 params[n] = self.check.all_parameters[n]
-        text = library_text(existing, library_name_of(target), draft, self.known_types(), params, replace, layout)
+        written = {}                                  # each type as its library writes it (first library first)
+        for lib in self.check.libraries:
+            for n, spec in lib.spec.types.items():
+                written.setdefault(n, spec)
+        text = library_text(existing, library_name_of(target), draft, written, params, replace, layout)
         return target, text, check_component(text, target.name, draft.name, target)
 
     def known_types(self) -> dict:

@@ -183,13 +183,14 @@ def _entry(text: str):
 
 # ----- the library file ---------------------------------------------------------------------------------
 def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
-                 known_types: Mapping[str, FinSet] | None = None,
+                 known_types: Mapping[str, FinSet | list | str] | None = None,
                  known_parameters: Mapping[str, Parameter] | None = None, replace: bool = False,
                  layout: bool = True) -> str:
     """The library file's text with ``draft`` added (``existing``: the file's text, or None for a new file).
 
-    Types and parameters the draft uses but does not declare are copied from ``known_types`` and
-    ``known_parameters`` (the proposal's other libraries), so that the file stands on its own. With
+    Types and parameters the draft uses but does not declare are copied from ``known_types`` (as another
+    library writes them: labels, or a family such as ``Range(B + 1)``) and ``known_parameters``, so that the
+    file stands on its own and declares them exactly as the other library does. With
     ``layout=False`` the existing file's comments and layout are not kept (the same content, written
     several times faster: what the dialog checks on every key).
     """
@@ -228,43 +229,58 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
         return data[key]
 
     declared_types = set(data.get("types") or {})
+    declared = set(data.get("parameters") or {})
+
+    def declare_parameter(n: str) -> bool:
+        """Copy parameter ``n``'s declaration from another library (as declared there, so the two agree)."""
+        if n in declared:
+            return True
+        if n not in known_parameters:
+            return False
+        p = known_parameters[n]
+        entry: dict = {"domain": [_number(p.domain[0]), _number(p.domain[1])]}
+        if p.default is not None:
+            entry["default"] = _number(p.default)
+        if p.integer:
+            entry["integer"] = True
+        if p.doc:
+            entry["doc"] = p.doc
+        section("parameters")[n] = flow(entry)
+        declared.add(n)
+        return True
+
+    def declare_type(n: str) -> None:
+        """Declare type ``n`` as the draft or another library does (a family with the types and parameters it
+        is written in), so that it is the same type as theirs."""
+        if n in declared_types:
+            return
+        spec = draft.types.get(n, known_types.get(n))
+        if spec is None:
+            return                                   # the loader says it is unknown, with the place
+        declared_types.add(n)
+        if isinstance(spec, str):                    # a family or an alias: what it is written in first
+            for m in sorted(type_names(spec)):
+                if m in known_types or m in draft.types:
+                    declare_type(m)
+                else:
+                    declare_parameter(m)
+            section("types")[n] = spec
+        else:
+            section("types")[n] = flow(list(spec.elements if isinstance(spec, FinSet) else spec))
+
     for text in list(draft.inputs.values()) + list(draft.outputs.values()):
         for n in sorted(type_names(text)):
-            if n in declared_types:
-                continue
-            if n in draft.types:
-                section("types")[n] = flow(list(draft.types[n]))
-            elif n in known_types:
-                section("types")[n] = flow(list(known_types[n].elements))
-            else:
-                continue            # the loader says it is unknown, with the place
-            declared_types.add(n)
-    for n, labels in draft.types.items():
-        if n not in declared_types:
-            section("types")[n] = flow(list(labels))
+            declare_type(n)
+    for n in draft.types:
+        declare_type(n)
 
-    declared = set(data.get("parameters") or {})
-    used = _names_in(draft.table)
     params: list[str] = []
     for n, entry in draft.parameters.items():
         section("parameters")[n] = flow(dict(entry))
         declared.add(n)
         params.append(n)
-    for n in sorted(used):
-        if n in declared:
-            if n not in params:
-                params.append(n)
-        elif n in known_parameters:
-            p = known_parameters[n]
-            entry: dict = {"domain": [_number(p.domain[0]), _number(p.domain[1])]}
-            if p.default is not None:
-                entry["default"] = _number(p.default)
-            if p.integer:
-                entry["integer"] = True
-            if p.doc:
-                entry["doc"] = p.doc.strip()
-            section("parameters")[n] = flow(entry)
-            declared.add(n)
+    for n in sorted(_names_in(draft.table)):
+        if n not in params and declare_parameter(n):
             params.append(n)
     comp = CommentedMap()
     if draft.doc.strip():

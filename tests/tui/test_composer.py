@@ -298,6 +298,23 @@ def test_a_component_on_a_librarys_parameters_copies_their_declarations_and_buil
     assert doc.check.proposal.evaluate()["p"] == pytest.approx(0.5)
 
 
+def test_a_family_type_is_copied_as_written_with_what_it_is_written_in(tmp_path):
+    """alignment's Coins is Range(B + 1): the user library declares it the same way (and B as alignment does), so
+    the two libraries agree on it and a wire between them type-checks."""
+    doc = Document.new("p")
+    doc.path = tmp_path / "p.yaml"
+    doc.add_library("alignment")
+    doc.define_component(ComponentDraft("spent", {"coins": "Coins"}, {"flag": "Verdict"},
+                                        {"_": {"pass": 1}}))
+    data = yaml.safe_load((tmp_path / "mine.yaml").read_text())
+    alignment = load_library("alignment")
+    assert data["types"]["Coins"] == "Range(B + 1)" and data["types"]["Verdict"] == ["pass", "flag"]
+    assert load_library(tmp_path / "mine.yaml").parameters["B"] == alignment.parameters["B"]
+    mine = load_library(tmp_path / "mine.yaml")
+    assert mine.types(mine.sizes(mine.parameters))["Coins"] == \
+        alignment.types(alignment.sizes(alignment.parameters))["Coins"]
+
+
 def test_a_second_component_keeps_what_the_file_had(tmp_path):
     (tmp_path / "mine.yaml").write_text("# my monitors\nname: mine\nversion: '2'  # bumped by hand\n"
                                         "types:\n  Verdict: [pass, flag]\n")

@@ -72,7 +72,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             Parser.__init__(self)
 
 MAX_BYTES = 5_000_000   # bytes of one file
-MAX_NODES = 200_000     # keys and values of one document, counting those reached through aliases
+MAX_NODES = 100_000     # keys and values of one document, counting those reached through aliases
 MAX_DEPTH = 64          # levels of nested lists and mappings
 FIXED = "these are fixed safety limits"
 

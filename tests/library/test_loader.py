@@ -280,7 +280,7 @@ def test_unsafe_and_hostile_yaml_is_refused(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefg", "bcdefgh"))
     assert messages(load_library_text, bomb, "bomb.yaml")[0].startswith(
-        "bomb.yaml:6: f[1]: the document holds more than 200,000 values by here")
+        "bomb.yaml:6: f[0]: the document holds more than 100,000 values by here")
     assert messages(load_library_text, "name: a\nname: b\n", "dup.yaml") == [
         "dup.yaml:2: key 'name': appears twice (first on line 1)\n  fix: keep one of the two entries"]
     big = tmp_path / "big.yaml"

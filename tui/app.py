@@ -61,11 +61,22 @@ class MarkovwireApp(App[None]):
         self.call_after_refresh(self.offer_recovery, self.document.path, True)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded and self.keyguard.drops(event, self.focused):
-            if len(self.keyguard.dropped) == 1:
-                self.set_timer(self.keyguard.seconds, self._keys_dropped)
+        if isinstance(event, events.Key) and not event.is_forwarded and self._drop(event):
             return
         await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key back from the widgets, before the bindings run: a key already on its way to a dialog when the dialog
+        closed would otherwise run a command of the screen below."""
+        if self._drop(event):
+            event.prevent_default()
+
+    def _drop(self, event: events.Key) -> bool:
+        if not self.keyguard.drops(event, self.focused):
+            return False
+        if len(self.keyguard.dropped) == 1:
+            self.set_timer(self.keyguard.seconds, self._keys_dropped)
+        return True
 
     def _keys_dropped(self) -> None:
         """Once a burst of dropped keys is over, say what was dropped."""

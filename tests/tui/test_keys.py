@@ -605,3 +605,25 @@ async def test_destructive_keys_say_so_and_are_undone(driver):
         assert k.screen_name() == "ChooseScreen"
         await k.press("escape")
         assert app.document.spec == original
+
+
+async def test_keys_already_on_their_way_to_a_closing_dialog_run_no_commands(driver, monkeypatch):
+    """A terminal hands over a burst of typing at once: the keys after the n that closes the question are already
+    on their way to it, and come back to the app's bindings only after the workspace is showing again."""
+    from textual import events
+    app = MarkovwireApp()
+    clock = guarded(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        k = driver(app, pilot)
+        await k.settle()
+        clock.now += 10
+        await k.press("x")
+        edited = app.document.spec
+        await k.press("ctrl+o")
+        assert k.screen_name() == "ConfirmScreen"
+        clock.now += 10
+        for ch in "new_test":                                 # one burst, as a terminal delivers it
+            app.post_message(events.Key(ch, ch))
+        await k.settle()
+        assert k.screen_name() == "MainScreen" and app.document.spec is edited
+        assert "".join(app.keyguard.dropped) == "ew_test"

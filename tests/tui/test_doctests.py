@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["markovwire.tui.document", "markovwire.tui.drawing", "markovwire.tui.expression",
+MODULES = ["markovwire.tui.document", "markovwire.tui.roundtrip", "markovwire.tui.drawing", "markovwire.tui.expression",
            "markovwire.tui.settings", "markovwire.tui.screens.query",
            "markovwire.tui.widgets.results_table"]
 

@@ -84,6 +84,11 @@ def type_names(text: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FAMILIES)
 
 
+def _qualified(node: ast.Attribute) -> bool:
+    """Whether ``node`` is ``library.Name`` (two plain names, no underscore first: never a dunder)."""
+    return isinstance(node.value, ast.Name) and node.value.id[:1].isalpha() and node.attr[:1].isalpha()
+
+
 def _parse(text: str, where: str, fix: str) -> ast.Expression:
     if not isinstance(text, str):
         raise ExpressionError(where, f"expected text, got {type(text).__name__}", fix=fix)
@@ -141,7 +146,9 @@ class _Walker:
             if isinstance(node, ast.operator):
                 continue
             if isinstance(node, ast.Attribute):
-                self.fail(node, "attribute access is not allowed")
+                if not _qualified(node):  # only library.Type, a type of one library where libraries clash
+                    self.fail(node, "attribute access is not allowed")
+                continue
             if isinstance(node, ast.Call) and node.keywords:
                 self.fail(node, "keyword arguments are not allowed", fix="give types positionally: copy(Act, 3)")
             if not isinstance(node, allowed):
@@ -181,6 +188,8 @@ class _Walker:
             return Diagram.box(self.plumbing(node.func.id, args, node))
         if isinstance(node, ast.Constant):
             self.fail(node, f"the constant {node.value!r} is not a diagram")
+        if isinstance(node, ast.Attribute):
+            self.fail(node, "attribute access is not allowed")
         self.fail(node, f"{type(node).__name__} is not allowed")
 
     def plumbing(self, name: str, args: list, node) -> Box:
@@ -226,12 +235,13 @@ class _Walker:
             (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)))
 
     def type(self, node: ast.expr) -> FinSet:
-        if isinstance(node, ast.Name):
-            if node.id in self.types:
-                return self.types[node.id]
-            close = difflib.get_close_matches(node.id, list(self.types), n=1)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            name = node.id if isinstance(node, ast.Name) else f"{node.value.id}.{node.attr}"
+            if name in self.types:
+                return self.types[name]
+            close = difflib.get_close_matches(name, list(self.types), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.fail(node, f"unknown type {node.id!r}{hint}",
+            self.fail(node, f"unknown type {name!r}{hint}",
                       fix=f"use a declared type ({', '.join(sorted(self.types)[:20]) or 'none declared'}) "
                           "or Range(n), Vec(A, n), Product(A, B)", kind=UnknownName)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FAMILIES:

@@ -28,13 +28,14 @@ markovwire.errors.ErrorList: 2 problem(s):
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -437,6 +438,7 @@ class Library:
         self.name, self.version = spec.name, spec.version
         self.filename = doc.filename
         self._types: dict[tuple, dict[str, FinSet]] = {}
+        self.qualified: frozenset[str] = frozenset()  # types named 'library.Type' (see scoped)
         errors: list[MarkovwireError] = []
         self.parameters: dict[str, Parameter] = {}
         for name, p in spec.parameters.items():
@@ -501,12 +503,13 @@ class Library:
                     continue
                 del pending[name]
                 progress = True
+                shown = f"{self.name}.{name}" if name in self.qualified else name
                 try:
                     if isinstance(spec, list):
-                        out[name] = FinSet(name, spec)
+                        out[name] = FinSet(shown, spec)
                     else:
                         t = parse_type(spec, out, self.document.where(("types", name)), sizes)
-                        out[name] = FinSet(name, t.elements)
+                        out[name] = FinSet(shown, t.elements)
                 except MarkovwireError as e:
                     errors.append(placed(e, self.document.where(("types", name))))
             if not progress:
@@ -518,6 +521,22 @@ class Library:
         raise_all(errors)
         self._types[key] = out
         return out
+
+    def scoped(self, qualified: frozenset[str]) -> "Library":
+        """The library as one proposal sees it: its types in ``qualified`` (which another library of the proposal
+        declares differently) are named ``library.Type``, so that no message can say "Act does not match Act"."""
+        if not qualified:
+            return self
+        view = copy.copy(self)
+        view.qualified, view._types = frozenset(qualified), {}
+        view.components = {n: Component(n, view, c.spec) for n, c in self.components.items()}
+        return view
+
+    def declared(self, kind: str, name: str) -> str:
+        """``library.name (file:line)``: which declaration of ``name`` (a type, parameter or component) this is."""
+        place = self.document.where((kind, name))
+        return f"{self.name}.{name} ({place.file}:{place.line})" if place.line is not None else \
+            f"{self.name}.{name} ({self.filename})"
 
     def component(self, name: str, where: str | Place = "component") -> Component:
         """The component ``name``, or an error suggesting the closest name."""
@@ -555,7 +574,8 @@ def component_in(libraries: Sequence["Library"], ref: str, where: str | Place) -
     found = [lib for lib in libraries if comp_name in lib.components]
     if len(found) > 1:
         raise UnknownName(where, f"component {comp_name!r} is in several libraries: "
-                          f"{', '.join(lib.name for lib in found)}", fix=f"write '{found[0].name}.{comp_name}'")
+                          f"{', '.join(lib.declared('components', comp_name) for lib in found)}",
+                          fix=f"write the one you mean: {' or '.join(f'{lib.name}.{comp_name}' for lib in found)}")
     if found:
         return found[0].components[comp_name]
     known = [c for lib in libraries for c in lib.components]
@@ -564,6 +584,72 @@ def component_in(libraries: Sequence["Library"], ref: str, where: str | Place) -
     raise UnknownName(where, f"unknown component {comp_name!r}{hint}",
                       fix=f"use a component of {', '.join(lib.name for lib in libraries) or 'a library'} "
                           "(markovwire library list shows them)")
+
+
+# ----- the names a proposal sees ------------------------------------------------------------------------------
+def in_scope(libraries: Sequence[Library]) -> list[Library]:
+    """The libraries of one proposal, each type that two of them declare differently named ``library.Type``.
+
+    A type is declared differently when its definitions differ, or when it is defined from
+    such a type; the same definition in two libraries is one type, named as written.
+    """
+    defs: dict[str, list[tuple[Library, Any]]] = {}
+    for lib in libraries:
+        for n, spec in lib.spec.types.items():
+            defs.setdefault(n, []).append((lib, spec))
+    shared = {n: d for n, d in defs.items() if len({lib.name for lib, _ in d}) > 1}
+    clash = {n for n, d in shared.items() if any(spec != d[0][1] for _, spec in d)}
+    grown = True
+    while grown:  # a type defined from a clashing one means different things in the two libraries
+        more = {n for n, d in shared.items() if n not in clash
+                and any(isinstance(spec, str) and type_names(spec) & clash for _, spec in d)}
+        clash |= more
+        grown = bool(more)
+    return [lib.scoped(frozenset(clash & set(lib.spec.types))) for lib in libraries]
+
+
+class TypeScope(Mapping):
+    """The type names a proposal sees: every library's types as ``library.Type``, and by their short name
+    unless libraries declare it differently (then the short name is an error listing where each comes from).
+
+    Build it from the libraries :func:`in_scope` gives, with the proposal's sizes.
+    """
+
+    def __init__(self, libraries: Sequence[Library], sizes: Mapping[str, int]):
+        self._types: dict[str, FinSet] = {}
+        self._ambiguous: dict[str, list[Library]] = {}
+        errors: list[MarkovwireError] = []
+        for lib in libraries:
+            try:
+                types = lib.types(sizes)
+            except MarkovwireError as e:
+                errors += flatten(e)
+                continue
+            for n, t in types.items():
+                self._types[f"{lib.name}.{n}"] = t
+                if n in lib.qualified:
+                    self._ambiguous.setdefault(n, []).append(lib)
+                else:
+                    self._types.setdefault(n, t)
+        raise_all(errors)
+
+    def __getitem__(self, name: str) -> FinSet:
+        if name in self._ambiguous:
+            libs = self._ambiguous[name]
+            raise UnknownName(None, f"type {name!r} is declared differently by several libraries: "
+                              f"{', '.join(lib.declared('types', name) for lib in libs)}",
+                              fix=f"write the one you mean: {' or '.join(f'{lib.name}.{name}' for lib in libs)}")
+        return self._types[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._types or name in self._ambiguous
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._types
+        yield from (n for n in self._ambiguous if n not in self._types)
+
+    def __len__(self) -> int:
+        return len(self._types) + len(set(self._ambiguous) - set(self._types))
 
 
 def make_parameter(name: str, spec, doc: Located, path: tuple) -> Parameter:

@@ -61,9 +61,11 @@ from .compile import compile_model
 from .constructions import constant, to_expr
 from .loader import (
     Library,
+    TypeScope,
     _display,
     component_in,
     flatten,
+    in_scope,
     load_library,
     make_parameter,
     placed,
@@ -507,12 +509,10 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
         if lib is not None:
             p.libraries.append(lib)
     raise_all(errors)
+    p.libraries = in_scope(p.libraries)  # a type two libraries declare differently is named library.Type
     _parameters(p, errors, attempt)  # a bad value keeps the library's, so that later problems show too
     sizes = p.libraries[0].sizes(p.all_parameters) if p.libraries else {}
-    types: dict[str, FinSet] = {}
-    for lib in p.libraries:
-        for n, t in (attempt(lambda: lib.types(sizes), "libraries") or {}).items():
-            types.setdefault(n, t)
+    types = attempt(lambda: TypeScope(p.libraries, sizes), "libraries") or {}
     for name, inst in spec.instances.items():
         box = attempt(lambda: _instance(p, name, inst, sizes), "instances", name)
         if box is not None:
@@ -540,17 +540,20 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
 
 
 def _parameters(p: Proposal, errors, attempt) -> None:
-    """The parameters in scope: the libraries', with the proposal's values and declarations."""
+    """The parameters in scope: the proposal's own declarations, then the libraries' (with the proposal's values)."""
     params: dict[str, Parameter] = {}
-    owner: dict[str, str] = {}
+    owner: dict[str, Library] = {}
+    own = {n for n, v in p.spec.parameters.items() if isinstance(v, ParameterSpec)}  # these win over libraries'
     for i, lib in enumerate(p.libraries):
         for n, par in lib.parameters.items():
-            if n in params and params[n] != par:
+            if n in params and params[n] != par and n not in own:
                 errors.append(ParameterError(p.where("libraries", i), f"parameter {n!r} is declared differently by "
-                                             f"libraries {owner[n]!r} and {lib.name!r}",
-                                             fix=f"declare {n!r} in the proposal's 'parameters:' to settle it"))
+                                             f"{owner[n].declared('parameters', n)} and "
+                                             f"{lib.declared('parameters', n)}",
+                                             fix=f"declare {n!r} in the proposal's 'parameters:' "
+                                                 "({domain: [lo, hi], default: ...}) to settle it"))
             params.setdefault(n, par)
-            owner.setdefault(n, lib.name)
+            owner.setdefault(n, lib)
     for n, v in p.spec.parameters.items():
         where = p.where("parameters", n)
         if isinstance(v, ParameterSpec):

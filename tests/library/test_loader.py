@@ -599,3 +599,120 @@ def test_defer_to_trusted_matches_the_closed_form_and_the_table():
         assert r["usefulness"][i] == pytest.approx(1 - (d - a), abs=1e-12)
         assert r["p_deferred"][i] == pytest.approx(d - a, abs=1e-12)
     assert r["safety"].tolist() == pytest.approx([0.656, 0.715, 0.777, 0.855, 0.961], abs=1e-3)  # ALIGNMENT §3.2 (c)
+
+
+# ----- names across libraries: the proposal's declarations win, clashing names are qualified (issue 12) ---------
+MINE = """\
+name: mine
+version: "1"
+types:
+  Act: [safe, risky]
+  Verdict: [pass, flag]
+parameters:
+  beta: {domain: [0, 0.5], default: 0.1}
+components:
+  actor:
+    outputs: {act: Act}
+    parameters: [beta]
+    kernel: {table: {safe: "1 - beta", risky: beta}}
+  trusted_monitor:
+    inputs: {act: Act}
+    outputs: {v: Verdict}
+    kernel: {table: {safe: {pass: 0.9, flag: 0.1}, risky: {flag: 1}}}
+"""
+ALIGNMENT = "library/shipped/alignment.yaml"
+
+
+@pytest.fixture
+def mine(tmp_path, monkeypatch):
+    """A user library beside the proposal whose Act, beta and trusted_monitor clash with the alignment library's."""
+    (tmp_path / "mine.yaml").write_text(MINE)
+    monkeypatch.chdir(tmp_path)
+
+    def proposal(body: str):
+        return proposal_mod.proposal_from_text("name: p\nlibraries: [alignment, mine.yaml]\n" + body, "p.yaml",
+                                               tmp_path / "p.yaml")
+    return proposal
+
+
+def where(kind: str, name: str, lib: str = "mine") -> str:
+    """``lib.name (file:line)`` as the loader shows a declaration, found independently in the file's text."""
+    path = alignment_path() if lib == "alignment" else Path("mine.yaml")
+    lines = path.read_text().splitlines()
+    start = lines.index(f"{kind}:")
+    line = next(i for i in range(start, len(lines)) if lines[i].startswith(f"  {name}:")) + 1
+    shown = loader_mod._display(path) if lib == "alignment" else "mine.yaml"
+    return f"{lib}.{name} ({shown}:{line})"
+
+
+def test_a_parameter_two_libraries_declare_differently_names_both_places(mine):
+    with pytest.raises(MarkovwireError) as err:
+        mine("instances: {a: {component: actor}}\ndiagram: a\n")
+    assert str(err.value) == (
+        "p.yaml:2: libraries[1]: parameter 'beta' is declared differently by "
+        f"{where('parameters', 'beta', 'alignment')} and {where('parameters', 'beta')}\n"
+        "  fix: declare 'beta' in the proposal's 'parameters:' ({domain: [lo, hi], default: ...}) to settle it")
+
+
+def test_the_proposals_own_declaration_wins_over_the_libraries(mine):
+    p = mine("parameters: {beta: {domain: [0, 1], default: 0.2}}\n"
+             "instances: {a: {component: actor}, m: {component: mine.trusted_monitor}}\n"
+             "diagram: a >> m\nqueries: {flag: {probability: {m.v: flag}}}\n")
+    assert p.all_parameters["beta"].domain == (0, 1)
+    assert p.evaluate()["flag"] == pytest.approx(0.8 * 0.1 + 0.2)
+    assert p.evaluate({"beta": 0.9})["flag"] == pytest.approx(0.1 * 0.1 + 0.9)  # outside mine's [0, 0.5]
+
+
+DECLARED = "parameters: {beta: {domain: [0, 1], default: 0.2}}\n"
+
+
+def test_an_unqualified_clashing_type_lists_where_each_comes_from(mine):
+    with pytest.raises(MarkovwireError) as err:
+        mine(DECLARED + "instances: {a: {component: actor}}\n"
+             "wiring: {outputs: {x: Act}, wires: [a.act -> out.x]}\n")
+    assert str(err.value) == (
+        f"p.yaml:5: wiring.outputs.x: type 'Act' is declared differently by several libraries: "
+        f"{where('types', 'Act', 'alignment')}, {where('types', 'Act')}\n"
+        "  fix: write the one you mean: alignment.Act or mine.Act")
+
+
+def test_qualified_types_and_components_are_reachable(mine):
+    p = mine(DECLARED + "instances: {a: {component: actor}, m: {component: mine.trusted_monitor}}\n"
+             "diagram: a >> copy(mine.Act) >> (m @ id(mine.Act))\n"
+             "queries: {both: {probability: {m.v: flag, a.act: risky}}}\n")
+    assert p.evaluate()["both"] == pytest.approx(0.2)
+    p = mine(DECLARED + "instances: {a: {component: actor}, m: {component: mine.trusted_monitor}}\n"
+             "wiring: {outputs: {x: mine.Act, y: Verdict}, wires: [a.act -> out.x, a.act -> m.act, m.v -> out.y]}\n")
+    # Verdict is declared alike by both libraries: one type, by its short name
+    assert [port.type for port in p.wiring.outputs] == [FinSet("mine.Act", ["safe", "risky"]),
+                                                        FinSet("Verdict", ["pass", "flag"])]
+
+
+def test_a_mismatch_between_clashing_types_shows_their_qualified_names(mine):
+    msgs = messages(mine, DECLARED + "instances: {a: {component: actor}, m: {component: alignment.trusted_monitor}}\n"
+                    "diagram: a >> m\n")
+    assert len(msgs) == 1 and "mine.Act does not match alignment.Act" in msgs[0]
+    assert "Act does not match Act" not in msgs[0].replace(".Act does not match alignment.Act", "")
+
+
+def test_an_unqualified_clashing_component_lists_where_each_comes_from(mine):
+    with pytest.raises(MarkovwireError) as err:
+        mine(DECLARED + "instances: {m: {component: trusted_monitor}}\ndiagram: m\n")
+    assert str(err.value) == (
+        "p.yaml:4: instances.m.component: component 'trusted_monitor' is in several libraries: "
+        f"{where('components', 'trusted_monitor', 'alignment')}, {where('components', 'trusted_monitor')}\n"
+        "  fix: write the one you mean: alignment.trusted_monitor or mine.trusted_monitor")
+
+
+def test_attribute_access_other_than_library_dot_type_is_still_refused(mine):
+    for text, what in (("a.__class__", "attribute access is not allowed"),
+                       ("a >> mine.actor", "attribute access is not allowed")):
+        msgs = messages(mine, DECLARED + f"instances: {{a: {{component: actor}}}}\ndiagram: {text}\n")
+        assert len(msgs) == 1 and what in msgs[0], msgs
+
+
+def test_libraries_without_clashes_are_seen_as_they_are():
+    lib = load_library("alignment")
+    assert loader_mod.in_scope([lib]) == [lib]
+    scope = loader_mod.TypeScope([lib], lib.sizes(lib.parameters))
+    assert scope["Act"] is scope["alignment.Act"] and scope["Act"].name == "Act"

@@ -54,7 +54,8 @@ class MarkovwireApp(App[None]):
     def on_mount(self) -> None:
         from .screens.main import MainScreen
         self.main = MainScreen()
-        self.screen_change_signal.subscribe(self, self.keyguard.screens_changed)
+        # immediate: the keys already queued behind the one that changed the screen must see the change
+        self.screen_change_signal.subscribe(self, self.keyguard.screens_changed, immediate=True)
         self._open_start()
         self.push_screen(self.main)
         self.set_interval(AUTOSAVE_SECONDS, self.autosave)

@@ -3,17 +3,19 @@
 Someone typing a path does not see at once that the dialog closed under them (a
 confirmation answered by the ``n`` of ``new.yaml``, an Enter typed a moment early):
 without a guard the rest of the path runs one-letter commands on the screen below
-(``t`` opens a dialog, ``x`` removes a box). So for :data:`SETTLE_SECONDS` after a
-screen opens or closes, keys that type text (letters, digits, Enter, Backspace, Delete,
-Tab) are dropped unless a text field has the focus, and each dropped key extends the
-moment, so a whole burst of typing goes. Keys with Ctrl, Escape and the arrows always
-pass. What was dropped is shown once the burst is over.
+(``t`` opens a dialog, ``x`` removes a box). So a key that types text (letters, digits,
+Enter, Backspace, Delete, Tab) is dropped, unless a text field has the focus, when it was
+typed before the last screen change but is handled after it (a terminal hands over a
+burst of typing at once, and a busy app handles it late), or within
+:data:`SETTLE_SECONDS` after the change; each dropped key extends the moment, so a whole
+burst goes. Keys are judged by when they were typed (the event's time), not by when the
+app got round to them. Keys with Ctrl, Escape and the arrows always pass. What was
+dropped is shown once the burst is over.
 """
 from __future__ import annotations
 
-import time
-
 from textual import events
+from textual._time import get_time
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -37,10 +39,12 @@ def takes_text(widget: Widget | None) -> bool:
 class KeyGuard:
     """Decides, key by key, whether a key arrives too soon after the screens changed; collects what it drops."""
 
-    def __init__(self, settle: float | None = None, clock=time.monotonic):
+    def __init__(self, settle: float | None = None, clock=get_time):
         self.settle = settle
-        self.clock = clock
-        self.until = 0.0
+        self.clock = clock                           # the clock of the events' times
+        self.stamp = lambda event: event.time        # when a key was typed
+        self.changed = float("-inf")                 # when the screens last changed
+        self.until = float("-inf")
         self.dropped: list[str] = []
 
     @property
@@ -48,15 +52,17 @@ class KeyGuard:
         return SETTLE_SECONDS if self.settle is None else self.settle
 
     def screens_changed(self, _screen=None) -> None:
-        """A screen opened or closed: text keys typed in the next moment are dropped."""
-        self.until = self.clock() + self.seconds
+        """A screen opened or closed: text keys typed before it and in the next moment are dropped."""
+        self.changed = self.clock()
+        self.until = self.changed + self.seconds
 
     def drops(self, event: events.Key, focused: Widget | None) -> bool:
         """Whether to drop ``event`` (and so extend the quiet moment)."""
-        now = self.clock()
-        if now >= self.until or not types_text(event) or takes_text(focused):
+        typed = self.stamp(event)
+        blind = typed < self.changed or typed < self.until
+        if not blind or not types_text(event) or takes_text(focused):
             return False
-        self.until = now + self.seconds
+        self.until = max(self.until, typed + self.seconds)
         self.dropped.append(event.character if event.is_printable and event.character else f"[{event.key}]")
         return True
 

@@ -496,6 +496,7 @@ def guarded(app, monkeypatch) -> Clock:
     monkeypatch.setattr(keyguard, "SETTLE_SECONDS", 0.35)
     clock = Clock()
     app.keyguard.clock = clock
+    app.keyguard.stamp = lambda event: clock.now             # every key typed 'now'
     return clock
 
 
@@ -554,6 +555,7 @@ def test_the_key_guard_drops_only_text_keys_typed_too_soon():
     from markovwire.tui.keyguard import KeyGuard
     clock = Clock()
     guard = KeyGuard(settle=0.3, clock=clock)
+    guard.stamp = lambda event: getattr(event, "at", clock.now)
     key = lambda k, ch=None: events.Key(k, ch)
     assert not guard.drops(key("x", "x"), Button("b"))        # no screen change yet
     guard.screens_changed()
@@ -567,7 +569,12 @@ def test_the_key_guard_drops_only_text_keys_typed_too_soon():
     assert guard.drops(key("d", "d"), None)
     clock.now += 0.31
     assert guard.burst_over() and not guard.drops(key("d", "d"), None)
-    assert guard.take() == "x[enter]td" and guard.take() == ""
+    late = key("n", "n")
+    late.at = clock.now - 1                                   # typed before the screens changed, handled after
+    guard.screens_changed()
+    clock.now += 5
+    assert guard.drops(late, None) and not guard.drops(key("n", "n"), None)
+    assert guard.take() == "x[enter]tdn" and guard.take() == ""
 
 
 async def test_destructive_keys_say_so_and_are_undone(driver):

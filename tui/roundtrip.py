@@ -208,7 +208,10 @@ def _patch_map(node: CommentedMap, old: dict, new: dict) -> None:
 
 
 def _patched(node: Any, old: Any, new: Any) -> Any:
-    """``node`` (a value in the tree, ``old`` in normal form) changed to ``new``."""
+    """``node`` (a value in the tree, ``old`` in normal form) changed to ``new``. A node with an anchor is
+    replaced, never changed in place: its aliases elsewhere in the file keep what they were."""
+    if getattr(getattr(node, "anchor", None), "value", None) is not None:
+        return fresh(new, node)
     if isinstance(new, dict) and isinstance(old, dict) and isinstance(node, CommentedMap):
         _patch_map(node, old, new)
         return node
@@ -320,11 +323,15 @@ def _folds(old: FoldedScalarString, new: str) -> list[int]:
 
 
 def fresh(value: Any, like: Any) -> Any:
-    """Plain data as tree nodes: on one line where ``like`` (a neighbour) is, or where it is short and flat."""
+    """Plain data as tree nodes: on one line where ``like`` (a neighbour, or the node replaced) is, or where it is
+    short; a value under a key ``like`` has too is quoted as it was there."""
     if isinstance(value, dict):
-        node = CommentedMap((k, fresh(v, None)) for k, v in value.items())
+        was = (lambda k: like[_key(like, k)] if _key(like, k) is not None else None) if isinstance(
+            like, CommentedMap) else (lambda k: None)
+        node = CommentedMap((k, fresh(v, was(k))) for k, v in value.items())
     elif isinstance(value, list):
-        node = CommentedSeq(fresh(v, None) for v in value)
+        was_at = (lambda i: like[i] if i < len(like) else None) if isinstance(like, CommentedSeq) else (lambda i: None)
+        node = CommentedSeq(fresh(v, was_at(i)) for i, v in enumerate(value))
     else:
         return scalar(value, like)
     on_one_line = isinstance(like, (CommentedMap, CommentedSeq)) and like.fa.flow_style()

@@ -364,3 +364,19 @@ def test_any_parameter_edits_change_only_their_own_lines(tmp_path_factory, edits
     assert len(minus) == len(plus) == len(changed)
     assert {line.split(":")[0].strip() for line in plus} == changed
     assert Document.open(target).spec == doc.spec
+
+
+def test_an_edit_under_an_anchor_leaves_its_aliases_as_they_were(tmp_path):
+    """best_of_n_vs_rl.yaml shares a table between queries (&gold, *gold): changing one query's copy changes that
+    query only, and the replaced table keeps its quoting."""
+    path = proposals_dir() / "best_of_n_vs_rl.yaml"
+    doc = Document.open(copy_of(path, tmp_path))
+    other = doc.spec.queries["gold_rl"].expectation.values
+    q = doc.spec.queries["gold_bon"].model_dump(exclude_defaults=True)
+    q["expectation"]["values"]["x00"] = "-1.6*rho"
+    doc.add_query("gold_bon", q)
+    doc.save()
+    again = Document.open(doc.path).spec
+    assert again == doc.spec and again.queries["gold_rl"].expectation.values == other
+    minus, plus = changed_lines(path.read_text(), doc.path.read_text())
+    assert '        x00: "-1.6*rho"' in plus and '        x01: "-0.4598622293*rho"' in plus

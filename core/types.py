@@ -91,6 +91,19 @@ class FinSet:
 UNIT = FinSet("Unit", ["*"])
 
 
+def names_apart(a, b) -> tuple[str, str]:
+    """The names of two types that do not match, as a message shows them: with their elements when the names
+    are the same (the same family at other sizes), so that no message reads "Obs does not match Obs".
+
+    >>> names_apart(FinSet("Obs", "ab"), FinSet("Obs", "abc"))
+    ('Obs{a, b}', 'Obs{a, b, c}')
+    >>> names_apart(FinSet("Act", "ab"), FinSet("Verdict", "pf"))
+    ('Act', 'Verdict')
+    """
+    na, nb = getattr(a, "name", str(a)), getattr(b, "name", str(b))
+    return (repr(a), repr(b)) if na == nb and a != b else (na, nb)
+
+
 @dataclass(frozen=True)
 class TypeVar:
     """A type variable in a polymorphic signature, e.g. the ``A`` of ``copy[A]``."""

@@ -84,6 +84,7 @@ from markovwire import (
 )
 from markovwire.errors import ErrorList, MarkovwireError, TypeMismatch, WiringError
 from markovwire.kernel import _disjoint
+from markovwire.types import names_apart
 
 from .compile import evaluate_net, place
 from .infer import Equations, unsolved
@@ -470,9 +471,9 @@ def _combine(op: str, a: Diagram, b: Diagram) -> Diagram:
         bad = eqs.solve()
         if bad:
             s, t, (i, pn, qn) = bad[0]
+            sn, tn = names_apart(s, t)
             raise TypeMismatch(f"{_short(a)} >> {_short(b)}, position {i + 1} ({pn} → {qn})",
-                               f"{s.name} does not match {t.name}",
-                               fix=f"insert a box {s.name} → {t.name}, or fix the order of ports")
+                               f"{sn} does not match {tn}", fix=f"insert a box {sn} → {tn}, or fix the order of ports")
         res = lambda ts: tuple(eqs.resolve(t) for t in ts)
         leaves = [(box, res(dt), res(ct)) for box, dt, ct in leaves]
         dom = [Port(p.name, eqs.resolve(p.type)) for p in dom]

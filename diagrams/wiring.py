@@ -60,6 +60,7 @@ from markovwire.errors import (
     UnknownName,
     WiringError,
 )
+from markovwire.types import names_apart
 
 from .compile import evaluate_net, is_stateful, place
 from .expression import Box, Diagram
@@ -359,9 +360,10 @@ class WiringDiagram:
         terms, eqs = self._terms(good)
         bad = eqs.solve()
         for s, t, (i, w) in bad:
-            out.append((("wires", i), TypeMismatch(_wire_place(w), f"{s.name} does not match {t.name}",
-                                                   fix=f"connect an output of type {t.name} to {w.target}, "
-                                                       f"or insert a box {s.name} → {t.name}")))
+            sn, tn = names_apart(s, t)
+            out.append((("wires", i), TypeMismatch(_wire_place(w), f"{sn} does not match {tn}",
+                                                   fix=f"connect an output of type {tn} to {w.target}, "
+                                                       f"or insert a box {sn} → {tn}")))
         show = lambda ref, source=False: eqs.shown(terms[ref, source]).name
         for target, ws in sources.items():
             if len(ws) > 1:

@@ -716,3 +716,17 @@ def test_libraries_without_clashes_are_seen_as_they_are():
     assert loader_mod.in_scope([lib]) == [lib]
     scope = loader_mod.TypeScope([lib], lib.sizes(lib.parameters))
     assert scope["Act"] is scope["alignment.Act"] and scope["Act"].name == "Act"
+
+
+def test_two_sizes_of_one_type_are_told_apart_in_a_mismatch(tmp_path):
+    """The same type name at two sizes (an instance's own size): never "Obs does not match Obs"."""
+    (tmp_path / "obs.yaml").write_text(
+        "name: obs\nversion: '1'\ntypes: {Obs: Range(n), Done: [done]}\n"
+        "parameters: {n: {domain: [1, 9], default: 2, integer: true}}\n"
+        "components:\n  src: {outputs: {o: Obs}, kernel: {table: {'0': 1}}}\n"
+        "  dst: {inputs: {o: Obs}, outputs: {u: Done}, parameters: [n], kernel: {table: {_: {done: 1}}}}\n")
+    for body in ("diagram: a >> b\n", "wiring: {outputs: {u: Done}, wires: [a.o -> b.o, b.u -> out.u]}\n"):
+        msgs = messages(proposal_mod.proposal_from_text,
+                        "name: p\nlibraries: [obs.yaml]\ninstances:\n  a: {component: src}\n"
+                        "  b: {component: dst, parameters: {n: 3}}\n" + body, "p.yaml", tmp_path / "p.yaml")
+        assert len(msgs) == 1 and "Obs{0, 1} does not match Obs{0, 1, 2}" in msgs[0], msgs

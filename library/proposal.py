@@ -245,12 +245,12 @@ class Proposal:
             return self._answer(name, values, ranges)
 
     @contextmanager
-    def _asking(self, name: str):
-        """Errors while answering entry ``name`` placed at the entry in the file: a question too large for the
-        budgets, or for the machine (numpy's ``MemoryError``), is refused where the file asks it."""
+    def _asking(self, name: str, placing: type[MarkovwireError] = MarkovwireError):
+        """Errors (of class ``placing``) while answering entry ``name`` placed at the entry in the file: a question
+        too large for the budgets, or for the machine (numpy's ``MemoryError``), is refused where the file asks it."""
         try:
             yield
-        except MarkovwireError as e:
+        except placing as e:
             if e.file is not None or isinstance(e, ErrorList):
                 raise
             raise placed(e, self._entry(name)) from None
@@ -308,7 +308,7 @@ class Proposal:
         values = self._checked_values(values)
         rest = {n: v for n, v in values.items() if n not in self.structural}
         built = self.built(values)
-        with self._asking(query):
+        with self._asking(query, ContractionTooLarge):   # other mistakes are the options' (--interval)
             return bounds(built, built.model(), query, intervals_of(self, dict(intervals or {})), imprecise, rest,
                           max_combinations)
 
@@ -318,7 +318,7 @@ class Proposal:
         values = self._checked_values(values)
         rest = {n: v for n, v in values.items() if n not in self.structural}
         built = self.built(values)
-        with self._asking(query):
+        with self._asking(query, ContractionTooLarge):   # other mistakes are the options' (--tv)
             return band(built, built.model(), query, radii, rest)
 
     def claims(self):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from markovwire import Parameter
 from markovwire.diagrams.syntax import parse_diagram, parse_type
@@ -16,7 +17,7 @@ from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.errors import MarkovwireError, Place, WiringError
 from markovwire.library import Component, Library, Proposal, load_library, proposal_from_data
 from markovwire.library.constructions import constant
-from markovwire.library.loader import component_in, flatten
+from markovwire.library.loader import TypeScope, component_in, flatten, in_scope
 from markovwire.library.schema import ProposalFile
 
 
@@ -109,15 +110,15 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
             libs.append(load_library(ref, path, where=f"library {ref!r}"))
         except MarkovwireError as e:
             errors += flatten(e)
-    types: dict = {}
+    libs = in_scope(libs)  # the names the proposal sees, as the library builds them (library.Type where they clash)
+    types: Mapping = {}
     all_params: dict[str, Parameter] = {}
     for lib in libs:
         all_params.update({n: p for n, p in lib.parameters.items() if n not in all_params})
-        try:
-            for n, t in lib.types(lib.sizes(lib.parameters)).items():
-                types.setdefault(n, t)
-        except MarkovwireError as e:
-            errors += flatten(e)
+    try:
+        types = TypeScope(libs, libs[0].sizes(all_params) if libs else {})
+    except MarkovwireError as e:
+        errors += flatten(e)
     for n, v in spec.parameters.items():
         try:
             if hasattr(v, "domain"):

@@ -45,7 +45,8 @@ print("written:", Path("mine.yaml").exists(), doc.spec.libraries)
 
 
 def test_a_user_library_with_a_python_tag_is_never_read_by_the_round_trip_loader(tmp_path):
-    (tmp_path / "mine.yaml").write_text("name: mine\nversion: '1'\ndoc: !!python/object/apply:os.system ['touch pwned']\n")
+    (tmp_path / "mine.yaml").write_text("name: mine\nversion: '1'\n"
+                                        "doc: !!python/object/apply:os.system ['touch pwned']\n")
     r = run("""
 doc = Document.new("p")
 draft = ComponentDraft("coin", {}, {"side": "Side"}, {"h": 1}, types={"Side": ["h", "t"]})

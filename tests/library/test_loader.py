@@ -641,7 +641,7 @@ def where(kind: str, name: str, lib: str = "mine") -> str:
     lines = path.read_text().splitlines()
     start = lines.index(f"{kind}:")
     line = next(i for i in range(start, len(lines)) if lines[i].startswith(f"  {name}:")) + 1
-    shown = loader_mod._display(path) if lib == "alignment" else "mine.yaml"
+    shown = load_library("alignment").filename if lib == "alignment" else "mine.yaml"  # as named when first loaded
     return f"{lib}.{name} ({shown}:{line})"
 
 

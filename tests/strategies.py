@@ -164,3 +164,42 @@ def symbolic_kernel_of(rng, dom, cod, param: Parameter, name="s") -> Kernel:
     for idx in np.ndindex(a.shape):
         arr[idx] = p * float(a[idx]) + (1 - p) * float(b[idx])
     return Kernel(arr, dom, cod, params=[param], name=name)
+
+
+# ----- hostile expressions (issue 11) ------------------------------------------------------------------------------
+HOSTILE_ATOMS = ["0", "1", "2", "-1", "0.5", "3.25", "1e12", "999999999999", "0.000000000001", "pi", "e"]
+HOSTILE_FUNCTIONS = ["exp", "log", "sqrt", "erfinv", "Phi_inv", "erf", "abs", "floor", "ceil", "Phi"]
+
+
+def hostile_expressions(names: tuple[str, ...] = ()):
+    """Texts in the expression grammar built to break evaluation: nested exp, powers of +-1000, erfinv and log
+    outside their domains, divisions by zero, huge and tiny literals (and the parameter ``names``)."""
+    atoms = st.sampled_from(HOSTILE_ATOMS + list(names))
+    return st.recursive(atoms, lambda inner: st.one_of(
+        st.tuples(st.sampled_from(HOSTILE_FUNCTIONS), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
+        st.tuples(inner, st.sampled_from(["2", "3", "-1", "0.5", "-0.5", "1000", "-1000", "999"])).map(
+            lambda t: f"({t[0]})**{t[1]}"),
+        st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"binomial({t[0]}, {t[1]})"),
+        st.tuples(inner, inner, inner).map(lambda t: f"clip({t[0]}, {t[1]}, {t[2]})"),
+    ), max_leaves=10)
+
+
+class Hang(Exception):
+    """An example that did not finish under :func:`bounded`'s alarm."""
+
+
+def bounded(fn, seconds: int = 60):
+    """Run ``fn`` under an alarm: a guard against a hang (it fails the example), never a timing assertion."""
+    import signal
+
+    def ring(*_):
+        raise Hang(f"did not finish in {seconds} s")
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        return fn()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

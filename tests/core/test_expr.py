@@ -15,6 +15,8 @@ from markovwire.errors import ExpressionError, MarkovwireError, ParameterError
 from markovwire.expr import FUNCTIONS, compile_numeric, format_expression, parse_expression
 from markovwire.params import Parameter
 
+from strategies import bounded, hostile_expressions
+
 beta, sigma, n = (sympy.Symbol(name, real=True) for name in ("beta", "sigma", "n"))
 SYMS = {"beta": beta, "sigma": sigma, "n": n}
 NAMES = list(SYMS)
@@ -646,43 +648,8 @@ def test_a_coefficient_beyond_floats_is_folded_into_the_power_of_a_sum():
 
 # ----- property: hostile expressions either evaluate to a finite number or raise a markovwire error --------------
 
-_ATOMS = st.sampled_from(["0", "1", "2", "-1", "0.5", "3.25", "1e12", "999999999999", "0.000000000001", "pi", "e"])
-_FUNCS = ["exp", "log", "sqrt", "erfinv", "Phi_inv", "erf", "abs", "floor", "ceil", "Phi"]
-
-
-def _hostile(atoms):
-    return st.recursive(atoms, lambda inner: st.one_of(
-        st.tuples(st.sampled_from(_FUNCS), inner).map(lambda t: f"{t[0]}({t[1]})"),
-        st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
-        st.tuples(inner, st.sampled_from(["2", "3", "-1", "0.5", "-0.5", "1000", "-1000", "999"])).map(
-            lambda t: f"({t[0]})**{t[1]}"),
-        st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})"),
-        st.tuples(inner, inner).map(lambda t: f"binomial({t[0]}, {t[1]})"),
-        st.tuples(inner, inner, inner).map(lambda t: f"clip({t[0]}, {t[1]}, {t[2]})"),
-    ), max_leaves=10)
-
-
-class _Hang(Exception):
-    pass
-
-
-def _bounded(fn, seconds: int = 30):
-    """Run ``fn`` under an alarm: a guard against a hang (it fails the example), not a timing assertion."""
-    import signal
-
-    def ring(*_):
-        raise _Hang(f"did not finish in {seconds} s")
-    old = signal.signal(signal.SIGALRM, ring)
-    signal.alarm(seconds)
-    try:
-        return fn()
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_hostile(_ATOMS))
+@given(hostile_expressions())
 def test_hostile_constants_evaluate_to_a_finite_number_or_raise_a_markovwire_error(text):
     from markovwire.expr import constant_value
 
@@ -692,11 +659,11 @@ def test_hostile_constants_evaluate_to_a_finite_number_or_raise_a_markovwire_err
         except MarkovwireError:
             return
         assert isinstance(value, float) and math.isfinite(value)
-    _bounded(run)
+    bounded(run)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_hostile(st.one_of(_ATOMS, st.just("beta"))))
+@given(hostile_expressions(("beta",)))
 def test_hostile_entries_give_probabilities_or_a_markovwire_error(text):
     from markovwire import FinSet, Kernel, Net
     V = FinSet("V", ["a", "b"])
@@ -712,4 +679,4 @@ def test_hostile_entries_give_probabilities_or_a_markovwire_error(text):
         except MarkovwireError:
             return
         assert np.all(np.isfinite(out)) and np.all(out >= -1e-9) and np.allclose(out.sum(axis=-1), 1)
-    _bounded(run)
+    bounded(run)

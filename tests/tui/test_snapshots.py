@@ -6,12 +6,13 @@ from markovwire.tui.app import MarkovwireApp
 
 
 async def settled(pilot) -> None:
-    """Evaluation finished, cursors still (no blinking)."""
+    """Evaluation finished, cursors still (no blinking), no toasts."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
+    pilot.app.clear_notifications()              # toasts come and go with the machine's speed
     await pilot.pause()
 
 

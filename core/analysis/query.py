@@ -356,7 +356,8 @@ def params_of(target, query: Query) -> dict:
 def _entry(v):
     """A table value: a float, or a sympy expression when it has parameters."""
     if isinstance(v, sympy.Basic):
-        return v if v.free_symbols else float(v)
+        from ..expr import constant_value
+        return v if v.free_symbols else constant_value(v, "query value")
     return float(v)
 
 

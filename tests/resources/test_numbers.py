@@ -208,3 +208,13 @@ def test_a_query_value_that_divides_by_zero_is_refused():
     error = json.loads(r.stdout)["error"]
     assert error["type"] == "ExpressionError"
     assert "is infinite: it divides by -u_T + u_U, which is 0 at u_T=0.5, u_U=0.5" in error["what"]
+
+
+def test_a_constant_query_value_that_is_not_a_real_number_is_refused(tmp_path):
+    prop = files(tmp_path)
+    text = prop.read_text().replace("probability: {verdict: pass}",
+                                    'expectation: {of: [verdict], values: {pass: "erfinv(2)", _: 0}}')
+    prop.write_text(text)
+    out = refused(limits.run_cli(["eval", str(prop)]))
+    assert "prop.yaml:12: queries.p_pass: query value: erfinv(2) is not a real number (erfinv is defined on (-1, 1))" \
+        in out

@@ -30,7 +30,7 @@ import sympy
 
 from .errors import EvidenceError, NotStochastic, ParameterError, Place, ShapeError, TypeMismatch, UnknownName
 from .params import Parameter, resolve_values
-from .types import FinSet, Port, _auto_name, bundle, show_bundle
+from .types import FinSet, Port, _auto_name, bundle, names_apart, show_bundle
 
 ATOL = 1e-9
 MAX_EXPAND = 500       # terms sympy.expand may make of a row's sum before the check turns numeric
@@ -816,9 +816,9 @@ def _check_join(cod: Sequence[Port], dom: Sequence[Port], where: str) -> None:
                            fix="compose kernels whose outputs match the next inputs one for one")
     for i, (p, q) in enumerate(zip(cod, dom)):
         if p.type != q.type:
-            raise TypeMismatch(f"{where}, position {i + 1} ({p.name} → {q.name})",
-                               f"{p.type.name} does not match {q.type.name}",
-                               fix=f"insert a kernel {p.type.name} → {q.type.name} or fix the wiring")
+            pn, qn = names_apart(p.type, q.type)
+            raise TypeMismatch(f"{where}, position {i + 1} ({p.name} → {q.name})", f"{pn} does not match {qn}",
+                               fix=f"insert a kernel {pn} → {qn} or fix the wiring")
 
 
 def _disjoint(a: Sequence[Port], b: Sequence[Port]) -> tuple[Port, ...]:

@@ -48,7 +48,7 @@ from .kernel import Kernel, _merge_params
 from .limits import check_points
 from .operands import Factored, Operands
 from .params import Parameter
-from .types import FinSet
+from .types import FinSet, names_apart
 
 BATCH = -1  # the einsum index of a sweep's batch axis
 
@@ -148,7 +148,8 @@ class Net:
     def add_wire(self, name: str, type: FinSet) -> str:
         """Declare a wire; re-declaring with another type is an error."""
         if name in self._wires and self._wires[name] != type:
-            raise TypeMismatch(f"wire {name!r}", f"already has type {self._wires[name].name}, not {type.name}",
+            had, new = names_apart(self._wires[name], type)
+            raise TypeMismatch(f"wire {name!r}", f"already has type {had}, not {new}",
                                fix="give the new wire another name")
         self._wires[name] = type
         self._changed()
@@ -223,7 +224,7 @@ class Net:
         for a, b in zip(left.outputs, other.inputs):  # checked under the user's names, before renaming
             if left.wires.get(a) != other.wires.get(b):
                 raise TypeMismatch(f"composition >>, wire {a!r} into {b!r}",
-                                   f"{_type_name(left.wires.get(a))} does not match {_type_name(other.wires.get(b))}",
+                                   "{} does not match {}".format(*_type_names(left.wires.get(a), other.wires.get(b))),
                                    fix="insert a converting box or fix the order of ports")
         right = _fresh(other, self)
         right = right.rename_wires(dict(zip(right.inputs, left.outputs)))
@@ -303,9 +304,10 @@ class Net:
                         errs.append(UnknownName(None, f"refers to unknown wire {w!r}",
                                                 fix="declare the wire or fix its name", box=b.name, port=p.name))
                     elif t != p.type:
+                        carried, expected = names_apart(t, p.type)
                         errs.append(TypeMismatch(
-                            None, f"wire {w!r} carries {t.name} but the port expects {p.type.name}",
-                            fix=f"connect a wire of type {p.type.name} to {b.name}.{p.name}", box=b.name, port=p.name))
+                            None, f"wire {w!r} carries {carried} but the port expects {expected}",
+                            fix=f"connect a wire of type {expected} to {b.name}.{p.name}", box=b.name, port=p.name))
         sources = dict.fromkeys(self._wires, 0)  # counted first; the ports are named only for a faulty wire
         for w in self._inputs:
             sources[w] = sources.get(w, 0) + 1
@@ -675,8 +677,11 @@ def _is_zero(arr) -> np.ndarray:
     return np.vectorize(lambda e: sympy.sympify(e).is_zero is True, otypes=[bool])(np.asarray(arr, dtype=object))
 
 
-def _type_name(t) -> str:
-    return t.name if isinstance(t, FinSet) else "an undeclared wire"
+def _type_names(a, b) -> tuple[str, str]:
+    """Two wires' types as a mismatch message shows them (:func:`names_apart`); no type: an undeclared wire."""
+    if isinstance(a, FinSet) and isinstance(b, FinSet):
+        return names_apart(a, b)
+    return tuple(t.name if isinstance(t, FinSet) else "an undeclared wire" for t in (a, b))
 
 
 def _port_names(wires: Sequence[str]) -> list[str]:

@@ -81,6 +81,7 @@ from markovwire.library.schema import (
     SweepSpec,
     WiringSpec,
 )
+from markovwire.types import names_apart
 
 from . import roundtrip
 from .check import Check, Problem, build, pairs, place_text
@@ -941,10 +942,9 @@ class Document:
             return e
         st, tt = self.port(str(s)).type, self.port(str(t)).type
         if st != tt:
-            return TypeMismatch(Place(f"wire {s} → {t}", box=t.box, port=t.port),
-                                f"{st.name} does not match {tt.name}",
-                                fix=f"connect an output of type {tt.name} to {t}, "
-                                    f"or insert a box {st.name} → {tt.name}")
+            sn, tn = names_apart(st, tt)
+            return TypeMismatch(Place(f"wire {s} → {t}", box=t.box, port=t.port), f"{sn} does not match {tn}",
+                                fix=f"connect an output of type {tn} to {t}, or insert a box {sn} → {tn}")
         taken = [str(w.source) for w in self.check.wiring.wires if w.target == t]
         if taken:
             return WiringError(Place(f"input {t}", box=t.box, port=t.port), f"already has a source ({taken[0]})",

@@ -225,7 +225,6 @@ class Query:
             raw = np.asarray(net.evaluate(net_values, evidence=evidence, outputs=self.wires, normalize=False))
         batched = raw.ndim == 1 + len(net.inputs) + len(self.wires)
         raw = self._at_inputs(net, raw, batched)
-        axes = tuple(range(raw.ndim - len(self.wires), raw.ndim))
         if self.kind == "distribution":
             num = raw.reshape(raw.shape[: raw.ndim - len(self.wires)] + (-1,))
             if symbolic:
@@ -236,6 +235,10 @@ class Query:
         if weights.ndim > len(self.wires) and not batched:       # swept table, unswept net
             raw = raw[None]
             batched = True
+        axes = tuple(range(raw.ndim - len(self.wires), raw.ndim))   # the wires' axes, after any sweep axis
+        if weights.ndim > len(self.wires):                          # the sweep axis first, then the outer inputs'
+            free = raw.ndim - 1 - len(self.wires)
+            weights = weights.reshape(weights.shape[:1] + (1,) * free + weights.shape[1:])
         num = (raw * weights).sum(axis=axes) if axes else raw * weights
         if symbolic:
             return self._symbolic(net, raw, num, axes, values)

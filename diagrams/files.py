@@ -113,7 +113,7 @@ more than the limit of 10,000,000
         size *= n
     if size > MAX_ENTRIES:
         shown = " × ".join(f"{p.name}: {p.type.name} of {n:,}" for p, n in zip(ports[:8], sizes))
-        shown += " × ..." if len(ports) > 8 else ""
+        shown += f" × ... ({len(ports)} ports)" if len(ports) > 8 else ""
         raise FileFormatError(where, f"would have {size:,} entries ({shown}), more than the limit of {MAX_ENTRIES:,}",
                               fix=fix)
     return size

@@ -705,7 +705,8 @@ def build_kernel(spec: KernelSpec, dom, cod, params: Mapping[str, Parameter], na
     """
     from markovwire.types import bundle
     dom, cod = bundle(dom), bundle(cod)
-    fix = "use smaller types for its ports: a kernel is a table of every input and output label"
+    fix = ("use smaller types for its ports, or fewer ports (split a box with many inputs into a chain of boxes "
+           "of a few inputs each): a kernel is a table of every input and output label")
     if sized_by:
         fix = f"give smaller values to {sized_by} (in the file, or with --set on the command line); or {fix[4:]}"
     check_entries(dom + cod, where(()), fix=fix)

@@ -38,6 +38,7 @@ from markovwire.analysis import worst_case
 from markovwire.analysis.query import broadcast_sweep
 from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.expression import Diagram
+from markovwire.diagrams.files import MAX_ENTRIES
 from markovwire.diagrams.syntax import PLUMBING, parse_diagram, parse_type
 from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.diagrams.yamlsafe import Located, load_yaml
@@ -619,7 +620,9 @@ def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
 
 def _check_kernel_size(p: Proposal, name: str, comp, sizes: Mapping[str, int]) -> None:
     """Refuse an instance whose kernel (its step kernel, with a state) would not fit in the memory budget at the
-    sizes given (``--set B=100000``), naming the parameters that size it, before anything is built."""
+    sizes given (``--set B=100000``), naming the parameters that size it, before anything is built. A kernel past
+    the entry cap is left to :func:`~markovwire.library.loader.build_kernel`, which refuses it before allocation
+    with the component's place in its library."""
     spec = comp.spec
     types = comp.library.types(sizes)
     where = p.where("instances", name)
@@ -629,9 +632,10 @@ def _check_kernel_size(p: Proposal, name: str, comp, sizes: Mapping[str, int]) -
     state = [size(spec.state)] if spec.state else []
     ins = state + [size(t) for t in spec.inputs.values()]
     outs = state + [size(t) for t in spec.outputs.values()]
-    nbytes = math.prod(ins) * math.prod(outs) * 8
-    if nbytes <= memory_budget():
-        return
+    entries = math.prod(ins) * math.prod(outs)
+    nbytes = entries * 8
+    if nbytes <= memory_budget() or entries > MAX_ENTRIES:
+        return  # past the entry cap of library files, build_kernel refuses it (a larger budget would not help)
     by = sorted(comp.library.structural_of(comp))
     shown = ", ".join(f"{n} = {sizes[n]:,}" for n in by if n in sizes)
     kind = "step kernel" if spec.state else "kernel"

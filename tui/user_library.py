@@ -1,17 +1,17 @@
 """The user's own component library: a component defined in the UI goes into a YAML library file next to
 the proposal (``mine.yaml`` unless the user names another), with the types and parameters it needs.
 
-The file is edited as a round-trip YAML document (ruamel.yaml), so what is already in it keeps its comments
-and order. Before anything is written, the new text is loaded by the library loader and the new component
-built, so its table is checked exactly as a file's would be (labels, rows summing to one, parameters in
-their domains): there is no second copy of those checks here.
+The file is edited as a round-trip YAML document (read and written by :mod:`markovwire.tui.roundtrip`, as
+proposals are), so what is already in it keeps its comments and order. Before anything is written, the new
+text is loaded by the library loader and the new component built, so its table is checked exactly as a file's
+would be (labels, rows summing to one, parameters in their domains): there is no second copy of those checks here.
 
 >>> draft = ComponentDraft("coin", {}, {"side": "Side"}, {"heads": "p", "tails": "1 - p"},
 ...                        types={"Side": ["heads", "tails"]}, parameters={"p": {"domain": [0, 1], "default": 0.5}})
 >>> text = library_text(None, "mine", draft)
 >>> print(text)
 name: mine
-version: '1'
+version: "1"
 doc: Components defined in the markovwire UI.
 types:
   Side: [heads, tails]
@@ -29,7 +29,6 @@ components:
 """
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import re
@@ -194,34 +193,21 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
     ``layout=False`` the existing file's comments and layout are not kept (the same content, written
     several times faster: what the dialog checks on every key).
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap
+
+    from .roundtrip import dump, fresh, load
     known_types, known_parameters = known_types or {}, known_parameters or {}
-    y = YAML()
-    y.preserve_quotes = True
-    y.width = 100
     if existing is not None:
-        located = load_yaml(existing, f"{library_name}.yaml")
+        filename = f"{library_name}.yaml"
+        located = load_yaml(existing, filename)
         validate(LibraryFile, located)                 # safe and valid before ruamel reads it
-        data = y.load(existing) if layout else _commented(located.data)
+        data = load(existing, filename) if layout else fresh(located.data, None)
     else:
         data = CommentedMap([("name", library_name), ("version", "1"),
                              ("doc", "Components defined in the markovwire UI.")])
     if draft.name in (data.get("components") or {}) and not replace:
         raise FileFormatError(f"component {draft.name!r}", f"already exists in library {data['name']!r}",
                               fix="choose another name")
-
-    def flow(value):
-        if isinstance(value, list):
-            s = CommentedSeq(value)
-            s.fa.set_flow_style()
-            return s
-        if isinstance(value, dict):
-            m = CommentedMap((k, flow(v)) for k, v in value.items())
-            if all(not isinstance(v, (dict, list)) for v in value.values()) or len(str(value)) < 60:
-                m.fa.set_flow_style()
-            return m
-        return value
 
     def section(key):
         if data.get(key) is None:
@@ -245,7 +231,7 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
             entry["integer"] = True
         if p.doc:
             entry["doc"] = p.doc
-        section("parameters")[n] = flow(entry)
+        section("parameters")[n] = fresh(entry, None)
         declared.add(n)
         return True
 
@@ -266,7 +252,7 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
                     declare_parameter(m)
             section("types")[n] = spec
         else:
-            section("types")[n] = flow(list(spec.elements if isinstance(spec, FinSet) else spec))
+            section("types")[n] = fresh(list(spec.elements if isinstance(spec, FinSet) else spec), None)
 
     for text in list(draft.inputs.values()) + list(draft.outputs.values()):
         for n in sorted(type_names(text)):
@@ -276,7 +262,7 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
 
     params: list[str] = []
     for n, entry in draft.parameters.items():
-        section("parameters")[n] = flow(dict(entry))
+        section("parameters")[n] = fresh(dict(entry), None)
         declared.add(n)
         params.append(n)
     for n in sorted(_names_in(draft.table)):
@@ -286,35 +272,27 @@ def library_text(existing: str | None, library_name: str, draft: ComponentDraft,
     if draft.doc.strip():
         comp["doc"] = draft.doc.strip()
     if draft.inputs:
-        comp["inputs"] = flow(dict(draft.inputs))
-    comp["outputs"] = flow(dict(draft.outputs))
+        comp["inputs"] = fresh(dict(draft.inputs), None)
+    comp["outputs"] = fresh(dict(draft.outputs), None)
     if params:
-        comp["parameters"] = flow(params)
-    comp["kernel"] = CommentedMap([("table", flow(_plain(draft.table)))])
+        comp["parameters"] = fresh(params, None)
+    comp["kernel"] = CommentedMap([("table", fresh(_plain(draft.table), None))])
     section("components")[draft.name] = comp
     for key in ("types", "parameters", "components"):          # keep the schema's order of sections
         if key in data:
             data.move_to_end(key)
     if not layout:
         return yaml.safe_dump(_builtin(data), sort_keys=False, allow_unicode=True, width=100)
-    out = io.StringIO()
-    y.dump(data, out)
-    return out.getvalue()
-
-
-def _commented(node):
-    """Plain YAML data as ruamel's mappings (which the editing above expects)."""
-    from ruamel.yaml.comments import CommentedMap
-    if isinstance(node, dict):
-        return CommentedMap((k, _commented(v)) for k, v in node.items())
-    return [_commented(v) for v in node] if isinstance(node, list) else node
+    return dump(data)
 
 
 def _builtin(node):
     """ruamel's mappings and sequences as plain dicts and lists (for the fast dump)."""
     if isinstance(node, Mapping):
         return {k: _builtin(v) for k, v in node.items()}
-    return [_builtin(v) for v in node] if isinstance(node, list) else node
+    if isinstance(node, list):
+        return [_builtin(v) for v in node]
+    return str(node) if isinstance(node, str) else node          # a quoted string is a str subclass
 
 
 def check_component(text: str, filename: str, name: str, path: Path | None = None) -> Component:

@@ -29,11 +29,12 @@ import difflib
 import errno
 import functools
 import os
+import stat
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from markovwire.diagrams.yamlsafe import regular_file
+from markovwire.diagrams.yamlsafe import file_error, regular_file
 from markovwire.errors import FileFormatError, Place, UnknownName
 
 ENV = "MARKOVWIRE_LIBRARY_PATH"
@@ -55,7 +56,7 @@ def _entry_points() -> tuple:
     return tuple(sorted(entry_points(group=GROUP), key=lambda e: e.name))
 
 
-_reported: set[str] = set()  # broken plugins already reported on standard error in this process
+_reported: set[str] = set()  # broken plugins and unreadable directories already reported on standard error
 
 
 def forget_installed() -> None:
@@ -80,9 +81,8 @@ def _installed() -> dict[str, Path | FileFormatError]:
     out: dict[str, Path | FileFormatError] = {}
     for ep in _entry_points():
         out[ep.name] = found = _load_plugin(ep)
-        if isinstance(found, FileFormatError) and str(found) not in _reported:
-            _reported.add(str(found))
-            print(f"markovwire: skipped a broken library plugin: {found}", file=sys.stderr)
+        if isinstance(found, FileFormatError):
+            _report("skipped a broken library plugin", found)
     return out
 
 
@@ -120,16 +120,60 @@ def _short(value, limit: int = 120) -> str:
 
 
 def available_libraries() -> dict[str, Path]:
-    """Every library that can be named, user directories first (so they can override installed ones)."""
+    """Every library that can be named, user directories first (so they can override installed ones).
+
+    A directory that cannot be read (its name too long, no permission) is skipped, reported once
+    on standard error and listed by :func:`library_problems`; one that does not exist is skipped
+    quietly, as ``PATH`` does.
+    """
     out: dict[str, Path] = {}
     for d in user_library_dirs():
-        if d.is_dir():
-            for f in sorted(list(d.glob("*.yaml")) + list(d.glob("*.yml"))):
-                out.setdefault(f.stem, f)
+        files = _library_files(d)
+        if isinstance(files, FileFormatError):
+            _report("skipped a library directory", files)
+            continue
+        for f in files:
+            out.setdefault(f.stem, f)
     for name, found in installed_libraries().items():
         if isinstance(found, Path):
             out.setdefault(name, found)
     return out
+
+
+def library_problems() -> list[FileFormatError]:
+    """Every library directory that cannot be read, then every broken plugin (:func:`plugin_problems`)."""
+    found = (_library_files(d) for d in user_library_dirs())
+    return [e for e in found if isinstance(e, FileFormatError)] + plugin_problems()
+
+
+def _library_files(d: Path) -> list[Path] | FileFormatError:
+    """The ``*.yaml`` and ``*.yml`` files of directory ``d`` (none if it does not exist or is not a directory), or
+    the error saying why it cannot be read."""
+    try:
+        if not stat.S_ISDIR(os.stat(d).st_mode):
+            return []
+        with os.scandir(d) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except (OSError, ValueError) as err:  # ValueError: a NUL character in the path
+        if isinstance(err, OSError):
+            why = file_error(str(d), err).what
+        else:
+            why = "is not a valid path (it holds a NUL character)"
+        if os.environ.get(ENV) is not None:
+            source, fix = f"in {ENV}", f"fix or remove this entry of {ENV} (entries are separated by {os.pathsep!r})"
+        else:
+            source, fix = "the user library directory", f"make it readable, or set {ENV} to your library directories"
+        return FileFormatError(Place(f"library directory {_shown(str(d))!r} ({source})"), why, fix=fix)
+    return [d / n for n in names]
+
+
+def _report(what: str, err: FileFormatError) -> None:
+    """Say ``err`` on standard error, once per process."""
+    if str(err) not in _reported:
+        _reported.add(str(err))
+        print(f"markovwire: {what}: {err}", file=sys.stderr)
 
 
 def is_path(ref: str) -> bool:

@@ -653,8 +653,8 @@ def library_list(as_json: bool) -> None:
                        for c in lib.components.values()]
     proposals = [{"name": p.stem, "path": str(p)} for p in shipped_proposals()]
     if as_json:  # broken plugins are on standard error already (once per run); here they are listed too
-        from markovwire.library.discovery import plugin_problems
-        problems += [str(e) for e in plugin_problems()]
+        from markovwire.library.discovery import library_problems
+        problems += [str(e) for e in library_problems()]
         click.echo(json.dumps({"components": [{k: c[k] for k in ("library", "name", "signature")} for c in components],
                                "proposals": proposals, "problems": problems}, indent=2))
         return

@@ -19,7 +19,7 @@ from textual.binding import Binding
 
 from markovwire.errors import MarkovwireError
 
-from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
+from .commands import ACTIONS, ActionsProvider, BoxesProvider, ComponentsProvider, bindings
 from .document import Document, name_of
 from .keyguard import KeyGuard
 from .recovery import Instance, Orphan, adopt_legacy, document_key, forget, orphans
@@ -336,6 +336,21 @@ class MarkovwireApp(App[None]):
         self.push_screen(FileScreen("Compare with", "", shipped_proposals() + self.yaml_files(), apply=apply,
                                     note="A is this proposal, B the one you choose: what changed from A to B, "
                                          "and every query on both."), done)
+
+    def action_limits(self) -> None:
+        from .screens.limits import LimitsScreen, shown
+
+        def done(changed: dict | None) -> None:
+            if changed:
+                said = ", ".join(f"{n} {shown(n, v)}" for n, v in changed.items())
+                self.notify(f"Limits for this session: {said}. Evaluating again.", timeout=4)
+                self.document_changed()
+        if not isinstance(self.screen, LimitsScreen):
+            self.push_screen(LimitsScreen(), done)
+
+    def limits_key(self) -> str:
+        """The key that opens the limits dialog, as the footer shows it."""
+        return next(a.key_display for a in ACTIONS if a.action == "app.limits")
 
     def action_bounds(self) -> None:
         from .screens.bounds import BoundsScreen

@@ -62,6 +62,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG or DOT", "app", "Export"),
     Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another: what changed (boxes, wires, "
            "parameters) and every query on both", "app"),
+    Action("app.limits", "ctrl+k", "Limits…", "The limits of one evaluation (memory, contraction cost, sweep "
+           "points, figure boxes): raise them for this session and evaluate again", "app", "Limits", show=False),
     Action("app.quit_app", "ctrl+q", "Quit", "Leave (asks first if there are unsaved changes)", "app"),
     Action("screen.add_component", "a", "Add component", "Add an instance of a library component", "diagram",
            "Add"),

@@ -236,7 +236,8 @@ class MainScreen(Screen):
     def _failed(self, generation, error: MarkovwireError) -> None:
         if not self._current(generation):
             return
-        self.query_one("#results-status", Static).update(Text(f"✗ {error}", "red"))
+        from .limits import in_the_ui
+        self.query_one("#results-status", Static).update(Text(f"✗ {in_the_ui(error, self.app.limits_key())}", "red"))
         self.query_one("#sweep", SweepPlot).stopped("")
 
     def _meaning(self) -> None:
@@ -531,7 +532,9 @@ class MainScreen(Screen):
         try:
             table = sensitivities_of(proposal, query)
         except MarkovwireError as e:
-            self.app.call_from_thread(self.app.notify, str(e), title="No sensitivities", severity="error")
+            from .limits import in_the_ui
+            self.app.call_from_thread(self.app.notify, str(in_the_ui(e, self.app.limits_key())),
+                                      title="No sensitivities", severity="error")
             return
         self.app.call_from_thread(self.app.push_screen, SensitivityScreen(table))
 

@@ -19,7 +19,7 @@ from textual.binding import Binding
 
 from markovwire.errors import MarkovwireError
 
-from .commands import ACTIONS, ActionsProvider, BoxesProvider, ComponentsProvider, bindings
+from .commands import ActionsProvider, BoxesProvider, ComponentsProvider, bindings
 from .document import Document, name_of
 from .keyguard import KeyGuard
 from .recovery import Instance, Orphan, adopt_legacy, document_key, forget, orphans
@@ -347,10 +347,6 @@ class MarkovwireApp(App[None]):
                 self.document_changed()
         if not isinstance(self.screen, LimitsScreen):
             self.push_screen(LimitsScreen(), done)
-
-    def limits_key(self) -> str:
-        """The key that opens the limits dialog, as the footer shows it."""
-        return next(a.key_display for a in ACTIONS if a.action == "app.limits")
 
     def action_bounds(self) -> None:
         from .screens.bounds import BoundsScreen

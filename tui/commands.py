@@ -168,6 +168,15 @@ def bindings(area: str) -> list[Binding]:
     return out
 
 
+def key_of(action: str) -> str:
+    """The key of ``action`` (a Textual action string of :data:`ACTIONS`) as the footer shows it.
+
+    >>> key_of("app.limits")
+    '^k'
+    """
+    return next(a.key_display for a in ACTIONS if a.action == action)
+
+
 def _display(key: str) -> str:
     named = {"equals_sign": "=", "slash": "/", "escape": "esc", "delete": "del", "question_mark": "?"}
     if key in named:

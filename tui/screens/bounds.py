@@ -54,7 +54,8 @@ def _guarded(fn):
     try:
         return fn()
     except MarkovwireError as e:
-        return e
+        from .limits import in_the_ui
+        return in_the_ui(e)              # too large for the budgets: the fix says how to raise them here
     except Exception as e:  # noqa: BLE001 - shown in the error panel rather than ending the app
         return MarkovwireError("bounds", f"failed unexpectedly ({type(e).__name__}: {e})",
                                fix="this is a bug in markovwire: please report it with the proposal file")

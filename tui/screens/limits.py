@@ -26,6 +26,7 @@ from textual.widgets import Input, Label, Static
 from markovwire import limits
 from markovwire.errors import ContractionTooLarge, MarkovwireError, ParameterError
 
+from ..commands import key_of
 from .dialog import Dialog
 
 
@@ -94,12 +95,12 @@ def set_limits(texts: dict[str, str]) -> dict[str, float]:
     return {n: BY_NAME[n].get() for n in values}
 
 
-def in_the_ui(error: MarkovwireError, key: str) -> MarkovwireError:
-    """``error`` with the UI's way to change the limits (``key`` opens this dialog) before its own fix, when it is
+def in_the_ui(error: MarkovwireError) -> MarkovwireError:
+    """``error`` with the UI's way to change the limits (the key of this dialog) before its own fix, when it is
     a refusal for the budgets; any other error as it is."""
     if not isinstance(error, ContractionTooLarge):
         return error
-    ui = f"press {key} (Limits) to change the budgets for this session"
+    ui = f"press {key_of('app.limits')} (Limits) to change the budgets for this session"
     return error.relocated(error.where, fix=f"{ui}; or {error.fix}" if error.fix else ui)
 
 

@@ -237,7 +237,7 @@ class MainScreen(Screen):
         if not self._current(generation):
             return
         from .limits import in_the_ui
-        self.query_one("#results-status", Static).update(Text(f"✗ {in_the_ui(error, self.app.limits_key())}", "red"))
+        self.query_one("#results-status", Static).update(Text(f"✗ {in_the_ui(error)}", "red"))
         self.query_one("#sweep", SweepPlot).stopped("")
 
     def _meaning(self) -> None:
@@ -533,7 +533,7 @@ class MainScreen(Screen):
             table = sensitivities_of(proposal, query)
         except MarkovwireError as e:
             from .limits import in_the_ui
-            self.app.call_from_thread(self.app.notify, str(in_the_ui(e, self.app.limits_key())),
+            self.app.call_from_thread(self.app.notify, str(in_the_ui(e)),
                                       title="No sensitivities", severity="error")
             return
         self.app.call_from_thread(self.app.push_screen, SensitivityScreen(table))

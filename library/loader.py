@@ -587,6 +587,34 @@ def component_in(libraries: Sequence["Library"], ref: str, where: str | Place) -
 
 
 # ----- the names a proposal sees ------------------------------------------------------------------------------
+def is_new_library(lib: Library, loaded: Sequence[Library], where: str | Place | None = None) -> bool:
+    """Whether ``lib`` is not yet among a proposal's ``loaded`` libraries: False for the same file again, an error
+    for another file of the same ``name:`` (``name.Type`` and ``name.component`` would silently mean the first)."""
+    for other in loaded:
+        if other.name != lib.name:
+            continue
+        if _file_of(other) == _file_of(lib):
+            return False
+        raise FileFormatError(where, f"library {lib.name!r} of {_named_at(lib)} has the name of another file this "
+                              f"proposal uses, {_named_at(other)}",
+                              fix=f"rename one of them (its 'name:' line, e.g. name: {lib.name}_2), or use only one")
+    return True
+
+
+def _file_of(lib: Library):
+    """What tells two libraries' files apart: the resolved path, or the library itself when it has no file."""
+    try:
+        return lib.path.resolve() if lib.path is not None else id(lib)
+    except (OSError, RuntimeError):
+        return str(lib.path)
+
+
+def _named_at(lib: Library) -> str:
+    """``file:line`` of a library's ``name:`` (its file when the line is unknown)."""
+    place = lib.document.where(("name",))
+    return f"{place.file}:{place.line}" if place.line is not None else lib.filename
+
+
 def in_scope(libraries: Sequence[Library]) -> list[Library]:
     """The libraries of one proposal, each type that two of them declare differently named ``library.Type``.
 

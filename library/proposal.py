@@ -67,6 +67,7 @@ from .loader import (
     component_in,
     flatten,
     in_scope,
+    is_new_library,
     load_library,
     make_parameter,
     placed,
@@ -507,7 +508,7 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
 
     for i, ref in enumerate(spec.libraries):
         lib = attempt(lambda: load_library(ref, path, doc.where(("libraries", i))), "libraries", i)
-        if lib is not None:
+        if lib is not None and attempt(lambda: is_new_library(lib, p.libraries), "libraries", i):
             p.libraries.append(lib)
     raise_all(errors)
     p.libraries = in_scope(p.libraries)  # a type two libraries declare differently is named library.Type

@@ -17,7 +17,7 @@ from markovwire.diagrams.wiring import WiringDiagram
 from markovwire.errors import MarkovwireError, Place, WiringError
 from markovwire.library import Component, Library, Proposal, load_library, proposal_from_data
 from markovwire.library.constructions import constant
-from markovwire.library.loader import TypeScope, component_in, flatten, in_scope
+from markovwire.library.loader import TypeScope, component_in, flatten, in_scope, is_new_library
 from markovwire.library.schema import ProposalFile
 
 
@@ -107,7 +107,9 @@ def _sketch(spec: ProposalFile, path: Path | None, build_errors: list[Markovwire
     libs: list[Library] = []
     for ref in spec.libraries:
         try:
-            libs.append(load_library(ref, path, where=f"library {ref!r}"))
+            lib = load_library(ref, path, where=f"library {ref!r}")
+            if is_new_library(lib, libs, f"library {ref!r}"):
+                libs.append(lib)
         except MarkovwireError as e:
             errors += flatten(e)
     libs = in_scope(libs)  # the names the proposal sees, as the library builds them (library.Type where they clash)

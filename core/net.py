@@ -408,6 +408,7 @@ class Net:
         evidence = dict(evidence or {})
         obs = self._evidence_indices(evidence, outputs)
         arrays, batch = self._operand_arrays(values or {}, symbolic, factored=True)
+        unused_sweep = not batch and not symbolic and any(np.ndim(v) for v in (values or {}).values())
         flags = tuple(2 if isinstance(a, Factored) else a.ndim > nd
                       for a, nd in zip(arrays, self._operands()[1].ndims)) if batch else ()
         plan = self._plan(outputs, tuple(sorted(obs)), flags, batch[0] if batch else 0, symbolic)
@@ -417,10 +418,10 @@ class Net:
                 raw = np.vectorize(sympy.expand, otypes=[object])(_contract_objects(plan.program, arrays + plan.extra))
             else:
                 raw = plan.run(arrays)
-            result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic)
+            result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic, unused_sweep)
         if batch:
             return result
-        if not symbolic and any(np.ndim(v) for v in (values or {}).values()):  # swept, but used by no box
+        if unused_sweep:  # swept, but used by no box: the same answer at every point
             shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
             return np.broadcast_to(result, shape + np.shape(result)).copy()
         dom = [(w, self.wires[w]) for w in self.inputs]
@@ -505,7 +506,7 @@ class Net:
             plan.program.check()  # the budgets may have been lowered since it was planned
         return plan
 
-    def _finish(self, raw, plan, outputs, obs, evidence, batch, normalize, symbolic):
+    def _finish(self, raw, plan, outputs, obs, evidence, batch, normalize, symbolic, unused_sweep=False):
         lead = (1 if batch else 0) + len(self.inputs)
         if obs and any(w in obs for w in outputs):  # observed outputs: re-insert a one-hot axis
             for k, w in enumerate(outputs):
@@ -524,7 +525,7 @@ class Net:
             total = raw.sum(axis=axes, keepdims=True) if axes else raw
             zero = _is_zero(total) if symbolic else (np.asarray(total) <= 0)
             if np.any(zero):
-                raise self._zero_evidence(np.argwhere(zero)[0][:lead], evidence, batch)
+                raise self._zero_evidence(np.argwhere(zero)[0][:lead], evidence, batch, unused_sweep)
             if symbolic:
                 return np.vectorize(sympy.cancel, otypes=[object])(raw / total)
             raw = raw / total
@@ -532,10 +533,10 @@ class Net:
             raw = raw.reshape(batch[1] + raw.shape[1:])
         return raw
 
-    def _zero_evidence(self, at, evidence, batch) -> EvidenceError:
+    def _zero_evidence(self, at, evidence, batch, unused_sweep=False) -> EvidenceError:
         """The error for evidence of probability zero, naming the sweep point and inputs where it is."""
         shown = ", ".join(f"{k}={v}" for k, v in evidence.items())
-        where = []
+        where = ["every sweep point"] if unused_sweep else []
         if batch:
             point = np.unravel_index(int(at[0]), batch[1])
             where.append(f"sweep point {point[0] if len(point) == 1 else tuple(map(int, point))}")

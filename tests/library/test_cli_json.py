@@ -105,7 +105,7 @@ def test_eval_json_error_objects_name_their_file_and_line(broken):
 
 @pytest.mark.parametrize("args, kind, where", [
     (("--set", "beta"), "ParameterError", "--set 'beta'"),
-    (("--set", "beta=0.1", "--sweep", "beta=0:1:3"), "ParameterError", "--set / --sweep"),
+    (("--set", "beta=0.1", "--sweep", "beta=0:1:3"), "ParameterError", "--set beta=0.1 and --sweep beta=0:1:3"),
     (("-q", "safty"), "UnknownName", None),
 ])
 def test_eval_json_on_a_bad_option(args, kind, where):

@@ -121,7 +121,8 @@ class Kernel:
 
         A symbolic row must sum to one identically: proved by sympy when the expansion is small
         (:func:`_expansion_size`), else tested numerically on points of the parameters' domains
-        (:func:`sample_points`), corners included. Every evaluation checks its tables again
+        (:func:`sample_points`), corners included. Each entry must be a probability (finite, in [0, 1])
+        at those same points (:meth:`_check_domain`). Every evaluation checks its tables again
         (:meth:`check_at`), so a row that passes here cannot give a wrong answer later.
         """
         if self.is_symbolic:
@@ -135,6 +136,7 @@ class Kernel:
                                         f"entries sum to {_short(verdict)}, not identically 1", fix=_SUM_FIX)
             if numeric:
                 self._check_sampled(numeric, atol)
+            self._check_domain(atol)
             if values is not None:
                 self.subs(values)
             return self
@@ -152,7 +154,7 @@ class Kernel:
 
         >>> p = Parameter("fpr", (0, 1))
         >>> V = FinSet("Verdict", ["pass", "flag"])
-        >>> k = Kernel([1 - 2 * p.symbol, 2 * p.symbol], [], [V], params=[p], name="monitor")
+        >>> k = Kernel([1 - 2 * p.symbol, 2 * p.symbol], [], [V], params=[p], name="monitor", check=False)
         >>> k.numeric({"fpr": np.array([0.25, 1.0])})
         Traceback (most recent call last):
         ...
@@ -238,6 +240,47 @@ or rewrite the entry
                                     f"entries sum to {total[j]:.12g} at {at}, not 1 (the sum is too large to "
                                     "simplify, so it was tested at points of the parameters' domains)",
                                     fix=_SUM_FIX)
+
+    def _check_domain(self, atol: float) -> None:
+        """Test that every symbolic entry is finite and in [0, 1] at the points of the parameters' domains the row
+        check uses (:func:`sample_points`: corners, defaults, seeded random points), so that a table going negative
+        inside its declared domain is refused when it is written, not when it is evaluated there.
+
+        >>> p = Parameter("fpr", (0, 1), default=0.1)
+        >>> V = FinSet("Verdict", ["pass", "flag"])
+        >>> Kernel([1 - 2 * p.symbol, 2 * p.symbol], [], [V], params=[p], name="monitor")
+        Traceback (most recent call last):
+        ...
+        markovwire.errors.NotStochastic: kernel 'monitor', the distribution at fpr=1: has negative entry -1 at \
+output verdict=pass (fpr=1 is inside the declared domain)
+          fix: restrict fpr's domain to [0, 0.5] in parameters: (there every entry of this row is non-negative), \
+or rewrite the entry
+        """
+        from .expr import compile_numeric
+        names = sorted(s.name for s in self.free_symbols)
+        points = sample_points([self.params[n] for n in names])
+        n = len(next(iter(points.values()), [0.0]))  # no parameters: one point
+        exprs = list(dict.fromkeys(e for e in self.array.flat if getattr(e, "free_symbols", None)))
+        cols = compile_numeric(exprs, [self.params[k].symbol for k in names])(*(points[k] for k in names))
+        with np.errstate(invalid="ignore"):
+            bad = np.zeros(n, dtype=bool)
+            for col in cols:
+                col = np.broadcast_to(np.asarray(col, dtype=float), (n,))
+                bad |= ~np.isfinite(col) | (col < -atol) | (col > 1 + atol)
+        if not np.any(bad):
+            return
+        j = int(np.argmax(bad))
+        at = {k: float(points[k][j]) for k in names}
+        inside = ", ".join(f"{k}={v:g}" for k, v in at.items())
+        note = f" ({inside} {'is' if len(at) == 1 else 'are'} inside the declared domain{'s' if len(at) > 1 else ''})"
+        try:
+            self.numeric(at)  # check_at names the row, the entry and the point
+        except NotStochastic as e:
+            raise e.relocated(e.place, what=e.what + note) from None
+        raise NotStochastic(Place(f"kernel {self.name!r} at {inside}", box=self.name),  # within round-off of a table
+                            "has an entry outside [0, 1]" + note,
+                            fix="restrict the parameters' domains in parameters: to values where every entry is a "
+                                "probability, or rewrite the entry")
 
     def _out_label(self, flat: int) -> str:
         idx = np.unravel_index(flat, self.shape_out)

@@ -209,7 +209,9 @@ def test_unknown_parameter_in_subs():
 
 def test_entries_negative_at_the_given_values_name_row_and_values():
     wide = Parameter("x", (0, 1))
-    k = Kernel([2 * wide.symbol, 1 - 2 * wide.symbol], [], [Verdict], params=[wide], name="k")
+    with pytest.raises(NotStochastic, match=r"at x=1: has negative entry -1 .*\(x=1 is inside the declared domain\)"):
+        Kernel([2 * wide.symbol, 1 - 2 * wide.symbol], [], [Verdict], params=[wide], name="k")  # refused when written
+    k = Kernel([2 * wide.symbol, 1 - 2 * wide.symbol], [], [Verdict], params=[wide], name="k", check=False)
     assert np.allclose(k.subs({"x": 0.25}).array, [0.5, 0.5])
     with pytest.raises(NotStochastic) as e:
         k.subs({"x": 0.75})
@@ -613,11 +615,14 @@ def test_a_look_alike_symbol_is_not_the_parameter():
 
 # ----- every evaluated table is a probability table (issue 11) -------------------------------------------------
 def _two_box_net(entries, param):
+    """A net whose monitor is not checked when built (a table that leaves its domain is refused then): these
+    tests are of the second line, the check of every evaluated table."""
     from markovwire import Net
     B = FinSet("B", ["0", "1"])
     net = Net()
     net.add_box("prior", Kernel([0.5, 0.5], [], [B]), [], ["x"])
-    net.add_box("monitor", Kernel(entries, [("x", B)], [("y", Verdict)], params=[param], name="m"), ["x"], ["y"])
+    net.add_box("monitor", Kernel(entries, [("x", B)], [("y", Verdict)], params=[param], name="m", check=False),
+                ["x"], ["y"])
     net.set_outputs("y")
     return net
 

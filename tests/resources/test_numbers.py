@@ -19,8 +19,8 @@ types:
   Act: [clean, attack]
   Verdict: [pass, flag]
 parameters:
-  fpr: {domain: [0, 1], default: 0.1}
-  p: {domain: [0, 1], default: 0.5}
+  fpr: {domain: [0, 0.5], default: 0.1}
+  p: {domain: [0.01, 1], default: 0.5}
   q: {domain: [0, 1], default: 0.5}
 components:
   policy:
@@ -33,7 +33,7 @@ components:
     parameters: [fpr]
     kernel:
       table:
-        clean: {flag: "2*fpr", pass: "1 - 2*fpr"}
+        clean: {flag: "2*fpr", pass: "1 - 2*fpr"}                # negative past fpr = 0.5, outside the domain
         attack: {pass: 0.3, flag: 0.7}
   ratio:
     inputs: {act: Act}
@@ -41,7 +41,7 @@ components:
     parameters: [p]
     kernel:
       table:
-        clean: {flag: "p/(p + p**2)", pass: "1 - p/(p + p**2)"}
+        clean: {flag: "p/(p + p**2)", pass: "1 - p/(p + p**2)"}  # undefined at p = 0, outside the domain
         attack: {pass: 0.3, flag: 0.7}
   power:
     inputs: {act: Act}
@@ -126,7 +126,7 @@ def test_a_huge_power_is_checked_with_bounded_work_and_evaluates_right(tmp_path)
 
 
 def test_a_huge_row_that_does_not_sum_to_one_is_still_caught(tmp_path):
-    lib = LIB.replace('pass: "1 - (p + q + p*q + 2*q)**1000 / 10**1000"', 'pass: "0.5 + (p + q)**900 / 2**900"')
+    lib = WIDE.replace('pass: "1 - (p + q + p*q + 2*q)**1000 / 10**1000"', 'pass: "0.5 + (p + q)**900 / 2**900"')
     prop = files(tmp_path, component="power", lib=lib)
     out = refused(limits.run_cli(["check", str(prop)]))
     assert "lib.yaml:36: components.power.kernel.table: kernel 'toy.power', row (act=clean): entries sum to 0.5 at " \
@@ -135,22 +135,28 @@ def test_a_huge_row_that_does_not_sum_to_one_is_still_caught(tmp_path):
 
 
 # ----- 4. negative entries ---------------------------------------------------------------------------------------
+WIDE = LIB.replace("fpr: {domain: [0, 0.5]", "fpr: {domain: [0, 1]").replace("p: {domain: [0.01, 1]",
+                                                                                  "p: {domain: [0, 1]")
+
+
 def test_a_negative_entry_at_the_given_value_is_refused_naming_box_row_and_value(tmp_path):
-    prop = files(tmp_path)
+    # a table negative inside its declared domain is refused when loaded (before any value is given)
+    prop = files(tmp_path, lib=WIDE)
     out = refused(limits.run_cli(["eval", str(prop), "--set", "fpr=1"]))
-    assert ("box 'monitor', row (act=clean) at fpr=1: has negative entry -1 at output verdict=pass\n"
+    assert ("kernel 'toy.monitor', row (act=clean) at fpr=1: has negative entry -1 at output verdict=pass (fpr=1 is "
+            "inside the declared domain)\n"
             "  fix: restrict fpr's domain to [0, 0.5] in parameters: (there every entry of this row is non-negative), "
             "or rewrite the entry") in out
     assert "0.9545" not in out and "-0.87" not in out
 
 
 def test_a_sweep_names_its_first_negative_point_and_json_carries_the_box(tmp_path):
-    prop = files(tmp_path)
+    prop = files(tmp_path, lib=WIDE)  # refused when loaded, at the domain's corner, with the instance's place
     r = limits.run_cli(["eval", str(prop), "--sweep", "fpr=0:1:11", "--json"])
     assert r.clean and r.returncode not in (0, None), str(r)
     error = json.loads(r.stdout)["error"]
-    assert error["type"] == "NotStochastic" and error["box"] == "monitor"
-    assert "row (act=clean) at fpr=0.6: has negative entry -0.2 at output verdict=pass" in error["where"] + \
+    assert error["type"] == "NotStochastic" and error["keys"][:2] == ["components", "monitor"]
+    assert "row (act=clean) at fpr=1: has negative entry -1 at output verdict=pass" in error["where"] + \
         ": " + error["what"]
 
 
@@ -167,8 +173,13 @@ def test_the_python_api_refuses_a_negative_table_too():
         from markovwire import FinSet, Kernel, Net, Parameter, NotStochastic
         V = FinSet("Verdict", ["pass", "flag"])
         fpr = Parameter("fpr", (0, 1), default=0.1)
-        net = Net()
-        net.add_box("monitor", Kernel([1 - 2 * fpr.symbol, 2 * fpr.symbol], [], [V], params=[fpr]), [], ["v"])
+        try:
+            Kernel([1 - 2 * fpr.symbol, 2 * fpr.symbol], [], [V], params=[fpr], name="monitor")
+        except NotStochastic as e:
+            print("refused when built:", e.box, e.what)
+        net = Net()  # unchecked when built: every evaluated table is checked again
+        k = Kernel([1 - 2 * fpr.symbol, 2 * fpr.symbol], [], [V], params=[fpr], name="monitor", check=False)
+        net.add_box("monitor", k, [], ["v"])
         net.set_outputs("v")
         try:
             net.evaluate({"fpr": 1.0})
@@ -176,21 +187,21 @@ def test_the_python_api_refuses_a_negative_table_too():
             print("refused:", e.box, e.what)
     """)
     assert r.clean and r.returncode == 0, str(r)
+    assert "refused when built: monitor has negative entry -1 at output verdict=pass (fpr=1 is inside" in r.stdout
     assert "refused: monitor has negative entry -1 at output verdict=pass" in r.stdout
 
 
 # ----- 5. NaN and infinity ---------------------------------------------------------------------------------------
 def test_zero_over_zero_inside_the_domain_is_refused_not_printed_as_nan(tmp_path):
-    prop = files(tmp_path, component="ratio")
+    prop = files(tmp_path, component="ratio", lib=WIDE)  # refused when loaded: p = 0 is inside the domain
     r = limits.run_cli(["eval", str(prop), "--set", "p=0", "--json"])
     assert r.clean and r.returncode not in (0, None), str(r)
     assert "null" not in r.stdout.replace('"port": null', "")
     error = json.loads(r.stdout)["error"]
-    assert error["box"] == "monitor"
+    assert error["keys"][:2] == ["components", "ratio"]
     assert error["what"] == ("entry verdict=pass: -p/(p**2 + p) + 1 is undefined (0/0 or similar): it divides by "
-                             "p**2 + p, which is 0")
-    assert error["where"].endswith("box 'monitor' (kernel 'toy.ratio'), row (act=clean) at p=0") or \
-        error["where"].endswith("box 'monitor', row (act=clean) at p=0")
+                             "p**2 + p, which is 0 (p=0 is inside the declared domain)")
+    assert error["where"].endswith("kernel 'toy.ratio', row (act=clean) at p=0")
     assert "exclude p=0 from the domain in parameters:" in error["fix"]
 
 

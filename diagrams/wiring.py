@@ -222,9 +222,20 @@ class WiringDiagram:
         errs = self._end_problems(wire)
         if errs:
             raise errs[0]
-        if wire in self.wires:
+        seen = self._wire_set()
+        if wire in seen:
             raise WiringError(_wire_place(wire), "already exists", fix="connect each pair of ports once")
         self.wires.append(wire)
+        seen.add(wire)
+        self._seen = (self.wires, len(self.wires), seen)
+
+    def _wire_set(self) -> set:
+        """The wires as a set, kept between calls to ``connect`` (a diagram of n wires is built in O(n), not O(n²));
+        rebuilt whenever the list was replaced or changed length since."""
+        wires, n, seen = getattr(self, "_seen", (None, -1, None))
+        if wires is not self.wires or n != len(self.wires):
+            seen = set(self.wires)
+        return seen
 
     def disconnect(self, source: "str | PortRef | Wire", target: "str | PortRef | None" = None) -> None:
         """Remove the wire ``source → target`` (or a :class:`Wire`)."""
@@ -232,6 +243,7 @@ class WiringDiagram:
         if wire not in self.wires:
             raise WiringError(_wire_place(wire), "is not in the diagram", fix="disconnect one of the listed wires")
         self.wires.remove(wire)
+        self._seen = (None, -1, None)
 
     def link(self, source: str, target: str, by_name: bool = False) -> None:
         """Wire every output of box ``source`` to box ``target``: by position, or by port name.

@@ -33,7 +33,7 @@ import dataclasses
 import difflib
 import os
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -299,6 +299,7 @@ class Component:
     name: str
     library: "Library"
     spec: ComponentSpec
+    built: dict = field(default_factory=dict, repr=False, compare=False)  # kernels by signature and parameters
 
     @property
     def qualname(self) -> str:
@@ -373,8 +374,7 @@ class Component:
                                       fix="rename the port; 'state' is the component's state")
             dom, cod = [("state", state)] + dom, [("state", state)] + cod
         sized_by = ", ".join(f"{n} = {sizes[n]}" for n in sorted(lib.structural_of(self)) if n in sizes)
-        kernel = build_kernel(self.spec.kernel, dom, cod, used, self.qualname,
-                              lambda path: self.where("kernel", *path), sized_by)
+        kernel = self._kernel(dom, cod, used, sized_by)
         if fixed:
             kernel = substitute(kernel, fixed, params)
         meta = dict(doc=self.doc, source=self.source, component=self.qualname)
@@ -385,6 +385,19 @@ class Component:
             return StatefulBox(name, state, initial, _renamed(kernel, name))
         except MarkovwireError as e:
             raise placed(e, self.where("kernel")) from None
+
+    def _kernel(self, dom, cod, used: Mapping[str, Parameter], sized_by: str) -> Kernel:
+        """The component's kernel for one signature and set of parameters, built once and shared by the instances
+        that agree on them (kernels are immutable; each instance renames its own copy)."""
+        key = (tuple(dom), tuple(cod), tuple(sorted(used.items())), sized_by)
+        kernel = self.built.get(key)
+        if kernel is None:
+            kernel = build_kernel(self.spec.kernel, dom, cod, used, self.qualname,
+                                  lambda path: self.where("kernel", *path), sized_by)
+            if len(self.built) >= 64:  # a sweep of a size parameter: keep the most recent signatures
+                self.built.pop(next(iter(self.built)))
+            self.built[key] = kernel
+        return kernel
 
     def _parameters(self, params: Mapping[str, Parameter]) -> dict[str, Parameter]:
         out, errors = {}, []

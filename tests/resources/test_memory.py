@@ -450,3 +450,28 @@ def test_an_episode_whose_transition_matrix_would_not_fit_is_refused_when_it_is_
     assert str(e.value).startswith("episode 'episode': needs 3.0 GiB at once for its transition matrix over "
                                    "20,000 = 20,000 joint states, more than the memory budget of 2.0 GiB")
     assert "--max-memory 3GiB" in e.value.fix
+
+
+def test_a_proposal_of_4000_boxes_loads_and_its_figure_is_refused_at_once(tmp_path):
+    """Loading is linear in the boxes (kernels built once per signature, wires checked against a set): the
+    figure's refusal comes after seconds, not the minutes a 4,000-box proposal took to load and lay out."""
+    limits.write(tmp_path, "chainlib.yaml", """\
+        version: "1"
+        name: chainlib
+        types: {A: [x, y]}
+        components:
+          step:
+            inputs: {a: A}
+            outputs: {b: A}
+            kernel: {table: {x: {x: 0.9, y: 0.1}, y: {x: 0.2, y: 0.8}}}
+        """)
+    n = 4000
+    lines = ["name: chain", "libraries: [chainlib.yaml]", "instances:"]
+    lines += [f"  s{i}: {{component: step}}" for i in range(n)]
+    lines += ["wiring:", "  inputs: {a: A}", "  outputs: {b: A}", "  wires:", "    - in.a -> s0.a"]
+    lines += [f"    - s{i}.b -> s{i + 1}.a" for i in range(n - 1)] + [f"    - s{n - 1}.b -> out.b"]
+    path = tmp_path / "chain.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    r = limits.run_cli(["render", str(path), "-o", str(tmp_path / "f.svg")])
+    assert r.clean and r.returncode == 1, str(r)
+    assert "has 4,000 boxes, more than the 500 a figure lays out" in r.stderr and "--max-boxes 4000" in r.stderr

@@ -20,6 +20,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+HERE = Path(__file__).parent / "resources"
+"""The children's working directory: deep enough that markovwire names a temporary file by its absolute path
+(it prints a path relative to the working directory only when that is shorter), wherever the checkout is."""
 TIMEOUT = 60.0                 # seconds of wall clock: generous, because CI machines are loaded; never a timing test
 ADDRESS_SPACE = 3 * 1024**3    # bytes: numpy, sympy and textual import in ~1 GiB of address space
 
@@ -67,8 +70,8 @@ def run(argv: list[str], *, cwd: str | os.PathLike | None = None, timeout: float
     full_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                 "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
     try:
-        p = subprocess.run(argv, cwd=cwd, env=full_env, input=stdin, capture_output=True, text=True,
-                           timeout=timeout, preexec_fn=_limits(address_space))
+        p = subprocess.run(argv, cwd=HERE if cwd is None else cwd, env=full_env, input=stdin, capture_output=True,
+                           text=True, timeout=timeout, preexec_fn=_limits(address_space))
     except subprocess.TimeoutExpired as e:
         def text(b):
             return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")

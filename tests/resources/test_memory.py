@@ -328,8 +328,8 @@ BM = proposals_dir() / "budgeted_monitoring.yaml"
 def test_an_in_domain_budget_of_100000_is_refused_before_its_step_kernel_is_built():
     r = limits.run_cli(["eval", str(BM), "--point", "--set", "B=100000", "-q", "p_caught"])
     # past the library files' entry cap, which a larger memory budget would not lift: the fix is B, not --max-memory
-    refused(r, f"budgeted_monitoring.yaml:{line_of(BM, 'episode: {component: budgeted_episode}')}: instances.episode: "
-               "library/shipped/alignment.yaml:",
+    refused(r, f"budgeted_monitoring.yaml:{line_of(BM, 'episode: {component: budgeted_episode}')}: instances.episode: ",
+            "library/shipped/alignment.yaml:",
             "components.budgeted_episode.kernel: would have 180,010,800,162 entries (state: Ep of 100,003 × audit: "
             "AuditOut of 3 × answer: Answer of 3 × state: Ep of 100,003 × budget: Budget of 2), more than the limit of "
             "10,000,000",

@@ -91,7 +91,7 @@ class Kernel:
     def free_symbols(self) -> set:
         if not self.is_symbolic:
             return set()
-        return set().union(*(e.free_symbols for e in self.array.flat)) if self.array.size else set()
+        return set().union(*(e.free_symbols for e in _distinct(self.array.flat)))
 
     @property
     def n_in(self) -> int:
@@ -126,8 +126,12 @@ class Kernel:
         (:meth:`check_at`), so a row that passes here cannot give a wrong answer later.
         """
         if self.is_symbolic:
-            numeric = []
+            numeric, seen = [], set()
             for r, row in enumerate(self.rows()):
+                key = tuple(map(id, row))
+                if key in seen:  # the same entries as an earlier row (a wildcard row): the same verdict
+                    continue
+                seen.add(key)
                 verdict = _row_sums_to_one(row, atol)
                 if verdict is None:
                     numeric.append(r)
@@ -260,7 +264,7 @@ or rewrite the entry
         names = sorted(s.name for s in self.free_symbols)
         points = sample_points([self.params[n] for n in names])
         n = len(next(iter(points.values()), [0.0]))  # no parameters: one point
-        exprs = list(dict.fromkeys(e for e in self.array.flat if getattr(e, "free_symbols", None)))
+        exprs = list(dict.fromkeys(e for e in _distinct(self.array.flat) if getattr(e, "free_symbols", None)))
         cols = compile_numeric(exprs, [self.params[k].symbol for k in names])(*(points[k] for k in names))
         with np.errstate(invalid="ignore"):
             bad = np.zeros(n, dtype=bool)
@@ -723,6 +727,8 @@ def _entries(array, name: str) -> np.ndarray:
                 return np.vectorize(_number, otypes=[float])(arr) if arr.size else arr.astype(float)
             raise TypeError
         arr = np.asarray(array, dtype=object)
+        if all(isinstance(x, sympy.Basic) for x in _distinct(arr.flat)):
+            return arr.copy()  # already sympy
         return np.vectorize(lambda x: sympy.sympify(x, strict=True), otypes=[object])(arr)
     except (TypeError, ValueError, sympy.SympifyError):
         try:
@@ -818,6 +824,12 @@ def _expansion_size(e: sympy.Basic, cap: int = MAX_EXPAND) -> int:
             return min(cap + 1, math.comb(n + b - 1, b - 1) if n < cap else cap + 1) if n else b
         return min(cap + 1, b + _expansion_size(e.exp, cap))
     return min(cap + 1, sum(_expansion_size(a, cap) for a in e.args))
+
+
+def _distinct(entries):
+    """The distinct objects among ``entries`` (by identity: a wildcard row repeats one object in every row, so
+    a million-row table has a handful), each once."""
+    return {id(e): e for e in entries}.values()
 
 
 def _row_sums_to_one(row, atol: float):

@@ -293,7 +293,7 @@ def _distribution(value, t: FinSet, where: str) -> np.ndarray:
     if isinstance(value, str):
         if value not in t:
             raise UnknownName(where, f"{value!r} is not an element of {t.name}",
-                              fix=f"use one of: {', '.join(t.elements)}")
+                              fix=f"use one of: {t.shown()}")
         return np.eye(len(t))[t.index(value)]
     if isinstance(value, Kernel):
         if value.dom or [p.type for p in value.cod] != [t]:

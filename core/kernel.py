@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import itertools
 import math
+from copy import copy as shallow_copy
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -62,6 +63,9 @@ class Kernel:
                                    fix="instantiate polymorphic kernels with concrete finite sets")
         arr = _entries(array, name)
         self.array = arr
+        coded = self.__dict__.get("_coding")  # set by from_coding on the array given: arr holds the same objects
+        if coded is not None and coded[0] is array:
+            self._coding = (arr,) + coded[1:]
         shape = tuple(len(p.type) for p in self.dom + self.cod)
         if arr.shape != shape:
             raise ShapeError(f"kernel {name!r}",
@@ -91,7 +95,41 @@ class Kernel:
     def free_symbols(self) -> set:
         if not self.is_symbolic:
             return set()
-        return set().union(*(e.free_symbols for e in _distinct(self.array.flat)))
+        return set().union(*(e.free_symbols for e in self.coding()[1]))
+
+    def coding(self) -> tuple[np.ndarray, np.ndarray]:
+        """The table as ``(codes, entries)``: ``array == entries[codes]``, each distinct entry object once.
+
+        A wildcard row of a file repeats one expression in every row, so a million-row table has a
+        handful of entries; checks, symbols and numeric evaluation work on those, not on every cell.
+        Computed once (by object identity) unless the kernel was made by :meth:`from_coding`.
+        """
+        cached = self.__dict__.get("_coding")
+        if cached is None or cached[0] is not self.array:
+            flat = self.array.reshape(-1)
+            ids = np.fromiter(map(id, flat), dtype=np.uint64, count=flat.size)
+            _, first, codes = np.unique(ids, return_index=True, return_inverse=True)
+            cached = self._coding = (self.array, codes.reshape(self.array.shape), flat[first])
+        return cached[1], cached[2]
+
+    @classmethod
+    def from_coding(cls, codes: np.ndarray, entries, dom: Iterable = (), cod: Iterable = (), **kw) -> "Kernel":
+        """The kernel whose table is ``entries[codes]`` (positions into a list of distinct entries, as files write
+        wildcard rows), keeping that coding so checks and evaluation look at each distinct entry once."""
+        check = kw.pop("check", True)
+        entries = _entries(list(entries), kw.get("name", "kernel"))
+        array = entries[codes]
+        kernel = cls.__new__(cls)
+        if array.dtype == object:  # all entries are sympy objects (see _entries): the kernel keeps these objects
+            kernel._coding = (array, np.asarray(codes), entries)
+        kernel.__init__(array, dom, cod, check=False, **kw)
+        return kernel.check() if check else kernel
+
+    def named(self, name: str) -> "Kernel":
+        """The same kernel under another name (the table and its caches are shared: kernels are immutable)."""
+        other = shallow_copy(self)
+        other.name = name
+        return other
 
     @property
     def n_in(self) -> int:
@@ -126,13 +164,10 @@ class Kernel:
         (:meth:`check_at`), so a row that passes here cannot give a wrong answer later.
         """
         if self.is_symbolic:
-            numeric, seen = [], set()
-            for r, row in enumerate(self.rows()):
-                key = tuple(map(id, row))
-                if key in seen:  # the same entries as an earlier row (a wildcard row): the same verdict
-                    continue
-                seen.add(key)
-                verdict = _row_sums_to_one(row, atol)
+            numeric, rows = [], self.rows()
+            codes = self.coding()[0].reshape(rows.shape)
+            for r in sorted(np.unique(codes, axis=0, return_index=True)[1]):  # rows of the same entries: once
+                verdict = _row_sums_to_one(rows[r], atol)
                 if verdict is None:
                     numeric.append(r)
                 elif verdict is not True:
@@ -264,7 +299,7 @@ or rewrite the entry
         names = sorted(s.name for s in self.free_symbols)
         points = sample_points([self.params[n] for n in names])
         n = len(next(iter(points.values()), [0.0]))  # no parameters: one point
-        exprs = list(dict.fromkeys(e for e in _distinct(self.array.flat) if getattr(e, "free_symbols", None)))
+        exprs = list(dict.fromkeys(e for e in self.coding()[1] if getattr(e, "free_symbols", None)))
         cols = compile_numeric(exprs, [self.params[k].symbol for k in names])(*(points[k] for k in names))
         with np.errstate(invalid="ignore"):
             bad = np.zeros(n, dtype=bool)
@@ -340,7 +375,7 @@ or rewrite the entry
                 for p, k in zip(ports[depth:], keys):
                     if k not in p.type:
                         raise UnknownName(f"{where}, port {p.name!r}", f"{k!r} is not an element of {p.type.name}",
-                                          fix=f"use one of: {', '.join(p.type.elements)}")
+                                          fix=f"use one of: {p.type.shown()}")
                     idx.append(p.type.index(k))
                 fill(sub, depth + len(keys), index + tuple(idx))
 
@@ -413,8 +448,9 @@ or rewrite the entry
         fn = self._numeric_fn(names, compile_numeric)
         args = [np.asarray(vals[n], dtype=float) for n in names]
         batch = np.broadcast_shapes(*(a.shape for a in args)) if args else ()
-        flat = np.stack([np.broadcast_to(np.asarray(v, dtype=float), batch) for v in fn(*args)])
-        out = flat.reshape(self.array.shape + batch)
+        codes, _ = self.coding()
+        distinct = np.stack([np.broadcast_to(np.asarray(v, dtype=float), batch) for v in fn(*args)])
+        out = distinct[codes.reshape(-1)].reshape(self.array.shape + batch)
         nd = self.array.ndim
         out = np.moveaxis(out, list(range(nd, out.ndim)), list(range(len(batch))))
         self.check_at(out, vals)
@@ -425,7 +461,7 @@ or rewrite the entry
         cache = self.__dict__.setdefault("_fn_cache", {})
         key = tuple(names)
         if key not in cache:
-            cache[key] = compile_numeric(list(self.array.flat), [self.params[n].symbol for n in names])
+            cache[key] = compile_numeric(list(self.coding()[1]), [self.params[n].symbol for n in names])
         return cache[key]
 
     # ----- composition -----------------------------------------------------
@@ -727,7 +763,7 @@ def _entries(array, name: str) -> np.ndarray:
                 return np.vectorize(_number, otypes=[float])(arr) if arr.size else arr.astype(float)
             raise TypeError
         arr = np.asarray(array, dtype=object)
-        if all(isinstance(x, sympy.Basic) for x in _distinct(arr.flat)):
+        if all(isinstance(x, sympy.Basic) for x in _distinct(arr)):
             return arr.copy()  # already sympy
         return np.vectorize(lambda x: sympy.sympify(x, strict=True), otypes=[object])(arr)
     except (TypeError, ValueError, sympy.SympifyError):
@@ -826,10 +862,12 @@ def _expansion_size(e: sympy.Basic, cap: int = MAX_EXPAND) -> int:
     return min(cap + 1, sum(_expansion_size(a, cap) for a in e.args))
 
 
-def _distinct(entries):
-    """The distinct objects among ``entries`` (by identity: a wildcard row repeats one object in every row, so
+def _distinct(entries: np.ndarray) -> np.ndarray:
+    """The distinct objects of an object array (by identity: a wildcard row repeats one object in every row, so
     a million-row table has a handful), each once."""
-    return {id(e): e for e in entries}.values()
+    flat = entries.reshape(-1)
+    ids = np.fromiter(map(id, flat), dtype=np.uint64, count=flat.size)
+    return flat[np.unique(ids, return_index=True)[1]]
 
 
 def _row_sums_to_one(row, atol: float):

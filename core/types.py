@@ -19,8 +19,11 @@ True
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import itertools
 import operator
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence, Union
 
@@ -37,20 +40,21 @@ class FinSet:
     elements: tuple[str, ...]
 
     def __init__(self, name: str, elements: Iterable):
-        elements = tuple(str(e) for e in elements)
+        elements = tuple(map(str, elements))
         if not elements:
             raise ShapeError(f"type {name!r}", "has no elements",
                              fix="give at least one element")
         if len(elements) > MAX_ELEMENTS:
             raise ShapeError(f"type {name!r}", f"has {len(elements)} elements",
                              fix=f"keep finite types below {MAX_ELEMENTS} elements")
-        dupes = sorted({e for e in elements if elements.count(e) > 1}) if len(set(elements)) != len(elements) else []
-        if dupes:
+        index = dict(zip(elements, range(len(elements))))
+        if len(index) != len(elements):
+            dupes = sorted(e for e, count in Counter(elements).items() if count > 1)
             raise ShapeError(f"type {name!r}", f"repeats the element(s) {', '.join(dupes)}",
                              fix="give each element a distinct label")
         object.__setattr__(self, "name", str(name))
         object.__setattr__(self, "elements", elements)
-        object.__setattr__(self, "_index", {e: i for i, e in enumerate(elements)})
+        object.__setattr__(self, "_index", index)
 
     def __len__(self) -> int:
         return len(self.elements)
@@ -80,8 +84,35 @@ class FinSet:
         try:
             return self._index[str(label)]
         except KeyError:
-            raise UnknownName(f"type {self.name}", f"has no element {label!r}",
-                              fix=f"use one of: {', '.join(self.elements)}") from None
+            raise UnknownName(f"type {self.name}", f"has no element {label!r}", fix=f"use one of: {self.shown()}") \
+                from None
+
+    def label(self, label, where) -> str:
+        """``label`` as text when it is an element, else :class:`UnknownName` at ``where`` with the closest label.
+
+        >>> FinSet("Act", ["clean", "attack"]).label("atack", "table.atack")
+        Traceback (most recent call last):
+        ...
+        markovwire.errors.UnknownName: table.atack: Act has no label 'atack' (did you mean 'attack'?)
+          fix: use one of: clean, attack
+        """
+        text = str(label)
+        if text in self._index:
+            return text
+        # close matches among a few thousand labels at most: difflib is quadratic in the labels' count
+        close = difflib.get_close_matches(text, self.elements, n=1) if len(self) <= 5000 else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownName(where, f"{self.name} has no label {text!r}{hint}", fix=f"use one of: {self.shown()}")
+
+    def shown(self, limit: int = 20) -> str:
+        """The labels for a message: all of them, or the first ones and the last when there are more than ``limit``.
+
+        >>> Range(1000000).shown(5)
+        '0, 1, 2, 3, …, 999999 (1,000,000 labels)'
+        """
+        if len(self) <= limit:
+            return ", ".join(self.elements)
+        return f"{', '.join(self.elements[:limit - 1])}, …, {self.elements[-1]} ({len(self):,} labels)"
 
     def __repr__(self) -> str:
         shown = self.elements if len(self) <= 8 else self.elements[:6] + ("…", self.elements[-1])
@@ -130,6 +161,7 @@ def _positive(n, family: str, what: str) -> int:
     return value
 
 
+@functools.lru_cache(maxsize=64)  # finite sets are immutable; a large Range is built once, not per port
 def Range(n: int) -> FinSet:
     """The integers ``0 .. n-1`` as a finite set."""
     n = _positive(n, "Range(n)", "size")

@@ -459,7 +459,7 @@ class _Builder:
                 self.fail(path + (key,), UnknownName("", f"{label!r} is not an element of {port.type.name} "
                                                      f"(port {port.name})" + (f"; did you mean {close[0]!r}?"
                                                                               if close else ""),
-                                                     fix=f"use one of: {', '.join(port.type.elements[:20])}"))
+                                                     fix=f"use one of: {port.type.shown()}"))
                 continue
             if depth < n_in:
                 keys[labels + (label,)] = keys.get(labels, ()) + (key,)

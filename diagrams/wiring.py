@@ -125,6 +125,7 @@ class WiringDiagram:
         for w in wires:
             self.connect(*(w if isinstance(w, tuple) else (w.source, w.target)))
         self._net_cache: tuple | None = None
+        self._problems_cache: tuple | None = None
 
     @classmethod
     def from_diagram(cls, diagram, name: str = "diagram") -> "WiringDiagram":
@@ -299,9 +300,8 @@ class WiringDiagram:
 
     def _end_problems(self, wire: Wire) -> list[MarkovwireError]:
         """Problems with the two ends of a wire: unknown boxes or ports, or the wrong direction."""
-        errs = []
+        errs, where = [], _wire_place(wire)
         for ref, side, outer in ((wire.source, "output", "in"), (wire.target, "input", "out")):
-            where = _wire_place(wire)
             if ref.box in RESERVED:
                 ports = self.inputs if ref.box == "in" else self.outputs
                 if ref.box != outer:
@@ -348,7 +348,14 @@ class WiringDiagram:
         return self
 
     def _located_problems(self) -> list[tuple[tuple, MarkovwireError]]:
-        """Problems with the key of what they are about: ``("wires", i)``, ``("boxes", name)``, ... ."""
+        """Problems with the key of what they are about: ``("wires", i)``, ``("boxes", name)``, ... (found once
+        per state of the diagram: checking it again before compiling costs nothing)."""
+        key = self._fingerprint()
+        if self._problems_cache is None or self._problems_cache[0] != key:
+            self._problems_cache = (key, self._find_problems())
+        return list(self._problems_cache[1])
+
+    def _find_problems(self) -> list[tuple[tuple, MarkovwireError]]:
         out: list[tuple[tuple, MarkovwireError]] = []
         for name, box in self.boxes.items():
             if name in RESERVED or not BOX_NAME.match(name):

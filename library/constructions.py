@@ -107,12 +107,7 @@ class Context:
         return [self.label_of(str(x), t, key, i) for i, x in enumerate(items)]
 
     def label_of(self, label: str, t: FinSet, *path) -> str:
-        if label not in t:
-            close = difflib.get_close_matches(label, list(t.elements), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UnknownName(self.where(*path), f"{t.name} has no label {label!r}{hint}",
-                              fix=f"use one of: {', '.join(t.elements)}")
-        return label
+        return t.label(label, self.where(*path))
 
     def by_label(self, key: str, t: FinSet, numbers: bool = False) -> dict[str, object]:
         """A mapping label of ``t`` → number (or expression), missing labels left out."""

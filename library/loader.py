@@ -31,6 +31,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import os
 import typing
 from dataclasses import dataclass, field
@@ -300,6 +301,7 @@ class Component:
     library: "Library"
     spec: ComponentSpec
     built: dict = field(default_factory=dict, repr=False, compare=False)  # kernels by signature and parameters
+    typed: dict = field(default_factory=dict, repr=False, compare=False)  # port types by sizes (see ports_at)
 
     @property
     def qualname(self) -> str:
@@ -347,25 +349,8 @@ class Component:
         for n, v in sizes.items():  # a size given for an integer parameter is its value here
             if n in params and params[n].default != v:
                 params[n] = dataclasses.replace(params[n], default=v)
-        types = lib.types(sizes)
         used = self._parameters(params)
-        errors: list[MarkovwireError] = []
-        ports = {}
-        for side in ("inputs", "outputs"):
-            ports[side] = []
-            for port, text in getattr(self.spec, side).items():
-                try:
-                    ports[side].append((port, parse_type(text, types, self.where(side, port), sizes)))
-                except MarkovwireError as e:
-                    errors.append(e)
-        state = None
-        if self.spec.state is not None:
-            try:
-                state = parse_type(self.spec.state, types, self.where("state"), sizes)
-            except MarkovwireError as e:
-                errors.append(e)
-        raise_all(errors)
-        dom, cod = ports["inputs"], ports["outputs"]
+        dom, cod, state = self.ports_at(sizes)
         if state is not None:
             clash = [p for p, _ in dom + cod if p == "state"]
             if clash:
@@ -373,18 +358,43 @@ class Component:
                                       "a stateful component cannot have a port named 'state'",
                                       fix="rename the port; 'state' is the component's state")
             dom, cod = [("state", state)] + dom, [("state", state)] + cod
-        sized_by = ", ".join(f"{n} = {sizes[n]}" for n in sorted(lib.structural_of(self)) if n in sizes)
+        sized_by = ", ".join(f"{n} = {sizes[n]}" for n in sorted(self.structural) if n in sizes)
         kernel = self._kernel(dom, cod, used, sized_by)
         if fixed:
             kernel = substitute(kernel, fixed, params)
         meta = dict(doc=self.doc, source=self.source, component=self.qualname)
         if state is None:
-            return Box.of(_renamed(kernel, name), name=name, **meta)
+            return Box.of(kernel.named(name), name=name, **meta)
         initial = self._initial(state, used, fixed, params)
         try:
-            return StatefulBox(name, state, initial, _renamed(kernel, name))
+            return StatefulBox(name, state, initial, kernel.named(name))
         except MarkovwireError as e:
             raise placed(e, self.where("kernel")) from None
+
+    def ports_at(self, sizes: Mapping[str, int]) -> tuple[list, list, FinSet | None]:
+        """The input ports, output ports (``(name, type)`` pairs) and state type at ``sizes``, parsed once per sizes
+        that matter to them and shared by the instances."""
+        key = tuple(sorted((n, v) for n, v in sizes.items() if n in self.structural))
+        if key not in self.typed:
+            types = self.library.types(sizes)
+            errors: list[MarkovwireError] = []
+
+            def parsed(text, *path):
+                try:
+                    return parse_type(text, types, self.where(*path), sizes)
+                except MarkovwireError as e:
+                    errors.append(e)
+            dom, cod = ([(port, parsed(text, side, port)) for port, text in getattr(self.spec, side).items()]
+                        for side in ("inputs", "outputs"))
+            state = parsed(self.spec.state, "state") if self.spec.state is not None else None
+            raise_all(errors)
+            self.typed[key] = (dom, cod, state)
+        return self.typed[key]
+
+    @functools.cached_property
+    def structural(self) -> frozenset[str]:
+        """The parameters that size the types of this component's ports and state (see Library.structural_of)."""
+        return frozenset(self.library.structural_of(self))
 
     def _kernel(self, dom, cod, used: Mapping[str, Parameter], sized_by: str) -> Kernel:
         """The component's kernel for one signature and set of parameters, built once and shared by the instances
@@ -424,8 +434,6 @@ class Component:
         return substitute(k, fixed, params) if fixed else k
 
 
-def _renamed(kernel: Kernel, name: str) -> Kernel:
-    return Kernel(kernel.array, kernel.dom, kernel.cod, params=kernel.params, name=name, check=False)
 
 
 def substitute(kernel: Kernel, fixed: Mapping[str, sympy.Expr], params: Mapping[str, Parameter]) -> Kernel:
@@ -765,14 +773,12 @@ def build_kernel(spec: KernelSpec, dom, cod, params: Mapping[str, Parameter], na
         parsed[("one",)] = (1, sympy.Integer(1), ("function",))
         _fill_function(spec.function, dom, cod, codes, (), (), where)
     distinct = sorted(parsed.values(), key=lambda v: v[0])
-    exprs = np.empty(len(distinct), dtype=object)
-    exprs[:] = [e for _, e, _ in distinct]
-    if any(e.free_symbols for e in exprs if isinstance(e, sympy.Basic)):
-        arr = exprs[codes]
-    else:  # constants as finite floats, evaluated with bounded work, each distinct one once; a failure names its entry
-        arr = constant_values(list(exprs), lambda i: where(distinct[i][2]))[codes]
+    exprs = [e for _, e, _ in distinct]
+    if not any(e.free_symbols for e in exprs if isinstance(e, sympy.Basic)):
+        # constants as finite floats, evaluated with bounded work, each distinct one once; a failure names its entry
+        exprs = constant_values(exprs, lambda i: where(distinct[i][2]))
     try:
-        return Kernel(arr, dom, cod, params=params, name=name)
+        return Kernel.from_coding(codes, exprs, dom, cod, params=params, name=name)
     except MarkovwireError as e:
         raise placed(e, where(("table",) if spec.table is not None else ("function",))) from None
 
@@ -810,9 +816,11 @@ def _fill_table(node, ports, n_in, arr, index, path, params, where, name, parsed
                 raise FileFormatError(where(here + (key,)), f"'{WILDCARD}' stands for other input labels; "
                                       f"{ports[depth].name} is an output",
                                       fix="list output labels one by one (missing ones are zero)")
-            rows = [i for i, x in enumerate(t.elements) if x not in listed]
+            keep = np.ones(len(t), dtype=bool)
+            keep[[t.index(x) for x in listed if x in t]] = False
+            rows = np.flatnonzero(keep).tolist()
         else:
-            rows = [t.index(_check_label(key, t, where(here + (key,))))]
+            rows = [t.index(t.label(key, where(here + (key,))))]
         if rows:
             _fill_table(sub, ports, n_in, arr, index + (rows[0],), path + (key,), params, where, name, parsed)
             _copy_rows(arr, index, rows[0], rows[1:])
@@ -828,7 +836,7 @@ def _fill_function(node, dom, cod, arr, index, path, where):
             raise FileFormatError(where(here), f"expected {len(cod)} output label(s) "
                                   f"({', '.join(f'{p.name}: {p.type.name}' for p in cod)}), got {_show(node)}",
                                   fix="end each row with the output label (a list of labels for several outputs)")
-        out_idx = tuple(p.type.index(_check_label(str(o), p.type, where(here))) for p, o in zip(cod, outs))
+        out_idx = tuple(p.type.index(p.type.label(o, where(here))) for p, o in zip(cod, outs))
         arr[index + out_idx] = 1  # the position of the entry 1 (see build_kernel)
         return
     p = dom[depth]
@@ -840,7 +848,7 @@ def _fill_function(node, dom, cod, arr, index, path, where):
     listed = {str(k) for k in node if k != WILDCARD}
     for key, sub in node.items():
         rows = [i for i, x in enumerate(p.type.elements) if x not in listed] if key == WILDCARD else \
-            [p.type.index(_check_label(key, p.type, where(here + (key,))))]
+            [p.type.index(p.type.label(key, where(here + (key,))))]
         if rows:
             _fill_function(sub, dom, cod, arr, index + (rows[0],), path + (key,), where)
             _copy_rows(arr, index, rows[0], rows[1:])
@@ -856,10 +864,3 @@ def _copy_rows(arr: np.ndarray, index: tuple, first: int, others: list[int]) -> 
         arr[index + (np.asarray(others),)] = arr[index + (first,)]
 
 
-def _check_label(label, t: FinSet, where: str | Place) -> str:
-    label = str(label)
-    if label not in t:
-        close = difflib.get_close_matches(label, list(t.elements), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UnknownName(where, f"{t.name} has no label {label!r}{hint}", fix=f"use one of: {', '.join(t.elements)}")
-    return label

@@ -395,7 +395,7 @@ class Proposal:
                 for lab in labels:
                     if lab not in t:
                         raise UnknownName(self.where("queries", q.name, "expectation", "values", *path, key),
-                                          f"{t.name} has no label {lab!r}", fix=f"use one of: {', '.join(t.elements)}")
+                                          f"{t.name} has no label {lab!r}", fix=f"use one of: {t.shown()}")
                     idx = index + (t.index(lab),)
                     if depth + 1 == len(q.types):
                         entries[idx] = to_expr(sub, self.all_parameters,
@@ -520,7 +520,7 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
         if box is not None:
             p.instances[name] = box
             comp = component_in(p.libraries, inst.component, "")
-            p.structural |= comp.library.structural_of(comp)
+            p.structural |= comp.structural
     if len(p.instances) < len(spec.instances):
         raise_all(errors)  # wiring a missing instance would only repeat the problem
     wiring_errors: list[MarkovwireError] = []
@@ -625,19 +625,16 @@ def _check_kernel_size(p: Proposal, name: str, comp, sizes: Mapping[str, int]) -
     the entry cap is left to :func:`~markovwire.library.loader.build_kernel`, which refuses it before allocation
     with the component's place in its library."""
     spec = comp.spec
-    types = comp.library.types(sizes)
     where = p.where("instances", name)
-
-    def size(text) -> int:
-        return len(parse_type(text, types, where, sizes))
-    state = [size(spec.state)] if spec.state else []
-    ins = state + [size(t) for t in spec.inputs.values()]
-    outs = state + [size(t) for t in spec.outputs.values()]
+    dom, cod, state_type = comp.ports_at(sizes)
+    state = [len(state_type)] if state_type is not None else []
+    ins = state + [len(t) for _, t in dom]
+    outs = state + [len(t) for _, t in cod]
     entries = math.prod(ins) * math.prod(outs)
     nbytes = entries * 8
     if nbytes <= memory_budget() or entries > MAX_ENTRIES:
         return  # past the entry cap of library files, build_kernel refuses it (a larger budget would not help)
-    by = sorted(comp.library.structural_of(comp))
+    by = sorted(comp.structural)
     shown = ", ".join(f"{n} = {sizes[n]:,}" for n in by if n in sizes)
     kind = "step kernel" if spec.state else "kernel"
     dims = lambda ns: " x ".join(f"{n:,}" for n in ns) or "1"
@@ -773,11 +770,11 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
         for n, w, t in zip(names, wires, types):
             labels = q.probability[n]
             for lab in [labels] if isinstance(labels, str) else labels:
-                _label(lab, t, where("probability", n))
+                t.label(lab, where("probability", n))
     given = []
     for n, lab in q.given.items():
         w = _resolve_wire(p, n, where("given", n))
-        _label(lab, net.wires[w], where("given", n))
+        net.wires[w].label(lab, where("given", n))
         given.append((w, lab))
     inputs = {}
     outer = list(p.system.inputs) if p.system is not None else list(net.inputs)
@@ -785,7 +782,7 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
         if n not in outer:
             raise UnknownName(where("inputs", n), f"{n!r} is not an outer input",
                               fix=f"fix one of the outer inputs: {', '.join(outer) or 'there are none'}")
-        _label(lab, net.wires[n], where("inputs", n))
+        net.wires[n].label(lab, where("inputs", n))
         inputs[n] = lab
     missing = [n for n in outer if n not in inputs]
     if missing:
@@ -804,11 +801,6 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
     return prepared
 
 
-def _label(label: str, t: FinSet, where: str) -> None:
-    if label not in t:
-        close = difflib.get_close_matches(label, list(t.elements), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UnknownName(where, f"{t.name} has no label {label!r}{hint}", fix=f"use one of: {', '.join(t.elements)}")
 
 
 def _integer_parameter(p: Proposal, name: str, where: str) -> Parameter:

@@ -290,7 +290,7 @@ class Query:
     def _index(self, t, w, label) -> int:
         if label not in t:
             raise UnknownName(f"query {self}, wire {w!r}", f"type {t.name} has no label {label!r}",
-                              fix=f"use one of: {', '.join(t.elements)}")
+                              fix=f"use one of: {t.shown()}")
         return t.index(label)
 
     # ----- display and data ------------------------------------------------

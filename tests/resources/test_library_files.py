@@ -105,3 +105,44 @@ def test_a_plugin_that_exits_on_import_is_reported_and_the_others_kept(tmp_path)
     assert r.clean and r.returncode == 0, r
     assert "alignment" in r.stdout
     assert r.stderr.count("entry point 'exiting_plugin'") == 1, r
+
+
+def test_a_wildcard_row_of_parameters_over_a_large_type_is_checked_once_per_distinct_entry(tmp_path):
+    """Symbols, row sums, domain points and numeric evaluation look at the few distinct entries of a wildcard
+    table (Kernel.coding), not at its 2,000,000 cells; a typo in a label is named with a short list of labels."""
+    lib = limits.write(tmp_path, "wide.yaml", """\
+        name: wide
+        version: "1"
+        types: {Verdict: [pass, flag]}
+        parameters:
+          p: {default: 0.25, domain: [0, 1]}
+        components:
+          wide:
+            inputs: {a: Range(1000000)}
+            outputs: {v: Verdict}
+            parameters: [p]
+            kernel: {table: {"7": {pass: 1}, _: {pass: p, flag: 1 - p}}}
+          typo:
+            inputs: {a: Range(1000000)}
+            outputs: {v: Verdict}
+            kernel: {table: {"x7": {pass: 1}, _: {flag: 1}}}
+        """)
+    r = limits.run_python(f"""
+        from markovwire.library import load_library
+        from markovwire.errors import MarkovwireError
+        lib = load_library({str(lib)!r})
+        k = lib.components["wide"].instantiate("w").kernel
+        codes, entries = k.coding()
+        a = k.numeric({{"p": 0.3}})
+        print(len(entries), a[7].tolist(), a[999999].round(12).tolist())
+        try:
+            lib.components["typo"].instantiate("t")
+        except MarkovwireError as e:
+            print(e)
+        """)
+    assert r.clean and r.returncode == 0, r
+    lines = r.stdout.split("\n")
+    assert lines[0] == "4 [1.0, 0.0] [0.3, 0.7]"   # 0 (row 7's flag), 1, p and 1 - p
+    assert lines[1] == f"{lib}:18: components.typo.kernel.table.x7: Range(1000000) has no label 'x7'"
+    assert lines[2] == ("  fix: use one of: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, …, "
+                        "999999 (1,000,000 labels)")

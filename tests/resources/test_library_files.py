@@ -143,6 +143,6 @@ def test_a_wildcard_row_of_parameters_over_a_large_type_is_checked_once_per_dist
     assert r.clean and r.returncode == 0, r
     lines = r.stdout.split("\n")
     assert lines[0] == "4 [1.0, 0.0] [0.3, 0.7]"   # 0 (row 7's flag), 1, p and 1 - p
-    assert lines[1] == f"{lib}:18: components.typo.kernel.table.x7: Range(1000000) has no label 'x7'"
+    assert lines[1] == f"{lib}:15: components.typo.kernel.table.x7: Range(1000000) has no label 'x7'"
     assert lines[2] == ("  fix: use one of: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, …, "
                         "999999 (1,000,000 labels)")

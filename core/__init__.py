@@ -27,6 +27,7 @@ _SOURCES = {
               "bundle", "show_bundle", "unify"],
     "params": ["Parameter"],
     "kernel": ["Kernel", "copy", "discard", "identity", "swap"],
+    "inversion": ["invert", "disintegrate"],
     "contract": ["Program"],
     "limits": ["memory_budget", "set_memory_budget", "cost_budget", "set_cost_budget", "sweep_limit",
                "set_sweep_limit", "figure_limit", "set_figure_limit"],
@@ -80,6 +81,7 @@ if TYPE_CHECKING:  # what static checkers and IDEs see
         UnknownName,
         WiringError,
     )
+    from .inversion import disintegrate, invert
     from .kernel import Kernel, copy, discard, identity, swap
     from .limits import (
         cost_budget,

@@ -559,6 +559,18 @@ or rewrite the entry
         return Kernel(out, self.dom, rest, params=self.params, name=f"{self.name}|{','.join(observed)}",
                       check=False)
 
+    def invert(self, prior, *, fill=None) -> "Kernel":
+        """The Bayesian inverse ``Y → X`` with respect to ``prior`` on the inputs ``X``; rows of probability zero are
+        the prior (or ``fill``), their labels in the result's ``filled`` (see :mod:`markovwire.inversion`)."""
+        from .inversion import invert
+        return invert(self, prior, fill=fill)
+
+    def disintegrate(self, *outputs, fill=None) -> tuple["Kernel", "Kernel"]:
+        """``(marginal, conditional)``: the marginal on ``outputs`` and the kernel of the other outputs given them
+        (see :mod:`markovwire.inversion`)."""
+        from .inversion import disintegrate
+        return disintegrate(self, outputs, fill=fill)
+
     def row(self, *inputs) -> "Kernel":
         """The distribution of the outputs at the given input labels."""
         if len(inputs) != self.n_in:

@@ -1,7 +1,8 @@
 """Credal (imprecise) kernels: lower and upper probabilities of queries.
 
 A box known only up to a set of kernels is an :class:`IntervalKernel` (an interval
-per entry: probability intervals, separately per input row) or a
+per entry: probability intervals, separately per input row), a :class:`TVBallKernel`
+(every kernel within total-variation distance ε of a model's, row by row) or a
 :class:`CredalKernel` (the convex hull of finitely many extreme kernels); a
 parameter known only up to an interval is given as ``intervals={name: (lo, hi)}``.
 Lower and upper values of a query:
@@ -55,7 +56,51 @@ MAX_ROW_OUTPUTS = 12  # vertices of one row's interval polytope are enumerated u
 
 
 # ----- credal sets of kernels -------------------------------------------------------------
-class IntervalKernel:
+class RowSets:
+    """A credal set given row by row: each input row's distribution lies in its own polytope, chosen
+    independently of the other rows (separately specified rows), so its vertices are the products of the
+    rows' vertices. Subclasses give ``shape`` (the kernel's axes), ``row_vertices(r)``, ``_row_count(r)``
+    and ``argmax(c)``."""
+
+    dom: tuple
+    cod: tuple
+    name: str
+    shape: tuple[int, ...]
+
+    @property
+    def shape_in(self) -> tuple[int, ...]:
+        return self.shape[: len(self.dom)]
+
+    @property
+    def shape_out(self) -> tuple[int, ...]:
+        return self.shape[len(self.dom):]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def n_rows(self) -> int:
+        return int(np.prod(self.shape_in, dtype=int))
+
+    @property
+    def n_vertices(self) -> float:
+        """The number of vertices of the set (``inf`` when a row has too many to enumerate)."""
+        counts = [self._row_count(r) for r in range(self.n_rows)]
+        return math.inf if math.inf in counts else math.prod(counts)
+
+    def vertex_arrays(self) -> np.ndarray:
+        """Every vertex of the set (the product of the rows' vertices), stacked: ``(K, *shape)``."""
+        per_row = [self.row_vertices(r) for r in range(self.n_rows)]
+        combos = itertools.product(*per_row)
+        return np.array([np.stack(rows).reshape(self.shape) for rows in combos])
+
+    def sample_vertices(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` random vertices: each maximises a random linear function (no enumeration needed)."""
+        return self.argmax(rng.normal(size=(n,) + self.shape))
+
+
+class IntervalKernel(RowSets):
     """A kernel known up to an interval per entry: row by row, ``lower <= k(·|x) <= upper``."""
 
     def __init__(self, lower, upper, dom: Iterable = (), cod: Iterable = (), *, name: str = "interval kernel",
@@ -67,20 +112,8 @@ class IntervalKernel:
             if a.shape != shape:
                 raise ShapeError(f"interval kernel {name!r}", f"{what} bounds have shape {a.shape}, not {shape}",
                                  fix="give one axis per input then per output, each as long as its type")
-        self.lower, self.upper = lo, hi
+        self.lower, self.upper, self.shape = lo, hi, shape
         self._validate(tighten)
-
-    @property
-    def shape_in(self) -> tuple[int, ...]:
-        return self.lower.shape[: len(self.dom)]
-
-    @property
-    def shape_out(self) -> tuple[int, ...]:
-        return self.lower.shape[len(self.dom):]
-
-    @property
-    def ndim(self) -> int:
-        return self.lower.ndim
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds as matrices, one row per input combination."""
@@ -166,22 +199,8 @@ class IntervalKernel:
         cache[r] = found[np.sort(first)]
         return cache[r]
 
-    @property
-    def n_vertices(self) -> float:
-        """The number of vertices of the set (``inf`` when a row is too wide to enumerate)."""
-        if int(np.prod(self.shape_out, dtype=int)) > MAX_ROW_OUTPUTS:
-            return math.inf
-        return math.prod(len(self.row_vertices(r)) for r in range(len(self.rows()[0])))
-
-    def vertex_arrays(self) -> np.ndarray:
-        """Every vertex of the set (the product of the rows' vertices), stacked: ``(K, *shape)``."""
-        per_row = [self.row_vertices(r) for r in range(len(self.rows()[0]))]
-        combos = itertools.product(*per_row)
-        return np.array([np.stack(rows).reshape(self.lower.shape) for rows in combos])
-
-    def sample_vertices(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` random vertices: each maximises a random linear function (no enumeration needed)."""
-        return self.argmax(rng.normal(size=(n,) + self.lower.shape))
+    def _row_count(self, r: int) -> float:
+        return math.inf if int(np.prod(self.shape_out, dtype=int)) > MAX_ROW_OUTPUTS else len(self.row_vertices(r))
 
     def center(self) -> Kernel:
         """A member in the middle: the lower bounds plus the free mass shared in proportion to the slack."""
@@ -205,6 +224,130 @@ class IntervalKernel:
 
     def __repr__(self) -> str:
         return f"IntervalKernel({self.name}: {_sig(self.dom, self.cod)})"
+
+
+class TVBallKernel(RowSets):
+    """Every kernel within total-variation distance ``radius`` of ``kernel``, row by row:
+    ``{q ∈ simplex : ½·|q − k(·|x)|₁ <= radius}`` for each input ``x``.
+
+    Its support function has a closed form (:meth:`argmax`, the greedy): to maximise
+    ``Σ c·q`` move up to ``radius`` of mass to the label of largest ``c`` from the labels of
+    smallest ``c``, each giving at most the mass it has. Its vertices are those greedy moves
+    (:meth:`row_vertices`), so :func:`credal_bounds`, :func:`chain_bounds` and the episode
+    bounds take it like any credal set.
+
+    >>> from markovwire import FinSet
+    >>> V = FinSet("Verdict", ["pass", "flag"])
+    >>> ball = TVBallKernel(Kernel([0.9, 0.1], [], [V]), 0.05)
+    >>> ball.row_vertices(0).round(12).tolist()
+    [[0.95, 0.05], [0.85, 0.15]]
+    >>> [lower_transition(ball, [0.0, 1.0], sense).round(12).tolist() for sense in ("min", "max")]
+    [[0.05], [0.15]]
+    """
+
+    def __init__(self, kernel: Kernel, radius: float, *, name: str | None = None):
+        if not isinstance(kernel, Kernel):
+            raise ShapeError("TV ball", f"is centred on a {type(kernel).__name__}, not a Kernel",
+                             fix="give the model's kernel (Kernel) and a radius")
+        if kernel.is_symbolic:
+            raise ParameterError(f"TV ball around {kernel.name!r}", "has symbolic entries",
+                                 fix="substitute parameter values first (kernel.subs({...}))")
+        radius = float(radius)
+        if not 0 <= radius <= 1:
+            raise ParameterError(f"TV radius of {kernel.name!r}", f"{radius:g} is outside [0, 1]",
+                                 fix="give a total-variation radius between 0 and 1")
+        self.kernel, self.eps = kernel, radius
+        self.dom, self.cod = kernel.dom, kernel.cod
+        self.name = name or f"{kernel.name} (TV ≤ {radius:g})"
+        self.centre = np.asarray(kernel.array, dtype=float)
+        self.shape = self.centre.shape
+
+    def rows(self) -> np.ndarray:
+        """The model's kernel as a matrix, one row per input combination."""
+        return self.centre.reshape(self.n_rows, -1)
+
+    def argmax(self, c: np.ndarray) -> np.ndarray:
+        """The member maximising ``Σ c·k``, row by row: up to ``radius`` of mass moved to the label of largest
+        ``c``, taken from the labels of smallest ``c`` first (each at most its mass)."""
+        lead = c.shape[: c.ndim - self.ndim]
+        P = self.rows()
+        rows = c.reshape(lead + P.shape)
+        order = np.argsort(rows, axis=-1, kind="stable")          # ascending: the last label receives
+        p = np.take_along_axis(np.broadcast_to(P, rows.shape), order, axis=-1)
+        avail = p.copy()
+        avail[..., -1] = 0.0
+        take = np.clip(self.eps - (np.cumsum(avail, axis=-1) - avail), 0.0, avail)
+        q = p - take
+        q[..., -1] += take.sum(axis=-1)
+        out = np.empty_like(q)
+        np.put_along_axis(out, order, q, axis=-1)
+        return out.reshape(c.shape)
+
+    def row_vertices(self, r: int) -> np.ndarray:
+        """The vertices of row ``r``'s ball: for each receiving label ``j``, drain a set ``S`` of other labels
+        (``p(S) < radius``) and take the rest of ``radius`` from one more label ``k`` (every greedy move)."""
+        cache = self.__dict__.setdefault("_vertices", {})
+        if r not in cache:
+            cache[r] = _tv_vertices(self.rows()[r], self.eps, f"TV ball {self.name!r}, "
+                                    f"{_row_label(self.dom, self.shape_in, r)}")
+        return cache[r]
+
+    def _row_count(self, r: int) -> float:
+        try:
+            return len(self.row_vertices(r))
+        except ShapeError:
+            return math.inf
+
+    def center(self) -> Kernel:
+        return self.kernel
+
+    def radius(self) -> float:
+        return self.eps
+
+    def contains(self, kernel: Kernel, atol: float = 1e-9) -> bool:
+        arr = np.asarray(kernel.subs().array, dtype=float)
+        return arr.shape == self.shape and bool(
+            np.all(0.5 * np.abs(arr.reshape(self.n_rows, -1) - self.rows()).sum(axis=1) <= self.eps + atol))
+
+    def __repr__(self) -> str:
+        return f"TVBallKernel({self.name}: {_sig(self.dom, self.cod)}, radius {self.eps:g})"
+
+
+MAX_ROW_VERTICES = 4096  # vertices of one row's TV ball are enumerated up to this many
+
+
+def _tv_vertices(p: np.ndarray, eps: float, where: str) -> np.ndarray:
+    """The vertices of ``{q : ½|q − p|₁ <= eps}`` in the simplex (one per line), deduplicated."""
+    n = len(p)
+    found = [] if eps > 0 else [p.copy()]
+    if eps > 0:
+        pos = [i for i in range(n) if p[i] > 0]
+        for j in range(n):
+            donors = [i for i in pos if i != j]
+            if p[donors].sum() <= eps:            # everything else fits in the move: the point mass at j
+                q = np.zeros(n)
+                q[j] = 1.0
+                found.append(q)
+                continue
+            stack = [((), 0.0, 0)]                # drained labels S (in increasing index), p(S), next index
+            while stack:
+                S, mass, start = stack.pop()
+                for k in donors:
+                    if k not in S and mass + p[k] >= eps:
+                        q = p.copy()
+                        q[list(S)] = 0.0
+                        q[k] -= eps - mass
+                        q[j] += eps
+                        found.append(q)
+                        if len(found) > MAX_ROW_VERTICES:
+                            raise ShapeError(where, f"has more than {MAX_ROW_VERTICES} vertices to enumerate",
+                                             fix="use a smaller radius, or make this the one box solved exactly")
+                for i in donors[start:]:
+                    if i not in S and mass + p[i] < eps:
+                        stack.append((S + (i,), mass + p[i], donors.index(i) + 1))
+    found = np.clip(np.array(found), 0.0, 1.0)
+    _, first = np.unique(np.round(found, 12), axis=0, return_index=True)
+    return found[np.sort(first)]
 
 
 class CredalKernel:
@@ -280,11 +423,11 @@ class CredalKernel:
 
 
 def as_credal(x, where: str):
-    if isinstance(x, (IntervalKernel, CredalKernel)):
+    if isinstance(x, (RowSets, CredalKernel)):
         return x
     if isinstance(x, Kernel):
         return CredalKernel([x.subs()])
-    raise ShapeError(where, f"is a {type(x).__name__}, not an IntervalKernel, CredalKernel or Kernel",
+    raise ShapeError(where, f"is a {type(x).__name__}, not an IntervalKernel, TVBallKernel, CredalKernel or Kernel",
                      fix="describe an imprecise box by IntervalKernel(lower, upper, ...) or CredalKernel([...])")
 
 
@@ -663,7 +806,7 @@ HISTORY = ("exact for every process whose transition at each step may depend on 
 def lower_transition(step, f, sense: str = "min") -> np.ndarray:
     """``(T̲f)(x) = min_{p ∈ C(x)} Σ_y p(y) f(y)`` for every state ``x`` (``sense='max'``: the upper operator).
 
-    Probability intervals use the sort-and-fill greedy; a :class:`CredalKernel` takes
+    Probability intervals use the sort-and-fill greedy, TV balls their greedy move; a :class:`CredalKernel` takes
     each row's best vertex row (its rows are treated as separately specified), as does an
     array of candidate rows ``(states, candidates, next states)``.
 
@@ -680,10 +823,10 @@ def lower_transition(step, f, sense: str = "min") -> np.ndarray:
     if isinstance(step, np.ndarray) and step.ndim == 3:
         return _best_rows(step, f, sense)
     step = _step(step)
-    if isinstance(step, IntervalKernel):
-        L, _ = step.rows()
-        c = np.broadcast_to(s * f, L.shape).reshape(step.lower.shape)   # min p·f = −max p·(−f)
-        k = step.argmax(c).reshape(L.shape)
+    if isinstance(step, RowSets):
+        rows = (step.n_rows, int(np.prod(step.shape_out, dtype=int)))
+        c = np.broadcast_to(s * f, rows).reshape(step.shape)   # min p·f = −max p·(−f)
+        k = step.argmax(c).reshape(rows)
         return k @ f
     if isinstance(step, CredalKernel):
         return _best_rows(step.row_sets(), f, sense)
@@ -716,23 +859,24 @@ def chain_bounds(step, f, steps: int, initial) -> ChainBounds:
         g = fv
         for _ in range(steps):
             g = lower_transition(st, g, sense)
-        if isinstance(x0, (IntervalKernel, CredalKernel)):
+        if isinstance(x0, (RowSets, CredalKernel)):
             out[sense] = float(lower_transition(x0, g, sense)[0])
         else:
             out[sense] = float(x0 @ g)
     how = ("the lower transition operator applied backwards, "
-           + ("sort-and-fill greedy per row" if isinstance(st, IntervalKernel) else "best vertex row per state"))
+           + ("sort-and-fill greedy per row" if isinstance(st, IntervalKernel) else
+              "the greedy move per row" if isinstance(st, TVBallKernel) else "best vertex row per state"))
     return ChainBounds(out["min"], out["max"], int(steps), how, HISTORY)
 
 
 def _step(step):
-    if isinstance(step, (IntervalKernel, CredalKernel)):
+    if isinstance(step, (RowSets, CredalKernel)):
         s = step
     elif isinstance(step, Kernel):
         s = CredalKernel([step.subs()])
     else:
         raise ShapeError("chain step", f"is a {type(step).__name__}",
-                         fix="give an IntervalKernel, CredalKernel or Kernel")
+                         fix="give an IntervalKernel, TVBallKernel, CredalKernel or Kernel")
     if s.dom and [p.type for p in s.dom] != [p.type for p in s.cod]:
         raise TypeMismatch("chain step", f"maps {_sig(s.dom, s.cod)}; a chain's step maps the state type to itself",
                            fix="give the step the same input and output types")
@@ -767,7 +911,7 @@ def _initial(initial, states):
         x = np.zeros(len(states))
         x[states.index(key)] = 1.0
         return x
-    if isinstance(initial, (IntervalKernel, CredalKernel)):
+    if isinstance(initial, (RowSets, CredalKernel)):
         if initial.dom:
             raise ShapeError("initial distribution", "has inputs", fix="give a distribution (no inputs)")
         return initial

@@ -57,6 +57,7 @@ from .flow import (
                         path,
                         sees,
 )
+from .latents import Factorisation, NaturalLatent, factors_through, natural_latent
 from .linear import BoxForm, Simplex, optimise
 from .query import Query, as_query
 from .robust import RobustBand, chain_tv_band, perturbed, tv_band, tv_from_kl
@@ -76,4 +77,5 @@ __all__ = [
     "Dependencies", "FlowCheck", "FlowChecklist", "NeverSees", "CannotAffect", "Independent",
     "dependencies", "independent", "checklist", "path", "sees", "ancestors", "ancestor_boxes", "active_path",
     "NetDiff", "QueryChange", "diff",
+    "NaturalLatent", "Factorisation", "natural_latent", "factors_through",
 ]

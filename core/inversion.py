@@ -56,9 +56,11 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy
 
-from .errors import NotStochastic, Place, ShapeError, TypeMismatch, UnknownName
+from .errors import NotStochastic, ParameterError, Place, ShapeError, TypeMismatch, UnknownName
 from .kernel import ATOL, Kernel, _disjoint, _einsum, _merge_params
 from .types import show_bundle
+
+MAX_SYMBOLIC = 10_000  # entries divided and cancelled by sympy at most; larger symbolic tables: substitute first
 
 
 def invert(kernel: Kernel, prior, *, fill=None) -> Kernel:
@@ -73,12 +75,14 @@ def invert(kernel: Kernel, prior, *, fill=None) -> Kernel:
     """
     where = Place(f"kernel {kernel.name!r}.invert", box=kernel.name)
     prior = _distribution(prior, kernel.dom, where.extend("prior"), "prior")
+    _refuse_large(kernel.array.size, prior.free_symbols | kernel.free_symbols, where)
     m = kernel.n_in
     arr = _einsum(prior.array, list(range(m)), kernel.array, list(range(kernel.array.ndim)),
                   list(range(kernel.array.ndim)))
     joint = Kernel(arr, (), _disjoint(kernel.dom, kernel.cod), params=_merge_params(prior, kernel),
                    name=kernel.name, check=False)
-    _, cond = _split(joint, list(range(m, joint.array.ndim)), _fill(fill, lambda: prior, kernel.dom, where), where)
+    _, cond = _split(joint, list(range(m, joint.array.ndim)), _fill(fill, lambda: prior, kernel.dom, where), where,
+                     name=f"{kernel.name}†")
     out = Kernel(cond.array, kernel.cod, kernel.dom, params=cond.params, name=f"{kernel.name}†", check=False)
     out.filled = cond.filled
     return out
@@ -96,7 +100,19 @@ def disintegrate(joint: Kernel, ports: str | int | Sequence[str | int], *, fill=
     where = Place(f"kernel {joint.name!r}.disintegrate", box=joint.name)
     keep = _positions(joint, ports, where)
     rest = [i for i in range(len(joint.cod)) if i not in keep]
-    return _split(joint, keep, _fill(fill, lambda: joint.marginal(*rest), [joint.cod[i] for i in rest], where), where)
+    fill = _fill(fill, lambda: joint.marginal(*rest), [joint.cod[i] for i in rest], where)
+    _refuse_large(joint.array.size, joint.free_symbols | fill.free_symbols, where)
+    return _split(joint, keep, fill, where)
+
+
+def _refuse_large(size: int, symbols: set, where: Place) -> None:
+    """A symbolic table of more than :data:`MAX_SYMBOLIC` entries is refused: sympy would cancel each quotient."""
+    if symbols and size > MAX_SYMBOLIC:
+        values = ", ".join(f"{n!r}: ..." for n in sorted(s.name for s in symbols))
+        raise ParameterError(where, f"has {size:,} symbolic entries to divide, more than the {MAX_SYMBOLIC:,} "
+                             f"inverted symbolically (each quotient is simplified by sympy)",
+                             fix=f"substitute parameter values first (.subs({{{values}}}) on the kernel and its "
+                                 "prior or joint; a sweep is one .subs per point)")
 
 
 def _positions(joint: Kernel, ports: list, where: Place) -> list[int]:
@@ -129,7 +145,8 @@ def _fill(fill, default, ports, where: Place) -> Kernel:
     return _distribution(fill, ports, where.extend("fill"), "fill")
 
 
-def _split(joint: Kernel, keep: list[int], fill: Kernel, where: Place) -> tuple[Kernel, Kernel]:
+def _split(joint: Kernel, keep: list[int], fill: Kernel, where: Place,
+           name: str | None = None) -> tuple[Kernel, Kernel]:
     """The marginal on the outputs at positions ``keep`` and the conditional of the others, rows of probability
     zero filled by ``fill`` (a distribution over the others, or a kernel to them from the joint's inputs)."""
     n = joint.n_in
@@ -157,20 +174,20 @@ def _split(joint: Kernel, keep: list[int], fill: Kernel, where: Place) -> tuple[
     else:
         quotient = np.divide(table, total, out=np.zeros(table.shape), where=~zero)
         cond = np.where(np.broadcast_to(zero, table.shape), fill_arr, quotient)
-    dom = tuple(joint.dom) + tuple(joint.cod[i] for i in keep)
-    params = _merge_params(joint, fill)
-    label = ",".join(joint.cod[i].name for i in keep)
-    conditional = Kernel(cond, dom, other, params=params, name=f"{joint.name}|{label}" if label else joint.name,
-                         check=False)
+    dom = _disjoint(joint.dom, [joint.cod[i] for i in keep])
+    if name is None:
+        label = ",".join(joint.cod[i].name for i in keep)
+        name = f"{joint.name}|{label}" if label else joint.name
+    conditional = Kernel(cond, dom, other, params=_merge_params(joint, fill), name=name, check=False)
     if symbolic:
         try:
             conditional._check_domain(ATOL)  # rows sum to one by construction; a denominator may vanish somewhere
         except NotStochastic as err:
             names = ", ".join(f"{n!r}: ..." for n in sorted(s.name for s in conditional.free_symbols))
-            raise err.relocated(where.nest(err.place), fix=f"substitute parameter values first (.subs({{{names}}}) on "
-                                "the kernel and its prior or joint), where rows of probability zero are filled, or "
-                                "narrow the parameters' domains to values where every conditioning label has "
-                                "positive probability") from None
+            fix = (f"substitute parameter values first (.subs({{{names}}}) on the kernel and its prior or joint), "
+                   "where rows of probability zero are filled, or narrow the parameters' domains to values where "
+                   "every conditioning label has positive probability")
+            raise err.relocated(where.nest(err.place).replace(box=where.box), fix=fix) from None
     rows = np.argwhere(zero.reshape(zero.shape[:lead + given]))
     conditional.filled = tuple(tuple(p.type.elements[i] for p, i in zip(dom, idx)) for idx in rows)
     return marginal, conditional

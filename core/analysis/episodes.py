@@ -14,7 +14,11 @@ credal sets and some parameters lie in intervals, its query has two ranges (ALIG
   go beyond that vertex range, but never beyond the adaptive range.
 
 The total-variation band of an episode is ``(M − m)·T·Σ ε`` over the boxes that can
-influence the states or the query.
+influence the query within the episode's steps (:func:`reaching_boxes`). Next to it,
+the exact worst case over the boxes' TV balls: the adaptive range of
+:func:`episode_bounds` with each box a :class:`~markovwire.analysis.credal.TVBallKernel`,
+exact when reality's kernels may change every step (for one fixed kernel it is an
+outer bound).
 """
 from __future__ import annotations
 
@@ -40,9 +44,9 @@ from .credal import (
     split_multilinear,
     with_selectors,
 )
-from .flow import ancestor_boxes
+from .flow import ancestors
 from .query import Query, as_query, params_of
-from .robust import RobustBand
+from .robust import RobustBand, _unaffordable as unaffordable, tv_balls, vertex_budget, with_exact
 from .search import axes_for, fixed_values, maximise, minimise
 
 GRID = 17  # points per interval parameter that the query is not multilinear in (adaptive range: an inner bound)
@@ -115,6 +119,7 @@ def episode_bounds(episode, query, *, boxes: Mapping[str, object] | None = None,
     if query.given:
         raise ShapeError(where, "the query conditions on evidence ('given'); credal bounds of an episode are "
                          "computed for unconditional queries", fix="ask an unconditional query")
+    query.require_linear()
     if query.kind == "distribution":
         raise ShapeError(where, "is a distribution", fix="bound a probability or an expectation")
     if episode.steps < 1:
@@ -262,12 +267,31 @@ def episode_worst_kernel(episode, box: str, query, sense: str = "max", *, observ
     return KernelAdversary(str(query), box, sense, value, honest, best, observes, policy(kern, observes, best), method)
 
 
+def reaching_boxes(episode, query) -> list[str]:
+    """The step's boxes that can influence ``query`` within the episode: the ancestors of its wires in the last
+    step, then of the states those read one step earlier, and so on back over the episode's steps."""
+    query = as_query(query)
+    nxt = dict(zip(episode.state_wires, episode.next_wires))
+    targets = [nxt.get(w, w) for w in query.wires]            # a state wire is read after the last step
+    reached, states = set(), set()
+    for _ in range(episode.steps):
+        anc = ancestors(episode.step, targets)
+        reached |= {b.name for b in episode.step.boxes if any(y in anc for y in b.outputs)}
+        new = [w for w in episode.state_wires if w in anc and w not in states]
+        if not new:
+            break
+        states |= set(new)
+        targets = [nxt[w] for w in new]
+    return [b.name for b in episode.step.boxes if b.name in reached]
+
+
 def episode_tv_band(episode, query, radii: Mapping[str, float], values: Mapping[str, object] | None = None,
-                    owners: Mapping[str, Sequence[str]] | None = None) -> RobustBand:
-    """The query's value and the band ``(M − m)·T·Σε`` certified by TV radii of (groups of) boxes.
+                    owners: Mapping[str, Sequence[str]] | None = None, *, max_combinations: int = 20_000) -> RobustBand:
+    """The query's value and the band ``(M − m)·T·Σε`` certified by TV radii of (groups of) boxes, with the
+    exact worst case over the boxes' TV balls next to it (the adaptive semantics; see the module docstring).
 
     ``owners`` maps each radius's name to the step's boxes it covers (default: the box of that name); a radius
-    whose boxes cannot influence the states or the query is listed as ignored.
+    whose boxes cannot influence the query within the episode's steps is listed as ignored and not summed.
     """
     query = as_query(query)
     if query.at:
@@ -279,8 +303,7 @@ def episode_tv_band(episode, query, radii: Mapping[str, float], values: Mapping[
     for n, bs in owners.items():
         if not bs:
             raise UnknownName(f"TV radius of {n!r}", "covers no box of the episode's step", fix="name a box")
-    wires = list(episode.next_wires) + [w for w in query.wires if w not in episode.state_wires]
-    reached = set(ancestor_boxes(episode.step, wires))
+    reached = set(reaching_boxes(episode, query))
     used = {n: e for n, e in radii.items() if e > 0 and any(b in reached for b in owners[n])}
     ignored = [n for n, e in radii.items() if e > 0 and n not in used]
     delta = sum(used.values())
@@ -290,5 +313,26 @@ def episode_tv_band(episode, query, radii: Mapping[str, float], values: Mapping[
     half = min(spread, spread * episode.steps * delta)
     v = np.asarray(value, dtype=float)
     scalar = lambda x: float(x) if np.ndim(x) == 0 else x
-    return RobustBand(str(query), scalar(v), half, scalar(np.maximum(v - half, lo_f)),
+    band = RobustBand(str(query), scalar(v), half, scalar(np.maximum(v - half, lo_f)),
                       scalar(np.minimum(v + half, hi_f)), used, ignored, f"T·Σε over {episode.steps} steps")
+    several = [n for n in used if len(owners[n]) != 1]
+    reason = unaffordable(query, values) or (
+        f"{', '.join(several)} {'is' if len(several) == 1 else 'are'} made of several boxes: a radius bounds the "
+        "composite kernel, which the exact worst case (a TV ball per box) does not model" if several else "")
+    return with_exact(band, reason, lambda: _exact_episode(episode, query, {owners[n][0]: e for n, e in used.items()},
+                                                           values, max_combinations))
+
+
+def _exact_episode(episode, query: Query, radii: Mapping[str, float], values, max_combinations: int):
+    """``(lower, upper, method)`` of the adaptive range with each box in ``radii`` any kernel in its TV ball."""
+    if episode.steps < 1 or not radii:
+        v = float(query.value(episode, values or {}))
+        return v, v, "no radius reaches the query"
+    balls = tv_balls(episode.step, radii, values)
+    vertex_budget(balls, max_combinations, keep_one=False)
+    res = episode_bounds(episode, query, boxes=balls, values=values, max_combinations=max_combinations)
+    K = math.prod(s.n_vertices for s in balls.values())
+    return (res.adaptive.lower, res.adaptive.upper,
+            f"the lower transition operator over {K:,} vertex combination(s) of the TV balls of "
+            f"{', '.join(balls)}, {episode.steps} steps; exact when reality's kernels may change every step "
+            f"(one kernel kept all episode: [{res.fixed.lower:.6g}, {res.fixed.upper:.6g}])")

@@ -40,6 +40,7 @@ from markovwire.analysis import (
 )
 from markovwire.analysis.episodes import episode_bounds, episode_tv_band, episode_worst_kernel
 from markovwire.analysis.flow import ancestor_boxes
+from markovwire.analysis.robust import composite
 from markovwire.errors import MarkovwireError, ParameterError, ShapeError, UnknownName
 
 from .constructions import constant
@@ -207,8 +208,9 @@ def band(proposal, model, query: str, radii: Mapping[str, float] | None = None,
         if inst not in proposal.instances:
             raise UnknownName(f"TV radius of {inst!r}", f"no instance {inst!r}",
                               fix=f"give radii to instances: {', '.join(proposal.instances)}")
-    if proposal.queries[query].kind == "distribution":
-        raise ShapeError(f"TV band of {query!r}", "is a distribution", fix="ask for a probability or an expectation")
+    if not proposal.queries[query].is_linear:
+        raise ShapeError(f"TV band of {query!r}", f"is {proposal.queries[query].spec.what}",
+                         fix="ask for a probability or an expectation")
     if model.is_episode and proposal.queries[query].given:
         raise ShapeError(f"TV band of {query!r}", "conditions on evidence in an episode",
                          fix="ask an unconditional query for a band")
@@ -218,7 +220,9 @@ def band(proposal, model, query: str, radii: Mapping[str, float] | None = None,
         owners = {i: [b.name for b in net.boxes if _owns(i, b.name)] for i in radii}
         return episode_tv_band(target, q, radii, vals, owners)
     reached = set(ancestor_boxes(net, list(q.wires) + [w for w, _ in q.given]))
-    return tv_band(net, q, _by_box(net, radii, reached), vals)
+    several = [i for i, e in radii.items() if e > 0 and len([b for b in net.boxes if _owns(i, b.name)]) > 1
+               and any(_owns(i, b) for b in reached)]
+    return tv_band(net, q, _by_box(net, radii, reached), vals, no_exact=composite(several))
 
 
 def _owns(instance: str, box: str) -> bool:

@@ -46,7 +46,7 @@ from .credal import (
 )
 from .flow import ancestors
 from .query import Query, as_query, params_of
-from .robust import RobustBand, _unaffordable as unaffordable, tv_balls, vertex_budget, with_exact
+from .robust import RobustBand, _unaffordable as unaffordable, composite, tv_balls, vertex_budget, with_exact
 from .search import axes_for, fixed_values, maximise, minimise
 
 GRID = 17  # points per interval parameter that the query is not multilinear in (adaptive range: an inner bound)
@@ -316,9 +316,7 @@ def episode_tv_band(episode, query, radii: Mapping[str, float], values: Mapping[
     band = RobustBand(str(query), scalar(v), half, scalar(np.maximum(v - half, lo_f)),
                       scalar(np.minimum(v + half, hi_f)), used, ignored, f"T·Σε over {episode.steps} steps")
     several = [n for n in used if len(owners[n]) != 1]
-    reason = unaffordable(query, values) or (
-        f"{', '.join(several)} {'is' if len(several) == 1 else 'are'} made of several boxes: a radius bounds the "
-        "composite kernel, which the exact worst case (a TV ball per box) does not model" if several else "")
+    reason = unaffordable(query, values) or composite(several)
     return with_exact(band, reason, lambda: _exact_episode(episode, query, {owners[n][0]: e for n, e in used.items()},
                                                            values, max_combinations))
 

@@ -146,6 +146,13 @@ def with_exact(band: RobustBand, reason: str, compute) -> RobustBand:
     return band
 
 
+def composite(names) -> str:
+    """Why the exact worst case is not computed when radii belong to instances made of several boxes."""
+    names = list(names)
+    return (f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} made of several boxes: a radius bounds the "
+            "composite kernel, which the exact worst case (a TV ball per box) does not model") if names else ""
+
+
 def _unaffordable(query, values) -> str:
     if not query.is_linear or query.kind == "distribution":
         return f"{query.kind} queries are not linear in the kernels"

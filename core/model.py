@@ -111,6 +111,11 @@ class Model:
         params = target.params
         return target, q.bound(vals), {k: v for k, v in vals.items() if k in params and k not in self.structural}
 
+    def why_infinite(self, query: str, values: Mapping[str, object] | None = None) -> str | None:
+        """Why a KL divergence query is infinite at scalar ``values`` (None when it is finite or not a KL)."""
+        target, q, vals = self.question(query, values)
+        return q.why_infinite(target, vals)
+
     def labels(self, query: str) -> list[str]:
         """The joint labels of a distribution query's wires."""
         return self.query(query).labels(self.target)

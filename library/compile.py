@@ -16,6 +16,7 @@ Episode(trusted_monitoring: state episode.state: Status; 5000 steps)
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import sympy
@@ -36,18 +37,42 @@ def compile_model(proposal) -> Model:
 def core_query(proposal, q) -> Query:
     """The core query of a prepared file query (wires resolved, labels checked)."""
     given, at, name = dict(q.given), dict(q.inputs), q.text
+    spec = getattr(q.spec, q.kind)
     if q.kind == "probability":
         names = list(q.spec.probability)
         return Query.probability({w: q.spec.probability[n] for w, n in zip(q.wires, names)}, given=given, at=at,
                                  name=name)
     if q.kind == "distribution":
         return Query.distribution(q.wires, given=given, at=at, name=name)
-    entries = proposal.expectation_entries(q)
+    if q.kind == "entropy":
+        of, cond = q.wires[:len(spec.of)], q.wires[len(spec.of):]
+        return Query.entropy(of, conditional_on=cond, unit=spec.unit, given=given, at=at, name=name)
+    if q.kind == "mutual_information":
+        n, m = len(spec.between[0]), len(spec.between[1])
+        return Query.mutual_information(q.wires[:n], q.wires[n:n + m], conditional_on=q.wires[n + m:],
+                                        unit=spec.unit, given=given, at=at, name=name)
+    if q.kind in ("kl", "tv"):
+        divergence = Query.kl if q.kind == "kl" else Query.tv
+        unit = {"unit": spec.unit} if q.kind == "kl" else {}
+        if isinstance(q.against, str):       # a distribution query of the file, with its own evidence
+            against = dataclasses.replace(core_query(proposal, proposal.queries[q.against]), name=q.against)
+        elif q.against is not None:          # other wires, under the same evidence
+            against = list(q.against)
+        else:
+            against, params = _table(proposal, q)
+            return divergence(q.wires, against, given=given, at=at, name=name, params=params, **unit)
+        return divergence(q.wires, against, given=given, at=at, name=name, **unit)
+    table, params = _table(proposal, q)
+    return Query.expectation(q.wires, table, given=given, at=at, name=name, params=params)
+
+
+def _table(proposal, q) -> tuple[dict, list]:
+    """An expectation's (or a divergence's reference) table by label tuples, and the parameters it uses."""
+    entries = proposal.table_entries(q)
     table = {tuple(t[i] for t, i in zip(q.types, idx)): e
              for idx, e in zip(itertools.product(*(range(len(t)) for t in q.types)), entries.flat)}
     symbols = {s.name for e in entries.flat if isinstance(e, sympy.Basic) for s in e.free_symbols}
-    params = [proposal.all_parameters[n] for n in sorted(symbols)]
-    return Query.expectation(q.wires, table, given=given, at=at, name=name, params=params)
+    return table, [proposal.all_parameters[n] for n in sorted(symbols)]
 
 
 def query_steps(proposal, q) -> int:

@@ -35,7 +35,7 @@ import yaml
 
 from markovwire import Net, Parameter
 from markovwire.analysis import worst_case
-from markovwire.analysis.query import broadcast_sweep
+from markovwire.analysis.query import Query, broadcast_sweep
 from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.expression import Diagram
 from markovwire.diagrams.files import MAX_ENTRIES
@@ -47,14 +47,16 @@ from markovwire.errors import (
     ErrorList,
     FileFormatError,
     MarkovwireError,
+    NotStochastic,
     ParameterError,
     Place,
+    TypeMismatch,
     UnknownName,
     WiringError,
 )
 from markovwire.limits import check_points, human_bytes, memory_budget, memory_fix
 from markovwire.model import Model
-from markovwire.types import FinSet
+from markovwire.types import FinSet, names_apart
 
 from .bounds import band, bounds, credal, imprecise_box, intervals_of, kernel_adversary
 from .claims import checklist, claim
@@ -92,10 +94,15 @@ class PreparedQuery:
     given: tuple[tuple[str, str], ...]
     inputs: dict[str, str]
     text: str
+    against: tuple[str, ...] | str | None = None  # a divergence's reference: wires, a distribution query, or a table
 
     @property
     def kind(self) -> str:
         return self.spec.kind
+
+    @property
+    def is_linear(self) -> bool:
+        return self.spec.is_linear
 
     def __str__(self) -> str:
         return self.text
@@ -377,33 +384,33 @@ class Proposal:
             out[n] = arr if arr.ndim else float(arr)
         return out
 
-    def expectation_entries(self, q: PreparedQuery) -> np.ndarray:
-        """The table of an expectation query as sympy entries over its wires' labels (checked against them)."""
-        spec = q.spec.expectation
+    def table_entries(self, q: PreparedQuery) -> np.ndarray:
+        """The table of an expectation query (or a divergence's reference table) as sympy entries over its wires'
+        labels, checked against them."""
+        section = ("expectation", "values") if q.kind == "expectation" else (q.kind, "against")
+        node = q.spec.expectation.values if q.kind == "expectation" else getattr(q.spec, q.kind).against
         entries = np.zeros([len(t) for t in q.types], dtype=object)
         entries[...] = sympy.Integer(0)
 
         def fill(node, depth, index, path):
             t = q.types[depth]
             if not isinstance(node, dict):
-                raise FileFormatError(self.where("queries", q.name, "expectation", "values", *path),
+                raise FileFormatError(self.where("queries", q.name, *section, *path),
                                       f"expected a mapping by labels of {t.name}",
                                       fix="nest one mapping per wire of 'of'")
             listed = [k for k in node if k != "_"]
             for key, sub in node.items():
                 labels = [x for x in t.elements if x not in listed] if key == "_" else [key]
                 for lab in labels:
-                    if lab not in t:
-                        raise UnknownName(self.where("queries", q.name, "expectation", "values", *path, key),
-                                          f"{t.name} has no label {lab!r}", fix=f"use one of: {t.shown()}")
+                    t.label(lab, self.where("queries", q.name, *section, *path, key))
                     idx = index + (t.index(lab),)
                     if depth + 1 == len(q.types):
                         entries[idx] = to_expr(sub, self.all_parameters,
-                                               self.where("queries", q.name, "expectation", "values", *path, key))
+                                               self.where("queries", q.name, *section, *path, key))
                     else:
                         fill(sub, depth + 1, idx, path + (key,))
 
-        fill(spec.values, 0, (), ())
+        fill(node, 0, (), ())
         return entries
 
     # ----- editing and saving ----------------------------------------------------------------
@@ -749,9 +756,7 @@ def _resolve_wire(p: Proposal, name: str, where: str) -> str:
 def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
     where = lambda *k: p.where("queries", name, *k)
     net = p.net()
-    names = list(q.probability) if q.kind == "probability" else \
-        list(q.expectation.of) if q.kind == "expectation" else list(q.distribution)
-    key = {"probability": "probability", "expectation": "expectation", "distribution": "distribution"}[q.kind]
+    names, key = q.read, q.kind
     wires, errors = [], []
     for n in names:
         try:
@@ -795,10 +800,60 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
             raise FileFormatError(where("steps"), "only an episode has steps", fix="remove 'steps:'")
         if isinstance(q.steps, str):
             _integer_parameter(p, q.steps, where("steps"))
-    prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given), inputs, _describe(name, q))
-    if q.kind == "expectation":
-        p.expectation_entries(prepared)
+    against = _reference(p, name, q, types) if q.kind in ("kl", "tv") else None
+    prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given), inputs, _describe(name, q), against)
+    if q.kind == "expectation" or q.kind in ("kl", "tv") and against is None:
+        _check_reference_table(p, prepared, p.table_entries(prepared))
     return prepared
+
+
+def _reference(p: Proposal, name: str, q: QuerySpec, types: tuple) -> tuple[str, ...] | str | None:
+    """A divergence's reference, checked: its wires (resolved), the name of a distribution query, or None for a
+    table of probabilities (read by :meth:`Proposal.table_entries`)."""
+    ref = getattr(q, q.kind).against
+    where = lambda *k: p.where("queries", name, q.kind, "against", *k)
+    if isinstance(ref, dict):
+        return None
+    if isinstance(ref, str):
+        other = p.spec.queries.get(ref)
+        laws = [n for n, s in p.spec.queries.items() if s.kind == "distribution"]
+        if other is None:
+            close = difflib.get_close_matches(ref, laws, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownName(where(), f"no query {ref!r}{hint}",
+                              fix=f"name a distribution query ({', '.join(laws) or 'none declared'}), list wires, "
+                                  "or give a table of probabilities")
+        if other.kind != "distribution":
+            raise FileFormatError(where(), f"query {ref!r} is {other.what}; a reference is a law",
+                                  fix="name a distribution query, list wires, or give a table of probabilities")
+        if other.steps != q.steps or other.inputs != q.inputs:
+            raise FileFormatError(where(), f"query {ref!r} is asked at other steps or outer inputs",
+                                  fix="compare laws at the same step and inputs (the same 'steps:' and 'inputs:')")
+        names = list(other.distribution)
+        wires = tuple(_resolve_wire(p, n, p.where("queries", ref, "distribution")) for n in names)
+    else:
+        names = list(ref)
+        wires = tuple(_resolve_wire(p, n, where()) for n in names)
+    theirs = tuple(p.net().wires[w] for w in wires)
+    if [t.elements for t in theirs] != [t.elements for t in types]:
+        shown = lambda ts: ", ".join(names_apart(a, b)[0] for a, b in zip(ts, theirs if ts is types else types))
+        raise TypeMismatch(where(), f"compares {', '.join(getattr(q, q.kind).of)} ({shown(types)}) with "
+                           f"{', '.join(names)} ({shown(theirs)}), whose labels differ",
+                           fix="compare wires of the same types, in the same order")
+    return ref if isinstance(ref, str) else wires
+
+
+def _check_reference_table(p: Proposal, q: PreparedQuery, entries: np.ndarray) -> None:
+    """A divergence's reference table of constants is a probability distribution (tables of expressions are
+    checked at every evaluation by the core)."""
+    if q.kind not in ("kl", "tv") or any(getattr(e, "free_symbols", None) for e in entries.flat):
+        return
+    values = np.array([float(e) for e in entries.flat])
+    if values.min() < 0 or abs(values.sum() - 1) > 1e-9:
+        what = f"has a negative entry {values.min():g}" if values.min() < 0 else f"sums to {values.sum():.12g}, not 1"
+        raise NotStochastic(p.where("queries", q.name, q.kind, "against"), f"{what}: it is not a probability "
+                            "distribution", fix="give the reference's probabilities, non-negative and summing to one "
+                                                "(missing labels count 0)")
 
 
 
@@ -825,7 +880,20 @@ def _describe(name: str, q: QuerySpec) -> str:
         return f"P({ev}{tail})"
     if q.kind == "expectation":
         return f"E[f({', '.join(q.expectation.of)}){tail}]"
-    return f"distribution of {', '.join(q.distribution)}{tail}"
+    if q.kind == "distribution":
+        return f"distribution of {', '.join(q.distribution)}{tail}"
+    spec = getattr(q, q.kind)     # an information quantity, written by the core in the file's wire names
+    given, at = dict(q.given), dict(q.inputs)
+    if q.kind == "entropy":
+        return str(Query.entropy(spec.of, conditional_on=spec.given, unit=spec.unit, given=given, at=at))
+    if q.kind == "mutual_information":
+        return str(Query.mutual_information(*spec.between, conditional_on=spec.given, unit=spec.unit, given=given,
+                                            at=at))
+    against = spec.against if isinstance(spec.against, list) else \
+        Query.distribution(["_"], name=spec.against) if isinstance(spec.against, str) else {}
+    if q.kind == "kl":
+        return str(Query.kl(spec.of, against, unit=spec.unit, given=given, at=at))
+    return str(Query.tv(spec.of, against, given=given, at=at))
 
 
 def _check_rest(p: Proposal, errors: list) -> None:
@@ -857,8 +925,9 @@ def _check_rest(p: Proposal, errors: list) -> None:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             errors.append(UnknownName(p.where("adversary", name, "query"), f"unknown query {adv.query!r}{hint}",
                                       fix=f"use one of: {', '.join(spec.queries) or 'no queries declared'}"))
-        elif spec.queries[adv.query].kind == "distribution":
-            errors.append(FileFormatError(p.where("adversary", name, "query"), f"query {adv.query!r} is a distribution",
+        elif not spec.queries[adv.query].is_linear:
+            errors.append(FileFormatError(p.where("adversary", name, "query"),
+                                          f"query {adv.query!r} is {spec.queries[adv.query].what}",
                                           fix="optimise a probability or an expectation"))
         if adv.instance is not None:
             _check_instance_adversary(p, name, adv, errors)
@@ -917,8 +986,8 @@ def _check_analyses(p: Proposal, errors: list) -> None:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             errors.append(UnknownName(where("query"), f"unknown query {c.query!r}{hint}",
                                       fix=f"use one of: {', '.join(spec.queries) or 'no queries declared'}"))
-        elif q.kind == "distribution":
-            errors.append(FileFormatError(where("query"), f"query {c.query!r} is a distribution",
+        elif not q.is_linear:
+            errors.append(FileFormatError(where("query"), f"query {c.query!r} is {q.what}",
                                           fix="bound a probability or an expectation"))
         elif q.given and p.system is not None:
             errors.append(FileFormatError(where("query"), f"query {c.query!r} conditions on evidence in an episode",
@@ -975,10 +1044,14 @@ def to_jsonable(results: Mapping[str, Any], shape: tuple[int, ...] | None = None
                     out = {k: [x[k] for x in items] for k in ("value", "lower", "upper") if all(k in x for x in items)}
                     return {**out, "points": items}
                 return items
-            return [None if not np.isfinite(x) else float(x) for x in v.reshape(-1)]
+            return [number(x) for x in v.reshape(-1)]
         if isinstance(v, (float, np.floating)):
-            return None if not np.isfinite(v) else float(v)
+            return number(v)
         return v
+
+    def number(x) -> float | str | None:   # NaN (evidence of probability zero at a sweep point) is null;
+        x = float(x)                        # an infinite KL divergence is "inf", a value JSON can carry
+        return None if x != x else x if abs(x) != math.inf else ("inf" if x > 0 else "-inf")
     return {k: conv(v) for k, v in results.items()}
 
 

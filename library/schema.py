@@ -173,18 +173,56 @@ class ExpectationSpec(Model):
     values: Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)]
 
 
+Wires = Annotated[list[WireName], Len(1, 8)]
+Unit = Literal["nats", "bits"]
+
+
+class EntropySpec(Model):
+    """``H(of | given)``: the entropy of the wires' joint law, conditional on other wires (averaged over them)."""
+
+    of: Wires
+    given: Annotated[list[WireName], Len(0, 8)] = []
+    unit: Unit = "nats"
+
+
+class MutualInformationSpec(Model):
+    """``I(A; B | given)`` between two groups of wires."""
+
+    between: Annotated[list[Wires], Len(2, 2)]
+    given: Annotated[list[WireName], Len(0, 8)] = []
+    unit: Unit = "nats"
+
+
+class DivergenceSpec(Model):
+    """The divergence of the law of ``of`` from a reference: other wires (a list, their law), the name of a
+    ``distribution`` query, or a table of probabilities nested in ``of`` order (missing labels count 0)."""
+
+    of: Wires
+    against: Union[Wires, Name, Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)]]
+    unit: Unit = "nats"
+
+
+KINDS = ("probability", "expectation", "distribution", "entropy", "mutual_information", "kl", "tv")
+
+
 class QuerySpec(Model):
-    """A named question about the proposal's outputs: exactly one of probability, expectation, distribution.
+    """A named question about the proposal's outputs: exactly one of probability, expectation, distribution,
+    entropy, mutual_information, kl or tv.
 
     ``probability`` is an event (wire -> label or list of labels, all wires at once);
     ``given`` conditions on observed labels; ``inputs`` fixes labels of outer inputs.
     Wires are outer ports by name, ``box.port`` for any other wire, or a stateful
     instance's name for its state. In an episode, ``steps`` asks about an earlier step.
+    Information quantities are in nats unless ``unit: bits``.
     """
 
     probability: Event | None = None
     expectation: ExpectationSpec | None = None
-    distribution: Annotated[list[WireName], Len(1, 8)] | None = None
+    distribution: Wires | None = None
+    entropy: EntropySpec | None = None
+    mutual_information: MutualInformationSpec | None = None
+    kl: DivergenceSpec | None = None
+    tv: DivergenceSpec | None = None
     given: Annotated[dict[WireName, Label], Len(0, 64)] = {}
     inputs: Annotated[dict[Name, Label], Len(0, 64)] = {}
     steps: Union[Annotated[int, Field(ge=1, le=10_000_000)], Name, None] = None
@@ -192,15 +230,39 @@ class QuerySpec(Model):
 
     @model_validator(mode="after")
     def _one_kind(self):
-        given = [k for k in ("probability", "expectation", "distribution") if getattr(self, k) is not None]
+        given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of 'probability', 'expectation' or 'distribution'"
+            raise ValueError(f"give exactly one of {', '.join(repr(k) for k in KINDS)}"
                              + (f" (got {', '.join(given)})" if given else ""))
         return self
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("probability", "expectation", "distribution") if getattr(self, k) is not None)
+        return next(k for k in KINDS if getattr(self, k) is not None)
+
+    @property
+    def is_linear(self) -> bool:
+        """A probability or an expectation: one number, linear in the law, which bounds and optimisers need."""
+        return self.kind in ("probability", "expectation")
+
+    @property
+    def what(self) -> str:
+        """What the query is, for a message: "a distribution", "an entropy", ..."""
+        return {"probability": "a probability", "expectation": "an expectation", "distribution": "a distribution",
+                "entropy": "an entropy", "mutual_information": "a mutual information", "kl": "a KL divergence",
+                "tv": "a total-variation distance"}[self.kind]
+
+    @property
+    def read(self) -> list[str]:
+        """The wire names the query reads, in order (a divergence's reference wires not included)."""
+        spec = getattr(self, self.kind)
+        if self.kind == "probability":
+            return list(spec)
+        if self.kind == "distribution":
+            return list(spec)
+        if self.kind == "mutual_information":
+            return [*spec.between[0], *spec.between[1], *spec.given]
+        return list(spec.of) + list(getattr(spec, "given", []) if self.kind == "entropy" else [])
 
 
 class SweepSpec(Model):
@@ -306,6 +368,25 @@ class ClaimSpec(Model):
         return next(k for k in ("never_sees", "cannot_affect", "independent") if getattr(self, k) is not None)
 
 
+Observable = Union[WireName, Annotated[list[WireName], Len(1, 16)]]
+
+
+class NaturalLatentSpec(Model):
+    """A natural-latent check: the mediation and redundancy errors of ``latent`` over ``observables`` (each a
+    wire, or a list of wires taken jointly), and whether both are at most ``epsilon``
+    (:mod:`markovwire.analysis.latents`; Wentworth and Lorell's definitions)."""
+
+    latent: Observable = Field(description="the latent wire (or wires, jointly)")
+    observables: Annotated[list[Observable], Len(1, 16)] = Field(
+        description="the observables X1..Xn: each a wire or a list of wires taken jointly")
+    epsilon: Annotated[Number, Field(ge=0)] | None = Field(
+        None, description="judge the latent natural when every error is at most this (in unit)")
+    unit: Literal["nats", "bits"] = "nats"
+    given: Annotated[dict[WireName, Label], Len(0, 64)] = {}
+    inputs: Annotated[dict[Name, Label], Len(0, 64)] = {}
+    doc: Text = ""
+
+
 class EpisodeSpec(Model):
     """A multi-step episode: the diagram (with stateful components) is one step, repeated ``steps`` times.
 
@@ -337,6 +418,8 @@ class ProposalFile(Model):
     credal: Annotated[dict[Name, CredalSpec], Len(0, 64)] = {}
     claims: Annotated[list[ClaimSpec], Len(0, 256)] = Field(
         [], description="information-flow claims about the wiring, checked by d-separation")
+    natural_latent: Annotated[dict[Name, NaturalLatentSpec], Len(0, 64)] = Field(
+        {}, description="natural-latent checks: mediation and redundancy errors of a latent over observables")
 
     @model_validator(mode="after")
     def _one_wiring(self):

@@ -25,9 +25,10 @@ def sensitivities_of(proposal, query: str, values: Mapping[str, float] | None = 
     Structural parameters (sizes, steps) select the compiled model; the query's own table is held at ``values``.
     """
     values = proposal._checked_values(values)
-    if proposal.queries[query].kind == "distribution":
-        raise FileFormatError(proposal.where("queries", query), f"{query!r} is a distribution, not one number",
-                              fix="ask for the probability of one label instead")
+    if not proposal.queries[query].is_linear:
+        raise FileFormatError(proposal.where("queries", query), f"{query!r} is {proposal.queries[query].spec.what}, "
+                              "not a probability or an expectation",
+                              fix="ask for the sensitivity of a probability or an expectation")
     model = proposal.model(values)
     target, q, point = model.question(query, {n: v for n, v in values.items() if n not in model.structural})
     names = [n for n in target.params if n in target.free_parameters]

@@ -206,10 +206,12 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
               for n, p in sorted(proposal.parameters.items())}
     tables, notes = _sensitivities(proposal, values, list(queries) or None) if sensitivity else ({}, [])
     asked = [n for n in (list(queries) or proposal.queries) if n in proposal.queries
-             and proposal.queries[n].kind != "distribution"]
+             and proposal.queries[n].is_linear]
     bounds = {n: proposal.bounds(n, ranges, values=values) for n in asked} if ranges else {}
     bands = {n: proposal.band(n, tv, values) for n in asked} if tv else {}
     claims = proposal.claims()
+    infinite = {} if grid else {n: proposal.model(values).why_infinite(n, values) for n, v in results.items()
+                                if n in proposal.queries and isinstance(v, float) and v == float("inf")}
     if as_json:
         out = {"proposal": proposal.name, "parameters": params, "sweep": {n: a.tolist() for n, a in axes.items()},
                "queries": to_jsonable(results), "seconds": seconds}
@@ -222,12 +224,19 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
             out["bands"] = {n: b.to_dict() for n, b in bands.items()}
         if claims.checks:
             out["claims"] = claims.to_dict()
+        if infinite:
+            out["infinite"] = infinite
         click.echo(json.dumps(out, indent=2))
         return
-    _print_results(proposal, params, axes, grid, results, seconds)
+    _print_results(proposal, params, axes, grid, results, seconds, infinite)
     if sensitivity:
         _print_sensitivities(tables, notes)
     _print_analyses(bounds, bands, claims, ranges, bool(grid))
+    unbounded = [n for n in (list(queries) or proposal.queries) if n in proposal.queries
+                 and proposal.queries[n].kind != "distribution" and not proposal.queries[n].is_linear]
+    if unbounded and (ranges or tv):
+        click.echo("note: credal bounds and TV bands are for probability and expectation queries; not computed for "
+                   + ", ".join(f"{n} ({proposal.queries[n].spec.what})" for n in unbounded))
 
 
 def _number(v, integer: bool):
@@ -243,8 +252,8 @@ def _sensitivities(proposal, values, names):
         q = proposal.queries.get(name)
         if q is None:
             continue  # an adversary or credal entry: an optimum, not a differentiable query
-        if q.kind == "distribution":
-            notes.append(f"{name}: a distribution, not one number; ask for one label's probability instead")
+        if not q.is_linear:
+            notes.append(f"{name}: {q.spec.what}, not a probability or an expectation; no sensitivity computed")
             continue
         if table_depends_on_parameters(proposal, name):
             notes.append(f"{name}: the table's own dependence on parameters is held fixed at the given values")
@@ -394,7 +403,7 @@ def _short(text: str, width: int = 60) -> str:
     return first if len(first) <= width else first[:width - 1] + "…"
 
 
-def _print_results(proposal, params, axes, grid, results, seconds) -> None:
+def _print_results(proposal, params, axes, grid, results, seconds, infinite) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -429,7 +438,8 @@ def _print_results(proposal, params, axes, grid, results, seconds) -> None:
                 for label, x in v.items():
                     qt.add_row("", escape(f"  {label}"), _fmt(x))
             else:
-                qt.add_row(name, escape(str(proposal.queries[name])), _fmt(v))
+                why = f" ({infinite[name]})" if infinite.get(name) else ""
+                qt.add_row(name, escape(str(proposal.queries[name])), escape(_fmt(v) + why))
         console.print(qt)
     else:
         st = Table(title="sweep", title_justify="left")

@@ -728,8 +728,8 @@ class Document:
         if query not in self.spec.queries:
             raise UnknownName(f"adversary over {name!r}", f"there is no query {query!r}",
                               fix=f"use one of: {', '.join(self.spec.queries) or 'add a query first'}")
-        if self.spec.queries[query].kind == "distribution":
-            raise FileFormatError(f"adversary over {name!r}", f"query {query!r} is a distribution",
+        if not self.spec.queries[query].is_linear:
+            raise FileFormatError(f"adversary over {name!r}", f"query {query!r} is {self.spec.queries[query].what}",
                                   fix="optimise a probability or an expectation")
         if sense not in ("min", "max"):
             raise FileFormatError(f"adversary over {name!r}", f"sense {sense!r}", fix="use min or max")

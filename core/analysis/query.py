@@ -23,6 +23,16 @@ P(verdict=flag)
 >>> cost = Query.expectation(["act", "verdict"], {("attack", "pass"): 100.0, ("clean", "flag"): 1.0})
 >>> round(cost.value(net), 6)
 3.045
+
+Information queries are functions of the joint law of their wires (:mod:`~markovwire.analysis.information`),
+in nats unless ``unit="bits"``; they are not linear in the law, so bounds that rely on linearity refuse them:
+
+>>> print(Query.mutual_information(["act"], ["verdict"], unit="bits"))
+I(act; verdict) in bits
+>>> round(Query.mutual_information(["act"], ["verdict"], unit="bits").value(net), 6)
+0.168929
+>>> round(Query.kl(["act"], {"clean": 0.5, "attack": 0.5}).value(net), 6)
+0.368064
 """
 from __future__ import annotations
 
@@ -59,6 +69,9 @@ class Query:
     at: tuple[tuple[str, str], ...] = ()
     name: str | None = None
     params: tuple = ()           # the Parameters the table's expressions use
+    parts: tuple[Labels, ...] = ()   # an information query's groups of wires (see INFORMATION)
+    unit: str = "nats"
+    reference: "Query | None" = None  # kl / tv against the law of other wires (a distribution query)
 
     # ----- constructors ----------------------------------------------------
     @classmethod
@@ -119,6 +132,66 @@ class Query:
         wires = (wires,) if isinstance(wires, str) else tuple(str(w) for w in wires)
         return cls("distribution", wires, given=_pairs(given), at=_pairs(at), name=name)
 
+    @classmethod
+    def entropy(cls, of: Sequence[str] | str, *, conditional_on: Sequence[str] = (), unit: str = "nats",
+                given: Mapping[str, str] | None = None, at: Mapping[str, str] | None = None,
+                name: str | None = None) -> "Query":
+        """``H(of | conditional_on)``, the entropy of the wires' joint law (conditional on other wires).
+
+        ``given`` is evidence (observed labels), as for every query; ``conditional_on`` names wires whose
+        value is averaged over: ``H(A | C) = Σ_c P(c) H(A | C = c)``.
+        """
+        of, cond = _wires(of), _wires(conditional_on)
+        return cls("entropy", _disjoint(of, cond), parts=(of, cond), unit=_unit(unit), given=_pairs(given),
+                   at=_pairs(at), name=name)
+
+    @classmethod
+    def mutual_information(cls, a: Sequence[str] | str, b: Sequence[str] | str, *,
+                           conditional_on: Sequence[str] = (), unit: str = "nats",
+                           given: Mapping[str, str] | None = None, at: Mapping[str, str] | None = None,
+                           name: str | None = None) -> "Query":
+        """``I(a; b | conditional_on)``: how much the wires ``a`` tell about the wires ``b`` (zero iff independent)."""
+        a, b, cond = _wires(a), _wires(b), _wires(conditional_on)
+        return cls("mutual_information", _disjoint(a, b, cond), parts=(a, b, cond), unit=_unit(unit),
+                   given=_pairs(given), at=_pairs(at), name=name)
+
+    @classmethod
+    def kl(cls, of: Sequence[str] | str, against, *, unit: str = "nats", given: Mapping[str, str] | None = None,
+           at: Mapping[str, str] | None = None, name: str | None = None, params: Sequence = ()) -> "Query":
+        """``KL(law of ``of`` ‖ reference)``; ``against`` is other wires (their law, same types, same evidence),
+        a distribution :class:`Query`, or a table label(s) → probability (entries may use ``params``).
+        Infinite exactly when the law gives mass to a label the reference does not (:meth:`why_infinite`)."""
+        return cls._divergence("kl", of, against, _unit(unit), given, at, name, params)
+
+    @classmethod
+    def tv(cls, of: Sequence[str] | str, against, *, given: Mapping[str, str] | None = None,
+           at: Mapping[str, str] | None = None, name: str | None = None, params: Sequence = ()) -> "Query":
+        """The total-variation distance between the law of ``of`` and a reference (as for :meth:`kl`)."""
+        return cls._divergence("tv", of, against, "probability", given, at, name, params)
+
+    @classmethod
+    def _divergence(cls, kind, of, against, unit, given, at, name, params) -> "Query":
+        of = _wires(of)
+        if isinstance(against, Query):
+            if against.kind != "distribution":
+                raise ShapeError("query", f"{kind} against {against} needs the law of wires, not a {against.kind}",
+                                 fix="compare with a distribution query, other wires, or a table of probabilities")
+            return cls(kind, of, parts=(of,), unit=unit, given=_pairs(given), at=_pairs(at), name=name,
+                       reference=against)
+        if isinstance(against, Mapping):
+            table = cls.expectation(of, against, params=params)
+            return dataclasses.replace(table, kind=kind, parts=(of,), unit=unit, given=_pairs(given), at=_pairs(at),
+                                       name=name)
+        other = _wires(against)
+        return cls(kind, of, parts=(of,), unit=unit, given=_pairs(given), at=_pairs(at), name=name,
+                   reference=cls.distribution(other, given=given, at=at))
+
+    @property
+    def is_linear(self) -> bool:
+        """Whether the query is linear in the law of its wires (a probability or an expectation): the
+        analyses that bound or optimise through linearity (credal bounds, TV bands, adversaries) need it."""
+        return self.kind in ("probability", "expectation")
+
     def labels(self, net) -> list[str]:
         """The joint labels of the wires, in the order of a distribution query's last axis."""
         import itertools
@@ -149,6 +222,18 @@ class Query:
     def weights(self, net, values: Mapping[str, object] | None = None) -> np.ndarray:
         """The function being averaged, as an array over the wires' labels (an indicator for an event);
         a table of expressions is evaluated at ``values`` (defaults elsewhere), sweep axes first."""
+        self.require_linear("has no table of weights")
+        return self._over_labels(net, values)
+
+    def require_linear(self, why: str = "cannot be bounded through linearity") -> None:
+        """Raise a clear error unless the query is a probability or an expectation (:attr:`is_linear`)."""
+        if self.kind in INFORMATION:
+            raise ShapeError(f"query {self}", f"is {INFORMATION[self.kind]}, not linear in the law of its wires, so it "
+                             f"{why}", fix="bound or optimise a probability or an expectation query; information "
+                                           "quantities are evaluated and swept")
+
+    def _over_labels(self, net, values) -> np.ndarray:
+        """The table (or event indicator) as an array over the wires' labels, sweep axes first."""
         types = [self._wire_type(net, w) for w in self.wires]
         if self.params:
             return self._table(types, values or {})
@@ -196,6 +281,7 @@ class Query:
 
     def range(self, net, values: Mapping[str, object] | None = None) -> tuple[float, float]:
         """The smallest and largest value of the function (``(0, 1)`` for an event)."""
+        self.require_linear("has no range of values to bound")
         if self.kind != "expectation":
             return 0.0, 1.0
         w = self.weights(net, values)
@@ -211,6 +297,8 @@ class Query:
         """
         if getattr(net, "is_episode", False) and self.at:   # an episode's inputs take their label at every step
             return dataclasses.replace(self, at=()).value(net.fed(dict(self.at)), values, symbolic=symbolic)
+        if self.kind in INFORMATION:
+            return self._information(net, values, symbolic)
         for w in self.wires:
             self._wire_type(net, w)
         values = dict(values or {})
@@ -244,6 +332,85 @@ class Query:
             return self._symbolic(net, raw, num, axes, values)
         den = (raw.sum(axis=axes) if axes else raw) if evidence else None
         return self._finish(num, den, shape, batched, evidence)
+
+    def _information(self, net, values, symbolic: bool):
+        """An entropy, a mutual information or a divergence of the wires' joint law (sweep axes first)."""
+        from . import information
+
+        if symbolic:
+            raise ShapeError(f"query {self}", f"{INFORMATION[self.kind]} has no symbolic value here",
+                             fix="evaluate it at parameter values (sweep them for a curve)")
+        law = np.asarray(self._law(net, values))
+        sizes = tuple(len(self._wire_type(net, w)) for w in self.wires)
+        place = {w: i for i, w in enumerate(self.wires)}
+        at = lambda ws: [place[w] for w in ws]
+        if self.kind in ("kl", "tv"):
+            ref = self._reference_law(net, values, sizes)
+            ref = ref.reshape(ref.shape[:-1] + (1,) * (law.ndim - ref.ndim) + ref.shape[-1:])
+            value = (information.kl if self.kind == "kl" else information.tv)(law, ref)
+            unknown = np.isnan(law).any(axis=-1) | np.isnan(ref).any(axis=-1)
+        else:
+            joint = law.reshape(law.shape[:-1] + sizes)
+            if self.kind == "entropy":
+                value = information.entropy(joint, at(self.parts[0]), at(self.parts[1]), len(sizes))
+            else:
+                value = information.mutual_information(joint, *(at(p) for p in self.parts), len(sizes))
+            unknown = np.isnan(law).any(axis=-1)
+        value = np.where(unknown, np.nan, value)   # evidence of probability zero at a sweep point, as for others
+        if self.unit == "bits":
+            value = value / information.NATS_PER_BIT
+        return float(value) if value.ndim == 0 else value
+
+    def _law(self, net, values):
+        return Query.distribution(self.wires, given=dict(self.given), at=dict(self.at)).value(net, values)
+
+    def _reference_law(self, net, values, sizes) -> np.ndarray:
+        """The reference of a divergence as probabilities over the joint labels (sweep axes first)."""
+        if self.reference is not None:
+            mine = [self._wire_type(net, w) for w in self.wires]
+            theirs = [self.reference._wire_type(net, w) for w in self.reference.wires]
+            if [t.elements for t in mine] != [t.elements for t in theirs]:
+                from ..types import names_apart
+                shown = lambda a, b: ", ".join(names_apart(x, y)[0] for x, y in zip(a, b))
+                raise ShapeError(f"query {self}", f"compares {', '.join(self.wires)} ({shown(mine, theirs)}) with "
+                                 f"{', '.join(self.reference.wires)} ({shown(theirs, mine)}), whose labels differ",
+                                 fix="compare wires of the same types, in the same order")
+            return np.asarray(self.reference.value(net, values))
+        table = self._over_labels(net, values)
+        table = table.reshape(table.shape[:table.ndim - len(sizes)] + (-1,))
+        low, total = table.min(axis=-1), table.sum(axis=-1)
+        if np.any(low < -1e-12) or np.any(np.abs(total - 1) > 1e-9):
+            bad = int(np.argmax((low < -1e-12) | (np.abs(total - 1) > 1e-9)))
+            what = f"has a negative entry {float(low.reshape(-1)[bad]):g}" if low.reshape(-1)[bad] < -1e-12 else \
+                f"sums to {float(total.reshape(-1)[bad]):.12g}, not 1"
+            raise ShapeError(f"query {self}, reference table", f"{what}: it is not a probability distribution",
+                             fix="give the reference's probabilities, non-negative and summing to one (missing "
+                                 "labels count 0)")
+        return table
+
+    def why_infinite(self, net, values: Mapping[str, object] | None = None) -> str | None:
+        """Why a KL divergence is infinite at scalar ``values``: a label the law gives mass and the reference not.
+
+        >>> from markovwire import FinSet, Kernel, Net
+        >>> net = Net(); _ = net.add_box("coin", Kernel([0.5, 0.5], [], [FinSet("Bit", ["0", "1"])]), [], ["c"])
+        >>> q = Query.kl(["c"], {"0": 1.0})
+        >>> q.value(net), q.why_infinite(net)
+        (inf, 'the law gives c=1 probability 0.5, the reference gives it 0')
+        """
+        if self.kind != "kl":
+            return None
+        law = np.asarray(self._law(net, values)).reshape(-1, self._n_labels(net))
+        sizes = tuple(len(self._wire_type(net, w)) for w in self.wires)
+        ref = np.broadcast_to(self._reference_law(net, values, sizes).reshape(-1, law.shape[-1]), law.shape)
+        bad = np.argwhere((law > 0) & (ref <= 0))
+        if not len(bad):
+            return None
+        point, i = bad[0]
+        shown = ", ".join(f"{w}={x}" for w, x in zip(self.wires, self.labels(net)[i].split(",")))
+        return f"the law gives {shown} probability {law[point, i]:.3g}, the reference gives it 0"
+
+    def _n_labels(self, net) -> int:
+        return int(np.prod([len(self._wire_type(net, w)) for w in self.wires]))
 
     def _finish(self, num, den, shape, batched, evidence):
         """Divide by the evidence's probability (``nan`` where it is zero in a sweep) and shape like the sweep."""
@@ -300,6 +467,8 @@ class Query:
         cond = " | " + ", ".join(f"{w}={x}" for w, x in self.given + self.at) if self.given or self.at else ""
         if self.kind == "distribution":
             return f"distribution of {', '.join(self.wires)}{cond}"
+        if self.kind in INFORMATION:
+            return self._information_text(cond)
         if self.kind == "probability":
             if self.allowed:
                 event = ", ".join(f"{w}={ls[0]}" if len(ls) == 1 else f"{w}∈{{{', '.join(ls)}}}"
@@ -310,9 +479,29 @@ class Query:
             return f"P({event}{cond})"
         return f"E[f({', '.join(self.wires)}){cond}]"
 
+    def _information_text(self, cond: str) -> str:
+        """``H(a | c)``, ``I(a; b | c)``, ``KL(a ‖ b)``, ``TV(a, table)``, with evidence and unit after."""
+        group = lambda ws: ", ".join(ws)
+        bar = lambda ws: f" | {group(ws)}" if ws else ""
+        if self.kind == "entropy":
+            text = f"H({group(self.parts[0])}{bar(self.parts[1])})"
+        elif self.kind == "mutual_information":
+            text = f"I({group(self.parts[0])}; {group(self.parts[1])}{bar(self.parts[2])})"
+        else:
+            other = "reference table" if self.reference is None else \
+                self.reference.name or group(self.reference.wires)
+            text = f"KL({group(self.wires)} ‖ {other})" if self.kind == "kl" else f"TV({group(self.wires)}, {other})"
+        evidence = " given " + cond[3:] if cond else ""
+        return text + evidence + (" in bits" if self.unit == "bits" else "")
+
     def to_dict(self) -> dict:
         """A JSON-ready description; :meth:`from_dict` inverts it."""
         out: dict = {"kind": self.kind, "wires": list(self.wires), "text": str(self)}
+        if self.kind in INFORMATION:
+            out["parts"] = [list(p) for p in self.parts]
+            out["unit"] = self.unit
+            if self.reference is not None:
+                out["against"] = list(self.reference.wires)
         if self.allowed:
             out["event"] = {w: list(ls) for w, ls in self.allowed}
         else:
@@ -339,6 +528,10 @@ class Query:
         if data["kind"] == "probability":
             return cls.probability(set(table), wires=data["wires"], **kw)
         return cls.expectation(data["wires"], table, default=data.get("default", 0.0), **kw)
+
+
+INFORMATION = {"entropy": "an entropy", "mutual_information": "a mutual information", "kl": "a KL divergence",
+               "tv": "a total-variation distance"}
 
 
 def as_query(query) -> Query:
@@ -368,6 +561,29 @@ def _entry(v):
 def _compiled(entries, symbols):
     from ..expr import compile_numeric
     return compile_numeric([sympy.sympify(v) for _, v in entries], list(symbols))
+
+
+def _wires(ws) -> Labels:
+    return (ws,) if isinstance(ws, str) else tuple(str(w) for w in ws)
+
+
+def _disjoint(*groups: Labels) -> Labels:
+    """The wires of an information query's groups, in order; a wire in two groups is refused."""
+    seen: list[str] = []
+    for g in groups:
+        for w in g:
+            if w in seen:
+                raise ShapeError("query", f"names wire {w!r} twice", fix="give each wire in one group only")
+            seen.append(w)
+    if not groups[0]:
+        raise ShapeError("query", "names no wire", fix="give at least one wire")
+    return tuple(seen)
+
+
+def _unit(unit: str) -> str:
+    if unit not in ("nats", "bits"):
+        raise ShapeError("query", f"unknown unit {unit!r}", fix="use 'nats' (natural logarithms) or 'bits'")
+    return unit
 
 
 def _labels(v) -> Labels:

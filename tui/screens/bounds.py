@@ -112,7 +112,7 @@ class BoundsScreen(Screen):
             self.query_one("#bounds-status", Static).update(why)
             self.query_one("#bands-status", Static).update("")
             return
-        numeric = [n for n, q in p.queries.items() if q.kind != "distribution"]
+        numeric = [n for n, q in p.queries.items() if q.is_linear]
         self.rows = [BoundsRow(f"credal:{n}", n, c.query, None, c.doc) for n, c in p.credal.items()]
         if intervals:
             self.rows += [BoundsRow(f"adhoc:{q}", "", q) for q in numeric]

@@ -494,7 +494,7 @@ class MainScreen(Screen):
                 self._attempt(doc.release_from_adversary, name, done=f"{name} is a plain parameter again.")
                 return
             entries = [(f"{sense}:{q}", f"{'minimise' if sense == 'min' else 'maximise'} {q}")
-                       for q, spec in doc.spec.queries.items() if spec.kind != "distribution"
+                       for q, spec in doc.spec.queries.items() if spec.is_linear
                        for sense in ("min", "max")]
             self.app.push_screen(ChooseScreen(f"The adversary chooses {name} to …", entries,
                                               apply=lambda k: self._apply(doc.hand_to_adversary, name,
@@ -517,7 +517,7 @@ class MainScreen(Screen):
             self.app.notify("The proposal does not build yet (see Problems).", severity="warning")
             return
         if name is None or name not in p.queries:
-            entries = [(q, q) for q, spec in p.queries.items() if spec.kind != "distribution"]
+            entries = [(q, q) for q, spec in p.queries.items() if spec.is_linear]
             self.app.push_screen(ChooseScreen("Sensitivities of which query?", entries,
                                               empty="Add a probability or expectation query first (q)."),
                                  lambda q: self._sensitivities(p, q) if q else None)

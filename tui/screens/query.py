@@ -1,9 +1,13 @@
-"""Ask a new question of the proposal: a probability, an expectation or a distribution of wires.
+"""Ask a new question of the proposal: a probability, an expectation, a distribution of wires, or an
+information quantity (entropy, mutual information, KL divergence, total variation).
 
 Fields are written as in a proposal file, one line each:
 ``episode = running, shutdown; answer = correct`` for an event, ``intent = scheming``
 for fixed inputs, ``correct: (1 - u_T)/(u_U - u_T); _: 0`` for the values of an
-expectation (``_`` is every other label).
+expectation (``_`` is every other label). Information quantities read ``act | sus``
+(``H(act | sus)``), ``intent ; sus | query`` (``I(intent; sus | query)``), with ``in bits``
+at the end for bits; a divergence's reference is other wires (``[base.act]``), the name of
+a distribution query, or a table ``clean: 0.5; attack: 0.5``.
 """
 from __future__ import annotations
 
@@ -19,9 +23,16 @@ from markovwire.errors import FileFormatError
 from .dialog import Dialog
 
 KINDS = [("probability of an event", "probability"), ("expectation of a table of values", "expectation"),
-         ("distribution of wires", "distribution")]
+         ("distribution of wires", "distribution"), ("entropy H(A | C)", "entropy"),
+         ("mutual information I(A; B | C)", "mutual_information"), ("KL divergence from a reference", "kl"),
+         ("total variation from a reference", "tv")]
 HINTS = {"probability": "wire = label, label; wire = label", "expectation": "one wire, e.g. answer",
-         "distribution": "wire, wire"}
+         "distribution": "wire, wire", "entropy": "wires | conditioning wires (optional)  [in bits]",
+         "mutual_information": "wires ; wires | conditioning wires (optional)  [in bits]",
+         "kl": "wires  [in bits]", "tv": "wires"}
+VALUES = {"expectation": "label: number or expression; _: the rest",
+          "kl": "against: [wires], a distribution query's name, or label: probability; …",
+          "tv": "against: [wires], a distribution query's name, or label: probability; …"}
 
 
 def pairs(text: str, where: str, sep: str = "=") -> dict[str, str]:
@@ -54,6 +65,8 @@ def query_data(kind: str, of: str, values: str, inputs: str, given: str, steps: 
         if not wires:
             raise FileFormatError("wires", "are empty", fix="name one or more wires, e.g. episode, answer")
         data["distribution"] = wires
+    elif kind in ("entropy", "mutual_information", "kl", "tv"):
+        data[kind] = information_data(kind, of, values)
     else:
         wires = [w.strip() for w in of.split(",") if w.strip()]
         if len(wires) != 1:
@@ -70,6 +83,46 @@ def query_data(kind: str, of: str, values: str, inputs: str, given: str, steps: 
     if steps.strip():
         data["steps"] = int(steps) if steps.strip().isdigit() else steps.strip()
     return data
+
+
+def information_data(kind: str, of: str, against: str) -> dict:
+    """The file entry of an information query from the dialog's ``of`` and ``values`` fields.
+
+    >>> information_data("mutual_information", "intent ; sus | query in bits", "")
+    {'between': [['intent'], ['sus']], 'given': ['query'], 'unit': 'bits'}
+    >>> information_data("kl", "act", "clean: 0.5; attack: 0.5")
+    {'of': ['act'], 'against': {'clean': 0.5, 'attack': 0.5}}
+    """
+    text = of.strip()
+    bits = text.endswith("in bits")
+    text = text[: -len("in bits")] if bits else text
+    main, _, cond = text.partition("|")
+    wires = lambda s: [w.strip() for w in s.strip().strip("[]").split(",") if w.strip()]
+    spec: dict = {}
+    if kind == "mutual_information":
+        a, found, b = main.partition(";")
+        if not found or not wires(a) or not wires(b):
+            raise FileFormatError("wires", "a mutual information reads two groups of wires",
+                                  fix="write e.g. intent ; sus (a condition after |: intent ; sus | query)")
+        spec["between"] = [wires(a), wires(b)]
+    elif not wires(main):
+        raise FileFormatError("wires", "are empty", fix="name one or more wires, e.g. act")
+    else:
+        spec["of"] = wires(main)
+    if cond.strip():
+        if kind in ("kl", "tv"):
+            raise FileFormatError("wires", "a divergence has no conditioning wires",
+                                  fix="condition on observed labels with 'given', or compare conditional laws")
+        spec["given"] = wires(cond)
+    if kind in ("kl", "tv"):
+        ref = against.strip()
+        if not ref:
+            raise FileFormatError("against", "is empty", fix="name [wires], a distribution query, or write a table")
+        spec["against"] = {k: _number(v) for k, v in pairs(ref, "against", ":").items()} if ":" in ref else \
+            wires(ref) if ref.startswith("[") or "," in ref or "." in ref else ref
+    if bits:
+        spec["unit"] = "bits"
+    return spec
 
 
 def _number(text: str):
@@ -97,8 +150,8 @@ class QueryScreen(Dialog[str]):
                 yield Label("of", classes="dialog-field")
                 yield Input(placeholder=HINTS["probability"], id="query-of")
             with Horizontal(classes="dialog-row", id="query-values-row"):
-                yield Label("values", classes="dialog-field")
-                yield Input(placeholder="label: number or expression; _: the rest", id="query-values")
+                yield Label("values", classes="dialog-field", id="query-values-label")
+                yield Input(placeholder=VALUES["expectation"], id="query-values")
             with Horizontal(classes="dialog-row"):
                 yield Label("inputs", classes="dialog-field")
                 yield Input(self.inputs, placeholder="outer input = label (every outer input)", id="query-inputs")
@@ -118,8 +171,12 @@ class QueryScreen(Dialog[str]):
 
     @on(Select.Changed, "#query-kind")
     def _kind(self, event: Select.Changed) -> None:
-        self.query_one("#query-values-row").display = event.value == "expectation"
-        self.query_one("#query-of", Input).placeholder = HINTS[str(event.value)]
+        kind = str(event.value)
+        self.query_one("#query-values-row").display = kind in VALUES
+        self.query_one("#query-of", Input).placeholder = HINTS[kind]
+        if kind in VALUES:
+            self.query_one("#query-values", Input).placeholder = VALUES[kind]
+            self.query_one("#query-values-label", Label).update("values" if kind == "expectation" else "against")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

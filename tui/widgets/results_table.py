@@ -46,6 +46,8 @@ def span(lower: float, upper: float, width: int = BAR, at: float | None = None) 
 def number(v) -> str:
     """A result as text: six significant figures, or its range for an array."""
     if isinstance(v, (float, int, np.floating)):
+        if math.isinf(float(v)):   # an infinite KL divergence
+            return "∞" if v > 0 else "-∞"
         if not math.isfinite(float(v)):
             return "undefined"
         text = f"{float(v):.6g}"

@@ -506,13 +506,20 @@ def _print_analyses(bounds, bands, claims, ranges, swept: bool) -> None:
         console.print(t)
     if bands:
         t = Table(title=f"total-variation bands{at}", title_justify="left")
-        for col in ("query", "value", "±", "certified band", "radii that count"):
+        for col in ("query", "value", "±", "certified band", "exact worst case", "radii that count"):
             t.add_column(col)
         for n, b in bands.items():
             radii = ", ".join(f"{k} {e:g}" for k, e in b.radii.items()) or "none reach it"
-            t.add_row(n, _fmt(b.value), _fmt(b.half_width), f"[{_fmt(b.lower)}, {_fmt(b.upper)}]",
+            exact = f"[{_fmt(b.exact_lower)}, {_fmt(b.exact_upper)}]" if b.exact_lower is not None else "not computed"
+            t.add_row(n, _fmt(b.value), _fmt(b.half_width), f"[{_fmt(b.lower)}, {_fmt(b.upper)}]", exact,
                       escape(radii + (f" ({b.note})" if b.note else "")))
         console.print(t)
+        why: dict[str, list[str]] = {}
+        for n, b in bands.items():
+            if b.exact_note and b.exact_lower is None:
+                why.setdefault(b.exact_note, []).append(n)
+        for note, names in why.items():
+            console.print(escape(f"exact worst case not computed for {', '.join(names)}: {note}"))
     if claims.checks:
         t = Table(title="flow claims", title_justify="left")
         for col in ("claim", "holds", "path that breaks it"):

@@ -58,9 +58,11 @@ import sympy
 
 from .errors import NotStochastic, ParameterError, Place, ShapeError, TypeMismatch, UnknownName
 from .kernel import ATOL, Kernel, _disjoint, _einsum, _merge_params
+from .limits import check_memory_bytes
 from .types import show_bundle
 
 MAX_SYMBOLIC = 10_000  # entries divided and cancelled by sympy at most; larger symbolic tables: substitute first
+TABLES = 4             # tables of the kernel's size alive at once: the joint, its transpose, the quotients, the result
 
 
 def invert(kernel: Kernel, prior, *, fill=None) -> Kernel:
@@ -75,7 +77,7 @@ def invert(kernel: Kernel, prior, *, fill=None) -> Kernel:
     """
     where = Place(f"kernel {kernel.name!r}.invert", box=kernel.name)
     prior = _distribution(prior, kernel.dom, where.extend("prior"), "prior")
-    _refuse_large(kernel.array.size, prior.free_symbols | kernel.free_symbols, where)
+    _check_size(kernel.array.size, prior.free_symbols | kernel.free_symbols, where)
     m = kernel.n_in
     arr = _einsum(prior.array, list(range(m)), kernel.array, list(range(kernel.array.ndim)),
                   list(range(kernel.array.ndim)))
@@ -101,12 +103,14 @@ def disintegrate(joint: Kernel, ports: str | int | Sequence[str | int], *, fill=
     keep = _positions(joint, ports, where)
     rest = [i for i in range(len(joint.cod)) if i not in keep]
     fill = _fill(fill, lambda: joint.marginal(*rest), [joint.cod[i] for i in rest], where)
-    _refuse_large(joint.array.size, joint.free_symbols | fill.free_symbols, where)
+    _check_size(joint.array.size, joint.free_symbols | fill.free_symbols, where)
     return _split(joint, keep, fill, where)
 
 
-def _refuse_large(size: int, symbols: set, where: Place) -> None:
-    """A symbolic table of more than :data:`MAX_SYMBOLIC` entries is refused: sympy would cancel each quotient."""
+def _check_size(size: int, symbols: set, where: Place) -> None:
+    """Refuse tables too large for the memory budget (:data:`TABLES` copies at once) and symbolic tables of more
+    than :data:`MAX_SYMBOLIC` entries (sympy would cancel each quotient)."""
+    check_memory_bytes(TABLES * 8.0 * size, where, f" ({TABLES} tables of {size:,} entries)")
     if symbols and size > MAX_SYMBOLIC:
         values = ", ".join(f"{n!r}: ..." for n in sorted(s.name for s in symbols))
         raise ParameterError(where, f"has {size:,} symbolic entries to divide, more than the {MAX_SYMBOLIC:,} "

@@ -377,3 +377,32 @@ def test_a_bad_fill():
 def test_errors_are_markovwire_errors_with_a_json_form():
     err = raised(UnknownName, lambda: disintegrate(JOINT, "nope"))
     assert err.to_dict()["box"] == "joint" and err.to_dict()["port"] == "nope"
+
+
+def test_the_readme_example_runs_and_its_numbers_hold():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Bayesian inversion and disintegration", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 (the repository's own README)
+    assert scope["belief"].prob("scheming", verdict="flag") == pytest.approx(0.6087, abs=5e-5)
+    assert scope["belief"].prob("scheming", verdict="pass") == pytest.approx(0.0339, abs=5e-5)
+    assert scope["p_verdict"].array.tolist() == pytest.approx([0.885, 0.115], abs=1e-12)
+    assert scope["p_intent_given"].allclose(scope["belief"])
+    assert "0.7*beta/(0.65*beta + 0.05)" in section
+
+
+def test_a_disintegration_larger_than_the_memory_budget_is_refused(budget):
+    from markovwire import ContractionTooLarge
+    budget(1000)
+    joint = Kernel.uniform([FinSet("A", ["a", "b", "c"]), FinSet("B", [str(i) for i in range(20)])], name="joint")
+    err = raised(ContractionTooLarge, lambda: joint.disintegrate("a"))
+    assert (str(err.where), err.box) == ("kernel 'joint'.disintegrate", "joint")
+    assert err.what == "needs 1.9 KiB at once (4 tables of 60 entries), more than the memory budget of 1000.0 B"
+    assert err.fix.startswith("raise the budget: --max-memory 2KiB on the command line, or "
+                              "markovwire.set_memory_budget(1920) in Python")
+
+
+def test_the_symbolic_inverse_prints_as_a_cancelled_fraction():
+    assert str(MONITOR.invert(SYMBOLIC_PRIOR).prob("scheming", verdict="flag")) == "0.7*beta/(0.65*beta + 0.05)"

@@ -520,8 +520,21 @@ class Query:
     def from_dict(cls, data: Mapping) -> "Query":
         """The query described by :meth:`to_dict` output."""
         kw = dict(given=data.get("given"), at=data.get("at"), name=data.get("name"))
-        if data.get("kind") not in ("probability", "expectation"):
-            raise ShapeError("query", f"unknown kind {data.get('kind')!r}", fix="use 'probability' or 'expectation'")
+        kind = data.get("kind")
+        if kind == "distribution":
+            return cls.distribution(data["wires"], **kw)
+        if kind in INFORMATION:
+            parts, unit = data.get("parts") or [data["wires"], []], data.get("unit", "nats")
+            if kind == "entropy":
+                return cls.entropy(parts[0], conditional_on=parts[1], unit=unit, **kw)
+            if kind == "mutual_information":
+                return cls.mutual_information(parts[0], parts[1], conditional_on=parts[2], unit=unit, **kw)
+            against = data.get("against") or {tuple(t): v for t, v in data.get("table", [])}
+            return cls.kl(data["wires"], against, unit=unit, **kw) if kind == "kl" else \
+                cls.tv(data["wires"], against, **kw)
+        if kind not in ("probability", "expectation"):
+            raise ShapeError("query", f"unknown kind {kind!r}",
+                             fix=f"use one of: probability, expectation, distribution, {', '.join(INFORMATION)}")
         if "event" in data:
             return cls.probability(data["event"], **kw)
         table = {tuple(t): v for t, v in data.get("table", [])}

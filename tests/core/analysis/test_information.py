@@ -146,3 +146,13 @@ def test_divergences_compare_wires_of_one_type_only():
     net.add_box("die", Kernel([0.5, 0.5], [], [FinSet("Two", ["a", "b"])]), [], ["d"])
     with pytest.raises(MarkovwireError, match="compares c .* with d .*whose labels differ"):
         Query.kl(["c"], ["d"]).value(net)
+
+
+@pytest.mark.parametrize("query", [
+    Query.entropy(["a"], conditional_on=["b"], unit="bits", given={"c": "x"}),
+    Query.mutual_information(["a"], ["b"], conditional_on=["c"]),
+    Query.kl(["a"], ["b"]), Query.tv(["a"], {"x": 0.5, "y": 0.5}), Query.kl(["a", "b"], {("x", "y"): 1.0}),
+    Query.distribution(["a", "b"], at={"i": "0"}),
+])
+def test_to_dict_and_from_dict_are_inverse(query):
+    assert Query.from_dict(query.to_dict()) == query

@@ -213,16 +213,15 @@ def _distribution(given, ports, where: Place, what: str) -> Kernel:
         if [p.type for p in given.cod] != types:
             raise TypeMismatch(where, f"is over {show_bundle(given.cod)}, not {over}", fix=fix)
         dist = given
-    elif isinstance(given, Mapping):
-        try:
-            dist = Kernel.from_table(given, (), ports, name=what, check=False)
-        except (ShapeError, UnknownName) as err:
-            raise err.relocated(where.extend(str(err.where), sep=": "), fix=fix) from None
     else:
+        table = isinstance(given, Mapping)
         try:
-            dist = Kernel(given, (), ports, name=what, check=False)
-        except ShapeError as err:
-            raise err.relocated(where, fix=fix) from None
+            dist = (Kernel.from_table if table else Kernel)(given, (), ports, name=what, check=False)
+        except (ShapeError, UnknownName, ParameterError) as err:
+            if isinstance(err, ParameterError):  # entries in parameters, which only a Kernel can declare
+                fix = (f"give the {what} as a Kernel that declares them: Kernel([...], [], "
+                       f"[{', '.join(t.name for t in types)}], params=[...])")
+            raise err.relocated(where.extend(str(err.where), sep=": ") if table else where, fix=fix) from None
     try:
         dist.check()
     except NotStochastic as err:

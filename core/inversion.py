@@ -44,10 +44,12 @@ filled rows are the result's ``filled`` attribute:
 >>> inv.filled, inv.row("flag").array.tolist()
 ((('flag',),), [0.9, 0.1])
 
-Symbolic kernels and priors invert too: entries are divided and ``sympy.cancel``-led. A
-denominator that vanishes at some parameter values inside the declared domains is refused
-with a :class:`~markovwire.errors.NotStochastic` naming the point (substitute values first,
-``k.subs({...})``, so that such rows are filled).
+Symbolic kernels and priors invert too: entries are divided and ``sympy.cancel``-led (tables of
+at most :data:`MAX_SYMBOLIC` entries; larger ones are refused with the fix to substitute values
+first, ``k.subs({...})``). A denominator that vanishes at some parameter values inside the declared
+domains is refused with a :class:`~markovwire.errors.NotStochastic` naming the point (substituted
+values make such rows filled rows). A table whose inversion would not fit the memory budget is
+refused before any work, as every evaluation is (:mod:`markovwire.limits`).
 """
 from __future__ import annotations
 
@@ -116,7 +118,7 @@ def _check_size(size: int, symbols: set, where: Place) -> None:
         raise ParameterError(where, f"has {size:,} symbolic entries to divide, more than the {MAX_SYMBOLIC:,} "
                              f"inverted symbolically (each quotient is simplified by sympy)",
                              fix=f"substitute parameter values first (.subs({{{values}}}) on the kernel and its "
-                                 "prior or joint; a sweep is one .subs per point)")
+                                 "prior or joint)")
 
 
 def _positions(joint: Kernel, ports: list, where: Place) -> list[int]:

@@ -83,8 +83,10 @@ async def test_the_bounds_screen_shows_the_librarys_numbers(driver, path):
         assert list(bands) == numeric
         for q in numeric:
             band = p.band(q)
-            _, value, half, certified_band, radii, _ = bands[q]
+            _, value, half, certified_band, radii, exact, _ = bands[q]
             assert close(value, band.value) and float(half) == pytest.approx(band.half_width, rel=1e-2)
+            assert (exact == "not computed" if band.exact_lower is None else
+                    interval(exact) == pytest.approx((band.exact_lower, band.exact_upper), rel=1e-5))
             assert interval(certified_band) == pytest.approx((band.lower, band.upper), rel=1e-5)
             assert radii.startswith(", ".join(f"{b} {e:g}" for b, e in band.radii.items()) or "none")
         # the detail of the highlighted entry: the choices attaining lower and upper, the method and the doc

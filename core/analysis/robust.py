@@ -41,7 +41,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import ParameterError, UnknownName
+from ..errors import ContractionTooLarge, ParameterError, UnknownName
 from ..kernel import Kernel
 from ..multistep import distribution_after, transition_matrix
 from ..net import Net
@@ -142,6 +142,8 @@ def with_exact(band: RobustBand, reason: str, compute) -> RobustBand:
             band.exact_lower, band.exact_upper, band.exact_method = compute()
         except Unaffordable as e:
             reason = str(e)
+        except ContractionTooLarge as e:      # the band stands; the exact worst case needs a larger contraction
+            reason = f"{e.what}" + (f"; {e.fix}" if e.fix else "")
     band.exact_note = reason
     return band
 

@@ -201,7 +201,8 @@ def _message(path: tuple, errs: list[dict], doc: Located, model) -> MarkovwireEr
         return FileFormatError(where, e["msg"].lower(), fix="shorten or lengthen it as the message says")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return FileFormatError(where, f"{_show(value)}: {e['msg'].lower()}", fix="use a value in range")
-    wanted = sorted({_KINDS.get(x["type"], x["msg"].lower()) for x in errs})
+    wanted = sorted({f"one of {x['ctx']['expected']}" if x["type"] == "literal_error" and x.get("ctx")
+                     else _KINDS.get(x["type"], x["msg"].lower()) for x in errs})
     fix = "write " + " or ".join(wanted)
     if isinstance(value, bool) and "text" in wanted:
         fix = f"quote it, e.g. '{str(value).lower()}' (YAML reads unquoted true/false as booleans)"

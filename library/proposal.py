@@ -62,6 +62,7 @@ from .bounds import band, bounds, credal, imprecise_box, intervals_of, kernel_ad
 from .claims import checklist, claim
 from .compile import compile_model
 from .constructions import constant, to_expr
+from .latents import natural_latents, prepare as prepare_latent
 from .loader import (
     Library,
     TypeScope,
@@ -333,6 +334,10 @@ class Proposal:
     def claims(self):
         """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""
         return checklist(self)
+
+    def natural_latents(self, values: Mapping[str, object] | None = None) -> dict:
+        """The file's natural-latent checks at scalar ``values``: name → :class:`~markovwire.analysis.NaturalLatent`."""
+        return natural_latents(self, self._checked_values(values))
 
     def wire(self, name: str, where: str = "wire") -> str:
         """The wire of :meth:`net` that ``name`` denotes: a wire of the net, an outer port, a stateful
@@ -1002,6 +1007,11 @@ def _check_analyses(p: Proposal, errors: list) -> None:
     for i, c in enumerate(spec.claims):
         try:
             claim(p, c, i)
+        except MarkovwireError as e:
+            errors.extend(flatten(e))
+    for name, c in spec.natural_latent.items():
+        try:
+            prepare_latent(p, name, c)
         except MarkovwireError as e:
             errors.extend(flatten(e))
 

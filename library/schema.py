@@ -377,8 +377,8 @@ class NaturalLatentSpec(Model):
     (:mod:`markovwire.analysis.latents`; Wentworth and Lorell's definitions)."""
 
     latent: Observable = Field(description="the latent wire (or wires, jointly)")
-    observables: Annotated[list[Observable], Len(1, 16)] = Field(
-        description="the observables X1..Xn: each a wire or a list of wires taken jointly")
+    observables: Annotated[list[Observable], Len(0, 16)] = Field(   # none: refused with a fix when compiled
+        description="the observables X1..Xn (at least one): each a wire or a list of wires taken jointly")
     epsilon: Annotated[Number, Field(ge=0)] | None = Field(
         None, description="judge the latent natural when every error is at most this (in unit)")
     unit: Literal["nats", "bits"] = "nats"

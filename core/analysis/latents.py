@@ -63,6 +63,7 @@ from .information import NATS_PER_BIT, entropy, kl
 from .query import Query
 
 TOLERANCE = 1e-9
+ROUND_OFF = 1e-15   # errors below this many nats are the sums' round-off and reported as 0
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ def errors(joint: np.ndarray, *, epsilon: float | None = None, unit: str = "nats
         redundancy_kl.append(_kl(joint, p_x * _divide(_marginal(joint, {0, i}, lead), _marginal(joint, {i}, lead)),
                                  lead))
     scale = 1.0 if unit == "nats" else NATS_PER_BIT
-    out = lambda v: _scalar(np.asarray(v, dtype=float) / scale)
+    out = lambda v: _scalar(np.where(np.asarray(v, dtype=float) < ROUND_OFF, 0.0, np.asarray(v, dtype=float)) / scale)
     obs = tuple(tuple(o) for o in observables) if observables is not None else tuple((f"X{i}",) for i in X)
     return NaturalLatent(tuple(latent), obs, out(mediation), out(mediation_kl), tuple(out(r) for r in redundancy),
                          tuple(out(r) for r in redundancy_kl), epsilon, unit, name)

@@ -1,9 +1,11 @@
 """natural_latent: in proposal files: the worked example against enumeration, the CLI, and the file's mistakes."""
 from __future__ import annotations
 
+import doctest
 import itertools
 import json
 import math
+from pathlib import Path
 
 import limits
 import numpy as np
@@ -197,3 +199,32 @@ def test_other_mistakes(tmp_path):
     assert "natural_latent.difficulty.unit: expected one of 'nats' or 'bits', got 'bats'" in out
     out = problem(tmp_path, "    latent: s1.slip\n", "    latent: s1.slip\n    given: {miss4: missed}\n")
     assert "natural_latent.first_slip.given.miss4" in out and "missed" in out
+
+
+# ----- the README's worked example ----------------------------------------------------------------------
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readmes_table_is_what_the_proposal_computes(stack):
+    text = README.read_text(encoding="utf-8")
+    for (me, mh), row in zip([(0.1, 0.1), (0.02, 0.18), (0.05, 0.5), (0.01, 0.9), (0.0, 1.0)],
+                             ["| 0.1 / 0.1 (no common cause) |", "| 0.02 / 0.18 (the default) |", "| 0.05 / 0.5 |",
+                              "| 0.01 / 0.9 |", "| 0 / 1 (the miss is the difficulty) |"]):
+        line = next(t for t in text.splitlines() if t.startswith(row))
+        cells = [c.strip().split(" ")[0] for c in line.split("|")[2:-1]]
+        r = stack.natural_latents({"miss_easy": me, "miss_hard": mh})
+        got = [r["difficulty"].redundancy[0], r["difficulty_banks_of_2"].redundancy[0],
+               r["difficulty_banks_of_3"].redundancy[0], r["difficulty"].mediation, r["first_slip"].mediation]
+        assert [float(c) for c in cells] == pytest.approx(got, abs=6e-4, rel=2e-3), row
+
+
+def test_the_readmes_minimal_latent_example(monkeypatch):
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index("**Minimal latents.**"):]
+    block = block[block.index("```python") + len("```python"):]
+    block = block[:block.index("```")]
+    monkeypatch.chdir(README.parent)
+    test = doctest.DocTestParser().get_doctest(block, {}, "README minimal latents", str(README), 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

@@ -298,6 +298,14 @@ class TVBallKernel(RowSets):
         except ShapeError:
             return math.inf
 
+    @property
+    def n_vertices(self) -> float:
+        """The number of vertices (``inf`` past ``2**MAX_BALL_ROWS``: every row with two labels has two or more)."""
+        width = int(np.prod(self.shape_out, dtype=int))
+        if self.eps > 0 and (width > MAX_BALL_OUTPUTS or (width > 1 and self.n_rows > MAX_BALL_ROWS)):
+            return math.inf
+        return super().n_vertices
+
     def center(self) -> Kernel:
         return self.kernel
 
@@ -314,11 +322,17 @@ class TVBallKernel(RowSets):
 
 
 MAX_ROW_VERTICES = 4096  # vertices of one row's TV ball are enumerated up to this many
+MAX_BALL_ROWS = 40       # a ball with more rows has more than 2**40 vertices: not counted
+MAX_BALL_OUTPUTS = 64    # a row with more outputs is not enumerated
 
 
 def _tv_vertices(p: np.ndarray, eps: float, where: str) -> np.ndarray:
     """The vertices of ``{q : ½|q − p|₁ <= eps}`` in the simplex (one per line), deduplicated."""
     n = len(p)
+    if eps > 0 and n > MAX_BALL_OUTPUTS:
+        raise ShapeError(where, f"has {n} outputs, too many to enumerate the vertices of its TV ball",
+                         fix="make this the one box solved exactly (its linear programme needs no vertices), "
+                         "or give fewer instances a radius")
     found = [] if eps > 0 else [p.copy()]
     if eps > 0:
         pos = [i for i in range(n) if p[i] > 0]
@@ -330,8 +344,13 @@ def _tv_vertices(p: np.ndarray, eps: float, where: str) -> np.ndarray:
                 found.append(q)
                 continue
             stack = [((), 0.0, 0)]                # drained labels S (in increasing index), p(S), next index
+            visits = 0
             while stack:
                 S, mass, start = stack.pop()
+                visits += 1
+                if visits > 4 * MAX_ROW_VERTICES:
+                    raise ShapeError(where, f"has more than {4 * MAX_ROW_VERTICES} sets of labels to drain",
+                                     fix="use a smaller radius, or make this the one box solved exactly")
                 for k in donors:
                     if k not in S and mass + p[k] >= eps:
                         q = p.copy()

@@ -180,15 +180,18 @@ def tv_balls(net: Net, radii: Mapping[str, float], values: Mapping[str, object] 
 def vertex_budget(balls: Mapping[str, object], max_combinations: int, keep_one: bool) -> None:
     """Raise :class:`Unaffordable` when the balls' vertex combinations (all but the largest if ``keep_one``,
     the one solved by its linear programme) exceed ``max_combinations``."""
+    if keep_one and len(balls) < 2:
+        return
     counts = sorted((s.n_vertices, b) for b, s in balls.items())
-    if keep_one and counts:
+    if keep_one:
         counts = counts[:-1]
     total = math.prod(n for n, _ in counts)
     if total > max_combinations:
-        shown = "inf" if math.isinf(total) else f"{total:,}"
         names = ", ".join(b for _, b in counts)
-        raise Unaffordable(f"it needs {shown} vertex combinations of the TV balls of {names}, over the budget of "
-                           f"{max_combinations:,}; give fewer instances a radius, or smaller radii")
+        need = (f"the TV balls of {names} have too many vertices to enumerate" if math.isinf(total) else
+                f"it needs {total:,} vertex combinations of the TV balls of {names}")
+        raise Unaffordable(f"{need}, over the budget of {max_combinations:,}; give fewer instances a radius, "
+                           "or smaller radii")
 
 
 def _outside(net: Net, balls: Mapping[str, object], values) -> dict:

@@ -282,3 +282,33 @@ def test_eval_json_gives_the_exact_lower_and_upper_next_to_the_band():
     gate = out["bands"]["accepted_cautious"]
     assert gate["radii"] == {} and gate["ignored"] == ["model"] and gate["half_width"] == 0
 
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), on_state=st.booleans())
+def test_random_kernels_changing_every_step_never_leave_the_exact_episode_interval(seed, on_state):
+    rng = np.random.default_rng(seed)
+    X, Obs = FinSet("X", ["x0", "x1", "x2"]), FinSet("Obs", ["o0", "o1"])
+    walk = rng.dirichlet(np.full(3, 0.7), size=3)
+    sensor = rng.dirichlet(np.ones(2), size=3)
+    step = Net()
+    step.add_box("walk", Kernel(walk, [("s", X)], [("s", X)]), ["w.state"], ["w.state'"])
+    step.add_box("sensor", Kernel(sensor, [("s", X)], [("o", Obs)]), ["w.state'"], ["obs"])
+    step.set_inputs("w.state")
+    step.set_outputs("w.state'", "obs")
+    T = int(rng.integers(1, 6))
+    ep = Episode(step, [Kernel.point([X], "x0")], steps=T)
+    q = Query.probability({"w.state": "x2"}) if on_state else Query.probability({"obs": "o0"})
+    radii = {"walk": float(rng.uniform(0, 0.2)), "sensor": float(rng.uniform(0, 0.2))}
+    band = episode_tv_band(ep, q, radii)
+    assert band.exact_lower is not None, band.exact_note
+    assert band.ignored == (["sensor"] if on_state else [])     # the sensor never feeds the state
+    assert band.lower - 1e-9 <= band.exact_lower <= band.value + 1e-9 <= band.exact_upper + 2e-9
+    assert band.exact_upper <= band.upper + 1e-9
+    balls = {b: TVBallKernel(step.box(b).kernel, e) for b, e in radii.items()}
+    for _ in range(8):
+        x = np.array([1.0, 0.0, 0.0])
+        for _ in range(T):                                  # a new kernel from each ball at every step
+            x = x @ random_member(balls["walk"], rng).array
+        v = x[2] if on_state else x @ random_member(balls["sensor"], rng).array[:, 0]
+        assert band.exact_lower - 1e-9 <= v <= band.exact_upper + 1e-9

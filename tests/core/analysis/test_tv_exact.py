@@ -312,3 +312,22 @@ def test_random_kernels_changing_every_step_never_leave_the_exact_episode_interv
             x = x @ random_member(balls["walk"], rng).array
         v = x[2] if on_state else x @ random_member(balls["sensor"], rng).array[:, 0]
         assert band.exact_lower - 1e-9 <= v <= band.exact_upper + 1e-9
+
+
+def test_an_instance_made_of_several_boxes_keeps_its_band_and_says_why_no_exact_interval():
+    out = json.loads(invoke("eval", str(proposals_dir() / "credal_control.yaml"), "--point", "--json",
+                            "-q", "p_catastrophe", "--tv", "episode=0.001"))
+    band = out["bands"]["p_catastrophe"]
+    assert band["radii"] == {"monitor": 0.001, "episode": 0.001} and band["half_width"] == pytest.approx(0.2)
+    assert band["exact"] is None
+    assert band["exact_note"] == ("episode is made of several boxes: a radius bounds the composite kernel, which "
+                                  "the exact worst case (a TV ball per box) does not model")
+
+
+def test_trusted_monitoring_a_vacuous_composition_band_and_a_tight_exact_one():
+    out = json.loads(invoke("eval", str(proposals_dir() / "trusted_monitoring.yaml"), "--point", "--json",
+                            "-q", "p_catastrophe", "--tv", "monitor=0.01"))
+    band = out["bands"]["p_catastrophe"]
+    assert band["half_width"] == 1.0 and (band["lower"], band["upper"]) == (0.0, 1.0)    # 100 steps × 0.01
+    assert band["exact"]["lower"] <= band["value"] <= band["exact"]["upper"]
+    assert band["exact"]["upper"] - band["exact"]["lower"] < 0.05

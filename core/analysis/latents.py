@@ -59,10 +59,12 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..kernel import Kernel
+from ..limits import check_memory_bytes
 from .information import NATS_PER_BIT, entropy, kl
 from .query import Query
 
 TOLERANCE = 1e-9
+COPIES = 4          # arrays as large as the joint law held at once (the law, a factorised law, products)
 ROUND_OFF = 1e-15   # errors below this many nats are the sums' round-off and reported as 0
 
 
@@ -244,6 +246,9 @@ def joint_law(source, groups: Sequence[Sequence[str]], *, values: Mapping[str, o
         law = law.reshape(lead + tuple(len(types[w]) for w in wires))
     flat = [w for g in groups for w in g]
     sizes = [len(types[w]) for w in flat]
+    entries = math.prod(lead) * math.prod(sizes)
+    check_memory_bytes(8 * COPIES * entries, "natural latent", f" for {COPIES} copies of the joint law of "
+                       f"{len(flat)} wires ({entries:,} entries)")
     if len(flat) != len(wires):                         # a wire in two groups: its axis is copied (a diagonal)
         grid = np.indices(sizes, sparse=True) if sizes else []
         first = {w: grid[flat.index(w)] for w in wires}

@@ -188,9 +188,12 @@ def factors_through(source, latent: Sequence[str] | str, through: Sequence[str] 
     """Whether a kernel ``w: through → latent`` gives ``P[latent, X] = Σ P[through, X] w`` (X the observables).
 
     The conditional ``P[latent | through]`` is tried first (it works whenever the net makes X and
-    ``latent`` independent given ``through``); when it fails and the law of ``through`` given X has
-    full rank, the equation has at most one solution, which is computed and checked, so that the
-    answer is exact. Labels of ``through`` of probability zero get the uniform row (any row works there).
+    ``latent`` independent given ``through``). When it fails, labels of ``through`` under which X has
+    the same law are merged (a kernel acts on X through the mix of their rows, so this loses no
+    solution); if the laws of X under the merged labels are then linearly independent, the equation
+    has at most one solution, which is computed and checked, so that the answer is exact. Otherwise
+    the answer is ``decided=False``. Labels of ``through`` of probability zero get the uniform row
+    (any row works there).
     """
     lat, thr, obs = _group(latent), _group(through), _group(observables)
     if not lat or not thr:
@@ -209,13 +212,18 @@ def factors_through(source, latent: Sequence[str] | str, through: Sequence[str] 
     violation = float(np.abs(B - (A.T @ W).T).max(initial=0.0))
     how, decided = "the conditional law", True
     if violation > tolerance:
-        M = A[on].T                                     # x × λ2 on the support
+        # labels of Λ2 under which X has one law act on X only through the mix of their rows: merge them
+        cond = A[on] / p2[on, None]
+        _, group = np.unique(np.round(cond, 12), axis=0, return_inverse=True)
+        group = group.reshape(-1)
+        M = np.zeros((A.shape[1], group.max() + 1))
+        np.add.at(M.T, group, A[on])                    # x × merged labels of Λ2
         if np.linalg.matrix_rank(M) == M.shape[1]:
             sol = np.linalg.lstsq(M, B.T, rcond=None)[0]    # the only solution, if any
             bad = max(float(-sol.min(initial=0.0)), float(np.abs(M @ sol - B.T).max(initial=0.0)))
             if bad <= tolerance:
                 sol = np.clip(sol, 0.0, None)
-                W[on] = sol / sol.sum(axis=1, keepdims=True)
+                W[on] = (sol / sol.sum(axis=1, keepdims=True))[group]
                 violation, how = float(np.abs(B - (A.T @ W).T).max(initial=0.0)), "the only solution"
             else:
                 violation = min(violation, bad)

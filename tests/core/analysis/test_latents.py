@@ -279,3 +279,32 @@ def test_a_kernel_after_a_latent_always_factors(prior, rows):
     assert f.factors
     lhs, rhs = reproduced(net, ["l1"], ["l2"], ["x", "y"], f.witness.array)
     np.testing.assert_allclose(lhs, rhs, atol=1e-9)
+
+
+def test_labels_with_one_law_of_the_observables_are_merged_and_the_answer_stays_exact():
+    """l2 is a noisy copy of x with an independent coin beside it: the coin's two labels carry one law of x,
+    so the only kernel (BSC(0.125) whatever the coin) is found after merging them."""
+    net = Net()
+    net.add_box("x", Kernel([0.5, 0.5], [], [Bit]), [], ["x"])
+    net.add_box("c2", Kernel([[0.9, 0.1], [0.1, 0.9]], [Bit], [Bit]), ["x"], ["l2"])
+    net.add_box("coin", Kernel([0.3, 0.7], [], [Bit]), [], ["coin"])
+    net.add_box("c1", Kernel([[0.8, 0.2], [0.2, 0.8]], [Bit], [Bit]), ["x"], ["l1"])
+    f = factors_through(net, "l1", ["l2", "coin"], "x")
+    assert f.factors and f.decided and f.how == "the only solution"
+    np.testing.assert_allclose(f.witness.array, [[[0.875, 0.125]] * 2, [[0.125, 0.875]] * 2], atol=1e-9)
+    lhs, rhs = reproduced(net, ["l1"], ["l2", "coin"], ["x"], f.witness.array.reshape(4, 2))
+    np.testing.assert_allclose(lhs, rhs, atol=1e-12)
+
+
+def test_an_undecided_case_says_so():
+    """Three labels of l2 whose laws of x are linearly dependent (x=0, x=1, a coin): no kernel exists here,
+    but deciding it would take a linear programme, so the answer is undecided rather than a guess."""
+    Three = FinSet("Three", ["a", "b", "c"])
+    net = Net()
+    net.add_box("x", Kernel([0.5, 0.5], [], [Bit]), [], ["x"])
+    net.add_box("l2", Kernel([[0.5, 0.0, 0.5], [0.0, 0.5, 0.5]], [Bit], [Three]), ["x"], ["l2"])
+    net.add_box("l1", Kernel(np.eye(2), [Bit], [Bit]), ["x"], ["l1"])
+    f = factors_through(net, "l1", "l2", "x")
+    assert not f.factors and not f.decided and f.violation > 0.1
+    assert str(f).endswith("(undecided: other kernels were not searched)")
+    assert f.to_dict()["decided"] is False

@@ -192,8 +192,8 @@ def vertex_budget(balls: Mapping[str, object], max_combinations: int, keep_one: 
         names = ", ".join(b for _, b in counts)
         need = (f"the TV balls of {names} have too many vertices to enumerate" if math.isinf(total) else
                 f"it needs {total:,} vertex combinations of the TV balls of {names}")
-        raise Unaffordable(f"{need}, over the budget of {max_combinations:,}; give fewer instances a radius, "
-                           "or smaller radii")
+        raise Unaffordable(f"{need}, over the budget of {max_combinations:,}; give fewer instances a radius "
+                           "(tv_radius, --tv), or raise max_combinations in Python (tv_band)")
 
 
 def _outside(net: Net, balls: Mapping[str, object], values) -> dict:

@@ -33,7 +33,7 @@ print(band.exact_note)
     first, note = r.stdout.splitlines()[:2]
     assert first == "0.6 None"
     assert note == ("the TV balls of a have too many vertices to enumerate, over the budget of 20,000; "
-                    "give fewer instances a radius, or smaller radii")
+                    "give fewer instances a radius (tv_radius, --tv), or raise max_combinations in Python (tv_band)")
 
 
 def test_one_ball_with_2000_outputs_is_solved_by_its_linear_programme():
@@ -72,4 +72,5 @@ def test_the_command_line_says_when_three_radii_are_past_the_vertex_budget():
     band = json.loads(r.stdout)["bands"]["p_catastrophe"]
     assert band["exact"] is None and band["half_width"] == 1.0
     assert band["exact_note"] == ("it needs 2,176,782,336 vertex combinations of the TV balls of monitor, policy, "
-                                  "auditor, over the budget of 20,000; give fewer instances a radius, or smaller radii")
+                                  "auditor, over the budget of 20,000; give fewer instances a radius (tv_radius, "
+                                  "--tv), or raise max_combinations in Python (tv_band)")

@@ -176,7 +176,8 @@ def test_past_the_vertex_budget_the_exact_interval_is_not_computed_and_says_why(
     band = tv_band(net, UNDETECTED, {"policy": 0.01, "monitor": 0.05}, max_combinations=1)
     assert band.exact_lower is None and band.exact_upper is None and band.half_width == pytest.approx(0.06)
     assert band.exact_note == ("it needs 2 vertex combinations of the TV balls of policy, over the budget of 1; "
-                               "give fewer instances a radius, or smaller radii")
+                               "give fewer instances a radius (tv_radius, --tv), or raise max_combinations in "
+                               "Python (tv_band)")
     assert "exact worst case not computed: it needs 2 vertex combinations" in str(band)
     assert band.to_dict()["exact"] is None and band.to_dict()["exact_note"] == band.exact_note
 

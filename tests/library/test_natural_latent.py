@@ -228,3 +228,28 @@ def test_the_readmes_minimal_latent_example(monkeypatch):
     runner = doctest.DocTestRunner()
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_swept_values_give_arrays_of_the_pointwise_checks(stack):
+    r = stack.natural_latents({"miss_hard": [0.18, 0.5, 1.0]})["difficulty"]
+    for k, mh in enumerate([0.18, 0.5, 1.0]):
+        point = stack.natural_latents({"miss_hard": mh})["difficulty"]
+        assert r.redundancy[0][k] == pytest.approx(point.redundancy[0], abs=1e-15)
+        assert r.natural[k] == point.natural
+
+
+def test_evidence_in_a_check_and_evidence_of_probability_zero(stack):
+    text = PATH.read_text().replace("    latent: s1.slip\n", "    latent: s1.slip\n    given: {miss4: passed}\n")
+    p = proposal_from_text(text, str(PATH), PATH)
+    r = p.natural_latents()["first_slip"]
+    slips = list(slip_law(0.02, 0.18).items())
+    law = np.zeros((3, 2, 2, 2))            # P[slip1, miss1, miss2, miss3, miss4 = passed], then normalised
+    for (z, pz), (k, (s1, p1)) in itertools.product((("easy", 0.5), ("hard", 0.5)), enumerate(slips)):
+        for (s2, p2), (s3, p3), (s4, p4) in itertools.product(slips, repeat=3):
+            if missed(z, s4):
+                law[k, missed(z, s1), missed(z, s2), missed(z, s3)] += pz * p1 * p2 * p3 * p4
+    law /= law.sum()
+    assert r.mediation == pytest.approx(total_correlation(law, [(1,), (2,), (3,)], (0,)), abs=1e-12)
+    with pytest.raises(MarkovwireError) as e:
+        p.natural_latents({"miss_easy": 0.0, "p_hard_case": 0.0})      # no layer ever misses
+    assert e.value.keys == ("natural_latent", "first_slip") and "probability zero" in str(e.value)

@@ -182,7 +182,7 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     Credal entries of the file print lower and upper values; with --interval every query does.
     When instances carry TV radii (tv_radius in the file, or --tv), each query shows the band
     the composition bound certifies around its value. The file's flow claims are checked and its
-    natural-latent checks computed (at the point values).
+    natural-latent checks computed (over the sweep, unless it sweeps a size).
     """
     from markovwire.library.proposal import load_proposal, sweep_grid, to_jsonable
 
@@ -211,7 +211,8 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     bounds = {n: proposal.bounds(n, ranges, values=values) for n in asked} if ranges else {}
     bands = {n: proposal.band(n, tv, values) for n in asked} if tv else {}
     claims = proposal.claims()
-    latents = proposal.natural_latents(values)
+    swept_latents = bool(grid) and not set(grid) & proposal.structural    # a size swept: at the point values
+    latents = proposal.natural_latents({**values, **grid} if swept_latents else values)
     infinite = {} if grid else {n: proposal.model(values).why_infinite(n, values) for n, v in results.items()
                                 if n in proposal.queries and isinstance(v, float) and v == float("inf")}
     if as_json:
@@ -236,7 +237,7 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     if sensitivity:
         _print_sensitivities(tables, notes)
     _print_analyses(bounds, bands, claims, ranges, bool(grid))
-    _print_latents(latents, bool(grid))
+    _print_latents(latents, bool(grid) and not swept_latents)
     unbounded = [n for n in (list(queries) or proposal.queries) if n in proposal.queries
                  and proposal.queries[n].kind != "distribution" and not proposal.queries[n].is_linear]
     if unbounded and (ranges or tv):
@@ -534,25 +535,33 @@ def _print_analyses(bounds, bands, claims, ranges, swept: bool) -> None:
         console.print(t)
 
 
-def _print_latents(latents, swept: bool) -> None:
-    """The file's natural-latent checks: the mediation error, each redundancy error (both forms), the verdict."""
+def _print_latents(latents, unswept: bool) -> None:
+    """The file's natural-latent checks: the mediation error, each redundancy error (both forms), the verdict;
+    over a sweep, each error's lowest and highest value and at how many points the latent is natural."""
+    import numpy as np
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     if not latents:
         return
-    at = " (at the point values; sweeps are not checked)" if swept else ""
+    show = lambda v: _fmt(v) if np.ndim(v) == 0 else f"{_fmt(np.min(v))} … {_fmt(np.max(v))}"
+    at = " (at the point values; sweeps of sizes are not checked)" if unswept else ""
     t = Table(title=f"natural latents{at}", title_justify="left")
     for col in ("check (latent)", "mediation", "over", "H(Λ | Xi)", "KL form", "natural"):
         t.add_column(col, overflow="fold")
     for n, r in latents.items():
-        verdict = "" if r.natural is None else ("yes" if r.natural else "[red]no[/red]") + f" at ε = {r.epsilon:g}"
+        if r.natural is None:
+            verdict = ""
+        elif np.ndim(r.natural):
+            verdict = f"at {int(np.sum(r.natural))} of {np.size(r.natural)} points, ε = {r.epsilon:g}"
+        else:
+            verdict = ("yes" if r.natural else "[red]no[/red]") + f" at ε = {r.epsilon:g}"
         for i, (o, h, k) in enumerate(zip(r.observables, r.redundancy, r.redundancy_kl)):
             first = i == 0
             name = n + (f"\n({', '.join(r.latent)})" if len(r.observables) == 1 else "")
             t.add_row(escape(name) if first else escape(f"({', '.join(r.latent)})") if i == 1 else "",
-                      f"{_fmt(r.mediation)} {r.unit}" if first else "", escape(", ".join(o)), _fmt(h), _fmt(k),
+                      f"{show(r.mediation)} {r.unit}" if first else "", escape(", ".join(o)), show(h), show(k),
                       verdict if first else "", end_section=i == len(r.observables) - 1)
     Console(highlight=False).print(t)
 

@@ -143,11 +143,28 @@ def test_eval_json_reports_natural_latents_from_the_same_model(stack):
     assert got["first_slip"]["mediation"] == pytest.approx(want["first_slip"].mediation, abs=1e-15)
 
 
-def test_eval_prints_the_table_and_says_sweeps_are_not_checked():
-    r = CliRunner().invoke(cli, ["eval", str(PATH), "--sweep", "miss_hard=0.2:0.9:3"], env={"COLUMNS": "150"})
+def test_eval_prints_the_table_at_a_point_and_over_a_sweep(stack):
+    r = CliRunner().invoke(cli, ["eval", str(PATH)], env={"COLUMNS": "150"})
     assert r.exit_code == 0, r.output
-    assert "natural latents (at the point values; sweeps are not checked)" in r.output
-    assert "first_slip" in r.output and "0.0147691 nats" in r.output and "no at ε = 0.01" in r.output
+    assert "natural latents" in r.output and "first_slip" in r.output and "0.0147691 nats" in r.output
+    assert "no at ε = 0.01" in r.output
+    r = CliRunner().invoke(cli, ["eval", str(PATH), "--set", "miss_easy=0", "--sweep", "miss_hard=0.18:1:2"],
+                           env={"COLUMNS": "150"})
+    assert r.exit_code == 0, r.output
+    top = stack.natural_latents({"miss_easy": 0.0, "miss_hard": 0.18})["difficulty"].redundancy[0]
+    assert f"0 … {top:.6g}" in r.output                  # H(difficulty | miss1) from miss_hard = 1 to 0.18
+    assert "at 1 of 2 points, ε = 0.01" in r.output      # natural only where miss1 is the difficulty
+
+
+def test_eval_json_over_a_sweep_lists_one_value_per_point(stack):
+    r = CliRunner().invoke(cli, ["eval", str(PATH), "--json", "--sweep", "miss_hard=0.2:0.9:3",
+                                 "--sweep", "miss_easy=0:0.1:2"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)["natural_latents"]["difficulty_banks_of_2"]
+    points = [(mh, me) for mh in (0.2, 0.55, 0.9) for me in (0.0, 0.1)]      # the last --sweep varies fastest
+    want = [stack.natural_latents({"miss_hard": mh, "miss_easy": me})["difficulty_banks_of_2"] for mh, me in points]
+    assert got["redundancy"][1] == pytest.approx([w.redundancy[1] for w in want], abs=1e-12)
+    assert got["natural"] == [w.natural for w in want]
 
 
 # ----- mistakes in the file --------------------------------------------------------------------------------

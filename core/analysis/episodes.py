@@ -45,8 +45,17 @@ from .credal import (
     with_selectors,
 )
 from .flow import ancestors
+from .linear import optimise
 from .query import Query, as_query, params_of
-from .robust import RobustBand, _unaffordable as unaffordable, composite, tv_balls, vertex_budget, with_exact
+from .robust import (
+    RobustBand,
+    Unaffordable,
+    _unaffordable as unaffordable,
+    composite,
+    tv_balls,
+    vertex_budget,
+    with_exact,
+)
 from .search import axes_for, fixed_values, maximise, minimise
 
 GRID = 17  # points per interval parameter that the query is not multilinear in (adaptive range: an inner bound)
@@ -327,10 +336,52 @@ def _exact_episode(episode, query: Query, radii: Mapping[str, float], values, ma
         v = float(query.value(episode, values or {}))
         return v, v, "no radius reaches the query"
     balls = tv_balls(episode.step, radii, values)
-    vertex_budget(balls, max_combinations, keep_one=False)
+    exact = "exact when reality's kernels may change every step"
+    try:
+        vertex_budget(balls, max_combinations, keep_one=False)
+    except Unaffordable:                    # one ball by its linear programme, the others by their vertices
+        vertex_budget(balls, max_combinations, keep_one=True)
+        lower, upper, how = _adaptive_one_free(episode, query, balls, values)
+        return lower, upper, f"{how}, {episode.steps} steps; {exact}"
     res = episode_bounds(episode, query, boxes=balls, values=values, max_combinations=max_combinations)
     K = math.prod(s.n_vertices for s in balls.values())
     return (res.adaptive.lower, res.adaptive.upper,
             f"the lower transition operator over {K:,} vertex combination(s) of the TV balls of "
-            f"{', '.join(balls)}, {episode.steps} steps; exact when reality's kernels may change every step "
+            f"{', '.join(balls)}, {episode.steps} steps; {exact} "
             f"(one kernel kept all episode: [{res.fixed.lower:.6g}, {res.fixed.upper:.6g}])")
+
+
+def _adaptive_one_free(episode, query: Query, balls: Mapping[str, object], values):
+    """The adaptive range with the ball of most vertices solved per state by its linear programme (the greedy)
+    and the others enumerated: ``T̲g(x) = min over the others' vertices of min_k Σ C_g[x]·k``, where ``C_g`` is
+    the rest of the step (the free box's outputs made inputs) contracted with ``g``."""
+    free = max(balls, key=lambda b: balls[b].n_vertices)
+    rest = {b: s.vertex_arrays() for b, s in balls.items() if b != free}
+    net, _ = with_selectors(episode.step, rest)
+    box = net.box(free)
+    others = net.clone()
+    others.boxes = [b for b in net.boxes if b.name != free]
+    others.set_inputs(*net.inputs, *box.outputs)
+    extras = [w for w in query.wires if w not in episode.state_wires]
+    vals = {k: v for k, v in dict(values or {}).items() if k in others.params}
+    raw = np.asarray(others.evaluate(vals, outputs=tuple(box.inputs) + episode.next_wires + tuple(extras),
+                                     normalize=False), dtype=float)
+    S, ball = episode.size, balls[free]
+    K = math.prod(len(v) for v in rest.values())
+    n_x, n_y = int(np.prod(ball.shape_in, dtype=int)), int(np.prod(ball.shape_out, dtype=int))
+    raw = raw.reshape(S, episode.feed_law().size, K, n_y, n_x, S, -1)
+    R = np.einsum("sfkyxne,f->skxyne", raw, episode.feed_law())
+    f = _function(episode, query, extras).reshape(S, -1)
+    x0 = episode.initial_law({k: v for k, v in dict(values or {}).items() if k in episode.params}).reshape(-1)
+    out = []
+    for sense in ("min", "max"):
+        g = f
+        for t in range(episode.steps):
+            C = np.einsum("skxyne,ne->skxy", R, g).reshape((S, K) + ball.shape)
+            value, _ = optimise(C, None, ball, sense)
+            best = value.min(axis=1) if sense == "min" else value.max(axis=1)
+            g = np.broadcast_to(best[:, None], (S, R.shape[-1]))     # earlier steps: the states only
+        out.append(float(x0 @ g[:, 0]))
+    how = (f"the lower transition operator: the linear programme for {free!r} per state"
+           + (f" and {K:,} vertex combination(s) of the TV balls of {', '.join(rest)}" if rest else ""))
+    return out[0], out[1], how

@@ -185,13 +185,15 @@ def vertex_budget(balls: Mapping[str, object], max_combinations: int, keep_one: 
     if keep_one and len(balls) < 2:
         return
     counts = sorted((s.n_vertices, b) for b, s in balls.items())
+    solved = ""
     if keep_one:
+        solved = f" (with {counts[-1][1]} solved by its linear programme)"
         counts = counts[:-1]
     total = math.prod(n for n, _ in counts)
     if total > max_combinations:
         names = ", ".join(b for _, b in counts)
-        need = (f"the TV balls of {names} have too many vertices to enumerate" if math.isinf(total) else
-                f"it needs {total:,} vertex combinations of the TV balls of {names}")
+        need = (f"the TV balls of {names} have too many vertex combinations to enumerate{solved}"
+                if math.isinf(total) else f"it needs {total:,} vertex combinations of the TV balls of {names}{solved}")
         raise Unaffordable(f"{need}, over the budget of {max_combinations:,}; give fewer instances a radius "
                            "(tv_radius, --tv), or raise max_combinations in Python (tv_band)")
 

@@ -32,7 +32,8 @@ print(band.exact_note)
     assert r.clean and r.returncode == 0, str(r)
     first, note = r.stdout.splitlines()[:2]
     assert first == "0.6 None"
-    assert note == ("the TV balls of a have too many vertices to enumerate, over the budget of 20,000; "
+    assert note == ("the TV balls of a have too many vertex combinations to enumerate (with b solved by its linear "
+                    "programme), over the budget of 20,000; "
                     "give fewer instances a radius (tv_radius, --tv), or raise max_combinations in Python (tv_band)")
 
 
@@ -62,7 +63,8 @@ print(band.exact_note)
     assert r.clean and r.returncode == 0, str(r)
     half, note = r.stdout.splitlines()[:2]
     assert round(float(half), 12) == 0.3
-    assert note.startswith("the TV balls of ") and "have too many vertices to enumerate, over the budget" in note
+    assert note.startswith("the TV balls of c, a have too many vertex combinations to enumerate (with b solved by its "
+                           "linear programme), over the budget of 20,000")
 
 
 def test_the_command_line_says_when_three_radii_are_past_the_vertex_budget():
@@ -71,6 +73,6 @@ def test_the_command_line_says_when_three_radii_are_past_the_vertex_budget():
     assert r.clean and r.returncode == 0, str(r)
     band = json.loads(r.stdout)["bands"]["p_catastrophe"]
     assert band["exact"] is None and band["half_width"] == 1.0
-    assert band["exact_note"] == ("it needs 2,176,782,336 vertex combinations of the TV balls of monitor, policy, "
-                                  "auditor, over the budget of 20,000; give fewer instances a radius (tv_radius, "
-                                  "--tv), or raise max_combinations in Python (tv_band)")
+    assert band["exact_note"] == ("it needs 110,592 vertex combinations of the TV balls of monitor, policy (with "
+                                  "auditor solved by its linear programme), over the budget of 20,000; give fewer "
+                                  "instances a radius (tv_radius, --tv), or raise max_combinations in Python (tv_band)")

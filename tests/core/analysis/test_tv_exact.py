@@ -16,7 +16,7 @@ from scipy.optimize import linprog
 
 from markovwire import FinSet, Kernel, Net
 from markovwire.analysis import Query, TVBallKernel, chain_bounds, credal_bounds, tv_band
-from markovwire.analysis.episodes import episode_tv_band, reaching_boxes
+from markovwire.analysis.episodes import _adaptive_one_free, episode_tv_band, reaching_boxes
 from markovwire.episode import Episode
 from markovwire.library.shipped import proposals_dir
 from markovwire.tui.cli import cli
@@ -175,7 +175,8 @@ def test_past_the_vertex_budget_the_exact_interval_is_not_computed_and_says_why(
     net = monitored()
     band = tv_band(net, UNDETECTED, {"policy": 0.01, "monitor": 0.05}, max_combinations=1)
     assert band.exact_lower is None and band.exact_upper is None and band.half_width == pytest.approx(0.06)
-    assert band.exact_note == ("it needs 2 vertex combinations of the TV balls of policy, over the budget of 1; "
+    assert band.exact_note == ("it needs 2 vertex combinations of the TV balls of policy (with monitor solved by its "
+                               "linear programme), over the budget of 1; "
                                "give fewer instances a radius (tv_radius, --tv), or raise max_combinations in "
                                "Python (tv_band)")
     assert "exact worst case not computed: it needs 2 vertex combinations" in str(band)
@@ -307,6 +308,9 @@ def test_random_kernels_changing_every_step_never_leave_the_exact_episode_interv
     assert band.lower - 1e-9 <= band.exact_lower <= band.value + 1e-9 <= band.exact_upper + 2e-9
     assert band.exact_upper <= band.upper + 1e-9
     balls = {b: TVBallKernel(step.box(b).kernel, e) for b, e in radii.items()}
+    reached = {b: s for b, s in balls.items() if b in band.radii}
+    lp = _adaptive_one_free(ep, q, reached, None)           # one ball by its LP per state: the same numbers
+    assert lp[:2] == pytest.approx((band.exact_lower, band.exact_upper), abs=1e-12)
     for _ in range(8):
         x = np.array([1.0, 0.0, 0.0])
         for _ in range(T):                                  # a new kernel from each ball at every step

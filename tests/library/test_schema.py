@@ -85,7 +85,7 @@ def test_exactly_one_kind_of_kernel_and_of_query():
         KernelSpec.model_validate({"table": {"a": 1}, "function": {"a": "b"}})
     with pytest.raises(ValidationError, match="'args' belongs to a 'construction'"):
         KernelSpec.model_validate({"table": {"a": 1}, "args": {"n": 1}})
-    with pytest.raises(ValidationError, match="exactly one of 'probability', 'expectation' or 'distribution'"):
+    with pytest.raises(ValidationError, match="exactly one of 'probability', 'expectation', 'distribution', 'entropy'"):
         QuerySpec.model_validate({"given": {"x": "a"}})
     with pytest.raises(ValidationError, match="exactly one of 'diagram'"):
         ProposalFile.model_validate({"name": "p", "instances": {"a": {"component": "c"}}})

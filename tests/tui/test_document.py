@@ -74,7 +74,7 @@ def test_an_unfinished_diagram_is_sketched_with_problems_at_box_and_port():
     (lambda d: d.rename_instance("policy", "monitor"), "already exists"),
     (lambda d: d.remove_instance("polcy"), "(did you mean 'policy'?)"),
     (lambda d: d.add_query("q1", {"probability": {"episode": "cat"}, "distribution": ["episode"]}),
-     "give exactly one of 'probability', 'expectation' or 'distribution'"),
+     "give exactly one of 'probability', 'expectation', 'distribution', 'entropy', 'mutual_information', 'kl', 'tv'"),
     (lambda d: d.hand_to_adversary("beta", "nosuch"), "there is no query 'nosuch'"),
     (lambda d: d.set_expression("task >> monitr"), "unknown name 'monitr'"),
     (lambda d: d.expose("policy.intent"), "is already connected to in.intent"),

@@ -16,9 +16,10 @@ credal sets and some parameters lie in intervals, its query has two ranges (ALIG
 The total-variation band of an episode is ``(M − m)·T·Σ ε`` over the boxes that can
 influence the query within the episode's steps (:func:`reaching_boxes`). Next to it,
 the exact worst case over the boxes' TV balls: the adaptive range of
-:func:`episode_bounds` with each box a :class:`~markovwire.analysis.credal.TVBallKernel`,
-exact when reality's kernels may change every step (for one fixed kernel it is an
-outer bound).
+:func:`episode_bounds` with each box a :class:`~markovwire.analysis.credal.TVBallKernel`
+(past the vertex budget, the ball of most vertices is solved per state by its linear
+programme and only the others enumerated), exact when reality's kernels may change
+every step (for one fixed kernel it is an outer bound).
 """
 from __future__ import annotations
 

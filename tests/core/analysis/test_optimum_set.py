@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from markovwire import FinSet, Kernel, Net, Parameter
 from markovwire.analysis import Axis, Query, maximise, minimise, worst_case
@@ -26,6 +26,8 @@ def noisy(f, seed, size=1e-14):
 @given(c=st.floats(0.0, 0.99), scale=st.sampled_from([1e-3, 1.0, 1e3]), offset=st.sampled_from([0.0, -5.0, 2e3]),
        seed=st.integers(0, 2**32 - 1))
 def test_a_flat_top_is_reported_as_the_set_and_its_representative_ignores_noise(c, scale, offset, seed):
+    # a rise of about the tolerance (scale·c ≈ 1e-9) puts x = 0 on the set's edge, where noise decides: not asked
+    assume(c == 0 or scale * c > 1e-6)
     f = lambda p: offset + scale * np.minimum(p["x"], c)
     clean, dirty = maximise(f, X), maximise(noisy(f, seed), X)
     lo, hi = clean.optimum["x"]

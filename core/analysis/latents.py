@@ -85,10 +85,6 @@ class NaturalLatent:
     name: str | None = None
 
     @property
-    def worst_redundancy(self):
-        return np.max(np.stack([np.asarray(r, dtype=float) for r in self.redundancy]), axis=0)
-
-    @property
     def natural(self):
         """Mediation and every redundancy error (information forms) at most ε (None without an ε)."""
         return self._within(self.mediation, self.redundancy)
@@ -114,17 +110,27 @@ class NaturalLatent:
         for o, r, k in zip(self.observables, self.redundancy, self.redundancy_kl):
             lines.append(f"  redundancy over {', '.join(o)}: H = {_shown(r)}, KL = {_shown(k)}")
         if self.epsilon is not None:
-            verdict = {True: "natural", False: "not natural"}.get(self.natural, "natural at some points")
+            ok = np.asarray(self.natural)
+            verdict = ("natural" if ok.all() else "not natural") if ok.ndim == 0 else \
+                f"natural at {int(ok.sum())} of {ok.size} points"
             lines.append(f"  {verdict} within ε = {self.epsilon:g}")
         return "\n".join(lines)
 
+    def _verdicts(self, ok):
+        """A verdict per sweep point for JSON: null where the errors are undefined (impossible evidence)."""
+        if not isinstance(ok, np.ndarray):
+            return ok
+        return np.where(np.isnan(np.asarray(self.mediation, dtype=float)), None, ok).tolist()
+
     def to_dict(self) -> dict:
-        conv = lambda v: v.tolist() if isinstance(v, np.ndarray) else v
+        conv = lambda v: (np.where(np.isnan(v), None, v).tolist() if isinstance(v, np.ndarray) and v.dtype.kind == "f"
+                          else v.tolist() if isinstance(v, np.ndarray) else None if v != v else v)   # nan: null
         out = {"latent": list(self.latent), "observables": [list(o) for o in self.observables], "unit": self.unit,
                "mediation": conv(self.mediation), "mediation_kl": conv(self.mediation_kl),
                "redundancy": [conv(r) for r in self.redundancy],
                "redundancy_kl": [conv(r) for r in self.redundancy_kl],
-               "epsilon": self.epsilon, "natural": conv(self.natural), "natural_kl": conv(self.natural_kl)}
+               "epsilon": self.epsilon, "natural": self._verdicts(self.natural),
+               "natural_kl": self._verdicts(self.natural_kl)}
         if self.name:
             out["name"] = self.name
         return out
@@ -134,8 +140,9 @@ class NaturalLatent:
 class Factorisation:
     """Whether ``latent`` factors through ``through`` over ``observables``, with the witness kernel
     ``through → latent`` (or None) and the largest violation of the defining equation by the best kernel
-    tried. ``decided`` is False only when no kernel was found and the law of ``through`` given the
-    observables is rank-deficient, so that other kernels than those tried might still work."""
+    tried. ``decided`` is False only when no kernel was found and the laws of the observables under the
+    labels of ``through`` (those with one law merged) are linearly dependent, so that other kernels than those
+    tried might still work."""
 
     latent: tuple[str, ...]
     through: tuple[str, ...]
@@ -172,7 +179,9 @@ def natural_latent(source, latent: Sequence[str] | str, observables: Sequence, *
 
     ``source`` is a net or an episode (its wires, the joint law from one distribution query at
     ``values``, with evidence ``given`` and outer inputs ``at``), or a distribution :class:`Kernel`
-    whose output ports are the names."""
+    whose output ports are the names. Array values sweep (errors are arrays of the sweep's shape); as for
+    every query, a sweep point where the evidence has probability zero gives ``nan`` there (at scalar values
+    it is an :class:`~markovwire.errors.EvidenceError`)."""
     lat, obs = _group(latent), [_group(o) for o in observables]
     if not obs:
         raise ShapeError("natural latent", "names no observables",
@@ -295,6 +304,8 @@ def errors(joint: np.ndarray, *, epsilon: float | None = None, unit: str = "nats
     nv = n + 1
     lead = joint.ndim - nv
     X = list(range(1, nv))
+    undefined = np.isnan(joint).any(axis=tuple(range(lead, joint.ndim)))     # sweep points of impossible evidence
+    joint = np.where(np.isnan(joint), 0.0, joint)
     mediation = sum(entropy(joint, [i], [0], nv) for i in X) - entropy(joint, X, [0], nv)
     mediation = np.maximum(mediation, 0.0)
     p_lam = _marginal(joint, {0}, lead)
@@ -309,7 +320,7 @@ def errors(joint: np.ndarray, *, epsilon: float | None = None, unit: str = "nats
         redundancy_kl.append(_kl(joint, p_x * _divide(_marginal(joint, {0, i}, lead), _marginal(joint, {i}, lead)),
                                  lead))
     scale = 1.0 if unit == "nats" else NATS_PER_BIT
-    out = lambda v: _scalar(np.where(np.asarray(v, dtype=float) < ROUND_OFF, 0.0, np.asarray(v, dtype=float)) / scale)
+    out = lambda v: _scalar(np.where(undefined, np.nan, np.where(np.asarray(v) < ROUND_OFF, 0.0, v) / scale))
     obs = tuple(tuple(o) for o in observables) if observables is not None else tuple((f"X{i}",) for i in X)
     return NaturalLatent(tuple(latent), obs, out(mediation), out(mediation_kl), tuple(out(r) for r in redundancy),
                          tuple(out(r) for r in redundancy_kl), epsilon, unit, name)
@@ -338,7 +349,14 @@ def _scalar(v: np.ndarray):
 
 
 def _shown(v) -> str:
-    return f"{v:.6g}" if np.ndim(v) == 0 else f"[{np.min(v):.4g} … {np.max(v):.4g}]"
+    """A number, or a sweep's range (``nan`` where the evidence is impossible)."""
+    if np.ndim(v) == 0:
+        return f"{v:.6g}"
+    v = np.asarray(v)
+    if np.isnan(v).all():
+        return "[nan]"
+    gaps = " and nan" if np.isnan(v).any() else ""
+    return f"[{np.nanmin(v):.4g} … {np.nanmax(v):.4g}{gaps}]"
 
 
 def _group(g) -> tuple[str, ...]:

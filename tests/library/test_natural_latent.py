@@ -270,3 +270,15 @@ def test_evidence_in_a_check_and_evidence_of_probability_zero(stack):
     with pytest.raises(MarkovwireError) as e:
         p.natural_latents({"miss_easy": 0.0, "p_hard_case": 0.0})      # no layer ever misses
     assert e.value.keys == ("natural_latent", "first_slip") and "probability zero" in str(e.value)
+
+
+def test_a_sweep_point_of_impossible_evidence_is_nan_and_null_never_a_verdict():
+    text = PATH.read_text().replace("    latent: s1.slip\n", "    latent: s1.slip\n    given: {miss4: passed}\n")
+    p = proposal_from_text(text, str(PATH), PATH)
+    r = p.natural_latents({"miss_easy": 0.0, "p_hard_case": [0.0, 0.5]})["first_slip"]
+    point = p.natural_latents({"miss_easy": 0.0, "p_hard_case": 0.5})["first_slip"]
+    assert np.isnan(r.mediation[0]) and r.mediation[1] == pytest.approx(point.mediation, abs=1e-15)
+    assert all(np.isnan(x[0]) for x in r.redundancy + r.redundancy_kl)
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["mediation"][0] is None and d["redundancy"][1][0] is None and d["natural"] == [None, point.natural]
+    assert "and nan]" in str(r)

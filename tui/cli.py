@@ -545,7 +545,8 @@ def _print_latents(latents, unswept: bool) -> None:
 
     if not latents:
         return
-    show = lambda v: _fmt(v) if np.ndim(v) == 0 else f"{_fmt(np.min(v))} … {_fmt(np.max(v))}"
+    show = lambda v: _fmt(v) if np.ndim(v) == 0 else "nan" if np.isnan(v).all() else \
+        f"{_fmt(np.nanmin(v))} … {_fmt(np.nanmax(v))}" + (" (nan: impossible evidence)" if np.isnan(v).any() else "")
     at = " (at the point values; sweeps of sizes are not checked)" if unswept else ""
     t = Table(title=f"natural latents{at}", title_justify="left")
     for col in ("check (latent)", "mediation", "over", "H(Λ | Xi)", "KL form", "natural"):

@@ -282,3 +282,8 @@ def test_a_sweep_point_of_impossible_evidence_is_nan_and_null_never_a_verdict():
     d = json.loads(json.dumps(r.to_dict()))
     assert d["mediation"][0] is None and d["redundancy"][1][0] is None and d["natural"] == [None, point.natural]
     assert "and nan]" in str(r)
+
+
+def test_the_modules_doctests():
+    import markovwire.library.latents as module
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0

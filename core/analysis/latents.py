@@ -16,11 +16,12 @@ approximately in practice; their errors, in nats (``unit="bits"`` divides by ln 
 
 The KL forms are the factorisation errors of "Natural Latents: The Math" (J. Wentworth and
 D. Lorell, LessWrong, 27 Dec 2023): P[X, Λ] approximately factors over the mediation net
-(Xi independent given Λ) and over each redundancy net (Λ depends on X only through Xi). The
-information forms are those of the deterministic natural latents of "Natural Latents: Latent
-Variables Stable Across Ontologies" (Wentworth and Lorell, arXiv:2509.03780, 2025), where
-mediation is conditional independence of the observables given Λ and redundancy asks Λ to be
-approximately a deterministic function of each Xi. :attr:`NaturalLatent.natural` judges the
+(Xi independent given Λ) and over each redundancy net (Λ depends on X only through Xi: any one
+Xi tells about Λ what all of X tells); their later posts call latents judged this way
+*stochastic* natural latents. The information forms are those of *deterministic* natural
+latents, used in "Natural Latents: Latent Variables Stable Across Ontologies" (Wentworth and
+Lorell, arXiv:2509.03780, 2025): mediation is conditional independence of the observables given
+Λ and redundancy asks Λ to be approximately a function of each Xi. :attr:`NaturalLatent.natural` judges the
 information forms against ε, :attr:`NaturalLatent.natural_kl` the KL forms.
 
 Three fair-coin copies of one bit Λ: Λ mediates (they are independent given it) and each copy

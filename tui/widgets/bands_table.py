@@ -27,7 +27,7 @@ class BandsTable(KeyedTable):
     """One row per probability or expectation query: value, ±, the certified band, the radii that count."""
 
     COLUMNS = (Column("query"), Column("value"), Column("±"), Column("certified band"),
-               Column("radii", width=8, wrap=True), Column("exact worst case"), Column("", width=BAR, drop=1))
+               Column("radii", width=8, wrap=True), Column("exact worst case", drop=1), Column("", width=BAR, drop=2))
 
     def __init__(self, **kw):
         super().__init__(cursor_type="row", **kw)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from markovwire.analysis.latents import NaturalLatent, natural_latent
-from markovwire.errors import FileFormatError, MarkovwireError, UnknownName
+from markovwire.errors import FileFormatError, MarkovwireError
 
 from .loader import placed
 from .schema import NaturalLatentSpec
@@ -56,25 +56,8 @@ def prepare(proposal, name: str, spec: NaturalLatentSpec) -> PreparedLatent:
                                                else where("observables", i, j)) for j, w in enumerate(group)))
         if len(set(observables[-1])) != len(group):
             raise FileFormatError(where("observables", i), "names one wire twice", fix="name each wire once")
-    net = proposal.net()
-    given = {}
-    for w, label in spec.given.items():
-        wire = proposal.wire(w, where("given", w))
-        net.wires[wire].label(label, where("given", w))
-        given[wire] = label
-    outer = list(proposal.system.inputs) if proposal.system is not None else list(net.inputs)
-    for w, label in spec.inputs.items():
-        if w not in outer:
-            raise UnknownName(where("inputs", w), f"{w!r} is not an outer input",
-                              fix=f"fix one of the outer inputs: {', '.join(outer) or 'there are none'}")
-        net.wires[w].label(label, where("inputs", w))
-    missing = [w for w in outer if w not in spec.inputs]
-    if missing:
-        t = net.wires[missing[0]]
-        raise FileFormatError(where(), f"the outer input {missing[0]!r} is not fixed",
-                              fix=f"add 'inputs: {{{missing[0]}: ...}}' with a label of {t.name} "
-                                  f"({', '.join(t.elements)})")
-    return PreparedLatent(name, spec, latent, tuple(observables), given, dict(spec.inputs))
+    given, inputs = proposal.conditions(spec.given, spec.inputs, where)
+    return PreparedLatent(name, spec, latent, tuple(observables), given, inputs)
 
 
 def natural_latents(proposal, values: Mapping[str, object] | None = None) -> dict[str, NaturalLatent]:

@@ -339,6 +339,10 @@ class Proposal:
         """The file's natural-latent checks at scalar ``values``: name → :class:`~markovwire.analysis.NaturalLatent`."""
         return natural_latents(self, self._checked_values(values))
 
+    def conditions(self, given: Mapping[str, str], inputs: Mapping[str, str], where: Callable[..., Place]):
+        """Evidence and outer inputs of a query or check, resolved and checked (see :func:`conditions`)."""
+        return conditions(self, given, inputs, where)
+
     def wire(self, name: str, where: str = "wire") -> str:
         """The wire of :meth:`net` that ``name`` denotes: a wire of the net, an outer port, a stateful
         instance (its state) or ``box.port``."""
@@ -781,35 +785,41 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
             labels = q.probability[n]
             for lab in [labels] if isinstance(labels, str) else labels:
                 t.label(lab, where("probability", n))
-    given = []
-    for n, lab in q.given.items():
-        w = _resolve_wire(p, n, where("given", n))
-        net.wires[w].label(lab, where("given", n))
-        given.append((w, lab))
-    inputs = {}
-    outer = list(p.system.inputs) if p.system is not None else list(net.inputs)
-    for n, lab in q.inputs.items():
-        if n not in outer:
-            raise UnknownName(where("inputs", n), f"{n!r} is not an outer input",
-                              fix=f"fix one of the outer inputs: {', '.join(outer) or 'there are none'}")
-        net.wires[n].label(lab, where("inputs", n))
-        inputs[n] = lab
-    missing = [n for n in outer if n not in inputs]
-    if missing:
-        t = net.wires[missing[0]]
-        raise FileFormatError(where(), f"the outer input {missing[0]!r} is not fixed",
-                              fix=f"add 'inputs: {{{missing[0]}: ...}}' with a label of {t.name} "
-                                  f"({', '.join(t.elements)})")
+    given, inputs = p.conditions(q.given, q.inputs, where)
     if q.steps is not None:
         if p.system is None:
             raise FileFormatError(where("steps"), "only an episode has steps", fix="remove 'steps:'")
         if isinstance(q.steps, str):
             _integer_parameter(p, q.steps, where("steps"))
     against = _reference(p, name, q, types) if q.kind in ("kl", "tv") else None
-    prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given), inputs, _describe(name, q), against)
+    prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given.items()), inputs, _describe(name, q), against)
     if q.kind == "expectation" or q.kind in ("kl", "tv") and against is None:
         _check_reference_table(p, prepared, p.table_entries(prepared))
     return prepared
+
+
+def conditions(p: Proposal, given: Mapping[str, str], inputs: Mapping[str, str],
+               where: Callable[..., Place]) -> tuple[dict[str, str], dict[str, str]]:
+    """Evidence (wire name → observed label) and outer inputs (every one fixed to a label) of a query or check,
+    resolved to wires and checked, each mistake at ``where("given", name)`` or ``where("inputs", name)``."""
+    net = p.net()
+    observed = {}
+    for n, lab in given.items():
+        w = _resolve_wire(p, n, where("given", n))
+        net.wires[w].label(lab, where("given", n))
+        observed[w] = lab
+    outer = list(p.system.inputs) if p.system is not None else list(net.inputs)
+    for n, lab in inputs.items():
+        if n not in outer:
+            raise UnknownName(where("inputs", n), f"{n!r} is not an outer input",
+                              fix=f"fix one of the outer inputs: {', '.join(outer) or 'there are none'}")
+        net.wires[n].label(lab, where("inputs", n))
+    missing = [n for n in outer if n not in inputs]
+    if missing:
+        t = net.wires[missing[0]]
+        raise FileFormatError(where(), f"the outer input {missing[0]!r} is not fixed",
+                              fix=f"add 'inputs: {{{missing[0]}: ...}}' with a label of {t.name} ({t.shown()})")
+    return observed, dict(inputs)
 
 
 def _reference(p: Proposal, name: str, q: QuerySpec, types: tuple) -> tuple[str, ...] | str | None:

@@ -42,3 +42,18 @@ def monitor_net(beta_domain=(0.0, 1.0), beta_default=0.1, r_default=0.7) -> Net:
     net.add_box("monitor", Kernel([[0.95, 0.05], [1 - r, r]], [ACT], [VERDICT], params=[r]), ["act"], ["verdict"])
     net.set_outputs("act", "verdict")
     return net
+
+
+def random_query(rng: np.random.Generator, net, kind: str):
+    """A query on one random output of ``net``: an event, an expectation of random values, or an event given the
+    last label of another output."""
+    from markovwire.analysis import Query
+    wires = list(net.outputs)
+    target = wires[int(rng.integers(len(wires)))]
+    if kind == "event":
+        return Query.probability({target: net.wires[target].elements[0]})
+    if kind == "expectation":
+        return Query.expectation(target, {x: float(rng.normal()) for x in net.wires[target].elements})
+    other = [w for w in wires if w != target] or [target]
+    return Query.probability({target: net.wires[target].elements[0]},
+                             given={other[0]: net.wires[other[0]].elements[-1]})

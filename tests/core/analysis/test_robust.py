@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from markovwire import FinSet, Kernel, Net, ParameterError, UnknownName
 from markovwire.analysis import Query, chain_tv_band, perturbed, tv_band, tv_from_kl
 
-from analysis_helpers import monitor_net, random_net
+from analysis_helpers import monitor_net, random_net, random_query
 
 F = FinSet("Status", ["ok", "failed"])
 
@@ -41,16 +41,7 @@ def test_band_sums_only_the_boxes_that_can_reach_the_query():
 def test_random_perturbations_never_leave_the_band(seed, kind):
     rng = np.random.default_rng(seed)
     net = random_net(rng, n_boxes=int(rng.integers(2, 6)))
-    wires = list(net.outputs)
-    target = wires[int(rng.integers(len(wires)))]
-    if kind == "event":
-        q = Query.probability({target: net.wires[target].elements[0]})
-    elif kind == "expectation":
-        q = Query.expectation(target, {x: float(rng.normal()) for x in net.wires[target].elements})
-    else:
-        other = [w for w in wires if w != target] or [target]
-        q = Query.probability({target: net.wires[target].elements[0]},
-                              given={other[0]: net.wires[other[0]].elements[-1]})
+    q = random_query(rng, net, kind)
     radii = {b.name: float(rng.choice([0.0, rng.uniform(0, 0.1)])) for b in net.boxes}
     band = tv_band(net, q, radii)
     for _ in range(5):

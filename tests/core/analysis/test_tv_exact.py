@@ -21,7 +21,7 @@ from markovwire.episode import Episode
 from markovwire.library.shipped import proposals_dir
 from markovwire.tui.cli import cli
 
-from analysis_helpers import ACT, VERDICT, monitor_net, random_net
+from analysis_helpers import ACT, VERDICT, monitor_net, random_net, random_query
 
 S = FinSet("S", ["ok", "bad"])
 UNDETECTED = Query.probability({"act": "attack", "verdict": "pass"})
@@ -137,16 +137,7 @@ def random_member(ball: TVBallKernel, rng) -> Kernel:
 def test_random_kernels_in_the_balls_never_leave_the_exact_interval(seed, kind):
     rng = np.random.default_rng(seed)
     net = random_net(rng, n_boxes=int(rng.integers(2, 5)))
-    wires = list(net.outputs)
-    target = wires[int(rng.integers(len(wires)))]
-    if kind == "event":
-        q = Query.probability({target: net.wires[target].elements[0]})
-    elif kind == "expectation":
-        q = Query.expectation(target, {x: float(rng.normal()) for x in net.wires[target].elements})
-    else:
-        other = [w for w in wires if w != target] or [target]
-        q = Query.probability({target: net.wires[target].elements[0]},
-                              given={other[0]: net.wires[other[0]].elements[-1]})
+    q = random_query(rng, net, kind)
     radii = {b.name: float(rng.choice([0.0, rng.uniform(0, 0.15)])) for b in net.boxes}
     try:
         band = tv_band(net, q, radii, max_combinations=5_000)

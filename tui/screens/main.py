@@ -195,6 +195,10 @@ class MainScreen(Screen):
         self.results = results
         p = self.app.document.check.proposal
         texts = {n: q.text for n, q in p.queries.items()} if p is not None else {}
+        for n, v in results.items():      # an infinite KL divergence says which label makes it so
+            if n in texts and isinstance(v, float) and v == float("inf"):
+                why = p.model().why_infinite(n)
+                texts[n] += f" is infinite: {why}" if why else ""
         if p is not None:
             texts.update({n: f"{a.sense} of {a.query} over "
                           + (', '.join(a.over) if a.over else f"every kernel of {a.instance}")

@@ -35,6 +35,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .. import display
 from ..errors import EvidenceError, ParameterError, ShapeError, UnknownName
 from ..kernel import Kernel
 from ..net import Net
@@ -84,6 +85,11 @@ class WorstCase(Outcome):
         return (f"{self.sense} {self.query} = {self.value:.6g} at {self.location}{edges}\n"
                 f"  method: {self.method}; {self.evaluations} evaluations\n"
                 f"  guarantee: {self.guarantee}")
+
+    def _repr_html_(self) -> str:
+        return display.fields(f"{self.sense} {self.query}", [
+            ("value", self.value), ("at", self.location), ("on the edge", "; ".join(self.edge_notes)),
+            ("guarantee", self.guarantee), ("method", f"{self.method}; {self.evaluations} evaluations")])
 
     def to_dict(self) -> dict:
         pair = lambda t: [float(t[0]), float(t[1])]
@@ -162,6 +168,12 @@ class KernelAdversary:
                  "  optimal choice:"]
         lines += [f"    {k or 'always'} → {v}" for k, v in self.policy.items()]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        sees = ", ".join(self.observes) if self.observes else "nothing"
+        return display.fields(f"{self.sense} {self.query} over every kernel of box {self.box!r} (seeing {sees})", [
+            ("value", self.value), ("with the box as given", self.honest), ("method", self.method),
+            *((f"optimal choice: {k or 'always'}", v) for k, v in self.policy.items())])
 
     def to_dict(self) -> dict:
         return {"query": self.query, "box": self.box, "sense": self.sense, "value": self.value,

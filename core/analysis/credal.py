@@ -44,6 +44,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 import numpy as np
 import sympy
 
+from .. import display
 from ..errors import NotStochastic, ParameterError, ShapeError, TypeMismatch, UnknownName
 from ..kernel import ATOL, Kernel
 from ..net import Net
@@ -508,6 +509,14 @@ class CredalBounds:
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        kind = "exact" if self.exact else "inner bound (values attained; the true range may be wider)"
+        return display.fields(f"credal bounds of {self.query}", [
+            ("lower", self.lower), ("upper", self.upper), ("kind", kind),
+            ("outer bound (certified)", self.outer and str(self.outer)),
+            ("lower at", show_choice(self.lower_choice)), ("upper at", show_choice(self.upper_choice)),
+            ("method", self.method), ("note", self.note)])
 
     def to_dict(self) -> dict:
         return {"query": self.query, "lower": self.lower, "upper": self.upper, "exact": self.exact,

@@ -30,7 +30,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .. import multistep
+from .. import display, multistep
 from ..errors import ShapeError, UnknownName
 from ..kernel import Kernel
 from .adversary import KernelAdversary, deterministic_kernels, policy
@@ -42,6 +42,7 @@ from .credal import (
     choice_data,
     choice_lines,
     lower_transition,
+    show_choice,
     split_multilinear,
     with_selectors,
 )
@@ -109,6 +110,15 @@ class EpisodeBounds:
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return display.fields(f"credal bounds of {self.query}", [
+            ("adaptive (components may change every step)", str(self.adaptive)),
+            ("fixed (one unknown choice for the episode)", str(self.fixed)),
+            ("kind", "exact for both semantics" if self.tight else
+             "exact if the components may change every step" if self.exact else "inner bounds"),
+            ("lower at", show_choice(self.lower_choice)), ("upper at", show_choice(self.upper_choice)),
+            ("method", self.method), ("fixed range", self.fixed_method), ("note", self.note)])
 
     def to_dict(self) -> dict:
         return {"query": self.query, "lower": self.lower, "upper": self.upper, "exact": self.exact,

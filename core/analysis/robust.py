@@ -41,6 +41,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .. import display
 from ..errors import ContractionTooLarge, ParameterError, UnknownName
 from ..kernel import Kernel
 from ..multistep import distribution_after, transition_matrix
@@ -85,6 +86,15 @@ class RobustBand:
         elif self.exact_note:
             lines.append(f"  exact worst case not computed: {self.exact_note}")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        exact = (f"[{self.exact_lower:.6g}, {self.exact_upper:.6g}] ({self.exact_method})"
+                 if self.exact_lower is not None else self.exact_note and f"not computed: {self.exact_note}")
+        return display.fields(f"TV band of {self.query}", [
+            ("value", self.value), ("half-width", self.half_width), ("lower", self.lower), ("upper", self.upper),
+            ("radii", "; ".join(f"{b} {e:g}" for b, e in self.radii.items()) or "none"),
+            ("cannot influence the query", ", ".join(self.ignored)), ("exact worst case", exact),
+            ("note", self.note)])
 
     def to_dict(self) -> dict:
         conv = lambda x: np.asarray(x).tolist() if np.ndim(x) else float(x)

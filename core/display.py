@@ -108,3 +108,12 @@ def svg(bundle: dict) -> str:
     start = text.find("<svg")
     return Html(f"<div>{text[start:]}</div>") if start >= 0 else ""
 
+
+
+def chain(kind: str, name: str, states: Sequence[tuple[str, object]], facts: Sequence[tuple[str, object]],
+          net) -> str:
+    """A system or an episode: a few facts, its state wires with their types, and the diagram of one step."""
+    rows = [[w, t.name, len(t), ", ".join(map(str, t.elements[:SHOWN])) + (", …" if len(t) > SHOWN else "")]
+            for w, t in states]
+    return (heading(name, kind) + fields("facts", facts)
+            + table(["state", "type", "size", "labels"], rows, "state") + svg(net._repr_mimebundle_()))

@@ -33,7 +33,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from . import multistep
+from . import display, multistep
 from .errors import EvidenceError, ParameterError, ShapeError, TypeMismatch, UnknownName
 from .kernel import Kernel
 from .limits import check_memory_bytes
@@ -75,6 +75,12 @@ class Episode:
     def __repr__(self) -> str:
         states = " ⊗ ".join(f"{w}: {t.name}" for w, t in zip(self.state_wires, self.states)) or "I"
         return f"Episode({self.name}: state {states}; {self.steps} steps)"
+
+    def _repr_html_(self) -> str:
+        """The steps, inputs and state wires as tables, and the diagram of one step, for Jupyter."""
+        return display.chain("episode", self.name, list(zip(self.state_wires, self.states)), [
+            ("steps", self.steps), ("joint states", self.size), ("outer inputs", ", ".join(self.outer_inputs)),
+            ("fed", ", ".join(self.feed))], self.step)
 
     # ----- new episodes ----------------------------------------------------------------------
     def after(self, steps: int) -> "Episode":

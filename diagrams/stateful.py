@@ -37,7 +37,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy
 
-from markovwire import Kernel
+from markovwire import Kernel, display
 from markovwire.episode import Episode
 from markovwire.errors import LoopWithoutState, ShapeError, TypeMismatch, UnknownName, WiringError
 from markovwire.types import FinSet, Port, show_bundle
@@ -63,6 +63,7 @@ class StatefulBox:
     instantaneous: bool | None = None
     readout: Kernel | None = field(default=None, compare=False, repr=False)   # state → outputs
     update: Kernel | None = field(default=None, compare=False, repr=False)    # state ⊗ inputs [⊗ outputs] → state
+    component: str = field(default="", compare=False)  # the library component it instantiates, if any
 
     def __post_init__(self):
         where = f"stateful box {self.name!r}"
@@ -259,6 +260,12 @@ class System:
     def __repr__(self) -> str:
         states = " ⊗ ".join(f"{p}: {b.state.name}" for p, b in self.boxes.items()) or "I"
         return f"System({self.name}: state {states}; {len(self.inputs)} input(s), {len(self.outputs)} output(s))"
+
+    def _repr_html_(self) -> str:
+        """The inputs, outputs and state wires as tables, and the diagram of one step, for Jupyter."""
+        return display.chain("system", self.name, list(zip(self.state_wires, self.states)), [
+            ("joint states", self.size), ("inputs", ", ".join(self.inputs)),
+            ("outputs", ", ".join(self.outputs))], self.step_net)
 
     # ----- the evaluable form ---------------------------------------------------------------
     @property

@@ -62,6 +62,7 @@ from .bounds import band, bounds, credal, imprecise_box, intervals_of, kernel_ad
 from .claims import checklist, claim
 from .compile import compile_model
 from .constructions import constant, to_expr
+from .display import Results, descriptions, proposal_bundle
 from .latents import natural_latents, prepare as prepare_latent
 from .loader import (
     Library,
@@ -131,6 +132,14 @@ class Proposal:
         kind = "episode" if self.system is not None else "diagram"
         return f"Proposal({self.name}: {len(self.instances)} instances, {kind}, {len(self.queries)} queries)"
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """Jupyter's display: name, doc, parameters, queries and the diagram (HTML, SVG and text)."""
+        bundle = proposal_bundle(self)
+        return {k: v for k, v in bundle.items() if (not include or k in include) and not (exclude and k in exclude)}
+
+    def _repr_html_(self) -> str:
+        return proposal_bundle(self)["text/html"]
+
     # ----- what it is made of -------------------------------------------------------------
     def where(self, *path) -> str:
         """``file:line: key`` of a key of the proposal file."""
@@ -189,9 +198,9 @@ class Proposal:
 
     def evaluate(self, values: Mapping[str, object] | None = None, queries: Sequence[str] | None = None,
                  progress: Callable[[int, int], None] | None = None,
-                 ranges: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+                 ranges: Mapping[str, tuple[float, float]] | None = None) -> Results:
         """Every query (and adversary and credal entry) at ``values``: name → number, label → probability,
-        a worst case or bounds.
+        a worst case or bounds (a dict, :class:`~markovwire.library.display.Results`, that Jupyter shows as a table).
 
         Array values sweep: all arrays share one shape and results have that shape
         (a grid is :func:`sweep_grid`). ``progress(done, total)`` is called as chunks
@@ -227,7 +236,8 @@ class Proposal:
                 if progress:
                     progress(done, total)
             out[n] = _assemble(parts, shape, chunks)
-        return out
+        swept = {k: np.asarray(v).reshape(shape) for k, v in flat.items()}
+        return Results(out, described=descriptions(self), swept=swept, title=self.name)
 
     def _loops(self, name: str, flat: Mapping[str, object]) -> bool:
         """Whether a swept evaluation must go point by point (adversaries, bounds, sizes of types, steps)."""

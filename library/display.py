@@ -1,0 +1,116 @@
+"""How a proposal and its results show themselves in Jupyter: escaped tables, the diagram and a sweep as SVG.
+
+:meth:`Proposal.evaluate` returns :class:`Results`, a ``dict`` (query → value, as always)
+that also knows each entry's description and the swept values, so that a notebook
+shows it as a table and, along a sweep of one parameter, a small plot (when
+matplotlib is installed; the table alone otherwise).
+
+>>> r = Results({"p": 0.25, "dist": {"a": 0.5, "b": 0.5}}, described={"p": ("P(the <bad> case)", "P(x=bad)")})
+>>> r == {"p": 0.25, "dist": {"a": 0.5, "b": 0.5}}, "P(the &lt;bad&gt; case)" in r._repr_html_()
+(True, True)
+"""
+from __future__ import annotations
+
+import html
+import io
+from typing import Mapping
+
+import numpy as np
+
+from markovwire.display import Html, Sub, heading, svg, table
+
+LINES = 10   # curves at most in a sweep's plot
+
+
+class Results(dict):
+    """Query → value, as :meth:`Proposal.evaluate` computed it, shown in Jupyter as a table of query, description,
+    formula and value (distributions as sub-rows; analyses' details below; a plot along a sweep of one parameter)."""
+
+    def __init__(self, values: Mapping, *, described: Mapping[str, tuple[str, str]] | None = None,
+                 swept: Mapping[str, np.ndarray] | None = None, title: str = ""):
+        super().__init__(values)
+        self.described = dict(described or {})   # name → (doc, formula)
+        self.swept = dict(swept or {})           # parameter → its values at the sweep's points
+        self.title = title
+
+    def __reduce__(self):   # copy and pickle as a plain dict of the same keys and values plus what it shows
+        return (Results, (dict(self),), {"described": self.described, "swept": self.swept, "title": self.title})
+
+    def _repr_html_(self) -> str:
+        rows, details = [], []
+        for name, value in self.items():
+            doc, formula = self.described.get(name, ("", ""))
+            if isinstance(value, dict):
+                rows.append([name, doc, formula, ""])
+                rows += [[Sub(label), "", "", v] for label, v in value.items()]
+            else:
+                rows.append([name, doc, formula, value])
+                if hasattr(value, "_repr_html_"):
+                    details.append(f"<details><summary>{html.escape(name)}</summary>{value._repr_html_()}</details>")
+        at = "; ".join(f"{k} over {len(v)} points" for k, v in self.swept.items())
+        caption = " — ".join(t for t in (self.title, f"swept: {at}" if at else "") if t)
+        return table(["query", "description", "formula", "value"], rows, caption) + sweep_plot(self) + "".join(details)
+
+
+def sweep_plot(results: Results) -> str:
+    """The scalar queries (and distributions' labels) along a sweep of one parameter, as inline SVG; ``""`` when
+    the sweep is not along one parameter or matplotlib is not installed."""
+    if len(results.swept) != 1:
+        return ""
+    (param, xs), = results.swept.items()
+    curves = []
+    for name, value in results.items():
+        parts = value.items() if isinstance(value, dict) else [(None, value)]
+        for label, v in parts:
+            if isinstance(v, np.ndarray) and v.dtype != object and v.shape == np.shape(xs):
+                curves.append((name if label is None else f"{name}: {label}", v))
+    if not curves or len(xs) < 2:
+        return ""
+    try:
+        from matplotlib import rc_context
+        from matplotlib.figure import Figure
+    except ImportError:
+        return ""
+    with rc_context({"svg.hashsalt": "markovwire", "font.size": 9}):
+        fig = Figure(figsize=(5.0, 3.0))
+        ax = fig.subplots()
+        for label, ys in curves[:LINES]:
+            ax.plot(xs, ys, label=label)
+        ax.set_xlabel(param)
+        ax.set_ylabel("value")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    return svg({"image/svg+xml": out.getvalue()})
+
+
+def descriptions(proposal) -> dict[str, tuple[str, str]]:
+    """Each query, adversary and credal entry of a proposal: name → (its doc, what it computes)."""
+    out = {n: (q.spec.doc, q.text) for n, q in proposal.queries.items()}
+    for n, a in proposal.spec.adversary.items():
+        chooses = f"instance {a.instance}" if a.instance else ", ".join(a.over)
+        out[n] = (a.doc, f"{a.sense} of {a.query} over {chooses}")
+    for n, c in proposal.spec.credal.items():
+        out[n] = (c.doc, f"lower and upper {c.query}")
+    return out
+
+
+def proposal_bundle(proposal) -> dict[str, str]:
+    """A proposal in Jupyter: its name, doc, parameters with their domains, queries with their descriptions and the
+    diagram (HTML with the SVG inline, the SVG alone, and text)."""
+    from markovwire.diagrams.render import mimebundle
+    figure = mimebundle(proposal.diagram) if proposal.diagram is not None else {}
+    params = [[n, p.default, f"[{p.domain[0]:g}, {p.domain[1]:g}]", p.doc] for n, p in proposal.parameters.items()]
+    entries = [[n, doc, formula] for n, (doc, formula) in descriptions(proposal).items()]
+    steps = proposal.steps
+    page = (heading(proposal.name, "proposal", proposal.doc)
+            + (f"<p>an episode of {steps:,} steps</p>" if steps is not None else "")
+            + table(["parameter", "value", "domain", "description"], params, "parameters")
+            + table(["query", "description", "formula"], entries, "queries")
+            + svg(figure))
+    bundle = {"text/plain": repr(proposal), "text/html": Html(page)}
+    if "image/svg+xml" in figure:
+        bundle["image/svg+xml"] = figure["image/svg+xml"]
+    return bundle
+

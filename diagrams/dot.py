@@ -6,7 +6,12 @@
   small black dot (copy); an output read by nobody ends in a bar (discard);
 - a feedback wire is dashed and red; nested diagrams are labelled clusters;
 - the outer boundary is a dashed frame, its input ports a column at the left
-  and its outputs a column at the right.
+  and its outputs a column at the right (top and bottom rows when drawn top to bottom).
+
+Colours, sizes and fonts come from the theme of the
+:class:`~markovwire.diagrams.style.RenderOptions` (``slides`` by default, ``paper``
+for a paper's text); the options also choose the direction, a target width, the
+boxes' labels and whether wires show their types.
 
 The DOT of a diagram is the same bytes on every run (no ids from memory, no
 set order), so figures can be diffed and cached.
@@ -27,10 +32,8 @@ import math
 import graphviz
 
 from .figure import End, Figure, Node, Wire, figure
+from .style import RenderOptions, Theme
 
-FONT = "Helvetica"
-FEEDBACK = "#b2182b"
-PORT_FILL = "#eeeeee"
 LABEL_PAD = 5  # points above and below a wire's label (not beside it: that would widen the figure)
 MAX_ROWS = 60  # beyond this many table rows, port cells are spread unevenly instead
 PORT_HEIGHT = 18  # points a port cell needs (9 pt text, padding, border), a little generously
@@ -38,29 +41,62 @@ PORT_HEIGHT = 18  # points a port cell needs (9 pt text, padding, border), a lit
 _GLYPHS = str.maketrans({"⊗": "×", "∘": "·"})
 
 
-def to_dot(diagram, depth: int | None = None) -> str:
-    """The DOT source of ``diagram``'s figure (see :func:`figure`); byte-identical for the same diagram."""
-    fig = figure(diagram, depth)
+def to_dot(diagram, depth: int | None = None, options: RenderOptions | None = None) -> str:
+    """The DOT source of ``diagram``'s figure (see :func:`figure`) drawn with ``options``; byte-identical
+    for the same diagram and options. A direction of ``None`` is drawn LR (render chooses one for a width)."""
+    o = options or RenderOptions()
+    t = o.look
+    fig = figure(diagram, depth, o.collapse)
     g = graphviz.Digraph(fig.title or "diagram", strict=False)
-    g.attr("graph", rankdir="LR", fontname=FONT, fontsize="11", nodesep="0.25", ranksep="0.3", newrank="true")
-    g.attr("node", fontname=FONT, fontsize="10", shape="plain")
-    g.attr("edge", fontname=FONT, fontsize="8", fontcolor="#444444", arrowsize="0.5", penwidth="0.9")
-    _cluster(g, fig, ())
-    edges = [e for wire in fig.wires for e in _edges(wire)]
+    size = {"size": f"{o.width:.4g},1000"} if o.width else {}
+    g.attr("graph", rankdir=o.direction or "LR", fontname=t.font, fontsize=str(t.cluster_size), nodesep="0.25",
+           ranksep="0.3", newrank="true", **size)
+    g.attr("node", fontname=t.font, fontsize=str(t.name_size), shape="plain")
+    g.attr("edge", fontname=t.font, fontsize=str(t.wire_size), fontcolor=t.wire_text, arrowsize="0.5",
+           penwidth=f"{t.line:g}")
+    style = _Style(o, t)
+    _cluster(g, fig, (), style)
+    edges = [e for wire in fig.wires for e in _edges(wire, style)]
+    leave, enter = ("s", "n") if style.tb else ("e", "w")
     for tail, head, label, attrs in edges:
-        g.edge(_end(tail, "e"), _end(head, "w"), label, **attrs)
+        g.edge(_end(tail, leave), _end(head, enter), label, **attrs)
     for tail, head in _boundary_edges(fig):
         g.edge(tail, head, style="invis", weight="0")
     return g.source
 
 
-def _cluster(g, fig: Figure, path: tuple[str, ...]) -> None:
+class _Style:
+    """The options and theme a figure is written with, as the writers below need them."""
+
+    def __init__(self, options: RenderOptions, theme: Theme):
+        self.options, self.theme = options, theme
+        self.tb = options.direction == "TB"
+
+    def name(self, n: Node) -> str:
+        """A box's name in HTML: instance, component or both (the component second, smaller, in italics)."""
+        kind, comp = self.options.labels, n.component
+        if kind == "instance" or not comp or (kind == "both" and comp == n.label):
+            return f"<B>{_html(n.label)}</B>"
+        if kind == "component":
+            return f"<B>{_html(comp)}</B>"
+        return f'<B>{_html(n.label)}</B><BR/><FONT POINT-SIZE="{self.theme.note_size}">{_html(comp)}</FONT>'
+
+    def wire(self, type_name: str) -> str | None:
+        return None if self.options.hide_types else _label(type_name)
+
+    def feedback(self, back: bool) -> dict[str, str]:
+        colour = self.theme.feedback
+        return {"style": "dashed", "color": colour, "fontcolor": colour} if back else {}
+
+
+def _cluster(g, fig: Figure, path: tuple[str, ...], style: _Style) -> None:
     """Write cluster ``path``: its frame, its nodes (boundary ports in columns), its sub-clusters."""
     name = "cluster" + "".join("/" + p for p in path)
+    t = style.theme
     with g.subgraph(name=name) as c:
         label = fig.clusters.get(path, fig.title)
-        c.attr(label=_text(label), labeljust="l", fontsize="11" if path else "12",
-               style="rounded,dashed" if not path else "rounded", color="#888888" if not path else "#555555",
+        c.attr(label=_text(label), labeljust="l", fontsize=str(t.cluster_size if path else t.title_size),
+               style="rounded,dashed" if not path else "rounded", color=t.frame if not path else t.cluster,
                margin="16" if not path else "10")
         nodes = [n for n in fig.nodes.values() if n.cluster == path]
         for kind in ("in", "out"):
@@ -70,24 +106,25 @@ def _cluster(g, fig: Figure, path: tuple[str, ...]) -> None:
                     s.attr(rank="source" if not path and kind == "in" else
                            "sink" if not path else "same")
                     for n in column:
-                        _node(s, n, outer=not path)
+                        _node(s, n, not path, style)
         for n in nodes:
             if n.kind not in ("in", "out"):
-                _node(c, n, outer=False)
+                _node(c, n, False, style)
         for sub in fig.clusters:
             if len(sub) == len(path) + 1 and sub[:len(path)] == path:
-                _cluster(c, fig, sub)
+                _cluster(c, fig, sub, style)
 
 
-def _node(g, n: Node, outer: bool) -> None:
+def _node(g, n: Node, outer: bool, style: _Style) -> None:
+    t = style.theme
     if n.kind == "box":
-        g.node(n.id, _box_label(n), **{"class": "box"})
+        g.node(n.id, _box_label(n, style), **{"class": "box"})
     elif n.kind in ("in", "out"):
-        g.node(n.id, _text(n.label), shape="box", style="rounded,filled", fillcolor=PORT_FILL if outer else "white",
-               color="#555555", fontsize="9" if outer else "8", width="0", height="0", margin="0.06,0.03",
-               **{"class": f"port {n.kind}"})
+        g.node(n.id, _text(n.label), shape="box", style="rounded,filled", fillcolor=t.fill if outer else "white",
+               color=t.cluster, fontsize=str(t.pill_size if outer else t.pill_size - 1), width="0", height="0",
+               margin="0.06,0.03", **{"class": f"port {n.kind}"})
     elif n.kind == "bend":
-        g.node(n.id, "", shape="point", width="0.01", color=FEEDBACK, **{"class": "bend"})
+        g.node(n.id, "", shape="point", width="0.01", color=t.feedback, **{"class": "bend"})
     elif n.kind == "copy":
         g.node(n.id, "", shape="point", width="0.07", color="black", **{"class": "copy"})
     else:
@@ -95,15 +132,15 @@ def _node(g, n: Node, outer: bool) -> None:
                color="black", fixedsize="true", **{"class": "discard"})
 
 
-def _edges(wire: Wire) -> list[tuple[End, End, str | None, dict]]:
+def _edges(wire: Wire, style: _Style) -> list[tuple[End, End, str | None, dict]]:
     """The edges of one wire: source to reader, or through a copy dot, or into a discard mark;
     a feedback branch through its two bends. Each is (tail, head, label, attributes)."""
-    label = _label(wire.type)
+    label, dashed = style.wire(wire.type), style.feedback
     start, out = wire.source, []
     if wire.helper is not None:
         all_back = bool(wire.targets) and all(wire.feedback)
         out.append((start, End(wire.helper.id), None if all_back else label,
-                    {"arrowhead": "none", **_style(all_back)}))
+                    {"arrowhead": "none", **dashed(all_back)}))
         start = End(wire.helper.id)
     for end, bend in zip(wire.targets, wire.bends):
         if bend is None:
@@ -111,9 +148,9 @@ def _edges(wire: Wire) -> list[tuple[End, End, str | None, dict]]:
             continue
         turn_out, turn_in = End(bend[0].id), End(bend[1].id)
         # heavy ends keep the turns level with the ports, so the wire leaves and enters straight
-        out.append((start, turn_out, None, {"arrowhead": "none", "weight": "8", **_style(True)}))
-        out.append((turn_in, turn_out, label, {"dir": "none", **_style(True)}))
-        out.append((turn_in, end, None, {"weight": "8", **_style(True)}))
+        out.append((start, turn_out, None, {"arrowhead": "none", "weight": "8", **dashed(True)}))
+        out.append((turn_in, turn_out, label, {"dir": "none", **dashed(True)}))
+        out.append((turn_in, end, None, {"weight": "8", **dashed(True)}))
     return out
 
 
@@ -142,10 +179,6 @@ def _label(text: str) -> str:
     return f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0">{pad}<TR><TD>{_html(text)}</TD></TR>{pad}</TABLE>>'
 
 
-def _style(feedback: bool) -> dict[str, str]:
-    return {"style": "dashed", "color": FEEDBACK, "fontcolor": FEEDBACK} if feedback else {}
-
-
 def _end(end: End, side: str) -> str:
     return f"{end.node}:{end.port}:{side}" if end.port else end.node
 
@@ -159,8 +192,12 @@ def _html(s: str) -> str:
     return html.escape(_text(s), quote=True)
 
 
-def _box_label(n: Node) -> str:
-    """An HTML table: input cells left, the name (and note) spanning the middle, output cells right."""
+def _box_label(n: Node, style: _Style) -> str:
+    """An HTML table: input cells left, the name (and note) spanning the middle, output cells right
+    (drawn top to bottom: inputs along the top, the name, outputs along the bottom)."""
+    if style.tb:
+        return _box_label_tb(n, style)
+    t = style.theme
     ni, no = len(n.inputs), len(n.outputs)
     rows = max(1, ni, no)
     lcm = math.lcm(max(ni, 1), max(no, 1))
@@ -169,11 +206,10 @@ def _box_label(n: Node) -> str:
     grid: list[list[str]] = [[] for _ in range(rows)]
     for side, ports in (("i", n.inputs), ("o", n.outputs)):
         if side == "o":
-            grid[0].append(_name_cell(n, rows))
+            grid[0].append(_name_cell(n, _rowspan(rows), style))
         r = 0
         for k, ((port, _), span) in enumerate(zip(ports, _spans(len(ports), rows))):
-            grid[r].append(f'<TD PORT="{side}{k}"{_rowspan(span)} BGCOLOR="{PORT_FILL}" CELLPADDING="2">'
-                           f'<FONT POINT-SIZE="9">{_html(port)}</FONT></TD>')
+            grid[r].append(_port_cell(f"{side}{k}", port, _rowspan(span), t))
             r += span
     if any(not row for row in grid):  # rows where no cell starts need a cell: an invisible spacer column,
         # each as tall as a row must be for every port cell to fit its span (so the rows come out even)
@@ -181,7 +217,33 @@ def _box_label(n: Node) -> str:
         height = math.ceil(PORT_HEIGHT / min(spans))
         for row in grid:
             row.append(f'<TD BORDER="0" WIDTH="0" HEIGHT="{height}" CELLPADDING="0"></TD>')
-    body = "".join(f"<TR>{''.join(row)}</TR>" for row in grid)
+    return _frame(n, "".join(f"<TR>{''.join(row)}</TR>" for row in grid))
+
+
+def _box_label_tb(n: Node, style: _Style) -> str:
+    """A box drawn top to bottom: a row of input cells, the name spanning all columns, a row of outputs."""
+    ni, no = len(n.inputs), len(n.outputs)
+    cols = max(1, ni, no)
+    lcm = math.lcm(max(ni, 1), max(no, 1))
+    if lcm <= MAX_ROWS:
+        cols = lcm
+    rows = []
+    for side, ports in (("i", n.inputs), (None, ()), ("o", n.outputs)):
+        if side is None:
+            rows.append(_name_cell(n, _span("COLSPAN", cols), style))
+        elif ports:
+            rows.append("".join(_port_cell(f"{side}{k}", port, _span("COLSPAN", span), style.theme)
+                                for k, ((port, _), span) in enumerate(zip(ports, _spans(len(ports), cols)))))
+    return _frame(n, "".join(f"<TR>{row}</TR>" for row in rows))
+
+
+def _port_cell(port_id: str, name: str, span: str, t: Theme) -> str:
+    return (f'<TD PORT="{port_id}"{span} BGCOLOR="{t.fill}" CELLPADDING="2">'
+            f'<FONT POINT-SIZE="{t.port_size}">{_html(name)}</FONT></TD>')
+
+
+def _frame(n: Node, body: str) -> str:
+    """The table of a box's rows (a stateful box framed once more)."""
     table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" BGCOLOR="white">{body}</TABLE>'
     if n.double:  # the table framed once more
         table = (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0" BGCOLOR="white">'
@@ -189,15 +251,19 @@ def _box_label(n: Node) -> str:
     return f"<{table}>"
 
 
-def _name_cell(n: Node, rows: int) -> str:
-    text = f"<B>{_html(n.label)}</B>"
+def _name_cell(n: Node, span: str, style: _Style) -> str:
+    text = style.name(n)
     if n.note:
-        text += f'<BR/><FONT POINT-SIZE="8"><I>{_html(n.note)}</I></FONT>'
-    return f'<TD{_rowspan(rows)} CELLPADDING="5">{text}</TD>'
+        text += f'<BR/><FONT POINT-SIZE="{style.theme.note_size}"><I>{_html(n.note)}</I></FONT>'
+    return f'<TD{span} CELLPADDING="5">{text}</TD>'
 
 
 def _rowspan(n: int) -> str:
-    return f' ROWSPAN="{n}"' if n > 1 else ""
+    return _span("ROWSPAN", n)
+
+
+def _span(attr: str, n: int) -> str:
+    return f' {attr}="{n}"' if n > 1 else ""
 
 
 def _spans(n: int, rows: int) -> list[int]:

@@ -21,7 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from markovwire import Kernel, Net
-from markovwire.errors import RenderError
+from markovwire.errors import Place, RenderError
+
+from .style import did_you_mean
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Node:
     outputs: tuple[tuple[str, str], ...] = ()
     note: str | None = None  # a small second line under a box's name
     double: bool = False  # a stateful box: drawn with a double border
+    component: str = ""  # the library component a box instantiates (its ``component`` metadata), if any
 
 
 @dataclass(frozen=True)
@@ -111,27 +114,39 @@ class Figure:
         return {**out, "edges": edges, "clusters": 1 + len(self.clusters)}
 
 
-def figure(diagram, depth: int | None = None) -> Figure:
+def figure(diagram, depth: int | None = None, collapse: tuple[str, ...] = ()) -> Figure:
     """The figure of a net, kernel, string diagram or wiring diagram.
 
     ``depth`` is how many levels of nested wiring diagrams are opened as clusters;
     deeper ones are drawn as plain boxes (``depth=0``: only the top level). ``None``
     opens all of them. The boxes of a net are already flat: it draws every level.
+    ``collapse`` names nested diagrams (instance names, or paths ``outer/inner``) drawn
+    as one box each; a name that is no nested diagram's is an error.
     """
     if isinstance(diagram, Figure):
         return diagram
     if isinstance(diagram, Kernel):
         diagram = Net.from_kernel(diagram)
+    nested: set[str] = set()
     if isinstance(diagram, Net):
-        return _net_figure(diagram)
-    if _is_wiring(diagram):
-        return _wiring_figure(diagram, depth=depth)
-    if hasattr(diagram, "instances"):
-        return _expression_figure(diagram, depth=depth)
-    if hasattr(diagram, "to_net"):
-        return _net_figure(diagram.to_net())
-    raise RenderError(f"{type(diagram).__name__} object", "is not a diagram that can be drawn",
-                      fix="render a Net, Kernel, Diagram or WiringDiagram")
+        fig = _net_figure(diagram)
+    elif _is_wiring(diagram):
+        fig = _wiring_figure(diagram, depth=depth, collapse=(set(collapse), nested))
+    elif hasattr(diagram, "instances"):
+        fig = _expression_figure(diagram, depth=depth, collapse=(set(collapse), nested))
+    elif hasattr(diagram, "to_net"):
+        fig = _net_figure(diagram.to_net())
+    else:
+        raise RenderError(f"{type(diagram).__name__} object", "is not a diagram that can be drawn",
+                          fix="render a Net, Kernel, Diagram or WiringDiagram")
+    names = nested | {n.rsplit("/", 1)[-1] for n in nested}
+    for name in collapse:
+        if name not in names:
+            known = ", ".join(sorted(names)) if names else "none: every box is a component"
+            raise RenderError(Place("render option --collapse"),
+                              f"{name!r} names no nested diagram" + did_you_mean(name, names),
+                              fix=f"name one of the nested diagrams ({known}), or leave out --collapse {name}")
+    return fig
 
 
 def _is_wiring(d) -> bool:
@@ -210,20 +225,20 @@ def _look(box) -> dict:
     return {}
 
 
-def _wiring_figure(wd, title: str | None = None, depth: int | None = None) -> Figure:
+def _wiring_figure(wd, title: str | None = None, depth: int | None = None, collapse=(frozenset(), set())) -> Figure:
     """A wiring diagram's figure: nested wiring diagrams become clusters with their own ports."""
     fig = Figure(wd.name if title is None else title)
-    _add_wiring(fig, _wiring_tables(wd), (), depth)
+    _add_wiring(fig, _wiring_tables(wd), (), depth, collapse)
     return fig
 
 
-def _expression_figure(d, depth: int | None = None) -> Figure:
+def _expression_figure(d, depth: int | None = None, collapse=(frozenset(), set())) -> Figure:
     """A string diagram's figure: its boxes as placed by ``instances`` (plumbing is already wires)."""
     placed, outputs = d.instances()
     wires = [(end, (name, p.name), False) for name, box, ends in placed for end, p in zip(ends, box.dom)]
     wires += [(end, ("out", p.name), False) for end, p in zip(outputs, d.cod)]
     fig = Figure("")
-    _add_wiring(fig, (d.dom, d.cod, {name: box for name, box, _ in placed}, wires), (), depth)
+    _add_wiring(fig, (d.dom, d.cod, {name: box for name, box, _ in placed}, wires), (), depth, collapse)
     return fig
 
 
@@ -235,13 +250,16 @@ def _wiring_tables(wd) -> tuple:
     return wd.inputs, wd.outputs, wd.boxes, wires
 
 
-def _add_wiring(fig: Figure, tables: tuple, path: tuple[str, ...],
-                depth: int | None) -> tuple[dict[str, End], dict[str, End]]:
+def _add_wiring(fig: Figure, tables: tuple, path: tuple[str, ...], depth: int | None,
+                collapse: tuple = (frozenset(), set())) -> tuple[dict[str, End], dict[str, End]]:
     """Draw the wiring ``(inputs, outputs, boxes, wires)`` inside cluster ``path``; return the ends
     of its input and output ports.
 
     Plumbing boxes (copy, discard, swap, identity) are drawn as what they are: wires.
+    ``collapse`` is (the names of nested diagrams to draw as boxes, a set that collects the
+    paths of all nested diagrams met).
     """
+    closed, nested = collapse
     inputs, outputs, boxes, wires = tables
     prefix = "".join(p + "/" for p in path)
     ins = {p.name: End(fig.add("in", prefix + p.name, path, label=p.name).id) for p in inputs}
@@ -251,15 +269,17 @@ def _add_wiring(fig: Figure, tables: tuple, path: tuple[str, ...],
     for name, box in boxes.items():
         if _is_plumbing(box):
             continue
-        if _is_wiring(box) and (depth is None or len(path) < depth):
+        if _is_wiring(box):
+            nested.add(prefix + name)
+        if _is_wiring(box) and (depth is None or len(path) < depth) and not {name, prefix + name} & closed:
             sub = path + (name,)
             fig.clusters[sub] = name if box.name in (name, "") else f"{name}: {box.name}"
-            sub_ins, sub_outs = _add_wiring(fig, _wiring_tables(box), sub, depth)
+            sub_ins, sub_outs = _add_wiring(fig, _wiring_tables(box), sub, depth, collapse)
             targets.update({(name, p): e for p, e in sub_ins.items()})
             sources.update({(name, p): e for p, e in sub_outs.items()})
         else:
             node = fig.add("box", prefix + name, path, label=name, inputs=_ports(box.dom), outputs=_ports(box.cod),
-                           **_look(box))
+                           component=_component(box), **_look(box))
             targets.update({(name, p.name): End(node.id, f"i{k}") for k, p in enumerate(box.dom)})
             sources.update({(name, p.name): End(node.id, f"o{k}") for k, p in enumerate(box.cod)})
         types.update({(name, p.name): _type_name(p.type) for p in box.cod})
@@ -286,6 +306,14 @@ def _add_wiring(fig: Figure, tables: tuple, path: tuple[str, ...],
         if src in sources:  # else a wire from nowhere: the diagram's checker reports it
             fig.connect(sources[src], [e for e, _ in ends], types.get(src, "?"), [f for _, f in ends])
     return ins, outs
+
+
+def _component(box) -> str:
+    """What a box instantiates, as its metadata says: a library component (``alignment.monitor`` shown as
+    ``monitor``), or a nested diagram's name; empty when it says nothing."""
+    if _is_wiring(box):
+        return box.name or ""
+    return (getattr(box, "component", "") or "").rsplit(".", 1)[-1]
 
 
 def _is_plumbing(box) -> bool:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markovwire.errors import MarkovwireError, RenderError
@@ -34,43 +35,76 @@ from markovwire.limits import figure_limit
 from .atomic import write_atomic
 from .dot import to_dot
 from .figure import Figure, figure
+from .style import RenderOptions
 
 ENV = "MARKOVWIRE_DOT"
 IMAGES = ("svg", "png", "pdf")  # what a renderer may be asked for
 FORMATS = ("dot",) + IMAGES  # "dot" needs no renderer
-PNG_DPI = 144
 TIMEOUT = 60.0
 # graphviz-pure's complaint about its font metrics; harmless, and not the user's concern
 _NOISE = ("no value for width of non-ASCII character",)
 
 
 # ----- rendering a diagram ------------------------------------------------------------------
-def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | None = None):
+def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | None = None,
+           options: RenderOptions | None = None, **changes):
     """Render to a file (format from its suffix; returns the Path) or to a format name.
 
     Given a format name: ``"dot"`` and ``"svg"`` return text, ``"png"`` and ``"pdf"`` bytes.
+    ``options`` (a :class:`~markovwire.diagrams.style.RenderOptions`) and keyword arguments naming
+    its fields (``theme="paper"``, ``width="column"``, ``labels="both"``, ...) say how to draw it.
     """
+    options = RenderOptions.of(options, **changes)
     text = str(path_or_format)
     if text.lower() in FORMATS:
-        return _render(diagram, text.lower(), depth)
+        return _render(diagram, text.lower(), depth, options)
     path = Path(path_or_format)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise RenderError(f"render to {text!r}", f"unknown format {path.suffix or '(no suffix)'!r}",
                           fix="name a file ending in .svg, .png, .pdf or .dot, or pass one of those format names")
-    data = _render(diagram, fmt, depth)
+    data = _render(diagram, fmt, depth, options)
     write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data, make_dirs=True)
     return path
 
 
-def _render(diagram, fmt: str, depth: int | None = None):
-    fig = figure(diagram, depth)
-    source = to_dot(fig, depth)
+def _render(diagram, fmt: str, depth: int | None = None, options: RenderOptions | None = None):
+    options = options or RenderOptions()
+    fig = figure(diagram, depth, options.collapse)
+    source = to_dot(fig, depth, fitted(fig, options))
     if fmt == "dot":
         return source
     check_size(fig)
-    out = find_renderer().run(source, fmt, dpi=PNG_DPI if fmt == "png" else None)
+    out = find_renderer().run(source, fmt, dpi=options.dpi if fmt == "png" else None)
     return out.decode("utf-8") if fmt == "svg" else out
+
+
+def fitted(fig: Figure, options: RenderOptions) -> RenderOptions:
+    """``options`` with a direction chosen for the target width, when they give a width and no direction.
+
+    The figure is laid out left to right; if that is wider than the target, it is laid out top to
+    bottom too, and the narrower of the two is kept (graphviz's ``size`` then scales it down to the
+    width: the narrower layout loses less of its text size). Without a renderer, or for a figure
+    too large to lay out, it stays left to right.
+    """
+    if options.width is None or options.direction is not None:
+        return options
+    lr, tb = replace(options, direction="LR", width=None), replace(options, direction="TB", width=None)
+    try:
+        check_size(fig)
+        renderer = find_renderer()
+        wide = _svg_width(renderer.run(to_dot(fig, None, lr), "svg"))
+        if wide <= options.width * 72 or _svg_width(renderer.run(to_dot(fig, None, tb), "svg")) >= wide:
+            return replace(options, direction="LR")
+    except RenderError:
+        return replace(options, direction="LR")
+    return replace(options, direction="TB")
+
+
+def _svg_width(svg: bytes) -> float:
+    """The width in points of a graphviz SVG (its ``width="123pt"``)."""
+    m = re.search(rb'<svg[^>]*\bwidth="([\d.]+)pt"', svg)
+    return float(m.group(1)) if m else 0.0
 
 
 def mimebundle(diagram, include=None, exclude=None) -> dict[str, str]:

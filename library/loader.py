@@ -368,7 +368,7 @@ class Component:
             return Box.of(kernel.named(name), name=name, **meta)
         initial = self._initial(state, used, fixed, params)
         try:
-            return StatefulBox(name, state, initial, kernel.named(name))
+            return StatefulBox(name, state, initial, kernel.named(name), component=self.qualname)
         except MarkovwireError as e:
             raise placed(e, self.where("kernel")) from None
 

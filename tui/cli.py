@@ -620,6 +620,55 @@ def _check_output(file: str, output: str) -> None:
                           f"(it starts {shown!r}): rendering would overwrite it", fix=fix)
 
 
+# ----- plot -------------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The figure to write: .svg, .png or .pdf.")
+@click.option("--sweep", "sweeps", multiple=True, metavar="P=START:STOP:COUNT",
+              help="Sweep P (repeatable: the first is the x axis, the others one curve per value). "
+                   "Replaces the file's sweeps.")
+@click.option("--query", "-q", "queries", multiple=True, metavar="NAME",
+              help="Plot only these queries (repeatable; default: every query).")
+@click.option("--set", "sets", multiple=True, metavar="P=V", help="Give parameter P the value V (repeatable).")
+@click.option("--interval", "intervals", multiple=True, metavar="P=LO:HI",
+              help="Shade each query's credal bounds with P anywhere in [LO, HI] (repeatable).")
+@click.option("--tv", "radii", multiple=True, metavar="INSTANCE=EPS",
+              help="Shade each query's TV band (and its exact worst case) with INSTANCE at TV radius EPS.")
+@click.option("--sensitivity", is_flag=True,
+              help="Draw each query's elasticities at the --set values as bars, instead of a sweep.")
+@click.option("--width", type=click.FloatRange(min=1, max=20), default=3.3, show_default=True,
+              help="Figure width in inches (3.3 is one column of a two-column paper).")
+@click.option("--dpi", type=click.IntRange(min=50, max=1200), default=300, show_default=True,
+              help="Resolution of a PNG.")
+@limit_options
+def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensitivity: bool, width: float,
+         dpi: int) -> None:
+    """Plot the queries of proposal FILE along a sweep (the file's sweeps unless --sweep) to OUTPUT, for a paper.
+
+    A distribution query draws one curve per label. --interval and --tv shade the bounds eval prints, computed at
+    every point of the sweep.
+    """
+    from markovwire.library.plots import check_format, save_figure, sensitivity_figure, sweep_figure
+    from markovwire.library.proposal import load_proposal
+
+    check_format(output)
+    _check_output(file, output)
+    proposal = load_proposal(file)
+    _given_once([("--set", s) for s in sets] + [("--sweep", s) for s in sweeps])
+    values = dict(_parse_set(s) for s in sets)
+    if sensitivity:
+        if sweeps or intervals or radii:
+            raise _error("--sensitivity", "draws the elasticities at one point, not along a sweep or with bounds",
+                         "drop --sweep, --interval and --tv (give the point with --set)")
+        fig = sensitivity_figure(proposal, list(queries) or None, values, width=width)
+    else:
+        fig = sweep_figure(proposal, [_parse_sweep(s) for s in sweeps] or None, list(queries) or None, values,
+                           dict(_parse_interval(s) for s in intervals), dict(_parse_radius(s) for s in radii),
+                           width=width)
+    click.echo(f"wrote {save_figure(fig, output, dpi=dpi)}")
+
+
 # ----- diff and flow --------------------------------------------------------------------------------
 @cli.command(name="diff")
 @click.argument("old", type=click.Path(dir_okay=False))

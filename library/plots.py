@@ -1,0 +1,334 @@
+"""Figures for papers (matplotlib): queries along a sweep, their bounds and bands, sensitivities.
+
+Every number drawn comes from the proposal's compiled model through the methods ``eval`` uses:
+:meth:`Proposal.evaluate` for the curves, :meth:`Proposal.bounds` (credal bounds, ``--interval``)
+and :meth:`Proposal.band` (TV bands and their exact worst case, ``--tv``) at each sweep point, and
+:func:`~markovwire.library.sensitivity.sensitivities_of` for the elasticities. Nothing here evaluates.
+
+The x axis is the first swept parameter; each value of the other swept parameters is a curve of its own
+(its line style). A distribution query draws one curve per label, ``name[label]`` as in ``eval``'s
+sweep table. Adversary entries draw their optimum, credal entries their lower and upper values as a band.
+
+matplotlib is imported when a figure is made, never with markovwire; figures are drawn on the Agg
+canvas (no display, no global pyplot state). The functions return the :class:`matplotlib.figure.Figure`.
+
+>>> from markovwire.library import load_proposal
+>>> from markovwire.library.shipped import default_proposal
+>>> fig = sweep_figure(load_proposal(default_proposal()), queries=["safety"])
+>>> ax = fig.axes[0]
+>>> ax.get_xlabel().split(":")[0], ax.get_ylabel()
+('beta', 'P(episode∈{running, shutdown} | intent=scheming)')
+>>> len(ax.lines[0].get_ydata())       # the file's sweep: beta over 26 points
+26
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from markovwire.errors import ParameterError, Place, RenderError, UnknownName
+
+FORMATS = ("svg", "png", "pdf")
+WIDTH = 3.3                 # inches: one column of a two-column paper
+DPI = 300                   # PNG
+MARKED = 30                 # sweeps of at most this many points mark each point evaluated
+STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes.labelsize": 7,
+         "legend.fontsize": 6, "xtick.labelsize": 6, "ytick.labelsize": 6, "axes.linewidth": 0.5,
+         "lines.linewidth": 1.0, "xtick.major.width": 0.5, "ytick.major.width": 0.5, "xtick.major.size": 2.5,
+         "ytick.major.size": 2.5, "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
+         "svg.fonttype": "none", "pdf.fonttype": 42, "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]   # Okabe-Ito
+DASHES = ["-", "--", ":", "-."]
+UNITS = {"probability": "probability", "distribution": "probability", "tv": "TV distance"}
+
+
+@dataclass(frozen=True)
+class Band:
+    """A region around a curve: ``kind`` is ``"credal bounds"``, ``"TV band"`` or ``"TV exact worst case"``."""
+
+    kind: str
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One line of a sweep figure: ``y`` against ``x`` (None for a credal entry, drawn as its band only)."""
+
+    entry: str                      # the query, adversary or credal entry of the file
+    label: str                      # its legend entry
+    x: np.ndarray
+    y: np.ndarray | None
+    fixed: dict[str, float] = field(default_factory=dict)     # the other swept parameters' values
+    bands: tuple[Band, ...] = ()
+
+
+# ----- data -----------------------------------------------------------------------------------------
+def sweep_curves(proposal, sweeps: Sequence | None = None, queries: Sequence[str] | None = None,
+                 values: Mapping[str, float] | None = None, intervals: Mapping[str, tuple[float, float]] | None = None,
+                 radii: Mapping[str, float] | None = None, where: str | Place | None = None) -> tuple[str, list[Curve]]:
+    """``(parameter, curves)``: each query along the sweep (the file's ``sweeps:`` unless ``sweeps`` is given,
+    as :class:`~markovwire.library.schema.SweepSpec` or ``(name, start, stop, count)``), with the credal bounds
+    of ``intervals`` and the TV bands of ``radii`` (instance → ε, added to the file's) at every point."""
+    from .proposal import sweep_grid
+
+    chosen = list(sweeps) if sweeps else proposal.sweeps
+    if not chosen:
+        raise _no_sweep(proposal)
+    values = dict(values or {})
+    intervals = dict(intervals or {})
+    radii = {**proposal.radii, **dict(radii or {})}
+    axes, grid = sweep_grid(chosen, where or ("--sweep" if sweeps else proposal.where("sweeps")))
+    for n in sorted(set(values) & set(axes)):
+        raise ParameterError(f"--set {n}", f"gives {n!r} a value, but the plot sweeps it",
+                             fix=f"drop --set {n}, or sweep another parameter (--sweep)")
+    for n in intervals:
+        if n in axes:
+            raise ParameterError(f"--interval {n}", f"bounds parameter {n!r}, which the plot sweeps",
+                                 fix=f"bound another parameter, or sweep another one than {n} (--sweep)")
+    names = _entries(proposal, queries, bool(intervals or radii))
+    results = proposal.evaluate({**values, **grid}, names)
+    xname, shape = next(iter(axes)), tuple(len(a) for a in axes.values())
+    rest = list(axes)[1:]
+    curves = []
+    for name in names:
+        for label, ys in _series(proposal, name, results[name], shape):
+            for index in np.ndindex(*shape[1:]):
+                fixed = {n: float(axes[n][i]) for n, i in zip(rest, index)}
+                pick = (slice(None), *index)
+                flat = np.arange(int(np.prod(shape))).reshape(shape)[pick]
+                y, bands = ys[pick], ()
+                if isinstance(y, Band):
+                    y, bands = None, (y,)
+                elif name in proposal.queries and proposal.queries[name].is_linear and (intervals or radii):
+                    points = [{**values, **{n: float(grid[n][i]) for n in grid}} for i in flat]
+                    bands = _bands(proposal, name, points, intervals, radii)
+                curves.append(Curve(name, label, np.asarray(axes[xname], dtype=float), y, fixed, bands))
+    return xname, curves
+
+
+def _entries(proposal, queries: Sequence[str] | None, bounding: bool) -> list[str]:
+    """The entries to plot: those named (each checked, with a did-you-mean), else every query (only the
+    probabilities and expectations when bounds or bands are asked for, as ``eval`` bounds only those)."""
+    known = list(proposal.queries) + list(proposal.spec.adversary) + list(proposal.spec.credal)
+    if not queries:
+        return [n for n, q in proposal.queries.items() if q.is_linear or not bounding]
+    for n in queries:
+        if n not in known:
+            close = difflib.get_close_matches(n, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownName(Place(f"-q {n}", file=_file(proposal)), f"proposal {proposal.name!r} has no query "
+                              f"{n!r}{hint}", fix=f"plot one of: {', '.join(known) or 'no queries declared'}")
+        q = proposal.queries.get(n)
+        if bounding and q is not None and not q.is_linear:
+            raise ParameterError(Place(f"-q {n}", file=_file(proposal)), f"{n!r} is {q.spec.what}; credal bounds "
+                                 "and TV bands are for probabilities and expectations",
+                                 fix=f"plot {n} without --interval and --tv (and without the file's tv_radius), "
+                                     "or bound a probability or expectation query")
+    return list(dict.fromkeys(queries))
+
+
+def _series(proposal, name: str, result, shape: tuple[int, ...]):
+    """``(label, values of the grid's shape)`` of one entry's result: a number per point, one per label of a
+    distribution, an adversary's optimum, or a credal entry's bounds (a :class:`Band`)."""
+    if isinstance(result, dict):
+        return [(f"{name}[{label}]", np.asarray(v, dtype=float).reshape(shape)) for label, v in result.items()]
+    flat = np.broadcast_to(np.asarray(result, dtype=object if np.ndim(result) == 0 and not
+                                      isinstance(result, (int, float)) else None), (int(np.prod(shape)),))
+    if flat.dtype != object:
+        return [(name, flat.astype(float).reshape(shape))]
+    if name in proposal.spec.credal:
+        lo = np.array([b.lower for b in flat], dtype=float).reshape(shape)
+        hi = np.array([b.upper for b in flat], dtype=float).reshape(shape)
+        return [(name, _BandGrid("credal bounds", lo, hi))]
+    return [(name, np.array([w.value for w in flat], dtype=float).reshape(shape))]
+
+
+class _BandGrid:
+    """A credal entry's lower and upper values over the grid; indexing gives the :class:`Band` of a curve."""
+
+    def __init__(self, kind: str, lower: np.ndarray, upper: np.ndarray):
+        self.kind, self.lower, self.upper = kind, lower, upper
+
+    def __getitem__(self, pick) -> Band:
+        return Band(self.kind, self.lower[pick], self.upper[pick])
+
+
+def _bands(proposal, name: str, points: list[dict], intervals, radii) -> tuple[Band, ...]:
+    """The credal bounds and the TV band (and its exact worst case, where computed) at each point."""
+    out = []
+    if intervals:
+        bs = [proposal.bounds(name, intervals, values=p) for p in points]
+        out.append(Band("credal bounds", np.array([b.lower for b in bs]), np.array([b.upper for b in bs])))
+    if radii:
+        bs = [proposal.band(name, radii, p) for p in points]
+        out.append(Band("TV band", np.array([b.lower for b in bs], float), np.array([b.upper for b in bs], float)))
+        if all(b.exact_lower is not None for b in bs):
+            out.append(Band("TV exact worst case", np.array([b.exact_lower for b in bs], float),
+                            np.array([b.exact_upper for b in bs], float)))
+    return tuple(out)
+
+
+def _no_sweep(proposal) -> ParameterError:
+    free = [p for n, p in sorted(proposal.parameters.items()) if n not in proposal.structural]
+    p = next((p for p in free if all(np.isfinite(p.domain))), free[0] if free else None)
+    swept, (lo, hi) = (p.name, p.domain) if p is not None else ("p", (0.0, 1.0))
+    lo, hi = (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else (0.0, 1.0)
+    return ParameterError(Place(file=_file(proposal)), "has no sweep to plot: no sweeps: section, and no --sweep given",
+                          fix=f"give one on the command line, e.g. --sweep {swept}={lo:g}:{hi:g}:21, or add "
+                              f"'sweeps: [{{parameter: {swept}, start: {lo:g}, stop: {hi:g}, count: 21}}]' to the file")
+
+
+def _file(proposal) -> str | None:
+    return str(proposal.path) if proposal.path is not None else None
+
+
+# ----- labels --------------------------------------------------------------------------------------
+def unit(proposal, name: str) -> str | None:
+    """The unit of an entry's values: ``probability``, ``nats``, ``bits``, ``TV distance`` or None (an
+    expectation, in the units of its table)."""
+    entry = proposal.spec.adversary.get(name) or proposal.spec.credal.get(name)
+    q = proposal.queries[entry.query if entry is not None else name]
+    return UNITS.get(q.kind) or getattr(getattr(q.spec, q.kind), "unit", None)
+
+
+def parameter_label(proposal, name: str, width: int = 60) -> str:
+    """``name: what it is`` from the parameter's doc (its first clause, without citations), on at most two
+    lines of ``width`` characters."""
+    doc = proposal.all_parameters[name].doc if name in proposal.all_parameters else ""
+    clause = re.sub(r"\s*\([A-Z]\d+[a-z]?(, [A-Z]\d+[a-z]?)*\)", "", re.split(r"; |\. |, ", doc)[0]).strip()
+    text = f"{name}: {clause}" if clause else name
+    return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder=" …"))
+
+
+def entry_text(proposal, name: str) -> str:
+    """What an entry asks: the query's description (``P(episode=catastrophe | intent=scheming)``), or an
+    adversary's or credal entry's sense and query."""
+    if name in proposal.queries:
+        return proposal.queries[name].text
+    if name in proposal.spec.adversary:
+        adv = proposal.spec.adversary[name]
+        return f"{adv.sense} {proposal.queries[adv.query].text}"
+    return f"bounds of {proposal.queries[proposal.spec.credal[name].query].text}"
+
+
+# ----- figures -------------------------------------------------------------------------------------
+def sweep_figure(proposal, sweeps: Sequence | None = None, queries: Sequence[str] | None = None,
+                 values: Mapping[str, float] | None = None, intervals: Mapping[str, tuple[float, float]] | None = None,
+                 radii: Mapping[str, float] | None = None, width: float = WIDTH, where: str | Place | None = None):
+    """Each query against the swept parameter, with its bounds and bands shaded (see :func:`sweep_curves`)."""
+    xname, curves = sweep_curves(proposal, sweeps, queries, values, intervals, radii, where)
+    entries = list(dict.fromkeys(c.entry for c in curves))
+    labels = list(dict.fromkeys(c.label for c in curves))
+    fixings = list(dict.fromkeys(tuple(c.fixed.items()) for c in curves))
+    units = list(dict.fromkeys(unit(proposal, e) for e in entries))
+    with _style():
+        fig, ax = _figure(width, width * 0.68)
+        for c in curves:
+            color = COLORS[labels.index(c.label) % len(COLORS)]
+            dash = DASHES[fixings.index(tuple(c.fixed.items())) % len(DASHES)]
+            name = ", ".join([c.label] * (len(labels) > 1) + [f"{k} = {v:g}" for k, v in c.fixed.items()])
+            for band in c.bands:
+                alpha = {"credal bounds": 0.22, "TV band": 0.15, "TV exact worst case": 0.3}[band.kind]
+                ax.fill_between(c.x, band.lower, band.upper, color=color, alpha=alpha, linewidth=0,
+                                label=f"{name}: {band.kind}" if name else band.kind)
+            if c.y is not None:
+                ax.plot(c.x, c.y, color=color, linestyle=dash, label=name or None,
+                        marker="o" if len(c.x) <= MARKED else None, markersize=1.8)
+            elif c.bands:
+                for edge in (c.bands[0].lower, c.bands[0].upper):
+                    ax.plot(c.x, edge, color=color, linestyle=dash, linewidth=0.6)
+        ax.set_xlabel(parameter_label(proposal, xname))
+        shown = [u for u in units if u is not None]
+        if len(entries) == 1:
+            ax.set_ylabel(entry_text(proposal, entries[0]) + (f" ({units[0]})" if units[0] in ("nats", "bits")
+                                                                else ""))
+        else:
+            ax.set_ylabel(" / ".join(shown) if len(shown) == len(units) else "value")
+        if units == ["probability"]:
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(max(lo, -0.0), min(hi, 1.0))
+        ax.set_xlim(float(curves[0].x[0]), float(curves[0].x[-1])) if len(curves[0].x) > 1 else None
+        if ax.get_legend_handles_labels()[1]:
+            ax.legend(loc="best", handlelength=1.8)
+        fig.tight_layout(pad=0.2)
+    return fig
+
+
+def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: Mapping[str, float] | None = None,
+                       width: float = WIDTH):
+    """A horizontal bar per parameter: the elasticity ``(p/q) dq/dp`` of each query at ``values`` (defaults
+    elsewhere), as ``eval --sensitivity`` computes it; parameters ranked by the largest |elasticity|."""
+    from .sensitivity import sensitivities_of
+
+    names = _entries(proposal, queries, True) if queries else [n for n, q in proposal.queries.items() if q.is_linear]
+    names = [n for n in names if n in proposal.queries]
+    tables = {n: sensitivities_of(proposal, n, values) for n in names}
+    rows = {n: {r.parameter: r.elasticity for r in t.rows if r.elasticity == r.elasticity} for n, t in tables.items()}
+    params = sorted({p for r in rows.values() for p in r}, key=lambda p: -max(abs(r.get(p, 0)) for r in rows.values()))
+    height = max(1.2, 0.35 + 0.16 * len(params) * max(1, len(names)) ** 0.5)
+    with _style():
+        fig, ax = _figure(width, height)
+        step = 0.8 / max(1, len(names))
+        for k, n in enumerate(names):
+            ys = [i - 0.4 + step * (k + 0.5) for i in range(len(params))]
+            ax.barh(ys, [rows[n].get(p, 0.0) for p in params], height=step * 0.9, color=COLORS[k % len(COLORS)],
+                    label=n if len(names) > 1 else None, linewidth=0)
+        ax.set_yticks(range(len(params)), params)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.5)
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        what = f" of {entry_text(proposal, names[0])}" if len(names) == 1 else ""
+        ax.set_xlabel(f"elasticity{what}, (p/q) ∂q/∂p")
+        if len(names) > 1:
+            ax.legend(loc="best")
+        fig.tight_layout(pad=0.2)
+    return fig
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = DPI) -> str:
+    """Write ``fig`` to ``path`` (its suffix is the format: svg, png or pdf), atomically; returns the path."""
+    from markovwire.diagrams.atomic import write_atomic
+
+    fmt = check_format(path)
+    buf = io.BytesIO()
+    with _style():
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt))
+    write_atomic(path, buf.getvalue(), make_dirs=True)
+    return str(path)
+
+
+def check_format(path: str | os.PathLike) -> str:
+    """The format of a figure file from its suffix; anything but svg, png and pdf is refused."""
+    suffix = os.path.splitext(str(path))[1].lower().lstrip(".")
+    if suffix not in FORMATS:
+        shown = f".{suffix}" if suffix else "no suffix"
+        raise RenderError(Place(file=str(path)), f"has {shown}: plots are written as .svg, .png or .pdf",
+                          fix=f"name the figure with one of those suffixes, e.g. -o "
+                              f"{os.path.splitext(os.path.basename(str(path)))[0] or 'figure'}.pdf")
+    return suffix
+
+
+def _style():
+    import matplotlib
+
+    return matplotlib.rc_context(STYLE)
+
+
+def _figure(width: float, height: float):
+    """A figure on the Agg canvas (no display, no pyplot state) and its one axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+

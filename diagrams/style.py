@@ -14,7 +14,7 @@ once, raising a :class:`~markovwire.RenderError` that names the option and how t
 Traceback (most recent call last):
 ...
 markovwire.errors.RenderError: render option --theme: unknown theme 'papr' (did you mean 'paper'?)
-  fix: pass --theme paper or --theme slides (theme= in Python)
+  fix: pass --theme slides or --theme paper (theme= in Python)
 """
 from __future__ import annotations
 

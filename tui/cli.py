@@ -572,17 +572,32 @@ def _print_latents(latents, unswept: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The figure to write: .svg, .png, .pdf or .dot.")
+@click.option("--direction", metavar="LR|TB", help="Wires run left to right (LR) or top to bottom (TB). "
+              "Default LR, or TB when --width is given and TB lays the figure out narrower.")
+@click.option("--width", metavar="WIDTH", help="Fit the figure to a width: column (3.3in), page (6.5in), or a "
+              "length such as 3.3in, 8cm, 80mm, 240pt (it is scaled down, never up).")
+@click.option("--font", metavar="NAME", help="The font family of all text (default Helvetica).")
+@click.option("--dpi", type=int, metavar="N", help="Pixels per inch of a PNG (default 144).")
+@click.option("--hide-types", is_flag=True, default=None, help="Wires without their type labels.")
+@click.option("--labels", metavar="instance|component|both",
+              help="What a box shows: its instance name (default), its library component, or both.")
+@click.option("--collapse", metavar="NAME", multiple=True, help="Draw nested diagram NAME as one box (repeatable).")
+@click.option("--theme", metavar="paper|slides",
+              help="paper: black on white, small text, thin lines; slides: the default look.")
 @limit_options
-def render(file: str, output: str) -> None:
-    """Draw the wiring of proposal FILE to OUTPUT (the format follows the suffix)."""
+def render(file: str, output: str, **options) -> None:
+    """Draw the wiring of proposal FILE to OUTPUT (the format follows the suffix), with the options of
+    markovwire.diagrams.RenderOptions."""
     from markovwire.diagrams.render import render as draw
+    from markovwire.diagrams.style import RenderOptions
     from markovwire.errors import MarkovwireError, Place
     from markovwire.library.proposal import load_proposal
 
+    options = RenderOptions.of(**{k: v for k, v in options.items() if v not in (None, ())})
     _check_output(file, output)
     proposal = load_proposal(file)
     try:
-        path = draw(proposal.wiring, output)
+        path = draw(proposal.wiring, output, options=options)
     except MarkovwireError as err:
         raise err if err.file else err.relocated(Place(file=file).nest(err.place)) from None
     click.echo(f"wrote {path}")

@@ -49,6 +49,7 @@ class MarkovwireApp(App[None]):
         self._untitled: tuple[Document | None, int] = (None, 0)
         self.intervals: dict[str, tuple[float, float]] = {}   # ad-hoc parameter intervals (the bounds screen)
         self.keyguard = KeyGuard()                    # drops keys typed blind as screens open and close
+        self.render_options = None                    # the last export's RenderOptions (the next one starts there)
 
     # ----- starting -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -308,12 +309,13 @@ class MarkovwireApp(App[None]):
         doc = self.document
         base = doc.path.with_suffix(".svg") if doc.path else Path.cwd() / f"{doc.name}.svg"
 
-        def apply(path: Path) -> None:
+        def apply(path: Path, options) -> None:
             if check.proposal is None and not check.wiring.boxes:
                 raise MarkovwireError("export", "the diagram is empty", "add components first")
-            render(check.wiring, path)
+            render(check.wiring, path, options=options)
+            self.render_options = options  # the next export starts from these
 
-        self.push_screen(ExportScreen(base, apply),
+        self.push_screen(ExportScreen(base, apply, self.render_options),
                          lambda path: self.notify(f"Exported {path}.", timeout=4) if path else None)
 
     def action_compare(self) -> None:

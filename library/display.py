@@ -19,7 +19,9 @@ import numpy as np
 
 from markovwire.display import Html, Sub, heading, svg, table
 
-LINES = 10   # curves at most in a sweep's plot
+LINES = 10      # curves at most in a sweep's plot
+POINTS = 1000   # points at most per curve (a longer sweep is thinned evenly, its ends kept)
+LABELS = 50     # labels of a distribution shown as sub-rows
 
 
 class Results(dict):
@@ -42,7 +44,9 @@ class Results(dict):
             doc, formula = self.described.get(name, ("", ""))
             if isinstance(value, dict):
                 rows.append([name, doc, formula, ""])
-                rows += [[Sub(label), "", "", v] for label, v in value.items()]
+                rows += [[Sub(label), "", "", v] for label, v in list(value.items())[:LABELS]]
+                if len(value) > LABELS:
+                    rows.append([Sub(f"… {len(value) - LABELS:,} more labels"), "", "", ""])
             else:
                 rows.append([name, doc, formula, value])
                 if hasattr(value, "_repr_html_"):
@@ -66,6 +70,7 @@ def sweep_plot(results: Results) -> str:
                 curves.append((name if label is None else f"{name}: {label}", v))
     if not curves or len(xs) < 2:
         return ""
+    keep = np.unique(np.linspace(0, len(xs) - 1, min(len(xs), POINTS)).round().astype(int))
     try:
         from matplotlib import rc_context
         from matplotlib.figure import Figure
@@ -75,7 +80,7 @@ def sweep_plot(results: Results) -> str:
         fig = Figure(figsize=(5.0, 3.0))
         ax = fig.subplots()
         for label, ys in curves[:LINES]:
-            ax.plot(xs, ys, label=label)
+            ax.plot(xs[keep], np.where(np.isfinite(ys[keep]), ys[keep], np.nan), label=label)
         ax.set_xlabel(param)
         ax.set_ylabel("value")
         ax.legend(fontsize=7)

@@ -15,8 +15,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from markovwire import display
 from markovwire.library import load_proposal, proposal_from_text, to_jsonable
@@ -160,7 +159,8 @@ def test_without_matplotlib_the_table_stands_alone(off_switch, monkeypatch):
 
 
 def test_hostile_docs_stay_text(hostile):
-    for text in (hostile._repr_html_(), hostile.evaluate({"eta": 0.1}, ["p_switched_off", "worst_defer"])._repr_html_()):
+    results = hostile.evaluate({"eta": 0.1}, ["p_switched_off", "worst_defer"])
+    for text in (hostile._repr_html_(), results._repr_html_()):
         p = page(text)
         assert "<script" not in text.lower() and html.escape(HOSTILE) in text
         assert any(HOSTILE in cell for t in p.tables for row in t["rows"] for cell in row)

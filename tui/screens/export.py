@@ -37,7 +37,7 @@ class ExportScreen(Dialog[Path]):
         o = self.start
         with Vertical(classes="dialog", id="export"):
             yield Label("Export the figure", classes="dialog-title")
-            yield Label("file (its suffix is the format: .svg .png .pdf .dot)", classes="dialog-field")
+            yield Label("file (its suffix is the format, or pick one below)", classes="dialog-field")
             yield Input(str(self.default), id="export-path")
             with Horizontal(classes="dialog-row"):
                 yield Label("direction", classes="dialog-field")
@@ -57,7 +57,6 @@ class ExportScreen(Dialog[Path]):
                 yield Label("font", classes="dialog-field")
                 yield Input(o.font or "", placeholder=o.look.font, id="export-font")
                 yield Checkbox("hide types", o.hide_types, compact=True, id="export-hide-types")
-            yield Label("or pick a format", classes="dialog-field")
             yield OptionList(*[Option(f"{k}  {text}", id=k) for k, text in FORMATS], id="export-formats")
             yield self.error_line()
             yield Static("Enter in a field: export   Tab: next field   Esc: cancel", classes="dialog-keys")
@@ -65,6 +64,12 @@ class ExportScreen(Dialog[Path]):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#export-path", Input).focus()
+
+    def show_error(self, err: Exception | str | None) -> None:
+        """Show a mistake; on a short terminal the format list gives way to it (see the stylesheet)."""
+        super().show_error(err)
+        for box in self.query("#export"):
+            box.set_class(err is not None, "-failed")
 
     def options(self) -> RenderOptions:
         """The render options the fields say (the last options, changed where a field is set)."""

@@ -43,7 +43,7 @@ STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes
          "legend.fontsize": 6, "xtick.labelsize": 6, "ytick.labelsize": 6, "axes.linewidth": 0.5,
          "lines.linewidth": 1.0, "xtick.major.width": 0.5, "ytick.major.width": 0.5, "xtick.major.size": 2.5,
          "ytick.major.size": 2.5, "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
-         "svg.fonttype": "none", "pdf.fonttype": 42, "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
+         "svg.fonttype": "none", "pdf.fonttype": 42, "hatch.linewidth": 0.4, "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]   # Okabe-Ito
 DASHES = ["-", "--", ":", "-."]
 UNITS = {"probability": "probability", "distribution": "probability", "tv": "TV distance"}
@@ -231,20 +231,20 @@ def sweep_figure(proposal, sweeps: Sequence | None = None, queries: Sequence[str
     units = list(dict.fromkeys(unit(proposal, e) for e in entries))
     with _style():
         fig, ax = _figure(width, width * 0.68)
+        kinds = []
         for c in curves:
             color = COLORS[labels.index(c.label) % len(COLORS)]
             dash = DASHES[fixings.index(tuple(c.fixed.items())) % len(DASHES)]
             name = ", ".join([c.label] * (len(labels) > 1) + [f"{k} = {v:g}" for k, v in c.fixed.items()])
             for band in c.bands:
-                alpha = {"credal bounds": 0.22, "TV band": 0.15, "TV exact worst case": 0.3}[band.kind]
-                ax.fill_between(c.x, band.lower, band.upper, color=color, alpha=alpha, linewidth=0,
-                                label=f"{name}: {band.kind}" if name else band.kind)
+                ax.fill_between(c.x, band.lower, band.upper, **_shade(band.kind, color), label="_band")
+                kinds += [band.kind] * (band.kind not in kinds)
             if c.y is not None:
-                ax.plot(c.x, c.y, color=color, linestyle=dash, label=name or None,
+                ax.plot(c.x, c.y, color=color, linestyle=dash, label=name or "_line",
                         marker="o" if len(c.x) <= MARKED else None, markersize=1.8)
             elif c.bands:
-                for edge in (c.bands[0].lower, c.bands[0].upper):
-                    ax.plot(c.x, edge, color=color, linestyle=dash, linewidth=0.6)
+                for k, edge in enumerate((c.bands[0].lower, c.bands[0].upper)):
+                    ax.plot(c.x, edge, color=color, linestyle=dash, linewidth=0.6, label=name if k == 0 else "_edge")
         ax.set_xlabel(parameter_label(proposal, xname))
         shown = [u for u in units if u is not None]
         if len(entries) == 1:
@@ -254,12 +254,33 @@ def sweep_figure(proposal, sweeps: Sequence | None = None, queries: Sequence[str
             ax.set_ylabel(" / ".join(shown) if len(shown) == len(units) else "value")
         if units == ["probability"]:
             lo, hi = ax.get_ylim()
-            ax.set_ylim(max(lo, -0.0), min(hi, 1.0))
-        ax.set_xlim(float(curves[0].x[0]), float(curves[0].x[-1])) if len(curves[0].x) > 1 else None
-        if ax.get_legend_handles_labels()[1]:
-            ax.legend(loc="best", handlelength=1.8)
-        fig.tight_layout(pad=0.2)
+            ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
+        if len(curves[0].x) > 1:
+            ax.set_xlim(float(curves[0].x[0]), float(curves[0].x[-1]))
+        _legend(fig, ax, kinds)
     return fig
+
+
+def _shade(kind: str, color: str) -> dict:
+    """How a band is filled: the TV band light, its exact worst case darker, credal bounds hatched."""
+    if kind == "credal bounds":
+        return {"facecolor": "none", "edgecolor": color, "hatch": "////", "linewidth": 0, "alpha": 0.6}
+    return {"color": color, "linewidth": 0, "alpha": 0.3 if kind == "TV exact worst case" else 0.12}
+
+
+def _legend(fig, ax, kinds: list[str]) -> None:
+    """The curves' names, then one grey swatch per kind of band; below the axes when there are many."""
+    from matplotlib.patches import Patch
+
+    handles, names = ax.get_legend_handles_labels()
+    handles += [Patch(**_shade(k, "0.35"), label=k) for k in kinds]
+    names += kinds
+    if not names:
+        return
+    if len(names) <= 4:
+        ax.legend(handles, names, loc="best", handlelength=1.8)
+    else:
+        fig.legend(handles, names, loc="outside lower center", ncols=2, handlelength=1.8)
 
 
 def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: Mapping[str, float] | None = None,
@@ -290,7 +311,6 @@ def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: M
         ax.set_xlabel(f"elasticity{what}, (p/q) ∂q/∂p")
         if len(names) > 1:
             ax.legend(loc="best")
-        fig.tight_layout(pad=0.2)
     return fig
 
 
@@ -328,7 +348,7 @@ def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 

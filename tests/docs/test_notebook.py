@@ -34,7 +34,7 @@ def run_cells(path: Path) -> list[tuple[str, str, str]]:
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):   # running our own docs is the point: exec and eval are meant
             exec(compile(tree, f"<cell {len(out)}>", "exec"), namespace)  # noqa: S102
-            expression = ast.Expression(last.value) if last else ast.Expression(ast.Constant(None))
+            expression = ast.fix_missing_locations(ast.Expression(last.value if last else ast.Constant(None)))
             shown = eval(compile(expression, f"<cell {len(out)}>", "eval"), namespace)  # noqa: S307
         html = shown._repr_html_() if hasattr(shown, "_repr_html_") else ""
         out.append((source, printed.getvalue(), html))

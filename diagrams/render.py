@@ -5,7 +5,9 @@ The figure (:mod:`~markovwire.diagrams.figure`) is written as DOT
 looked for in this order: the path in the environment variable
 ``MARKOVWIRE_DOT``; a system ``dot`` on ``PATH``; the ``graphviz-pure`` command
 (a wheel that ships a ``dot`` port, installed with markovwire) beside
-``sys.executable`` or on ``PATH``. graphviz-pure writes svg and png but no pdf.
+``sys.executable`` or on ``PATH``. graphviz-pure writes svg and png but no pdf: its
+SVG is converted to PDF in Python (:mod:`~markovwire.diagrams.pdf`). TeX (``.tex``) is a
+TikZ picture drawn from the renderer's layout (:mod:`~markovwire.diagrams.tikz`).
 
 >>> from markovwire import FinSet, Kernel, Net
 >>> Act = FinSet("Act", ["clean", "attack"])
@@ -35,11 +37,13 @@ from markovwire.limits import figure_limit
 from .atomic import write_atomic
 from .dot import to_dot
 from .figure import Figure, figure
-from .style import RenderOptions
+from .pdf import svg_to_pdf
+from .style import PAGE_HEIGHT, RenderOptions
+from .tikz import to_tikz
 
 ENV = "MARKOVWIRE_DOT"
 IMAGES = ("svg", "png", "pdf")  # what a renderer may be asked for
-FORMATS = ("dot",) + IMAGES  # "dot" needs no renderer
+FORMATS = ("dot",) + IMAGES + ("tex",)  # "dot" needs no renderer; "tex" is drawn from its layout ("json")
 TIMEOUT = 60.0
 # graphviz-pure's complaint about its font metrics; harmless, and not the user's concern
 _NOISE = ("no value for width of non-ASCII character",)
@@ -50,7 +54,7 @@ def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | N
            options: RenderOptions | None = None, **changes):
     """Render to a file (format from its suffix; returns the Path) or to a format name.
 
-    Given a format name: ``"dot"`` and ``"svg"`` return text, ``"png"`` and ``"pdf"`` bytes.
+    Given a format name: ``"dot"``, ``"svg"`` and ``"tex"`` return text, ``"png"`` and ``"pdf"`` bytes.
     ``options`` (a :class:`~markovwire.diagrams.style.RenderOptions`) and keyword arguments naming
     its fields (``theme="paper"``, ``width="column"``, ``labels="both"``, ...) say how to draw it.
     """
@@ -62,7 +66,7 @@ def render(diagram, path_or_format: str | os.PathLike = "svg", *, depth: int | N
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise RenderError(f"render to {text!r}", f"unknown format {path.suffix or '(no suffix)'!r}",
-                          fix="name a file ending in .svg, .png, .pdf or .dot, or pass one of those format names")
+                          fix="name a file ending in .svg, .png, .pdf, .tex or .dot, or pass one of those format names")
     data = _render(diagram, fmt, depth, options)
     write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data, make_dirs=True)
     return path
@@ -75,17 +79,23 @@ def _render(diagram, fmt: str, depth: int | None = None, options: RenderOptions 
     if fmt == "dot":
         return source
     check_size(fig)
-    out = find_renderer().run(source, fmt, dpi=options.dpi if fmt == "png" else None)
+    renderer = find_renderer()
+    if fmt == "tex":
+        return to_tikz(renderer.run(source, "json"), title=fig.title or None)
+    if fmt not in renderer.formats:  # pdf from graphviz-pure: its SVG converted in Python
+        return svg_to_pdf(renderer.run(source, "svg"))
+    out = renderer.run(source, fmt, dpi=options.dpi if fmt == "png" else None)
     return out.decode("utf-8") if fmt == "svg" else out
 
 
 def fitted(fig: Figure, options: RenderOptions) -> RenderOptions:
     """``options`` with a direction chosen for the target width, when they give a width and no direction.
 
-    The figure is laid out left to right; if that is wider than the target, it is laid out top to
-    bottom too, and the narrower of the two is kept (graphviz's ``size`` then scales it down to the
-    width: the narrower layout loses less of its text size). Without a renderer, or for a figure
-    too large to lay out, it stays left to right.
+    The figure is laid out left to right; if that does not fit the target (its width, and the
+    :data:`~markovwire.diagrams.style.PAGE_HEIGHT` of a page's text), it is laid out top to bottom
+    too, and the one that needs less shrinking to fit is kept (ties: left to right). Graphviz's
+    ``size`` then scales it down to fit. Without a renderer, or for a figure too large to lay out,
+    it stays left to right.
     """
     if options.width is None or options.direction is not None:
         return options
@@ -93,18 +103,21 @@ def fitted(fig: Figure, options: RenderOptions) -> RenderOptions:
     try:
         check_size(fig)
         renderer = find_renderer()
-        wide = _svg_width(renderer.run(to_dot(fig, None, lr), "svg"))
-        if wide <= options.width * 72 or _svg_width(renderer.run(to_dot(fig, None, tb), "svg")) >= wide:
+        shrink = lambda o: _scale(renderer.run(to_dot(fig, None, o), "svg"), options.width)  # noqa: E731
+        across = shrink(lr)
+        if across >= 1 or shrink(tb) <= across:
             return replace(options, direction="LR")
     except RenderError:
         return replace(options, direction="LR")
     return replace(options, direction="TB")
 
 
-def _svg_width(svg: bytes) -> float:
-    """The width in points of a graphviz SVG (its ``width="123pt"``)."""
-    m = re.search(rb'<svg[^>]*\bwidth="([\d.]+)pt"', svg)
-    return float(m.group(1)) if m else 0.0
+def _scale(svg: bytes, width: float) -> float:
+    """How much a graphviz SVG (its ``width="123pt" height="45pt"``) must shrink to fit ``width`` inches
+    by :data:`~markovwire.diagrams.style.PAGE_HEIGHT` (1: not at all)."""
+    size = [re.search(rb'<svg[^>]*\b' + key + rb'="([\d.]+)pt"', svg) for key in (b"width", b"height")]
+    w, h = (float(m.group(1)) / 72 if m else 0.0 for m in size)
+    return min(1.0, width / w if w else 1.0, PAGE_HEIGHT / h if h else 1.0)
 
 
 def mimebundle(diagram, include=None, exclude=None) -> dict[str, str]:
@@ -151,7 +164,7 @@ class Renderer:
 
     def run(self, source: str, fmt: str, *, timeout: float = TIMEOUT, dpi: int | None = None) -> bytes:
         """Lay out DOT ``source`` and return the figure in format ``fmt`` (svg, png, pdf)."""
-        if fmt not in self.formats:
+        if fmt not in self.formats + ("json",):  # json: the layout, for TikZ
             if fmt == "pdf":
                 raise RenderError(f"renderer {self.path}", "graphviz-pure cannot write PDF",
                                   fix="install Debian's graphviz (apt-get install graphviz) for a system `dot`, "

@@ -43,7 +43,8 @@ STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes
          "legend.fontsize": 6, "xtick.labelsize": 6, "ytick.labelsize": 6, "axes.linewidth": 0.5,
          "lines.linewidth": 1.0, "xtick.major.width": 0.5, "ytick.major.width": 0.5, "xtick.major.size": 2.5,
          "ytick.major.size": 2.5, "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
-         "svg.fonttype": "none", "pdf.fonttype": 42, "hatch.linewidth": 0.4, "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
+         "svg.fonttype": "none", "pdf.fonttype": 42, "hatch.linewidth": 0.4,
+         "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]   # Okabe-Ito
 DASHES = ["-", "--", ":", "-."]
 UNITS = {"probability": "probability", "distribution": "probability", "tv": "TV distance"}

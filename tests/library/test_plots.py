@@ -2,6 +2,12 @@
 legends and bands, each output format, and the mistakes a user can make."""
 from __future__ import annotations
 
+import doctest
+import json
+import subprocess
+import sys
+import tempfile
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -9,6 +15,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from markovwire.errors import MarkovwireError, ParameterError, RenderError, UnknownName
+from markovwire.library import plots
 from markovwire.library.plots import save_figure, sensitivity_figure, sweep_curves, sweep_figure
 from markovwire.library.proposal import load_proposal, proposal_from_text
 from markovwire.library.sensitivity import sensitivities_of
@@ -38,6 +45,26 @@ def lines(fig: Figure) -> dict[str, np.ndarray]:
 def legend(fig: Figure) -> list[str]:
     found = fig.axes[0].get_legend() or (fig.legends[0] if fig.legends else None)
     return [t.get_text() for t in found.get_texts()] if found else []
+
+
+def test_doctests():
+    assert doctest.testmod(plots).failed == 0
+
+
+def test_matplotlib_is_imported_only_when_a_figure_is_made():
+    code = ("import json, sys\nimport markovwire.library.plots, markovwire.tui.cli\n"
+            "before = 'matplotlib' in sys.modules\n"
+            "from markovwire.library import load_proposal\nfrom markovwire.library.shipped import default_proposal\n"
+            "fig = markovwire.library.plots.sweep_figure(load_proposal(default_proposal()), [('beta', 0, 1, 2)],"
+            " ['safety'])\n"
+            "import matplotlib\n"
+            "print(json.dumps({'before': before, 'after': 'matplotlib' in sys.modules,"
+            " 'backend': type(fig.canvas).__name__, 'pyplot': 'matplotlib.pyplot' in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir(),
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[-1]) == {"before": False, "after": True, "backend": "FigureCanvasAgg",
+                                                       "pyplot": False}
 
 
 # ----- the numbers are the proposal's --------------------------------------------------------------

@@ -39,6 +39,7 @@ _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "&":
 _SYMBOLS = {"×": r"\times", "·": r"\cdot", "⊗": r"\otimes", "∘": r"\circ", "→": r"\to", "←": r"\leftarrow",
             "↔": r"\leftrightarrow", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "∞": r"\infty",
             "∈": r"\in", "±": r"\pm", "∑": r"\sum", "∏": r"\prod", "√": r"\surd", "…": r"\ldots"}
+HEADER = "% markovwire figure"  # the first line's start: what `render -o x.tex` may overwrite
 _DASHES = {"dashed": "dash pattern=on 5bp off 2bp", "dotted": "dash pattern=on 1bp off 5bp", "solid": "solid"}
 _NAMED = {"black": "000000", "white": "FFFFFF", "red": "FF0000", "green": "00FF00", "blue": "0000FF",
           "gray": "C0C0C0", "grey": "C0C0C0", "lightgrey": "D3D3D3", "lightgray": "D3D3D3"}
@@ -95,7 +96,7 @@ def to_tikz(layout: bytes | str | dict, *, title: str | None = None) -> str:
     body = picture(layout, colours)
     name = " ".join(str(title if title is not None else layout.get("name", "figure")).split())
     lines = [
-        f"% {name}: drawn by markovwire from graphviz's layout (1 unit = 1 bp).",
+        f"{HEADER}: {name}, drawn from graphviz's layout (1 unit = 1 bp).",
         "% Compiles with pdflatex (lualatex or xelatex for labels in other scripts). In a paper,",
         "% \\includegraphics its PDF, or copy the tikzpicture (and the colours) into the document.",
         "\\documentclass[tikz]{standalone}",

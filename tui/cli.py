@@ -571,7 +571,7 @@ def _print_latents(latents, unswept: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The figure to write: .svg, .png, .pdf or .dot.")
+              help="The figure to write: .svg, .png, .pdf, .dot or .tex (a standalone TikZ picture).")
 @click.option("--direction", metavar="LR|TB", help="Wires run left to right (LR) or top to bottom (TB). "
               "Default LR, or TB when --width is given and TB lays the figure out narrower.")
 @click.option("--width", metavar="WIDTH", help="Fit the figure to a width: column (3.3in), page (6.5in), or a "
@@ -604,7 +604,8 @@ def render(file: str, output: str, **options) -> None:
 
 
 _FIGURE_STARTS = {".svg": (b"<?xml", b"<svg", b"<!DOCTYPE svg", b"<!--"), ".png": (b"\x89PNG",), ".pdf": (b"%PDF",),
-                  ".dot": (b"digraph", b"graph", b"strict", b"//", b"/*")}
+                  ".dot": (b"digraph", b"graph", b"strict", b"//", b"/*"),
+                  ".tex": (b"% markovwire figure",)}  # tikz.HEADER: a figure markovwire wrote, never a paper
 
 
 def _check_output(file: str, output: str) -> None:

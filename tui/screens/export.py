@@ -1,4 +1,4 @@
-"""Export the figure of the diagram: SVG, PNG, PDF or DOT, with the render options (diagrams/style.py).
+"""Export the figure of the diagram: SVG, PNG, PDF, TeX (TikZ) or DOT, with the render options (diagrams/style.py).
 
 The fields are those of :class:`~markovwire.diagrams.style.RenderOptions` (the command line's
 ``markovwire render`` options), started from the last options used; the dialog builds the same
@@ -20,7 +20,8 @@ from markovwire.diagrams.style import DIRECTIONS, LABELS, THEMES, RenderOptions
 from .dialog import Dialog
 
 FORMATS = [("svg", "SVG: scalable, for papers and the web"), ("png", "PNG: an image (at the dpi of the options)"),
-           ("pdf", "PDF: for LaTeX papers"), ("dot", "DOT: graphviz source, to edit by hand")]
+           ("pdf", "PDF: for LaTeX papers"), ("tex", "TeX: a TikZ picture, to restyle in LaTeX"),
+           ("dot", "DOT: graphviz source, to edit by hand")]
 AUTO = "auto"  # the direction select's "no direction given": LR, or TB when that fits the width better
 
 

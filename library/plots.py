@@ -220,12 +220,27 @@ def entry_text(proposal, name: str) -> str:
     return f"bounds of {proposal.queries[proposal.spec.credal[name].query].text}"
 
 
+def axis_text(proposal, name: str, width: int = 50) -> str:
+    """The y axis of one entry: what it asks (:func:`entry_text`), except that an expectation, whose description
+    only says ``E[f(wires)]``, is named by the first clause of its doc when it has one (``E[gold score Y] of the
+    best-of-n pick``)."""
+    q = proposal.queries.get(name)
+    clause = re.split(r"; |\. |\s\(", q.spec.doc)[0].strip().rstrip(".") if q is not None else ""
+    text = clause if q is not None and q.kind == "expectation" and clause else entry_text(proposal, name)
+    return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder=" …"))
+
+
 # ----- figures -------------------------------------------------------------------------------------
 def sweep_figure(proposal, sweeps: Sequence | None = None, queries: Sequence[str] | None = None,
                  values: Mapping[str, float] | None = None, intervals: Mapping[str, tuple[float, float]] | None = None,
                  radii: Mapping[str, float] | None = None, width: float = WIDTH, where: str | Place | None = None):
     """Each query against the swept parameter, with its bounds and bands shaded (see :func:`sweep_curves`)."""
     xname, curves = sweep_curves(proposal, sweeps, queries, values, intervals, radii, where)
+    return curves_figure(proposal, xname, curves, width)
+
+
+def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = WIDTH):
+    """The figure of curves already computed (by :func:`sweep_curves`, or from a notebook's results)."""
     entries = list(dict.fromkeys(c.entry for c in curves))
     labels = list(dict.fromkeys(c.label for c in curves))
     fixings = list(dict.fromkeys(tuple(c.fixed.items()) for c in curves))
@@ -249,8 +264,8 @@ def sweep_figure(proposal, sweeps: Sequence | None = None, queries: Sequence[str
         ax.set_xlabel(parameter_label(proposal, xname))
         shown = [u for u in units if u is not None]
         if len(entries) == 1:
-            ax.set_ylabel(entry_text(proposal, entries[0]) + (f" ({units[0]})" if units[0] in ("nats", "bits")
-                                                                else ""))
+            ax.set_ylabel(axis_text(proposal, entries[0]) + (f" ({units[0]})" if units[0] in ("nats", "bits")
+                                                               else ""))
         else:
             ax.set_ylabel(" / ".join(shown) if len(shown) == len(units) else "value")
         if units == ["probability"]:

@@ -121,6 +121,11 @@ def test_axis_labels_say_the_parameter_and_the_query(tm, bon):
     assert ax.get_ylabel() == bon.queries["kl_bon"].text + " (nats)"
     assert ax.get_xlabel() == "n: best-of-n: the number of candidates drawn"
     assert sweep_figure(tm, queries=["safety", "p_caught"]).axes[0].get_ylabel() == "probability"
+    # an expectation's description only says E[f(bon_pick)]: its doc's first clause names the axis
+    assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_bon"]).axes[0].get_ylabel() == \
+        "E[gold score Y] of the best-of-n pick"
+    assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_rl"]).axes[0].get_ylabel() == \
+        "E[gold score Y] of the tilted policy's pick"
 
 
 def test_width_is_the_figure_width(tm):

@@ -32,7 +32,7 @@ import math
 import graphviz
 
 from .figure import End, Figure, Node, Wire, figure
-from .style import RenderOptions, Theme
+from .style import PAGE_HEIGHT, RenderOptions, Theme
 
 LABEL_PAD = 5  # points above and below a wire's label (not beside it: that would widen the figure)
 MAX_ROWS = 60  # beyond this many table rows, port cells are spread unevenly instead
@@ -48,7 +48,7 @@ def to_dot(diagram, depth: int | None = None, options: RenderOptions | None = No
     t = o.look
     fig = figure(diagram, depth, o.collapse)
     g = graphviz.Digraph(fig.title or "diagram", strict=False)
-    size = {"size": f"{o.width:.4g},1000"} if o.width else {}
+    size = {"size": f"{o.width:.4g},{PAGE_HEIGHT:g}"} if o.width else {}
     g.attr("graph", rankdir=o.direction or "LR", fontname=t.font, fontsize=str(t.cluster_size), nodesep="0.25",
            ranksep="0.3", newrank="true", **size)
     g.attr("node", fontname=t.font, fontsize=str(t.name_size), shape="plain")

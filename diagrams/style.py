@@ -29,6 +29,8 @@ DIRECTIONS = ("LR", "TB")
 LABELS = ("instance", "component", "both")
 WIDTHS = {"column": 3.3, "page": 6.5}  # named target widths, inches (a two-column paper's column, its text width)
 UNITS = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72}
+SPELLINGS = {"inch": "in", "inches": "in", '"': "in"}  # other ways of writing a unit
+PAGE_HEIGHT = 9.0  # inches: a page's text height (letter or A4 with margins); no figure is laid out taller
 MAX_WIDTH = 100.0  # inches: a poster; a wider target is a typo
 DPI = (36, 1200)  # what a PNG may be asked for: 1200 dpi is print quality; more only fills memory
 
@@ -67,10 +69,10 @@ class RenderOptions:
 
     - ``direction``: ``"LR"`` (wires run left to right) or ``"TB"`` (top to bottom; a box's inputs
       on its top edge, outputs on its bottom). ``None``: LR, unless ``width`` is given and the
-      figure laid out LR is wider than it: then TB is laid out too and the narrower of the two kept.
+      figure laid out LR does not fit it: then TB is laid out too, and the one shrunk less to fit is kept.
     - ``width``: a target width in inches (a number, or text: ``"3.3in"``, ``"8cm"``, ``"80mm"``,
       ``"240pt"``, ``"column"`` = 3.3 in, ``"page"`` = 6.5 in). The layout is scaled down to fit
-      it (graphviz ``size``; never scaled up: fonts keep their size in a small figure).
+      it and :data:`PAGE_HEIGHT` (graphviz ``size``; never scaled up: fonts keep their size in a small figure).
     - ``font``: the font family of all text (default: the theme's, Helvetica).
     - ``dpi``: pixels per inch of a PNG (36 to 1200).
     - ``hide_types``: wires without their type labels (ports keep their names).
@@ -140,10 +142,11 @@ def parse_width(value) -> float:
         text = str(value).strip().lower()
         if text in WIDTHS:
             return WIDTHS[text]
-        m = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([a-z]*)", text)
+        m = re.fullmatch(r'([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([a-z]*|")', text)
         if m is None:
             raise RenderError(_where("--width"), f"{str(value)[:60]!r} is not a width", fix=fix)
         number, unit = m.groups()
+        unit = SPELLINGS.get(unit, unit)
         if unit and unit not in UNITS:
             raise RenderError(_where("--width"), f"unknown unit {unit!r} in {str(value)!r}" + did_you_mean(unit, UNITS),
                               fix=f"use one of {', '.join(UNITS)} (e.g. --width 8cm), or column or page")

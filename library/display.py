@@ -19,7 +19,7 @@ import numpy as np
 
 from markovwire.display import Html, Sub, heading, svg, table
 
-LINES = 10      # curves at most in a sweep's plot
+LINES = 7       # curves at most in a sweep's plot (one per colour)
 POINTS = 1000   # points at most per curve (a longer sweep is thinned evenly, its ends kept)
 LABELS = 50     # labels of a distribution shown as sub-rows
 
@@ -29,8 +29,9 @@ class Results(dict):
     formula and value (distributions as sub-rows; analyses' details below; a plot along a sweep of one parameter)."""
 
     def __init__(self, values: Mapping, *, described: Mapping[str, tuple[str, str]] | None = None,
-                 swept: Mapping[str, np.ndarray] | None = None, title: str = ""):
+                 swept: Mapping[str, np.ndarray] | None = None, title: str = "", proposal=None):
         super().__init__(values)
+        self.proposal = proposal                 # for the plot's labels and units (a copy or pickle leaves it out)
         self.described = dict(described or {})   # name → (doc, formula)
         self.swept = dict(swept or {})           # parameter → its values at the sweep's points
         self.title = title
@@ -57,35 +58,33 @@ class Results(dict):
 
 
 def sweep_plot(results: Results) -> str:
-    """The scalar queries (and distributions' labels) along a sweep of one parameter, as inline SVG; ``""`` when
-    the sweep is not along one parameter or matplotlib is not installed."""
-    if len(results.swept) != 1:
+    """The entries along a sweep of one parameter as inline SVG, drawn as ``markovwire plot`` draws them
+    (:func:`~markovwire.library.plots.curves_figure`, a sweep longer than ``POINTS`` thinned evenly); ``""`` when
+    the sweep is not along one parameter, the proposal is unknown (a copy) or matplotlib is not installed."""
+    proposal = results.proposal
+    if proposal is None or len(results.swept) != 1:
         return ""
-    (param, xs), = results.swept.items()
-    curves = []
-    for name, value in results.items():
-        parts = value.items() if isinstance(value, dict) else [(None, value)]
-        for label, v in parts:
-            if isinstance(v, np.ndarray) and v.dtype != object and v.shape == np.shape(xs):
-                curves.append((name if label is None else f"{name}: {label}", v))
-    if not curves or len(xs) < 2:
+    (xname, xs), = results.swept.items()
+    if xs.ndim != 1 or len(xs) < 2:
         return ""
-    keep = np.unique(np.linspace(0, len(xs) - 1, min(len(xs), POINTS)).round().astype(int))
     try:
-        from matplotlib import rc_context
-        from matplotlib.figure import Figure
+        import matplotlib  # noqa: F401 (optional: the table stands alone without it)
     except ImportError:
         return ""
-    with rc_context({"svg.hashsalt": "markovwire", "font.size": 9}):
-        fig = Figure(figsize=(5.0, 3.0))
-        ax = fig.subplots()
-        for label, ys in curves[:LINES]:
-            ax.plot(xs[keep], np.where(np.isfinite(ys[keep]), ys[keep], np.nan), label=label)
-        ax.set_xlabel(param)
-        ax.set_ylabel("value")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        out = io.StringIO()
+    from .plots import Curve, _series, _style, curves_figure
+
+    keep = np.unique(np.linspace(0, len(xs) - 1, min(len(xs), POINTS)).round().astype(int))
+    x = np.asarray(xs, dtype=float)[keep]
+    curves = []
+    for name, value in results.items():
+        for label, ys in _series(proposal, name, value, xs.shape):
+            y = ys[keep]
+            curves.append(Curve(name, label, x, None, bands=(y,)) if hasattr(y, "kind") else Curve(name, label, x, y))
+    if not curves:
+        return ""
+    fig = curves_figure(proposal, xname, curves[:LINES], width=4.5)
+    out = io.StringIO()
+    with _style():
         fig.savefig(out, format="svg", metadata={"Date": None})
     return svg({"image/svg+xml": out.getvalue()})
 

@@ -237,7 +237,7 @@ class Proposal:
                     progress(done, total)
             out[n] = _assemble(parts, shape, chunks)
         swept = {k: np.asarray(v).reshape(shape) for k, v in flat.items()}
-        return Results(out, described=descriptions(self), swept=swept, title=self.name)
+        return Results(out, described=descriptions(self), swept=swept, title=self.name, proposal=self)
 
     def _loops(self, name: str, flat: Mapping[str, object]) -> bool:
         """Whether a swept evaluation must go point by point (adversaries, bounds, sizes of types, steps)."""

@@ -81,6 +81,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("screen.set_parameter", "equals_sign", "Set parameter", "Give a parameter a value within its domain "
            "(Enter in the table)", "parameters", "Set", show=False),
     Action("screen.sweep", "s", "Sweep", "Sweep a parameter over a range and plot the queries", "parameters"),
+    Action("screen.export_plot", "P", "Export plot", "Write the sweep plot as a figure for a paper: SVG, PNG or "
+           "PDF (every query along the file's sweeps, as markovwire plot draws it)", "parameters", "Plot"),
     Action("screen.adversary", "v", "Adversary", "Hand a parameter to the adversary (or take it back)",
            "parameters"),
     Action("screen.add_query", "q", "Add query", "Ask a new question of the proposal", "results"),

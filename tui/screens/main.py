@@ -490,6 +490,25 @@ class MainScreen(Screen):
 
         self._parameter(setup)
 
+    def action_export_plot(self) -> None:
+        """The sweep plot as a figure for a paper (``markovwire plot``): the file named here, its suffix the format."""
+        from pathlib import Path
+
+        doc, p = self.app.document, self.app.document.check.proposal
+        if p is None or not p.sweeps:
+            self.app.notify("No sweep to export: pick a parameter and press s." if p is not None else
+                            "The proposal does not build yet (see Problems).", severity="warning")
+            return
+        base = doc.path.with_name(f"{doc.path.stem}-sweep.pdf") if doc.path else Path.cwd() / f"{doc.name}-sweep.pdf"
+
+        def write(text: str) -> None:
+            from markovwire.library.plots import save_figure, sweep_figure
+            save_figure(sweep_figure(p), Path(text).expanduser())
+
+        self.app.push_screen(PromptScreen("Export the sweep plot", str(base), note="The suffix is the format: .svg, "
+                                          ".png or .pdf.", apply=write),
+                             lambda path: self.app.notify(f"Exported {path}.", timeout=4) if path else None)
+
     def action_adversary(self) -> None:
         doc = self.app.document
 

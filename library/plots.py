@@ -272,7 +272,7 @@ def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = 
             lo, hi = ax.get_ylim()
             ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
         if len(curves[0].x) > 1:
-            ax.set_xlim(float(curves[0].x[0]), float(curves[0].x[-1]))
+            ax.set_xlim(float(np.min(curves[0].x)), float(np.max(curves[0].x)))     # a sweep may run downwards
         _legend(fig, ax, kinds)
     return fig
 

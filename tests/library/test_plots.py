@@ -11,6 +11,7 @@ import tempfile
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings, strategies as st
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
@@ -107,6 +108,32 @@ def test_a_distribution_query_draws_one_curve_per_label_summing_to_one():
     assert labels == [f"law[{lab}]" for lab in p.model().labels("law")]
     np.testing.assert_allclose(sum(drawn[k] for k in labels), 1, rtol=1e-12)
     np.testing.assert_allclose(drawn["law[catastrophe]"], drawn["p_catastrophe"], rtol=1e-12)
+
+
+def test_an_adversary_entry_draws_its_optimum_at_each_point(tm):
+    a = np.linspace(0.01, 0.05, 3)
+    drawn = lines(sweep_figure(tm, [("a", 0.01, 0.05, 3)], ["worst_safety", "safety"]))
+    np.testing.assert_allclose(drawn["worst_safety"], [w.value for w in tm.evaluate({"a": a}, ["worst_safety"])
+                                                        ["worst_safety"]], rtol=1e-12)
+    assert (drawn["worst_safety"] <= drawn["safety"] + 1e-9).all()      # the red team's best is no better for it
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.floats(0, 0.05), stop=st.floats(0, 0.05), count=st.integers(1, 5),
+       names=st.lists(st.sampled_from(["p_catastrophe", "safety", "p_caught", "usefulness"]), min_size=1,
+                      max_size=3, unique=True),
+       lo=st.floats(0.01, 6 / 19), hi=st.floats(6 / 19, 0.99))
+def test_any_sweep_draws_evaluate_and_credal_bounds_hold_the_curve(tm, start, stop, count, names, lo, hi):
+    """For any grid and any interval around r_ok's value, the curves are evaluate's and the bounds hold them."""
+    xs = np.linspace(start, stop, count)
+    _, curves = sweep_curves(tm, [("beta", start, stop, count)], names, intervals={"r_ok": (lo, hi)})
+    expected = tm.evaluate({"beta": xs}, names)
+    assert [c.label for c in curves] == names
+    for c in curves:
+        np.testing.assert_allclose(c.x, xs)
+        np.testing.assert_allclose(c.y, expected[c.label], rtol=1e-12, atol=1e-15)
+        (band,) = c.bands
+        assert (band.lower <= c.y + 1e-9).all() and (c.y <= band.upper + 1e-9).all()
 
 
 # ----- labels and units ------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes
          "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]   # Okabe-Ito
 DASHES = ["-", "--", ":", "-."]
+BANDS = ("credal bounds and TV bands", "--interval and --tv (and without the file's tv_radius)")
 UNITS = {"probability": "probability", "distribution": "probability", "tv": "TV distance"}
 
 
@@ -94,7 +95,7 @@ def sweep_curves(proposal, sweeps: Sequence | None = None, queries: Sequence[str
         if n in axes:
             raise ParameterError(f"--interval {n}", f"bounds parameter {n!r}, which the plot sweeps",
                                  fix=f"bound another parameter, or sweep another one than {n} (--sweep)")
-    names = _entries(proposal, queries, bool(intervals or radii))
+    names = _entries(proposal, queries, BANDS if intervals or radii else None)
     results = proposal.evaluate({**values, **grid}, names)
     xname, shape = next(iter(axes)), tuple(len(a) for a in axes.values())
     rest = list(axes)[1:]
@@ -115,12 +116,13 @@ def sweep_curves(proposal, sweeps: Sequence | None = None, queries: Sequence[str
     return xname, curves
 
 
-def _entries(proposal, queries: Sequence[str] | None, bounding: bool) -> list[str]:
-    """The entries to plot: those named (each checked, with a did-you-mean), else every query (only the
-    probabilities and expectations when bounds or bands are asked for, as ``eval`` bounds only those)."""
+def _entries(proposal, queries: Sequence[str] | None, linear: tuple[str, str] | None = None) -> list[str]:
+    """The entries to plot: those named (each checked, with a did-you-mean), else every query. With ``linear``
+    (what needs them, what to drop), only probability and expectation queries: ``eval`` bounds and
+    differentiates only those."""
     known = list(proposal.queries) + list(proposal.spec.adversary) + list(proposal.spec.credal)
     if not queries:
-        return [n for n, q in proposal.queries.items() if q.is_linear or not bounding]
+        return [n for n, q in proposal.queries.items() if q.is_linear or not linear]
     for n in queries:
         if n not in known:
             close = difflib.get_close_matches(n, known, n=1)
@@ -128,11 +130,12 @@ def _entries(proposal, queries: Sequence[str] | None, bounding: bool) -> list[st
             raise UnknownName(Place(f"-q {n}", file=_file(proposal)), f"proposal {proposal.name!r} has no query "
                               f"{n!r}{hint}", fix=f"plot one of: {', '.join(known) or 'no queries declared'}")
         q = proposal.queries.get(n)
-        if bounding and q is not None and not q.is_linear:
-            raise ParameterError(Place(f"-q {n}", file=_file(proposal)), f"{n!r} is {q.spec.what}; credal bounds "
-                                 "and TV bands are for probabilities and expectations",
-                                 fix=f"plot {n} without --interval and --tv (and without the file's tv_radius), "
-                                     "or bound a probability or expectation query")
+        if linear and (q is None or not q.is_linear):
+            what = q.spec.what if q is not None else "an adversary entry (an optimum)" \
+                if n in proposal.spec.adversary else "a credal entry (bounds already)"
+            raise ParameterError(Place(f"-q {n}", file=_file(proposal)), f"{n!r} is {what}; {linear[0]} are for "
+                                 "probability and expectation queries",
+                                 fix=f"plot {n} without {linear[1]}, or choose a probability or expectation query")
     return list(dict.fromkeys(queries))
 
 
@@ -141,8 +144,9 @@ def _series(proposal, name: str, result, shape: tuple[int, ...]):
     distribution, an adversary's optimum, or a credal entry's bounds (a :class:`Band`)."""
     if isinstance(result, dict):
         return [(f"{name}[{label}]", np.asarray(v, dtype=float).reshape(shape)) for label, v in result.items()]
-    flat = np.broadcast_to(np.asarray(result, dtype=object if np.ndim(result) == 0 and not
-                                      isinstance(result, (int, float)) else None), (int(np.prod(shape)),))
+    scalar = not isinstance(result, np.ndarray)     # an entry that does not depend on the swept parameters
+    arr = np.array(result, dtype=float if isinstance(result, (int, float)) else object) if scalar else result
+    flat = np.broadcast_to(arr, (int(np.prod(shape)),))
     if flat.dtype != object:
         return [(name, flat.astype(float).reshape(shape))]
     if name in proposal.spec.credal:
@@ -305,8 +309,7 @@ def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: M
     elsewhere), as ``eval --sensitivity`` computes it; parameters ranked by the largest |elasticity|."""
     from .sensitivity import sensitivities_of
 
-    names = _entries(proposal, queries, True) if queries else [n for n, q in proposal.queries.items() if q.is_linear]
-    names = [n for n in names if n in proposal.queries]
+    names = _entries(proposal, queries, ("sensitivities", "--sensitivity"))
     tables = {n: sensitivities_of(proposal, n, values) for n in names}
     rows = {n: {r.parameter: r.elasticity for r in t.rows if r.elasticity == r.elasticity} for n, t in tables.items()}
     params = sorted({p for r in rows.values() for p in r}, key=lambda p: -max(abs(r.get(p, 0)) for r in rows.values()))

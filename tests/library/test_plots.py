@@ -244,8 +244,15 @@ def test_no_sweep_anywhere():
 def test_bands_of_an_information_query_are_refused(bon):
     with pytest.raises(ParameterError) as e:
         sweep_figure(bon, [("n", 1, 10, 3)], ["kl_bon"], radii={"bon": 0.01})
-    assert "'kl_bon' is a KL divergence" in e.value.what
-    assert "without --interval and --tv" in e.value.fix
+    assert e.value.what == "'kl_bon' is a KL divergence; credal bounds and TV bands are for probability and " \
+        "expectation queries"
+    assert e.value.fix.startswith("plot kl_bon without --interval and --tv")
+    with pytest.raises(ParameterError) as e:
+        sensitivity_figure(bon, ["kl_bon"])
+    assert e.value.what == "'kl_bon' is a KL divergence; sensitivities are for probability and expectation queries"
+    assert e.value.fix == "plot kl_bon without --sensitivity, or choose a probability or expectation query"
+    with pytest.raises(ParameterError, match="'worst_safety' is an adversary entry"):
+        sensitivity_figure(load_proposal(TM), ["worst_safety"])
 
 
 def test_a_swept_parameter_given_a_value_or_bounded_is_refused(tm):

@@ -218,3 +218,12 @@ def test_any_text_reads_back_as_the_same_text(cells, caption):
     text = display.table(["a", "b", "c"], cells, caption or None)
     p = page(text)
     assert p.tables[0]["rows"][1:] == cells and p.tables[0]["caption"] == caption
+
+
+def test_doctests():
+    import doctest
+
+    import markovwire.library.display as library_display
+
+    for module in (display, library_display):
+        assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0, module.__name__

@@ -81,7 +81,7 @@ def _render(diagram, fmt: str, depth: int | None = None, options: RenderOptions 
     check_size(fig)
     renderer = find_renderer()
     if fmt == "tex":
-        return to_tikz(renderer.run(source, "json"), title=fig.title or None)
+        return to_tikz(renderer.run(source, "json"), title=fig.title or None, doubled_backslashes=renderer.pure)
     if fmt not in renderer.formats:  # pdf from graphviz-pure: its SVG converted in Python
         return svg_to_pdf(renderer.run(source, "svg"))
     out = renderer.run(source, fmt, dpi=options.dpi if fmt == "png" else None)

@@ -40,6 +40,7 @@ _SYMBOLS = {"×": r"\times", "·": r"\cdot", "⊗": r"\otimes", "∘": r"\circ",
             "↔": r"\leftrightarrow", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "∞": r"\infty",
             "∈": r"\in", "±": r"\pm", "∑": r"\sum", "∏": r"\prod", "√": r"\surd", "…": r"\ldots"}
 HEADER = "% markovwire figure"  # the first line's start: what `render -o x.tex` may overwrite
+_LATIN = 0x17F  # pdflatex's UTF-8 input knows Latin-1 and Latin Extended-A; past that, few characters
 _DASHES = {"dashed": "dash pattern=on 5bp off 2bp", "dotted": "dash pattern=on 1bp off 5bp", "solid": "solid"}
 _NAMED = {"black": "000000", "white": "FFFFFF", "red": "FF0000", "green": "00FF00", "blue": "0000FF",
           "gray": "C0C0C0", "grey": "C0C0C0", "lightgrey": "D3D3D3", "lightgray": "D3D3D3"}
@@ -83,8 +84,13 @@ def _greek(ch: str) -> str | None:
     return "\\" + small.capitalize() if small in capitals else None
 
 
-def to_tikz(layout: bytes | str | dict, *, title: str | None = None) -> str:
-    """A standalone LaTeX document of one ``tikzpicture`` from graphviz's ``-Tjson`` output."""
+def to_tikz(layout: bytes | str | dict, *, title: str | None = None, doubled_backslashes: bool = False) -> str:
+    """A standalone LaTeX document of one ``tikzpicture`` from graphviz's ``-Tjson`` output.
+
+    ``doubled_backslashes``: the layout's text has each backslash twice (graphviz-pure's JSON does).
+    Characters pdflatex has no glyph for (past Latin Extended-A, and not a symbol or Greek letter
+    :func:`escape` writes) print as ``?`` under pdflatex, and as themselves under lualatex or xelatex.
+    """
     if not isinstance(layout, dict):
         try:
             layout = json.loads(layout)
@@ -92,8 +98,11 @@ def to_tikz(layout: bytes | str | dict, *, title: str | None = None) -> str:
             raise RenderError("TikZ from the renderer's layout", f"the renderer's JSON could not be read ({e})",
                               fix="render to svg or pdf instead, and report this figure as a bug in markovwire") \
                 from None
+    if doubled_backslashes:
+        layout = _undouble(layout)
     colours: dict[str, str] = {}
     body = picture(layout, colours)
+    unknown = sorted({ch for line in body if not line.startswith("%") for ch in line if ord(ch) > _LATIN})
     name = " ".join(str(title if title is not None else layout.get("name", "figure")).split())
     lines = [
         f"{HEADER}: {name}, drawn from graphviz's layout (1 unit = 1 bp).",
@@ -102,12 +111,25 @@ def to_tikz(layout: bytes | str | dict, *, title: str | None = None) -> str:
         "\\documentclass[tikz]{standalone}",
         "\\renewcommand{\\familydefault}{\\sfdefault}",
         *[f"\\definecolor{{{mw}}}{{HTML}}{{{rgb}}}" for rgb, mw in colours.items()],
+        *(["\\ifdefined\\Umathcode\\else % pdflatex: characters it has no glyph for"]
+          + [f"  \\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{?}}" for ch in unknown] + ["\\fi"] if unknown else []),
         "\\begin{document}",
         *body,
         "\\end{document}",
         "",
     ]
     return "\n".join(lines)
+
+
+def _undouble(layout):
+    """The layout with each text's doubled backslashes made single again."""
+    if isinstance(layout, dict):
+        if layout.get("op") == "T" and isinstance(layout.get("text"), str):
+            return {**layout, "text": layout["text"].replace("\\\\", "\\")}
+        return {k: _undouble(v) for k, v in layout.items()}
+    if isinstance(layout, list):
+        return [_undouble(v) for v in layout]
+    return layout
 
 
 def picture(layout: dict, colours: dict[str, str] | None = None) -> list[str]:

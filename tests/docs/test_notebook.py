@@ -95,6 +95,7 @@ def test_every_displayed_object_is_balanced_html(cells):
 
 def test_figures_are_written(cells):
     run, where = cells
-    assert printed(run, "render(p.diagram") == "trusted_monitoring.svg 1\nsafety_sweep.svg written\n"
+    assert printed(run, "render(p.diagram") == "trusted_monitoring.svg 1\nsafety_sweep.pdf safety_sweep.svg\n"
     for name in ("trusted_monitoring.svg", "safety_sweep.svg"):
         assert (where / name).read_text().count("<svg") == 1
+    assert (where / "safety_sweep.pdf").read_bytes().startswith(b"%PDF")

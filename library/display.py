@@ -90,14 +90,11 @@ def sweep_plot(results: Results) -> str:
 
 
 def descriptions(proposal) -> dict[str, tuple[str, str]]:
-    """Each query, adversary and credal entry of a proposal: name → (its doc, what it computes)."""
-    out = {n: (q.spec.doc, q.text) for n, q in proposal.queries.items()}
-    for n, a in proposal.spec.adversary.items():
-        chooses = f"instance {a.instance}" if a.instance else ", ".join(a.over)
-        out[n] = (a.doc, f"{a.sense} of {a.query} over {chooses}")
-    for n, c in proposal.spec.credal.items():
-        out[n] = (c.doc, f"lower and upper {c.query}")
-    return out
+    """Each query, adversary and credal entry of a proposal: name → (its doc, what it computes, as the plots say)."""
+    from .plots import entry_text
+
+    entries = [*proposal.queries.items(), *proposal.spec.adversary.items(), *proposal.spec.credal.items()]
+    return {n: (getattr(e, "spec", e).doc, entry_text(proposal, n)) for n, e in entries}
 
 
 def proposal_bundle(proposal) -> dict[str, str]:

@@ -134,7 +134,7 @@ def test_distributions_are_sub_rows_and_analyses_have_details(hostile):
     assert {row[0]: float(row[3]) for row in labels} == pytest.approx(r["dist"])
     assert sum(float(row[3]) for row in labels) == pytest.approx(1.0)
     worst = by_name(rows)["worst_defer"]
-    assert worst[2] == "min of value_defer over eta"
+    assert worst[1] == HOSTILE and worst[2] == "min " + hostile.queries["value_defer"].text
     # the worst case over eta in [0, 1] of 1 − 1.75·eta is at eta = 1: −0.75
     assert float(worst[3]) == pytest.approx(-0.75, abs=1e-6) == pytest.approx(r["worst_defer"].value, abs=1e-9)
     detail = by_name(p.table("min E[f(utility, switch)]"))

@@ -16,8 +16,8 @@ canvas (no display, no global pyplot state). The functions return the :class:`ma
 >>> from markovwire.library.shipped import default_proposal
 >>> fig = sweep_figure(load_proposal(default_proposal()), queries=["safety"])
 >>> ax = fig.axes[0]
->>> ax.get_xlabel().split(":")[0], ax.get_ylabel()
-('beta', 'P(episode∈{running, shutdown} | intent=scheming)')
+>>> ax.get_xlabel().split(":")[0], ax.get_ylabel()      # labels wrap to the figure's width
+('beta', 'P(episode∈{running, shutdown} |\\nintent=scheming)')
 >>> len(ax.lines[0].get_ydata())       # the file's sweep: beta over 26 points
 26
 """
@@ -38,6 +38,7 @@ from markovwire.errors import ParameterError, Place, RenderError, UnknownName
 FORMATS = ("svg", "png", "pdf")
 WIDTH = 3.3                 # inches: one column of a two-column paper
 DPI = 300                   # PNG
+CHARS = 18                  # characters of 7 pt type per inch, for wrapping labels
 MARKED = 30                 # sweeps of at most this many points mark each point evaluated
 STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes.labelsize": 7,
          "legend.fontsize": 6, "xtick.labelsize": 6, "ytick.labelsize": 6, "axes.linewidth": 0.5,
@@ -265,11 +266,11 @@ def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = 
             elif c.bands:
                 for k, edge in enumerate((c.bands[0].lower, c.bands[0].upper)):
                     ax.plot(c.x, edge, color=color, linestyle=dash, linewidth=0.6, label=name if k == 0 else "_edge")
-        ax.set_xlabel(parameter_label(proposal, xname))
+        ax.set_xlabel(parameter_label(proposal, xname, int(width * CHARS)))
         shown = [u for u in units if u is not None]
         if len(entries) == 1:
-            ax.set_ylabel(axis_text(proposal, entries[0]) + (f" ({units[0]})" if units[0] in ("nats", "bits")
-                                                               else ""))
+            in_unit = f" ({units[0]})" if units[0] in ("nats", "bits") else ""
+            ax.set_ylabel(axis_text(proposal, entries[0], int(width * 0.68 * CHARS)) + in_unit)
         else:
             ax.set_ylabel(" / ".join(shown) if len(shown) == len(units) else "value")
         if units == ["probability"]:
@@ -327,7 +328,8 @@ def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: M
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         what = f" of {entry_text(proposal, names[0])}" if len(names) == 1 else ""
-        ax.set_xlabel(f"elasticity{what}, (p/q) ∂q/∂p")
+        ax.set_xlabel("\n".join(textwrap.wrap(f"elasticity{what}, (p/q) ∂q/∂p", int(width * CHARS), max_lines=2,
+                                               placeholder=" …")))
         if len(names) > 1:
             ax.legend(loc="best")
     return fig

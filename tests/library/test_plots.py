@@ -152,7 +152,9 @@ def test_axis_labels_say_the_parameter_and_the_query(tm, bon):
     assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_bon"]).axes[0].get_ylabel() == \
         "E[gold score Y] of the best-of-n pick"
     assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_rl"]).axes[0].get_ylabel() == \
-        "E[gold score Y] of the tilted policy's pick"
+        "E[gold score Y] of the tilted policy's\npick"          # wrapped to the axis' height
+    wide = sweep_figure(bon, [("n", 1, 101, 3)], ["gold_rl"], width=6.5).axes[0]
+    assert wide.get_ylabel() == "E[gold score Y] of the tilted policy's pick"
 
 
 def test_width_is_the_figure_width(tm):

@@ -142,24 +142,25 @@ def picture(layout: dict, colours: dict[str, str] | None = None) -> list[str]:
         out.append(f"\\useasboundingbox ({_n(box[0])},{_n(box[1])}) rectangle ({_n(box[2])},{_n(box[3])});")
     out += _ops(layout.get("_ldraw_", []), colours)  # the graph's own label, if any (its _draw_ is the page)
     objects = layout.get("objects", [])
+    names = {o.get("_gvid"): str(o.get("name", "?")) for o in objects}
     clusters = [o for o in objects if "nodes" in o or "subgraphs" in o or "bb" in o]
     for obj in clusters + [o for o in objects if o not in clusters] + list(layout.get("edges", [])):
         lines = [ln for key in ("_draw_", "_ldraw_", "_tdraw_", "_hdraw_", "_tldraw_", "_hldraw_")
                  for ln in _ops(obj.get(key, []), colours)]
         if lines:
-            out.append("% " + _comment(obj, objects))
+            out.append("% " + _comment(obj, names))
             out += lines
     out.append(r"\end{tikzpicture}")
     return out
 
 
-def _comment(obj: dict, objects: list[dict]) -> str:
+def _comment(obj: dict, names: dict) -> str:
     """What an object is, for the reader of the TeX: a node's or cluster's name, an edge's ends."""
     if "tail" in obj:
-        def name(i):
-            return next((o.get("name", "?") for o in objects if o.get("_gvid") == i), "?")
-        return f"wire {name(obj['tail'])} -> {name(obj['head'])}".replace("\n", " ")
-    return str(obj.get("name", "?")).replace("\n", " ")
+        text = f"wire {names.get(obj['tail'], '?')} -> {names.get(obj['head'], '?')}"
+    else:
+        text = str(obj.get("name", "?"))
+    return "".join(c if c.isprintable() else " " for c in text)  # one line, no control characters
 
 
 def _ops(ops: list[dict], colours: dict[str, str]) -> list[str]:

@@ -167,8 +167,8 @@ class Renderer:
         if fmt not in self.formats + ("json",):  # json: the layout, for TikZ
             if fmt == "pdf":
                 raise RenderError(f"renderer {self.path}", "graphviz-pure cannot write PDF",
-                                  fix="install Debian's graphviz (apt-get install graphviz) for a system `dot`, "
-                                      "or render to svg or png")
+                                  fix="call render(diagram, 'pdf'), which converts the SVG in Python, or install "
+                                      "Debian's graphviz (apt-get install graphviz) for a system `dot`")
             raise RenderError(f"renderer {self.path}", f"cannot write format {fmt!r}",
                               fix=f"use one of: {', '.join(self.formats + ('dot',))}")
         cmd = [self.path, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi else [])

@@ -59,7 +59,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.save_as", "ctrl+w", "Save as", "Write the proposal to a new file", "app", show=False),
     Action("app.open", "ctrl+o", "Open", "Open another proposal file", "app", show=False),
     Action("app.new", "ctrl+n", "New", "Start an empty proposal", "app", show=False),
-    Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG or DOT", "app", "Export"),
+    Action("app.export", "ctrl+e", "Export figure", "Export the diagram as SVG, PNG, PDF, TeX or DOT", "app", "Export"),
     Action("app.compare", "ctrl+d", "Compare", "Compare this proposal with another: what changed (boxes, wires, "
            "parameters) and every query on both", "app"),
     Action("app.limits", "ctrl+k", "Limits…", "The limits of one evaluation (memory, contraction cost, sweep "

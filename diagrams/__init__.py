@@ -12,8 +12,9 @@ from .figure import figure
 from .files import diagram_json_schema, dump_diagram, load_diagram, parse_diagram, save_diagram
 from .render import render
 from .stateful import StatefulBox, System
+from .style import RenderOptions
 from .wiring import PortRef, Wire, WiringDiagram
 
 __all__ = ["Box", "Diagram", "WiringDiagram", "Wire", "PortRef",
            "load_diagram", "save_diagram", "dump_diagram", "parse_diagram", "diagram_json_schema",
-           "StatefulBox", "System", "render", "to_dot", "figure"]
+           "StatefulBox", "System", "render", "RenderOptions", "to_dot", "figure"]

@@ -573,7 +573,7 @@ def _print_latents(latents, unswept: bool) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The figure to write: .svg, .png, .pdf, .dot or .tex (a standalone TikZ picture).")
 @click.option("--direction", metavar="LR|TB", help="Wires run left to right (LR) or top to bottom (TB). "
-              "Default LR, or TB when --width is given and TB lays the figure out narrower.")
+              "Default LR, or TB when --width is given, LR does not fit it and TB shrinks less.")
 @click.option("--width", metavar="WIDTH", help="Fit the figure to a width: column (3.3in), page (6.5in), or a "
               "length such as 3.3in, 8cm, 80mm, 240pt (it is scaled down, never up).")
 @click.option("--font", metavar="NAME", help="The font family of all text (default Helvetica).")
@@ -653,22 +653,24 @@ def _check_output(file: str, output: str) -> None:
               help="Shade each query's TV band (and its exact worst case) with INSTANCE at TV radius EPS.")
 @click.option("--sensitivity", is_flag=True,
               help="Draw each query's elasticities at the --set values as bars, instead of a sweep.")
-@click.option("--width", type=click.FloatRange(min=1, max=20), default=3.3, show_default=True,
-              help="Figure width in inches (3.3 is one column of a two-column paper).")
+@click.option("--width", metavar="WIDTH", default="column", show_default=True,
+              help="Figure width: column (3.3in), page (6.5in), or a length such as 3.3in, 8cm, 80mm, 240pt.")
 @click.option("--dpi", type=click.IntRange(min=50, max=1200), default=300, show_default=True,
               help="Resolution of a PNG.")
 @limit_options
-def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensitivity: bool, width: float,
+def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensitivity: bool, width: str,
          dpi: int) -> None:
     """Plot the queries of proposal FILE along a sweep (the file's sweeps unless --sweep) to OUTPUT, for a paper.
 
     A distribution query draws one curve per label. --interval and --tv shade the bounds eval prints, computed at
     every point of the sweep.
     """
+    from markovwire.diagrams.style import parse_width
     from markovwire.library.plots import check_format, save_figure, sensitivity_figure, sweep_figure
     from markovwire.library.proposal import load_proposal
 
     check_format(output)
+    inches = parse_width(width)
     _check_output(file, output)
     proposal = load_proposal(file)
     _given_once([("--set", s) for s in sets] + [("--sweep", s) for s in sweeps])
@@ -677,11 +679,11 @@ def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensit
         if sweeps or intervals or radii:
             raise _error("--sensitivity", "draws the elasticities at one point, not along a sweep or with bounds",
                          "drop --sweep, --interval and --tv (give the point with --set)")
-        fig = sensitivity_figure(proposal, list(queries) or None, values, width=width)
+        fig = sensitivity_figure(proposal, list(queries) or None, values, width=inches)
     else:
         fig = sweep_figure(proposal, [_parse_sweep(s) for s in sweeps] or None, list(queries) or None, values,
                            dict(_parse_interval(s) for s in intervals), dict(_parse_radius(s) for s in radii),
-                           width=width)
+                           width=inches)
     click.echo(f"wrote {save_figure(fig, output, dpi=dpi)}")
 
 

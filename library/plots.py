@@ -37,6 +37,7 @@ from markovwire.errors import ParameterError, Place, RenderError, UnknownName
 
 FORMATS = ("svg", "png", "pdf")
 WIDTH = 3.3                 # inches: one column of a two-column paper
+MIN_WIDTH, MAX_WIDTH = 1.5, 48.0    # inches: room for the axes and their labels; a poster
 DPI = 300                   # PNG
 CHARS = 18                  # characters of 7 pt type per inch, for wrapping labels
 MARKED = 30                 # sweeps of at most this many points mark each point evaluated
@@ -45,7 +46,7 @@ STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes
          "lines.linewidth": 1.0, "xtick.major.width": 0.5, "ytick.major.width": 0.5, "xtick.major.size": 2.5,
          "ytick.major.size": 2.5, "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
          "svg.fonttype": "none", "pdf.fonttype": 42, "hatch.linewidth": 0.4,
-         "savefig.bbox": "tight", "savefig.pad_inches": 0.02}
+         "figure.constrained_layout.h_pad": 0.02, "figure.constrained_layout.w_pad": 0.02}   # exactly the width asked
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]   # Okabe-Ito
 DASHES = ["-", "--", ":", "-."]
 BANDS = ("credal bounds and TV bands", "--interval and --tv (and without the file's tv_radius)")
@@ -240,6 +241,7 @@ def sweep_figure(proposal, sweeps: Sequence | None = None, queries: Sequence[str
                  values: Mapping[str, float] | None = None, intervals: Mapping[str, tuple[float, float]] | None = None,
                  radii: Mapping[str, float] | None = None, width: float = WIDTH, where: str | Place | None = None):
     """Each query against the swept parameter, with its bounds and bands shaded (see :func:`sweep_curves`)."""
+    check_width(width)
     xname, curves = sweep_curves(proposal, sweeps, queries, values, intervals, radii, where)
     return curves_figure(proposal, xname, curves, width)
 
@@ -272,7 +274,7 @@ def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = 
             in_unit = f" ({units[0]})" if units[0] in ("nats", "bits") else ""
             ax.set_ylabel(axis_text(proposal, entries[0], int(width * 0.68 * CHARS)) + in_unit)
         else:
-            ax.set_ylabel(" / ".join(shown) if len(shown) == len(units) else "value")
+            ax.set_ylabel(" / ".join(shown) if len(shown) == len(units) else "expected value" if not shown else "value")
         if units == ["probability"]:
             lo, hi = ax.get_ylim()
             ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
@@ -310,6 +312,7 @@ def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: M
     elsewhere), as ``eval --sensitivity`` computes it; parameters ranked by the largest |elasticity|."""
     from .sensitivity import sensitivities_of
 
+    check_width(width)
     names = _entries(proposal, queries, ("sensitivities", "--sensitivity"))
     tables = {n: sensitivities_of(proposal, n, values) for n in names}
     rows = {n: {r.parameter: r.elasticity for r in t.rows if r.elasticity == r.elasticity} for n, t in tables.items()}
@@ -364,10 +367,20 @@ def _style():
     return matplotlib.rc_context(STYLE)
 
 
+def check_width(width: float) -> float:
+    """A figure width in inches with room for the axes and their labels (refused before anything is computed)."""
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise RenderError(Place("--width"), f"{width:g} in is too {'narrow' if width < MIN_WIDTH else 'wide'} for a "
+                          f"plot (from {MIN_WIDTH:g} in to {MAX_WIDTH:g} in)",
+                          fix="give a width in that range, e.g. --width column (3.3 in) or --width page (6.5 in)")
+    return width
+
+
 def _figure(width: float, height: float):
     """A figure on the Agg canvas (no display, no pyplot state) and its one axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
 
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)

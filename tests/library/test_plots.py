@@ -148,6 +148,8 @@ def test_axis_labels_say_the_parameter_and_the_query(tm, bon):
     assert ax.get_ylabel() == bon.queries["kl_bon"].text + " (nats)"
     assert ax.get_xlabel() == "n: best-of-n: the number of candidates drawn"
     assert sweep_figure(tm, queries=["safety", "p_caught"]).axes[0].get_ylabel() == "probability"
+    assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_bon", "gold_rl"]).axes[0].get_ylabel() == "expected value"
+    assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_bon", "p_hack_bon"]).axes[0].get_ylabel() == "value"
     # an expectation's description only says E[f(bon_pick)]: its doc's first clause names the axis
     assert sweep_figure(bon, [("n", 1, 101, 3)], ["gold_bon"]).axes[0].get_ylabel() == \
         "E[gold score Y] of the best-of-n pick"
@@ -157,8 +159,16 @@ def test_axis_labels_say_the_parameter_and_the_query(tm, bon):
     assert wide.get_ylabel() == "E[gold score Y] of the tilted policy's pick"
 
 
-def test_width_is_the_figure_width(tm):
+def test_width_is_the_figure_width(tm, tmp_path):
     assert sweep_figure(tm, [("beta", 0, 0.05, 3)], ["safety"], width=6.5).get_size_inches()[0] == 6.5
+    r = CliRunner().invoke(cli, ["plot", str(TM), "--sweep", "beta=0:0.05:3", "-q", "safety", "--width", "8cm",
+                                 "-o", str(tmp_path / "w.svg")], catch_exceptions=False)
+    assert r.exit_code == 0
+    assert b'width="226.77' in (tmp_path / "w.svg").read_bytes()       # exactly 8 cm = 3.15 in = 226.77 pt
+    with pytest.raises(RenderError) as e:
+        sensitivity_figure(tm, ["safety"], width=0.5)
+    assert e.value.what == "0.5 in is too narrow for a plot (from 1.5 in to 48 in)"
+    assert "--width column" in e.value.fix
 
 
 # ----- bands --------------------------------------------------------------------------------------

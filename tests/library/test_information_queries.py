@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,8 +147,10 @@ def test_mistakes_are_placed_and_say_what_to_do(files, query, message):
     bad.write_text("\n".join(lines[:14] + [f"  q: {query}"] + lines[14:]) + "\n")
     with pytest.raises(MarkovwireError) as e:
         load_proposal(bad)
-    assert message.replace("info.yaml", str(bad)) in str(e.value), str(e.value)
-    assert "fix:" in str(e.value)
+    text = str(e.value)                       # the file as the error shows it (relative or absolute), then the rest
+    assert e.value.place.file is not None and Path(e.value.place.file).resolve() == bad.resolve()
+    assert text[text.index("bad.yaml"):].startswith(message.replace("info.yaml", "bad.yaml")), text
+    assert "fix:" in text
 
 
 def test_the_ui_dialog_writes_each_kind_as_the_file_does():

@@ -40,6 +40,7 @@ WIDTH = 3.3                 # inches: one column of a two-column paper
 MIN_WIDTH, MAX_WIDTH = 1.5, 48.0    # inches: room for the axes and their labels; a poster
 DPI = 300                   # PNG
 CHARS = 18                  # characters of 7 pt type per inch, for wrapping labels
+INSIDE = 4                  # legends of at most this many entries sit inside the axes, longer ones below
 MARKED = 30                 # sweeps of at most this many points mark each point evaluated
 STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes.labelsize": 7,
          "legend.fontsize": 6, "xtick.labelsize": 6, "ytick.labelsize": 6, "axes.linewidth": 0.5,
@@ -47,7 +48,8 @@ STYLE = {"font.family": "sans-serif", "font.size": 7, "axes.titlesize": 7, "axes
          "ytick.major.size": 2.5, "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
          "svg.fonttype": "none", "pdf.fonttype": 42, "hatch.linewidth": 0.4,
          "figure.constrained_layout.h_pad": 0.02, "figure.constrained_layout.w_pad": 0.02}   # exactly the width asked
-COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]   # Okabe-Ito
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",    # Okabe-Ito, then
+          "#8C564B", "#7F7F7F", "#BCBD22", "#9467BD"]                                    # tab10's distinct rest
 DASHES = ["-", "--", ":", "-."]
 BANDS = ("credal bounds and TV bands", "--interval and --tv (and without the file's tv_radius)")
 UNITS = {"probability": "probability", "distribution": "probability", "tv": "TV distance"}
@@ -252,19 +254,21 @@ def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = 
     labels = list(dict.fromkeys(c.label for c in curves))
     fixings = list(dict.fromkeys(tuple(c.fixed.items()) for c in curves))
     units = list(dict.fromkeys(unit(proposal, e) for e in entries))
+    kinds = list(dict.fromkeys(b.kind for c in curves for b in c.bands))
+    marked = len(curves[0].x) <= MARKED
     with _style():
-        fig, ax = _figure(width, width * 0.68)
-        kinds = []
+        keys = _keys(labels, fixings, kinds, marked)
+        rows = 0 if len(keys) <= INSIDE else -(-len(keys) // 2)
+        fig, ax = _figure(width, width * 0.68 + rows * 0.12)     # the axes keep their size under a long legend
         for c in curves:
             color = COLORS[labels.index(c.label) % len(COLORS)]
             dash = DASHES[fixings.index(tuple(c.fixed.items())) % len(DASHES)]
-            name = ", ".join([c.label] * (len(labels) > 1) + [f"{k} = {v:g}" for k, v in c.fixed.items()])
+            name = ", ".join([c.label] + [f"{k} = {v:g}" for k, v in c.fixed.items()])
             for band in c.bands:
                 ax.fill_between(c.x, band.lower, band.upper, **_shade(band.kind, color), label="_band")
-                kinds += [band.kind] * (band.kind not in kinds)
             if c.y is not None:
-                ax.plot(c.x, c.y, color=color, linestyle=dash, label=name or "_line",
-                        marker="o" if len(c.x) <= MARKED else None, markersize=1.8)
+                ax.plot(c.x, c.y, color=color, linestyle=dash, label=name, marker="o" if marked else None,
+                        markersize=1.8)
             elif c.bands:
                 for k, edge in enumerate((c.bands[0].lower, c.bands[0].upper)):
                     ax.plot(c.x, edge, color=color, linestyle=dash, linewidth=0.6, label=name if k == 0 else "_edge")
@@ -280,7 +284,10 @@ def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = 
             ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
         if len(curves[0].x) > 1:
             ax.set_xlim(float(np.min(curves[0].x)), float(np.max(curves[0].x)))     # a sweep may run downwards
-        _legend(fig, ax, kinds)
+        if rows:
+            fig.legend(handles=keys, loc="outside lower center", ncols=2, handlelength=1.8)
+        elif keys:
+            ax.legend(handles=keys, loc="best", handlelength=1.8)
     return fig
 
 
@@ -291,19 +298,24 @@ def _shade(kind: str, color: str) -> dict:
     return {"color": color, "linewidth": 0, "alpha": 0.3 if kind == "TV exact worst case" else 0.12}
 
 
-def _legend(fig, ax, kinds: list[str]) -> None:
-    """The curves' names, then one grey swatch per kind of band; below the axes when there are many."""
+def _keys(labels: list[str], fixings: list[tuple], kinds: list[str], marked: bool) -> list:
+    """The legend: a colour per curve label, a line style per value of the other swept parameters (each curve
+    once when only one of them varies), then one grey swatch per kind of band."""
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles, names = ax.get_legend_handles_labels()
-    handles += [Patch(**_shade(k, "0.35"), label=k) for k in kinds]
-    names += kinds
-    if not names:
-        return
-    if len(names) <= 4:
-        ax.legend(handles, names, loc="best", handlelength=1.8)
+    marker = {"marker": "o" if marked else None, "markersize": 1.8}
+    fixed = [", ".join(f"{k} = {v:g}" for k, v in f) for f in fixings]
+    if len(labels) > 1 and len(fixings) > 1:
+        keys = [Line2D([], [], color=COLORS[i % len(COLORS)], label=lab, **marker) for i, lab in enumerate(labels)]
+        keys += [Line2D([], [], color="0.3", linestyle=DASHES[i % len(DASHES)], label=f) for i, f in enumerate(fixed)]
+    elif len(fixings) > 1:
+        keys = [Line2D([], [], color=COLORS[0], linestyle=DASHES[i % len(DASHES)], label=f, **marker)
+                for i, f in enumerate(fixed)]
     else:
-        fig.legend(handles, names, loc="outside lower center", ncols=2, handlelength=1.8)
+        keys = [Line2D([], [], color=COLORS[i % len(COLORS)], label=lab, **marker) for i, lab in enumerate(labels)]
+        keys = keys if len(labels) > 1 else []       # one curve: the axis label says what it is
+    return keys + [Patch(**_shade(k, "0.35"), label=k) for k in kinds]
 
 
 def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: Mapping[str, float] | None = None,

@@ -96,6 +96,13 @@ def test_best_of_n_against_closed_forms_one_curve_per_other_swept_value(bon):
     np.testing.assert_allclose(drawn["gold_bon, eps_hack = 0.001"], gold, rtol=1e-12)
     styles = {ln.get_label(): ln.get_linestyle() for ln in fig.axes[0].lines}
     assert styles["gold_bon, eps_hack = 0"] != styles["gold_bon, eps_hack = 0.001"]
+    # the legend factors: a colour per query, a line style per eps_hack
+    assert legend(fig) == ["p_hack_bon", "kl_bound", "gold_bon", "eps_hack = 0", "eps_hack = 0.001"]
+    assert fig.get_size_inches()[1] > 3.3 * 0.68       # below the axes, it adds to the height, not eats the plot
+    colour = {ln.get_label(): ln.get_color() for ln in fig.axes[0].lines}
+    assert colour["gold_bon, eps_hack = 0"] == colour["gold_bon, eps_hack = 0.001"] != colour["kl_bound, eps_hack = 0"]
+    one = sweep_figure(bon, queries=["gold_bon"])
+    assert legend(one) == ["eps_hack = 0", "eps_hack = 0.001"]
 
 
 def test_a_distribution_query_draws_one_curve_per_label_summing_to_one():

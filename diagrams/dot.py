@@ -36,6 +36,7 @@ from .style import PAGE_HEIGHT, RenderOptions, Theme
 
 LABEL_PAD = 5  # points above and below a wire's label (not beside it: that would widen the figure)
 MAX_ROWS = 60  # beyond this many table rows, port cells are spread unevenly instead
+AROUND = "around"  # the port of a feedback wire's turn that its loop leaves or enters by (see _end)
 PORT_HEIGHT = 18  # points a port cell needs (9 pt text, padding, border), a little generously
 # glyphs the renderer's PNG fonts lack, written with ones they have
 _GLYPHS = str.maketrans({"⊗": "×", "∘": "·"})
@@ -59,7 +60,7 @@ def to_dot(diagram, depth: int | None = None, options: RenderOptions | None = No
     edges = [e for wire in fig.wires for e in _edges(wire, style)]
     leave, enter = ("s", "n") if style.tb else ("e", "w")
     for tail, head, label, attrs in edges:
-        g.edge(_end(tail, leave), _end(head, enter), label, **attrs)
+        g.edge(_end(tail, leave, style.tb), _end(head, enter, style.tb), label, **attrs)
     for tail, head in _boundary_edges(fig):
         g.edge(tail, head, style="invis", weight="0")
     return g.source
@@ -97,7 +98,7 @@ def _cluster(g, fig: Figure, path: tuple[str, ...], style: _Style) -> None:
         label = fig.clusters.get(path, fig.title)
         c.attr(label=_text(label), labeljust="l", fontsize=str(t.cluster_size if path else t.title_size),
                style="rounded,dashed" if not path else "rounded", color=t.frame if not path else t.cluster,
-               margin="16" if not path else "10")
+               margin=("32" if _has_feedback(fig) else "16") if not path else "10")
         nodes = [n for n in fig.nodes.values() if n.cluster == path]
         for kind in ("in", "out"):
             column = [n for n in nodes if n.kind == kind]
@@ -146,12 +147,22 @@ def _edges(wire: Wire, style: _Style) -> list[tuple[End, End, str | None, dict]]
         if bend is None:
             out.append((start, end, label if wire.helper is None else None, {}))
             continue
-        turn_out, turn_in = End(bend[0].id), End(bend[1].id)
-        # heavy ends keep the turns level with the ports, so the wire leaves and enters straight
-        out.append((start, turn_out, None, {"arrowhead": "none", "weight": "8", **dashed(True)}))
-        out.append((turn_in, turn_out, label, {"dir": "none", **dashed(True)}))
-        out.append((turn_in, end, None, {"weight": "8", **dashed(True)}))
+        turn_out, turn_in = End(bend[0].id, AROUND), End(bend[1].id, AROUND)
+        # heavy ends keep the turns level with the ports, so the wire leaves and enters straight; the
+        # long way back leaves and enters the turns from the side (below, or right when drawn top to
+        # bottom), so each turn is a corner of one loop, never a wire's end in empty space. The type
+        # is written by the source, where every other wire has it.
+        out.append((start, End(turn_out.node), label if wire.helper is None else None,
+                    {"arrowhead": "none", "weight": "8", **dashed(True)}))
+        out.append((turn_in, turn_out, None, {"dir": "none", **dashed(True)}))
+        out.append((End(turn_in.node), end, None, {"weight": "8", **dashed(True)}))
     return out
+
+
+def _has_feedback(fig: Figure) -> bool:
+    """Whether a feedback loop runs around the figure: its frame then leaves room for the loop's
+    corners, whose curves dip below the loop's line by up to about the ports' height above it."""
+    return any(b for w in fig.wires for b in w.bends)
 
 
 def _boundary_edges(fig: Figure) -> list[tuple[str, str]]:
@@ -179,7 +190,11 @@ def _label(text: str) -> str:
     return f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0">{pad}<TR><TD>{_html(text)}</TD></TR>{pad}</TABLE>>'
 
 
-def _end(end: End, side: str) -> str:
+def _end(end: End, side: str, tb: bool = False) -> str:
+    """A DOT edge end: a port cell's side (``e``/``w``, or ``s``/``n`` top to bottom), or the side of a feedback
+    wire's turn that its loop runs along (below, or right top to bottom)."""
+    if end.port == AROUND:
+        return f"{end.node}:{'e' if tb else 's'}"
     return f"{end.node}:{end.port}:{side}" if end.port else end.node
 
 

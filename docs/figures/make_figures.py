@@ -12,6 +12,7 @@ Everything is drawn through public APIs, so the gallery is also a test of them:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import sys
 import textwrap
@@ -192,15 +193,31 @@ def select(patterns: Sequence[str] | None = None) -> list[Figure]:
 def make(chosen: Sequence[Figure], out: Path = HERE) -> list[Path]:
     """Write each figure in ``chosen`` to ``out`` in each of its formats; returns the files written."""
     written = []
-    for fig in chosen:
-        drawn = fig.draw()
-        for fmt in fig.formats:
-            path = out / f"{fig.name}.{fmt}"
-            if hasattr(drawn, "savefig"):
-                written.append(Path(save_figure(drawn, path)))
-            else:
-                written.append(render(drawn, path, **fig.options))
+    with _reproducible():
+        for fig in chosen:
+            drawn = fig.draw()
+            for fmt in fig.formats:
+                path = out / f"{fig.name}.{fmt}"
+                if hasattr(drawn, "savefig"):
+                    written.append(Path(save_figure(drawn, path)))
+                else:
+                    written.append(render(drawn, path, **fig.options))
     return written
+
+
+@contextlib.contextmanager
+def _reproducible():
+    """Byte-identical files from a second run, so a regenerated gallery changes only where a figure did:
+    matplotlib's SVG ids from a fixed salt, reportlab's PDFs (graphviz-pure's SVG converted) without dates."""
+    import matplotlib
+    from reportlab import rl_config
+
+    invariant, rl_config.invariant = rl_config.invariant, 1
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "markovwire"}):
+            yield
+    finally:
+        rl_config.invariant = invariant
 
 
 def readme(chosen: Sequence[Figure] | None = None) -> str:

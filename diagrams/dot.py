@@ -3,8 +3,11 @@
 - a box is a table: its input ports left, its name in the middle, its outputs
   right; a stateful box has a double border and its state type under its name;
 - a wire is labelled with its type; a wire read by several ports splits at a
-  small black dot (copy); an output read by nobody ends in a bar (discard);
-- a feedback wire is dashed and red; nested diagrams are labelled clusters;
+  small black dot (copy; past three readers, a small tree of dots); an output
+  read by nobody ends in a bar (discard);
+- a feedback wire is dashed and red, one loop from its source's port around the
+  diagram (below it, or right of it top to bottom) into its reader's port;
+  nested diagrams are labelled clusters;
 - the outer boundary is a dashed frame, its input ports a column at the left
   and its outputs a column at the right (top and bottom rows when drawn top to bottom).
 
@@ -143,7 +146,14 @@ def _edges(wire: Wire, style: _Style) -> list[tuple[End, End, str | None, dict]]
         out.append((start, End(wire.helper.id), None if all_back else label,
                     {"arrowhead": "none", **dashed(all_back)}))
         start = End(wire.helper.id)
-    for end, bend in zip(wire.targets, wire.bends):
+    branched: set[str] = set()
+    for end, bend, tap in zip(wire.targets, wire.bends, wire.taps or [None] * len(wire.targets)):
+        if tap is not None:  # a branch to a second dot (once), then from it
+            if tap.id not in branched:
+                branched.add(tap.id)
+                out.append((start, End(tap.id), None, {"arrowhead": "none"}))
+            out.append((End(tap.id), end, None, {}))
+            continue
         if bend is None:
             out.append((start, end, label if wire.helper is None else None, {}))
             continue

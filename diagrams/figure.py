@@ -25,6 +25,8 @@ from markovwire.errors import Place, RenderError
 
 from .style import did_you_mean
 
+FAN = 3  # a copy dot has at most this many branches to readers; more readers share second dots
+
 
 @dataclass
 class Node:
@@ -54,9 +56,12 @@ class Wire:
     """A wire from one source to its readers; ``feedback[k]`` marks the k-th reader's wire.
 
     A wire with several readers passes through a copy dot, one with none ends in a
-    discard mark: its ``helper`` node. A feedback wire leaves its source rightwards,
-    turns at a bend node, runs back left and turns again into its reader: ``bends[k]``
-    (laid out as a forward edge, it is routed around boxes rather than through them).
+    discard mark: its ``helper`` node. Past :data:`FAN` readers the dot splits into a small
+    tree: the readers, in order, in groups of at most ``FAN``, each group read from a second
+    dot (``taps[k]``) on a branch of the first, so that no dot is a hub of many lines.
+    A feedback wire leaves its source's port, turns at a bend node, runs back around the
+    diagram and turns again into its reader's port: ``bends[k]`` (laid out as a forward
+    edge, it is routed around boxes rather than through them).
     """
 
     source: End
@@ -65,6 +70,7 @@ class Wire:
     feedback: list[bool]
     helper: Node | None = None
     bends: list[tuple[Node, Node] | None] = field(default_factory=list)
+    taps: list[Node | None] = field(default_factory=list)  # the k-th reader's second copy dot, if it has one
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Figure:
             key = source.node.split("/", 1)[1] + (f".{source.port}" if source.port else "")
             where = _common([self.cluster_of(e) for e in [source, *targets]])
             wire.helper = self.add("copy" if targets else "discard", key, where)
+        wire.taps = self._taps(wire)
         for end, back in zip(targets, feedback):
             key = f"{end.node.split('/', 1)[1]}.{end.port or ''}"
             start = End(wire.helper.id) if wire.helper else source
@@ -105,12 +112,33 @@ class Figure:
         self.wires.append(wire)
         return wire
 
+    def _taps(self, wire: Wire) -> list[Node | None]:
+        """Second copy dots for a wire read (forwards) by more than :data:`FAN` ports: the readers in
+        groups of at most ``FAN``, as even as possible, a group of two or more from a dot of its own."""
+        forward = [k for k, back in enumerate(wire.feedback) if not back]
+        taps: list[Node | None] = [None] * len(wire.targets)
+        if wire.helper is None or len(forward) <= FAN:
+            return taps
+        groups = -(-len(forward) // FAN)
+        base, extra = divmod(len(forward), groups)
+        start = 0
+        for g in range(groups):
+            group = forward[start:start + base + (1 if g < extra else 0)]
+            start += len(group)
+            if len(group) > 1:
+                where = _common([self.cluster_of(wire.targets[k]) for k in group] + [wire.helper.cluster])
+                tap = self.add("copy", wire.helper.id.split("/", 1)[1], where)
+                for k in group:
+                    taps[k] = tap
+        return taps
+
     def counts(self) -> dict[str, int]:
         """How many nodes of each kind, edges and clusters the drawing has (for checking SVGs)."""
         out = {k: 0 for k in ("box", "in", "out", "copy", "discard", "bend")}
         for n in self.nodes.values():
             out[n.kind] += 1
-        edges = sum((1 if w.helper else 0) + len(w.targets) + sum(2 for b in w.bends if b) for w in self.wires)
+        edges = sum((1 if w.helper else 0) + len(w.targets) + sum(2 for b in w.bends if b)
+                    + len({t.id for t in w.taps if t}) for w in self.wires)
         return {**out, "edges": edges, "clusters": 1 + len(self.clusters)}
 
 

@@ -151,11 +151,13 @@ def figures() -> list[Figure]:
                           f"python docs/figures/make_figures.py --only {make.__name__}", make, ("png",)))
     plots = ("svg", "png", "pdf")
     out += [
-        Figure("plots/trusted_monitoring_safety", "trusted_monitoring's safety against the attack rate beta, "
+        Figure("plots/trusted_monitoring_safety", "trusted_monitoring's safety against the attack rate beta (to 1%), "
                "shaded by the credal bounds of the monitor's audit rates (95% Clopper-Pearson intervals)",
-               _plot_line("trusted_monitoring", "plots/trusted_monitoring_safety.pdf", "-q safety " + " ".join(
+               _plot_line("trusted_monitoring", "plots/trusted_monitoring_safety.pdf",
+                           "-q safety --sweep beta=0:0.01:21 " + " ".join(
                    f"--interval {k}={lo}:{hi}" for k, (lo, hi) in TM_INTERVALS.items())),
-               lambda: sweep_figure(_proposal("trusted_monitoring"), queries=["safety"], intervals=TM_INTERVALS),
+               lambda: sweep_figure(_proposal("trusted_monitoring"), [("beta", 0.0, 0.01, 21)], ["safety"],
+                                    intervals=TM_INTERVALS),
                plots),
         Figure("plots/best_of_n_gold", "best_of_n_vs_rl: the gold score of best-of-n and of RL against n, "
                "with and without reward hacks (eps_hack)",

@@ -242,7 +242,8 @@ def readme(chosen: Sequence[Figure] | None = None) -> str:
             section = part
             lines += [f"## {titles[part]}", ""]
         files = ", ".join(f"[{fmt}]({fig.name}.{fmt})" for fmt in fig.formats)
-        lines += [f"- **{fig.name}** ({files}): {fig.what}.", f"  `{fig.command}`"]
+        end = "" if fig.what.endswith("…") else "."
+        lines += [f"- **{fig.name}** ({files}): {fig.what}{end}", f"  `{fig.command}`"]
     return "\n".join(lines) + "\n"
 
 

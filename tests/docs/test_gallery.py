@@ -81,9 +81,11 @@ def test_every_shipped_proposal_is_in_the_gallery(gallery):
 
 def test_the_committed_gallery_is_the_generated_one(gallery):
     """The README is what a full run writes, and every file it links to is committed and valid."""
-    assert (GALLERY / "README.md").read_text(encoding="utf-8") == gallery.readme()
+    again = "out of date: run python docs/figures/make_figures.py and commit docs/figures"
+    assert (GALLERY / "README.md").read_text(encoding="utf-8") == gallery.readme(), f"README.md {again}"
     for fig in gallery.figures():
         for fmt in fig.formats:
+            assert (GALLERY / f"{fig.name}.{fmt}").is_file(), f"{fig.name}.{fmt} is missing: {again}"
             check_file(GALLERY / f"{fig.name}.{fmt}")
 
 

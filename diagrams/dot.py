@@ -146,12 +146,10 @@ def _edges(wire: Wire, style: _Style) -> list[tuple[End, End, str | None, dict]]
         out.append((start, End(wire.helper.id), None if all_back else label,
                     {"arrowhead": "none", **dashed(all_back)}))
         start = End(wire.helper.id)
-    branched: set[str] = set()
+    for tap, parent in wire.branches:  # the tree of copy dots, from the first dot outwards
+        out.append((End(parent.id) if parent else start, End(tap.id), None, {"arrowhead": "none"}))
     for end, bend, tap in zip(wire.targets, wire.bends, wire.taps or [None] * len(wire.targets)):
-        if tap is not None:  # a branch to a second dot (once), then from it
-            if tap.id not in branched:
-                branched.add(tap.id)
-                out.append((start, End(tap.id), None, {"arrowhead": "none"}))
+        if tap is not None:
             out.append((End(tap.id), end, None, {}))
             continue
         if bend is None:

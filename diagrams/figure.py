@@ -58,7 +58,8 @@ class Wire:
     A wire with several readers passes through a copy dot, one with none ends in a
     discard mark: its ``helper`` node. Past :data:`FAN` readers the dot splits into a small
     tree: the readers, in order, in groups of at most ``FAN``, each group read from a second
-    dot (``taps[k]``) on a branch of the first, so that no dot is a hub of many lines.
+    dot (``taps[k]``) on a branch of the first (``branches``; of a third past ``FAN**2``
+    readers, ...), so that no dot is a hub of many lines.
     A feedback wire leaves its source's port, turns at a bend node, runs back around the
     diagram and turns again into its reader's port: ``bends[k]`` (laid out as a forward
     edge, it is routed around boxes rather than through them).
@@ -70,7 +71,8 @@ class Wire:
     feedback: list[bool]
     helper: Node | None = None
     bends: list[tuple[Node, Node] | None] = field(default_factory=list)
-    taps: list[Node | None] = field(default_factory=list)  # the k-th reader's second copy dot, if it has one
+    taps: list[Node | None] = field(default_factory=list)  # the copy dot the k-th reader hangs from, if not helper
+    branches: list[tuple[Node, Node | None]] = field(default_factory=list)  # (dot, the dot it hangs from or None)
 
 
 @dataclass
@@ -114,22 +116,42 @@ class Figure:
 
     def _taps(self, wire: Wire) -> list[Node | None]:
         """Second copy dots for a wire read (forwards) by more than :data:`FAN` ports: the readers in
-        groups of at most ``FAN``, as even as possible, a group of two or more from a dot of its own."""
+        groups of at most ``FAN``, as even as possible, a group of two or more from a dot of its own; and
+        again for those dots while there are more than ``FAN`` of them (``wire.branches``: each dot with
+        the dot it hangs from, ``None`` for the first, parents before children)."""
         forward = [k for k, back in enumerate(wire.feedback) if not back]
         taps: list[Node | None] = [None] * len(wire.targets)
-        if wire.helper is None or len(forward) <= FAN:
+        if wire.helper is None:
             return taps
-        groups = -(-len(forward) // FAN)
-        base, extra = divmod(len(forward), groups)
-        start = 0
-        for g in range(groups):
-            group = forward[start:start + base + (1 if g < extra else 0)]
-            start += len(group)
-            if len(group) > 1:
-                where = _common([self.cluster_of(wire.targets[k]) for k in group] + [wire.helper.cluster])
+        level: list[int | Node] = list(forward)  # a reader (its index) or a dot, each hanging from the first dot
+        children: dict[str, list[int | Node]] = {}
+        while len(level) > FAN:
+            groups = -(-len(level) // FAN)
+            base, extra = divmod(len(level), groups)
+            start, upper = 0, []
+            for g in range(groups):
+                group = level[start:start + base + (1 if g < extra else 0)]
+                start += len(group)
+                if len(group) == 1:
+                    upper += group
+                    continue
+                ends = [wire.targets[x] if isinstance(x, int) else End(x.id) for x in group]
+                where = _common([self.cluster_of(e) for e in ends] + [wire.helper.cluster])
                 tap = self.add("copy", wire.helper.id.split("/", 1)[1], where)
-                for k in group:
-                    taps[k] = tap
+                children[tap.id] = group
+                upper.append(tap)
+            level = upper
+        wire.branches = []
+
+        def hang(items: list[int | Node], parent: Node | None) -> None:
+            for x in items:
+                if isinstance(x, int):
+                    taps[x] = parent
+                else:
+                    wire.branches.append((x, parent))
+                    hang(children[x.id], x)
+
+        hang(level, None)
         return taps
 
     def counts(self) -> dict[str, int]:
@@ -138,7 +160,7 @@ class Figure:
         for n in self.nodes.values():
             out[n.kind] += 1
         edges = sum((1 if w.helper else 0) + len(w.targets) + sum(2 for b in w.bends if b)
-                    + len({t.id for t in w.taps if t}) for w in self.wires)
+                    + len(w.branches) for w in self.wires)
         return {**out, "edges": edges, "clusters": 1 + len(self.clusters)}
 
 

@@ -271,3 +271,6 @@ if __name__ == "__main__":
         sys.exit(main())
     except MarkovwireError as e:   # a figure the library refuses: its message and fix, never a traceback
         sys.exit(f"make_figures: {e}")
+    except OSError as e:
+        sys.exit(f"make_figures: cannot write {e.filename or 'the gallery'}: {e.strerror or e} "
+                 "(give --out a folder you can write to)")

@@ -72,6 +72,20 @@ def test_patterns_select_and_unknown_names_are_refused(gallery):
         gallery.select(["plot/x"])
 
 
+def test_the_script_refuses_a_bad_name_and_an_unwritable_folder_without_a_traceback(tmp_path):
+    import limits
+
+    script = str(GALLERY / "make_figures.py")
+    r = limits.run([sys.executable, script, "--only", "chian"])
+    assert r.clean and r.returncode != 0 and "--only chian: no figure of that name (see --list)" in r.stderr, r
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = limits.run([sys.executable, script, "--only", "chain", "--out", str(blocker)])
+    assert r.clean and r.returncode != 0, r
+    assert "file/chain.png: cannot be written" in r.stderr and "fix: check that the path is writable" in r.stderr, r
+    assert blocker.read_text() == "not a folder"
+
+
 def test_every_shipped_proposal_is_in_the_gallery(gallery):
     from markovwire.library.shipped import proposal_paths
 

@@ -27,6 +27,7 @@ from markovwire.diagrams import WiringDiagram
 from markovwire.diagrams.render import render
 from markovwire.diagrams.stateful import StatefulBox
 from markovwire.errors import MarkovwireError
+from markovwire.library.loader import read_document
 from markovwire.library.plots import save_figure, sensitivity_figure, sweep_figure
 from markovwire.library.proposal import load_proposal
 from markovwire.library.shipped import proposal_paths, proposals_dir
@@ -119,7 +120,9 @@ def _wiring(name: str) -> Callable[[], object]:
 
 
 def _first_line(name: str) -> str:
-    doc = " ".join((_proposal(name).doc or name).split()).split(". ")[0].rstrip(".")
+    """The first sentence of a proposal's doc, read from the file without compiling it (``--list`` is quick)."""
+    doc = read_document(proposals_dir() / f"{name}.yaml").data.get("doc") or name
+    doc = " ".join(str(doc).split()).split(". ")[0].rstrip(".")
     return textwrap.shorten(doc, 110, placeholder=" …")
 
 

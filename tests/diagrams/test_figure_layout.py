@@ -19,7 +19,7 @@ from markovwire import FinSet, Kernel
 from markovwire.diagrams import WiringDiagram
 from markovwire.diagrams.dot import to_dot
 from markovwire.diagrams.figure import FAN, figure
-from markovwire.diagrams.render import find_renderer, render
+from markovwire.diagrams.render import find_renderer, fitted, render
 from markovwire.diagrams.style import RenderOptions
 from markovwire.library.proposal import load_proposal
 
@@ -52,16 +52,18 @@ EXAMPLES |= {f"gallery {name}": getattr(_gallery, name) for name in ("chain", "n
 
 def layout_problems(diagram, **options) -> list[str]:
     o = RenderOptions.of(None, **options)
-    svg, dot = render(diagram, "svg", options=o), to_dot(diagram, options=o)
-    return svg_layout.problems(svg, dot, figure(diagram, None, o.collapse), tb=o.direction == "TB",
-                               fill=o.look.fill)
+    fig = figure(diagram, None, o.collapse)
+    drawn = fitted(fig, o)  # the direction render chooses for a width
+    svg, dot = render(diagram, "svg", options=o), to_dot(diagram, options=drawn)
+    return svg_layout.problems(svg, dot, fig, tb=drawn.direction == "TB", fill=o.look.fill)
 
 
 # ----- every shipped proposal and test figure passes -------------------------------------------------
-@pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.parametrize("options", [{"direction": "LR"}, {"direction": "TB"}, {"theme": "paper", "width": "column"}],
+                         ids=["LR", "TB", "paper-column"])
 @pytest.mark.parametrize("path", PROPOSALS, ids=lambda p: p.stem)
-def test_shipped_proposal_layout(path, direction):
-    assert layout_problems(load_proposal(path).wiring, direction=direction) == []
+def test_shipped_proposal_layout(path, options):
+    assert layout_problems(load_proposal(path).wiring, **options) == []
 
 
 @pytest.mark.parametrize("options", [{"direction": "LR"}, {"direction": "TB"},

@@ -127,7 +127,8 @@ def _first_line(name: str) -> str:
 
 
 def _render_line(name: str, out: str, options: dict) -> str:
-    flags = "".join(f" --{k} {v}" for k, v in options.items())
+    """The ``markovwire render`` line drawing ``name`` to ``out`` with ``options`` (render's keyword arguments)."""
+    flags = "".join(f" --{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in options.items())
     return f"markovwire render library/shipped/proposals/{name}.yaml -o docs/figures/{out}{flags}"
 
 
@@ -146,6 +147,11 @@ def figures() -> list[Figure]:
         fmts = ("svg", "png", "pdf") if name in PDF_TOO else ("svg", "png")
         out.append(Figure(f"proposals/{name}", _first_line(name), _render_line(name, f"proposals/{name}.pdf"
                           if "pdf" in fmts else f"proposals/{name}.svg", PAPER), _wiring(name), fmts, dict(PAPER)))
+    wide = {"theme": "paper", "width": "page", "hide_types": True}
+    out.append(Figure("page/amplification", "amplification's 68 boxes across a page, wires without their types "
+                      "(at a column's width its text is about 2 pt)",
+                      _render_line("amplification", "page/amplification.pdf", wide), _wiring("amplification"),
+                      ("svg", "png", "pdf"), wide))
     for name in SLIDES:
         out.append(Figure(f"slides/{name}", f"{name} in the default look (no --theme), for slides",
                           _render_line(name, f"slides/{name}.png", {}), _wiring(name), ("png",)))
@@ -237,13 +243,14 @@ def readme(chosen: Sequence[Figure] | None = None) -> str:
              "suffix for another).", ""]
     section = None
     titles = {"proposals": "Shipped proposals, for a paper's column (`--theme paper --width column`)",
+              "page": "A large proposal across a page (`--theme paper --width page --hide-types`)",
               "slides": "The default look, for slides", "": "Examples of wiring (uniform kernels)",
               "plots": "Plots (`markovwire plot`, 3.3 in wide)"}
     for fig in chosen or figures():
         part = fig.name.rpartition("/")[0]
         if part != section:
             section = part
-            lines += [f"## {titles[part]}", ""]
+            lines += ([""] if lines[-1] else []) + [f"## {titles[part]}", ""]
         files = ", ".join(f"[{fmt}]({fig.name}.{fmt})" for fmt in fig.formats)
         end = "" if fig.what.endswith("…") else "."
         lines += [f"- **{fig.name}** ({files}): {fig.what}{end}", f"  `{fig.command}`"]

@@ -105,7 +105,7 @@ def test_the_committed_gallery_is_the_generated_one(gallery):
 
 
 @pytest.mark.parametrize("name", ["plots/trusted_monitoring_sensitivity", "plots/credal_control_tv_band",
-                                  "proposals/trusted_monitoring", "slides/budgeted_monitoring"])
+                                  "proposals/trusted_monitoring", "slides/budgeted_monitoring", "page/amplification"])
 def test_a_readme_command_makes_the_same_figure(gallery, name, tmp_path, monkeypatch):
     """The command the README prints, run as printed (its output in tmp_path, as SVG), writes the very bytes
     the generator's Python calls write: the two descriptions of a figure cannot drift apart."""

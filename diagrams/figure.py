@@ -83,14 +83,17 @@ class Figure:
     nodes: dict[str, Node] = field(default_factory=dict)  # by id, in the order drawn
     wires: list[Wire] = field(default_factory=list)
     clusters: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _taken: dict[str, int] = field(default_factory=dict, repr=False)  # base id -> the last ``~k`` given it
 
     def add(self, kind: str, key: str, cluster: tuple[str, ...], **kw) -> Node:
         """A new node with an id made from ``kind`` and ``key`` (never from memory), unique in the figure."""
         base = f"{kind}/{key}".replace(":", "_").replace('"', "_").replace("\\", "_")
-        ident, k = base, 1
+        k = self._taken.get(base, 1)  # the copy dots of one wide fan-out share a base: count on, not from 1
+        ident = base if k == 1 else f"{base}~{k}"
         while ident in self.nodes:
             k += 1
             ident = f"{base}~{k}"
+        self._taken[base] = k
         node = self.nodes[ident] = Node(ident, kind, cluster, **kw)
         return node
 

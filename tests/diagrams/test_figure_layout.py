@@ -50,6 +50,18 @@ EXAMPLES = {name: getattr(_render_tests, name) for name in
 EXAMPLES |= {f"gallery {name}": getattr(_gallery, name) for name in ("chain", "nested", "feedback")}
 
 
+def nested_feedback() -> WiringDiagram:
+    """The feedback loop one level down: its turns inside the nested diagram's cluster."""
+    wd = WiringDiagram("outer", inputs=[("task", _render_tests.Task)], outputs=[("act", _render_tests.Act)])
+    wd.add_box("loop", _render_tests.feedback_wiring())
+    wd.connect("in.task", "loop.task")
+    wd.connect("loop.act", "out.act")
+    return wd
+
+
+EXAMPLES["nested_feedback"] = nested_feedback
+
+
 def layout_problems(diagram, **options) -> list[str]:
     o = RenderOptions.of(None, **options)
     fig = figure(diagram, None, o.collapse)

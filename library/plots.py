@@ -214,6 +214,11 @@ def parameter_label(proposal, name: str, width: int = 60) -> str:
     doc = proposal.all_parameters[name].doc if name in proposal.all_parameters else ""
     clause = re.sub(r"\s*\([A-Z]\d+[a-z]?(, [A-Z]\d+[a-z]?)*\)", "", re.split(r"; |\. |, ", doc)[0]).strip()
     text = f"{name}: {clause}" if clause else name
+    return _two_lines(text, width)
+
+
+def _two_lines(text: str, width: int) -> str:
+    """``text`` wrapped to at most two lines of ``width`` characters (cut with " …")."""
     return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder=" …"))
 
 
@@ -235,7 +240,7 @@ def axis_text(proposal, name: str, width: int = 50) -> str:
     q = proposal.queries.get(name)
     clause = re.split(r"; |\. |\s\(", q.spec.doc)[0].strip().rstrip(".") if q is not None else ""
     text = clause if q is not None and q.kind == "expectation" and clause else entry_text(proposal, name)
-    return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder=" …"))
+    return _two_lines(text, width)
 
 
 # ----- figures -------------------------------------------------------------------------------------

@@ -94,3 +94,43 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
     return path
+
+
+# ----- inputs several resource tests build --------------------------------------------------------
+BITS = """\
+name: bits
+version: "1"
+types:
+  Bit: ["0", "1"]
+parameters:
+  p: {domain: [0, 1], default: 0.5}
+components:
+  coin:
+    outputs: {b: Bit}
+    parameters: [p]
+    kernel: {table: {"0": "1 - p", "1": p}}
+  noisy_and:
+    inputs: {x: Bit, y: Bit}
+    outputs: {b: Bit}
+    kernel:
+      table:
+        "0": {"0": {"0": 0.9, "1": 0.1}, "1": {"0": 0.8, "1": 0.2}}
+        "1": {"0": {"0": 0.7, "1": 0.3}, "1": {"0": 0.1, "1": 0.9}}
+  copy_bit:
+    inputs: {x: Bit}
+    outputs: {b: Bit}
+    kernel: {table: {"0": {"0": 0.9, "1": 0.1}, "1": {"0": 0.2, "1": 0.8}}}
+"""
+
+
+def chain(d: Path, n: int) -> Path:
+    """A proposal of ``n`` bits in a chain (a coin, then copies), with its library ``bits.yaml`` beside it."""
+    (d / "bits.yaml").write_text(BITS)
+    lines = ["name: chain", "libraries: [bits.yaml]", "instances:", "  c0: {component: coin}"]
+    lines += [f"  c{i}: {{component: copy_bit}}" for i in range(1, n)]
+    lines += ["wiring:", "  outputs: {o: Bit}", "  wires:"]
+    lines += [f"    - c{i - 1}.b -> c{i}.x" for i in range(1, n)] + [f"    - c{n - 1}.b -> out.o"]
+    path = d / f"chain{n}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+

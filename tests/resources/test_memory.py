@@ -31,37 +31,13 @@ from markovwire.limits import (
     sweep_limit,
 )
 
-BITS = """\
-name: bits
-version: "1"
-types:
-  Bit: ["0", "1"]
-parameters:
-  p: {domain: [0, 1], default: 0.5}
-components:
-  coin:
-    outputs: {b: Bit}
-    parameters: [p]
-    kernel: {table: {"0": "1 - p", "1": p}}
-  noisy_and:
-    inputs: {x: Bit, y: Bit}
-    outputs: {b: Bit}
-    kernel:
-      table:
-        "0": {"0": {"0": 0.9, "1": 0.1}, "1": {"0": 0.8, "1": 0.2}}
-        "1": {"0": {"0": 0.7, "1": 0.3}, "1": {"0": 0.1, "1": 0.9}}
-  copy_bit:
-    inputs: {x: Bit}
-    outputs: {b: Bit}
-    kernel: {table: {"0": {"0": 0.9, "1": 0.1}, "1": {"0": 0.2, "1": 0.8}}}
-"""
 AND = {(0, 0): 0.1, (0, 1): 0.2, (1, 0): 0.3, (1, 1): 0.9}   # P(b = 1 | x, y) of noisy_and
 COPY = {0: 0.1, 1: 0.8}                                    # P(b = 1 | x) of copy_bit
 
 
 def coins(d: Path, n: int) -> Path:
     """``n`` independent fair coins, and the query that all show 1."""
-    (d / "bits.yaml").write_text(BITS)
+    (d / "bits.yaml").write_text(limits.BITS)
     lines = ["name: coins", "libraries: [bits.yaml]", "instances:"]
     lines += [f"  c{i}: {{component: coin}}" for i in range(n)]
     lines += ["wiring:", "  outputs: {" + ", ".join(f"o{i}: Bit" for i in range(n)) + "}", "  wires:"]
@@ -78,7 +54,7 @@ def grid_outputs(k: int, event: int) -> list[tuple[int, int]]:
 
 def grid(d: Path, k: int, event: int) -> Path:
     """A k x k grid of bits, each reading its upper and left neighbours; the event: ``event`` of them show 1."""
-    (d / "bits.yaml").write_text(BITS)
+    (d / "bits.yaml").write_text(limits.BITS)
     lines = ["name: grid", "libraries: [bits.yaml]", "instances:"]
     wires = []
     for i, j in itertools.product(range(k), range(k)):
@@ -115,17 +91,6 @@ def grid_by_enumeration(k: int, event: int) -> float:
             p *= one if b(i, j) else 1 - one
         total += p
     return total
-
-
-def chain(d: Path, n: int) -> Path:
-    (d / "bits.yaml").write_text(BITS)
-    lines = ["name: chain", "libraries: [bits.yaml]", "instances:", "  c0: {component: coin}"]
-    lines += [f"  c{i}: {{component: copy_bit}}" for i in range(1, n)]
-    lines += ["wiring:", "  outputs: {o: Bit}", "  wires:"]
-    lines += [f"    - c{i - 1}.b -> c{i}.x" for i in range(1, n)] + [f"    - c{n - 1}.b -> out.o"]
-    path = d / f"chain{n}.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def refused(r, *texts: str) -> None:
@@ -359,7 +324,7 @@ def test_disintegrate_allocates_one_array_of_the_steps_size():
 
 # ----- 5. rendering size -------------------------------------------------------------------
 def test_a_figure_of_more_boxes_than_the_limit_is_refused_but_dot_is_written(tmp_path):
-    path = chain(tmp_path, 8)
+    path = limits.chain(tmp_path, 8)
     r = limits.run_cli(["render", str(path), "-o", str(tmp_path / "f.svg"), "--max-boxes", "5"])
     refused(r, f"error: {path}: figure of 'chain': has 8 boxes, more than the 5 a figure lays out",
             "fix: write DOT instead (-o figure.dot, no layout), draw fewer levels (depth=0 in Python), or raise the "

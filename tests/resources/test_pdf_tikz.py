@@ -13,36 +13,10 @@ import pytest
 GRAPHVIZ_PURE = shutil.which("graphviz-pure", path=str(Path(sys.executable).parent)) or shutil.which("graphviz-pure")
 ENV = {"MARKOVWIRE_DOT": GRAPHVIZ_PURE or "graphviz-pure"}
 
-BITS = """\
-name: bits
-version: "1"
-types:
-  Bit: ["0", "1"]
-components:
-  coin:
-    outputs: {b: Bit}
-    kernel: {table: {"0": "0.5", "1": "0.5"}}
-  copy_bit:
-    inputs: {x: Bit}
-    outputs: {b: Bit}
-    kernel: {table: {"0": {"0": 1, "1": 0}, "1": {"0": 0, "1": 1}}}
-"""
-
-
-def chain(d: Path, n: int) -> Path:
-    (d / "bits.yaml").write_text(BITS)
-    lines = ["name: chain", "libraries: [bits.yaml]", "instances:", "  c0: {component: coin}"]
-    lines += [f"  c{i}: {{component: copy_bit}}" for i in range(1, n)]
-    lines += ["wiring:", "  outputs: {o: Bit}", "  wires:"]
-    lines += [f"    - c{i - 1}.b -> c{i}.x" for i in range(1, n)] + [f"    - c{n - 1}.b -> out.o"]
-    path = d / f"chain{n}.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
 
 @pytest.mark.parametrize("suffix", [".tex", ".pdf"])
 def test_past_the_box_limit_tex_and_pdf_are_refused_before_layout(tmp_path, suffix):
-    path = chain(tmp_path, 8)
+    path = limits.chain(tmp_path, 8)
     out = tmp_path / f"f{suffix}"
     r = limits.run_cli(["render", str(path), "-o", str(out), "--max-boxes", "5"], env=ENV)
     assert r.clean and r.returncode == 1, r
@@ -54,7 +28,7 @@ def test_past_the_box_limit_tex_and_pdf_are_refused_before_layout(tmp_path, suff
 
 @pytest.mark.parametrize("suffix", [".tex", ".pdf"])
 def test_a_long_chain_is_written(tmp_path, suffix):
-    path = chain(tmp_path, 120)
+    path = limits.chain(tmp_path, 120)
     out = tmp_path / f"f{suffix}"
     r = limits.run_cli(["render", str(path), "-o", str(out)], env=ENV)
     assert r.clean and r.returncode == 0, r

@@ -35,7 +35,7 @@ import yaml
 
 from markovwire import Net, Parameter
 from markovwire.analysis import worst_case
-from markovwire.analysis.query import Query, broadcast_sweep
+from markovwire.analysis.query import REFERENCE_FIX, Query, broadcast_sweep, distribution_problem
 from markovwire.diagrams.atomic import write_atomic
 from markovwire.diagrams.expression import Diagram
 from markovwire.diagrams.files import MAX_ENTRIES
@@ -803,7 +803,9 @@ def _prepare_query(p: Proposal, name: str, q: QuerySpec) -> PreparedQuery:
             _integer_parameter(p, q.steps, where("steps"))
     against = _reference(p, name, q, types) if q.kind in ("kl", "tv") else None
     prepared = PreparedQuery(name, q, tuple(wires), types, tuple(given.items()), inputs, _describe(name, q), against)
-    if q.kind == "expectation" or q.kind in ("kl", "tv") and against is None:
+    if q.kind == "expectation":
+        p.table_entries(prepared)              # its labels and expressions checked now, at their places
+    elif q.kind in ("kl", "tv") and against is None:
         _check_reference_table(p, prepared, p.table_entries(prepared))
     return prepared
 
@@ -869,16 +871,14 @@ def _reference(p: Proposal, name: str, q: QuerySpec, types: tuple) -> tuple[str,
 
 
 def _check_reference_table(p: Proposal, q: PreparedQuery, entries: np.ndarray) -> None:
-    """A divergence's reference table of constants is a probability distribution (tables of expressions are
-    checked at every evaluation by the core)."""
-    if q.kind not in ("kl", "tv") or any(getattr(e, "free_symbols", None) for e in entries.flat):
+    """A divergence's reference table of constants is a probability distribution, refused at its place in the file
+    (tables of expressions are checked at every evaluation by the core, with the same words)."""
+    if any(getattr(e, "free_symbols", None) for e in entries.flat):
         return
-    values = np.array([float(e) for e in entries.flat])
-    if values.min() < 0 or abs(values.sum() - 1) > 1e-9:
-        what = f"has a negative entry {values.min():g}" if values.min() < 0 else f"sums to {values.sum():.12g}, not 1"
-        raise NotStochastic(p.where("queries", q.name, q.kind, "against"), f"{what}: it is not a probability "
-                            "distribution", fix="give the reference's probabilities, non-negative and summing to one "
-                                                "(missing labels count 0)")
+    what = distribution_problem(np.array([float(e) for e in entries.flat]))
+    if what:
+        raise NotStochastic(p.where("queries", q.name, q.kind, "against"),
+                            f"{what}: it is not a probability distribution", fix=REFERENCE_FIX)
 
 
 

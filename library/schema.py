@@ -256,13 +256,11 @@ class QuerySpec(Model):
     def read(self) -> list[str]:
         """The wire names the query reads, in order (a divergence's reference wires not included)."""
         spec = getattr(self, self.kind)
-        if self.kind == "probability":
-            return list(spec)
-        if self.kind == "distribution":
+        if self.kind in ("probability", "distribution"):    # an event's wires, or the law's
             return list(spec)
         if self.kind == "mutual_information":
             return [*spec.between[0], *spec.between[1], *spec.given]
-        return list(spec.of) + list(getattr(spec, "given", []) if self.kind == "entropy" else [])
+        return list(spec.of) + (list(spec.given) if self.kind == "entropy" else [])
 
 
 class SweepSpec(Model):

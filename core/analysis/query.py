@@ -378,14 +378,10 @@ class Query:
             return np.asarray(self.reference.value(net, values))
         table = self._over_labels(net, values)
         table = table.reshape(table.shape[:table.ndim - len(sizes)] + (-1,))
-        low, total = table.min(axis=-1), table.sum(axis=-1)
-        if np.any(low < -1e-12) or np.any(np.abs(total - 1) > 1e-9):
-            bad = int(np.argmax((low < -1e-12) | (np.abs(total - 1) > 1e-9)))
-            what = f"has a negative entry {float(low.reshape(-1)[bad]):g}" if low.reshape(-1)[bad] < -1e-12 else \
-                f"sums to {float(total.reshape(-1)[bad]):.12g}, not 1"
+        what = distribution_problem(table)
+        if what:
             raise ShapeError(f"query {self}, reference table", f"{what}: it is not a probability distribution",
-                             fix="give the reference's probabilities, non-negative and summing to one (missing "
-                                 "labels count 0)")
+                             fix=REFERENCE_FIX)
         return table
 
     def why_infinite(self, net, values: Mapping[str, object] | None = None) -> str | None:
@@ -541,6 +537,21 @@ class Query:
         if data["kind"] == "probability":
             return cls.probability(set(table), wires=data["wires"], **kw)
         return cls.expectation(data["wires"], table, default=data.get("default", 0.0), **kw)
+
+
+REFERENCE_FIX = "give the reference's probabilities, non-negative and summing to one (missing labels count 0)"
+
+
+def distribution_problem(table: np.ndarray) -> str | None:
+    """Why the rows of ``table`` (its last axis; any leading axes are a sweep) are not probability distributions:
+    the first negative entry or wrong sum, or None when every row is one."""
+    low, total = table.min(axis=-1), table.sum(axis=-1)
+    bad = (low < -1e-12) | (np.abs(total - 1) > 1e-9)
+    if not np.any(bad):
+        return None
+    i = int(np.argmax(bad))
+    lowest, sum_ = float(np.reshape(low, -1)[i]), float(np.reshape(total, -1)[i])
+    return f"has a negative entry {lowest:g}" if lowest < -1e-12 else f"sums to {sum_:.12g}, not 1"
 
 
 INFORMATION = {"entropy": "an entropy", "mutual_information": "a mutual information", "kl": "a KL divergence",

@@ -63,6 +63,7 @@ from .claims import checklist, claim
 from .compile import compile_model
 from .constructions import constant, to_expr
 from .display import Results, descriptions, proposal_bundle
+from .game import check_blue, check_choice, frontier as game_frontier, solve as solve_game
 from .latents import natural_latents, prepare as prepare_latent
 from .loader import (
     Library,
@@ -282,8 +283,9 @@ class Proposal:
                                           "are refused before they start; or sweep fewer points") from None
 
     def _entry(self, name: str) -> Place:
-        """The place of query, adversary or credal entry ``name`` in the file."""
-        section = "adversary" if name in self.spec.adversary else "credal" if name in self.spec.credal else "queries"
+        """The place of query, adversary, credal or blue entry ``name`` in the file."""
+        section = ("adversary" if name in self.spec.adversary else "credal" if name in self.spec.credal
+                   else "blue" if name in self.spec.blue else "queries")
         return self.document.where((section, name))
 
     def _answer(self, name: str, values: Mapping[str, object], ranges: Mapping[str, tuple] | None = None):
@@ -340,6 +342,16 @@ class Proposal:
         built = self.built(values)
         with self._asking(query, ContractionTooLarge):   # other mistakes are the options' (--tv)
             return band(built, built.model(), query, radii, rest)
+
+    def solve(self, blue: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True):
+        """The control game of ``blue:`` entry ``blue`` (the only one when None): blue's best choice against the red
+        team's best reply, an :class:`~markovwire.analysis.game.Equilibrium` (see :mod:`markovwire.library.game`)."""
+        return solve_game(self, blue, values, mixed)
+
+    def frontier(self, safety: str, usefulness: str, blue: str | None = None,
+                 values: Mapping[str, object] | None = None, weights=21, mixed: bool = True):
+        """The safety-usefulness frontier of ``blue:`` entry ``blue``: a :class:`~markovwire.analysis.game.Frontier`."""
+        return game_frontier(self, safety, usefulness, blue, values, weights, mixed)
 
     def claims(self):
         """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""
@@ -942,59 +954,8 @@ def _check_rest(p: Proposal, errors: list) -> None:
         except MarkovwireError as e:
             errors.append(placed(e, p.where("sweeps", i)))
     for name, adv in spec.adversary.items():
-        if name in spec.queries:
-            errors.append(FileFormatError(p.where("adversary", name), f"{name!r} is also the name of a query",
-                                          fix="give adversary entries their own names"))
-        if adv.query not in spec.queries:
-            close = difflib.get_close_matches(adv.query, list(spec.queries), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            errors.append(UnknownName(p.where("adversary", name, "query"), f"unknown query {adv.query!r}{hint}",
-                                      fix=f"use one of: {', '.join(spec.queries) or 'no queries declared'}"))
-        elif not spec.queries[adv.query].is_linear:
-            errors.append(FileFormatError(p.where("adversary", name, "query"),
-                                          f"query {adv.query!r} is {spec.queries[adv.query].what}",
-                                          fix="optimise a probability or an expectation"))
-        if adv.instance is not None:
-            _check_instance_adversary(p, name, adv, errors)
-        for i, n in enumerate(adv.over):
-            if n not in p.all_parameters:
-                close = difflib.get_close_matches(n, list(p.all_parameters), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                errors.append(ParameterError(p.where("adversary", name, "over", i), f"unknown parameter {n!r}{hint}",
-                                             fix=f"choose among: {', '.join(sorted(p.parameters))}"))
-            elif n in p.structural:
-                errors.append(ParameterError(p.where("adversary", name, "over", i), f"parameter {n!r} sizes a type",
-                                             fix="an adversary chooses parameters of kernels, not sizes of types"))
-        for n, (lo, hi) in adv.bounds.items():
-            if n not in adv.over:
-                errors.append(ParameterError(p.where("adversary", name, "bounds", n), f"{n!r} is not in 'over'",
-                                             fix="give bounds only for parameters the adversary chooses"))
-            elif n in p.all_parameters:
-                dlo, dhi = p.all_parameters[n].domain
-                if not dlo <= lo <= hi <= dhi:
-                    errors.append(ParameterError(p.where("adversary", name, "bounds", n),
-                                                 f"[{lo:g}, {hi:g}] is not inside the domain [{dlo:g}, {dhi:g}]",
-                                                 fix="give bounds low <= high inside the parameter's domain"))
-
-
-def _check_instance_adversary(p: Proposal, name: str, adv: AdversarySpec, errors: list) -> None:
-    """The instance exists, is a plain component, and the ports it observes are its inputs."""
-    where = lambda *k: p.where("adversary", name, *k)
-    boxes = {b.name: b for b in p.net().boxes}
-    if adv.instance not in p.instances:
-        close = difflib.get_close_matches(adv.instance, list(p.instances), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        errors.append(UnknownName(where("instance"), f"no instance {adv.instance!r}{hint}",
-                                  fix=f"name one of: {', '.join(p.instances)}"))
-    elif adv.instance not in boxes:
-        errors.append(FileFormatError(where("instance"), f"instance {adv.instance!r} has a state or is a diagram",
-                                      fix="let the adversary replace a plain component"))
-    else:
-        ports = [q.name for q in boxes[adv.instance].kernel.dom]
-        for i, port in enumerate(adv.observes or []):
-            if port not in ports:
-                errors.append(UnknownName(where("observes", i), f"{adv.instance!r} has no input port {port!r}",
-                                          fix=f"observe some of its inputs: {', '.join(ports) or 'it has none'}"))
+        check_choice(p, "adversary", name, adv, errors)
+    check_blue(p, errors)
 
 
 def _check_analyses(p: Proposal, errors: list) -> None:

@@ -18,7 +18,7 @@ strings; everything else is taken exactly as written.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from annotated_types import Len
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
@@ -272,15 +272,18 @@ class SweepSpec(Model):
     count: Annotated[int, Field(ge=1, le=100_000)]
 
 
-class AdversarySpec(Model):
-    """An adversary minimising or maximising a named query (a worst case): it chooses parameters (``over``), or
-    replaces a whole instance by any kernel of its signature that reads only the ports it ``observes``."""
+class ChoiceSpec(Model):
+    """What one side of a game chooses to optimise a named query: parameters (``over``), or a whole instance's
+    kernel, any kernel of its signature that reads only the ports it ``observes``."""
+
+    WHO: ClassVar[str] = "the chooser"         # for messages: who chooses, and what the entry is called
+    ENTRY: ClassVar[tuple[str, str]] = ("a", "choice")
 
     query: Name
     over: Annotated[list[Name], Len(0, 8)] = []
-    instance: Name | None = Field(None, description="the instance whose kernel the adversary chooses")
+    instance: Name | None = Field(None, description="the instance whose kernel is chosen")
     observes: Annotated[list[Name], Len(0, 16)] | None = Field(
-        None, description="the instance's input ports the adversary sees (default: all)")
+        None, description="the instance's input ports the choice sees (default: all)")
     sense: Literal["max", "min"]
     bounds: Annotated[dict[Name, Annotated[list[Number], Len(2, 2)]], Len(0, 8)] = Field(
         {}, description="narrower search ranges than the parameters' domains")
@@ -290,13 +293,56 @@ class AdversarySpec(Model):
     @model_validator(mode="after")
     def _one_kind(self):
         if bool(self.over) == (self.instance is not None):
-            raise ValueError("give exactly one of 'over' (parameters the adversary chooses) or 'instance' "
+            raise ValueError(f"give exactly one of 'over' (parameters {self.WHO} chooses) or 'instance' "
                              "(an instance whose whole kernel it chooses)")
         if self.instance is None and self.observes is not None:
-            raise ValueError("'observes' belongs to an 'instance' adversary")
+            raise ValueError(f"'observes' belongs to an 'instance' {self.ENTRY[1]}")
         if self.instance is not None and (self.bounds or self.grid is not None):
-            raise ValueError("'bounds' and 'grid' belong to an adversary choosing parameters ('over')")
+            raise ValueError(f"'bounds' and 'grid' belong to {' '.join(self.ENTRY)} choosing parameters ('over')")
         return self
+
+
+class AdversarySpec(ChoiceSpec):
+    """An adversary minimising or maximising a named query (a worst case): it chooses parameters (``over``), or
+    replaces a whole instance by any kernel of its signature that reads only the ports it ``observes``."""
+
+    WHO: ClassVar[str] = "the adversary"
+    ENTRY: ClassVar[tuple[str, str]] = ("an", "adversary")
+
+
+class ConstraintSpec(Model):
+    """A bound the blue team's choice must keep: ``query`` (which must not depend on the red team's choice, such
+    as the audit rate on honest traffic) at most ``at_most`` and/or at least ``at_least``."""
+
+    query: Name
+    at_most: Number | None = None
+    at_least: Number | None = None
+    doc: Text = ""
+
+    @model_validator(mode="after")
+    def _a_bound(self):
+        if self.at_most is None and self.at_least is None:
+            raise ValueError("give 'at_most' or 'at_least' (or both)")
+        if self.at_most is not None and self.at_least is not None and self.at_least > self.at_most:
+            raise ValueError(f"'at_least' {self.at_least:g} is above 'at_most' {self.at_most:g}")
+        return self
+
+
+class BlueSpec(ChoiceSpec):
+    """The blue team's choice in a control game: parameters (``over``: thresholds, audit and defer rates) or an
+    instance's policy (``instance`` with ``observes``) optimising ``query`` (``sense``, default max) against the
+    red team's best reply (the adversary entries named in ``against``; default: those on the same query), keeping
+    its ``constraints``. ``markovwire solve`` and ``markovwire frontier`` read it."""
+
+    WHO: ClassVar[str] = "the blue team"
+    ENTRY: ClassVar[tuple[str, str]] = ("a", "blue entry")
+
+    sense: Literal["max", "min"] = "max"
+    constraints: Annotated[list[ConstraintSpec], Len(0, 16)] = Field(
+        [], description="bounds on queries that do not depend on the red team, e.g. the audit rate on honest "
+                        "traffic at most 0.05")
+    against: Annotated[list[Name], Len(1, 8)] | None = Field(
+        None, description="the adversary entries that are the red team's choices (default: those on 'query')")
 
 
 Bound = Annotated[list[Value], Len(2, 2)]
@@ -413,6 +459,8 @@ class ProposalFile(Model):
     queries: Annotated[dict[Name, QuerySpec], Len(0, 256)] = {}
     sweeps: Annotated[list[SweepSpec], Len(0, 4)] = []
     adversary: Annotated[dict[Name, AdversarySpec], Len(0, 64)] = {}
+    blue: Annotated[dict[Name, BlueSpec], Len(0, 64)] = Field(
+        {}, description="the blue team's choices in control games (markovwire solve, markovwire frontier)")
     credal: Annotated[dict[Name, CredalSpec], Len(0, 64)] = {}
     claims: Annotated[list[ClaimSpec], Len(0, 256)] = Field(
         [], description="information-flow claims about the wiring, checked by d-separation")

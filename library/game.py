@@ -1,0 +1,252 @@
+"""Control games in proposal files: the blue team's ``blue:`` entries against the red team's ``adversary:`` entries.
+
+A ``blue:`` entry names what the blue team chooses (parameters ``over``, or an instance's policy with what it
+``observes``), the query it optimises (``sense``, default max: safety), the ``constraints`` its choice must keep
+(queries that do not depend on the red team, such as the audit rate on honest traffic) and the red team's choices
+(``against``: adversary entries, by default those on the same query). This module checks those entries when a file
+is loaded (every mistake placed at its key, with a fix) and turns them into the core's
+:class:`~markovwire.analysis.game.Choice` and :class:`~markovwire.analysis.game.Constraint`; the game itself is
+solved by :func:`markovwire.analysis.game.solve` and :func:`~markovwire.analysis.game.frontier` on the proposal's
+compiled model, so ``markovwire solve``, ``markovwire frontier``, Python and the UI give one answer.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Mapping
+
+from markovwire.errors import FileFormatError, ParameterError, UnknownName
+
+
+def _hint(name: str, names) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _known_query(p, where, name: str, errors: list, purpose: str) -> bool:
+    """Query ``name`` exists and is a probability or an expectation (else a placed error; False)."""
+    queries = p.spec.queries
+    if name not in queries:
+        errors.append(UnknownName(where, f"unknown query {name!r}{_hint(name, queries)}",
+                                  fix=f"use one of: {', '.join(queries) or 'no queries declared'}"))
+        return False
+    if not queries[name].is_linear:
+        errors.append(FileFormatError(where, f"query {name!r} is {queries[name].what}",
+                                      fix=f"{purpose} a probability or an expectation"))
+        return False
+    return True
+
+
+def check_choice(p, section: str, name: str, entry, errors: list) -> None:
+    """An ``adversary:`` or ``blue:`` entry names a linear query, parameters that exist and size no type, bounds
+    inside their domains, or a plain instance and input ports of it."""
+    where = lambda *k: p.where(section, name, *k)
+    who = entry.WHO
+    if name in p.spec.queries:
+        errors.append(FileFormatError(where(), f"{name!r} is also the name of a query",
+                                      fix=f"give {section} entries their own names"))
+    _known_query(p, where("query"), entry.query, errors, "optimise")
+    if entry.instance is not None:
+        _check_instance(p, where, entry, errors)
+    for i, n in enumerate(entry.over):
+        if n not in p.all_parameters:
+            errors.append(ParameterError(where("over", i), f"unknown parameter {n!r}{_hint(n, p.all_parameters)}",
+                                         fix=f"choose among: {', '.join(sorted(p.parameters))}"))
+        elif n in p.structural:
+            errors.append(ParameterError(where("over", i), f"parameter {n!r} sizes a type",
+                                         fix=f"{who} chooses parameters of kernels, not sizes of types"))
+    for n, (lo, hi) in entry.bounds.items():
+        if n not in entry.over:
+            errors.append(ParameterError(where("bounds", n), f"{n!r} is not in 'over'",
+                                         fix=f"give bounds only for parameters {who} chooses"))
+        elif n in p.all_parameters:
+            dlo, dhi = p.all_parameters[n].domain
+            if not dlo <= lo <= hi <= dhi:
+                errors.append(ParameterError(where("bounds", n),
+                                             f"[{lo:g}, {hi:g}] is not inside the domain [{dlo:g}, {dhi:g}]",
+                                             fix="give bounds low <= high inside the parameter's domain"))
+
+
+def _check_instance(p, where, entry, errors: list) -> None:
+    """The instance exists, is a plain component, and the ports it observes are its inputs."""
+    boxes = {b.name: b for b in p.net().boxes}
+    if entry.instance not in p.instances:
+        errors.append(UnknownName(where("instance"), f"no instance {entry.instance!r}"
+                                  f"{_hint(entry.instance, p.instances)}",
+                                  fix=f"name one of: {', '.join(p.instances)}"))
+    elif entry.instance not in boxes:
+        errors.append(FileFormatError(where("instance"), f"instance {entry.instance!r} has a state or is a diagram",
+                                      fix=f"let {entry.WHO} replace a plain component"))
+    else:
+        ports = [q.name for q in boxes[entry.instance].kernel.dom]
+        for i, port in enumerate(entry.observes or []):
+            if port not in ports:
+                errors.append(UnknownName(where("observes", i), f"{entry.instance!r} has no input port {port!r}",
+                                          fix=f"observe some of its inputs: {', '.join(ports) or 'it has none'}"))
+
+
+def red_entries(spec, name: str) -> list[str]:
+    """The adversary entries that are the red team's choices against blue entry ``name``."""
+    blue = spec.blue[name]
+    if blue.against is not None:
+        return list(blue.against)
+    return [k for k, a in spec.adversary.items() if a.query == blue.query]
+
+
+def _chosen(entry) -> set[str]:
+    return set(entry.over) | ({f"instance {entry.instance}"} if entry.instance is not None else set())
+
+
+def check_blue(p, errors: list) -> None:
+    """Every ``blue:`` entry: its own choice (as :func:`check_choice`), its red team (adversary entries on the
+    same query with the opposite sense, choosing other things than blue), and its constraints."""
+    spec = p.spec
+    for name, blue in spec.blue.items():
+        where = lambda *k: p.where("blue", name, *k)
+        if name in spec.adversary or name in spec.credal:
+            errors.append(FileFormatError(where(), f"{name!r} is also the name of an adversary or credal entry",
+                                          fix="give blue entries their own names"))
+        check_choice(p, "blue", name, blue, errors)
+        reds = red_entries(spec, name)
+        if not reds:
+            others = ", ".join(f"{k} (on {a.query!r})" for k, a in spec.adversary.items())
+            errors.append(FileFormatError(where("query") if blue.against is None else where("against"),
+                                          f"no adversary entry optimises query {blue.query!r}: the red team has "
+                                          "no choice to reply with",
+                                          fix=f"add an adversary entry on {blue.query!r} (e.g. over: [beta], sense: "
+                                              f"{_opposite(blue.sense)}), or name the red team's entries in "
+                                              f"'against'{': ' + others if others else ''}"))
+        mine = _chosen(blue)
+        for i, red in enumerate(reds):
+            at = where("against", i) if blue.against is not None else where("query")
+            adv = spec.adversary.get(red)
+            if adv is None:
+                errors.append(UnknownName(at, f"no adversary entry {red!r}{_hint(red, spec.adversary)}",
+                                          fix=f"name adversary entries: {', '.join(spec.adversary) or 'none yet'}"))
+                continue
+            if adv.query != blue.query:
+                errors.append(FileFormatError(at, f"adversary entry {red!r} optimises {adv.query!r}, not "
+                                              f"{blue.query!r}: a game has one payoff",
+                                              fix=f"name adversary entries on {blue.query!r}, or set {red!r}'s "
+                                                  f"query to {blue.query!r}"))
+            elif adv.sense == blue.sense:
+                errors.append(FileFormatError(at, f"adversary entry {red!r} also {_verb(adv.sense)} {blue.query!r}"
+                                              ": in a zero-sum game red optimises against blue",
+                                              fix=f"give {red!r} sense: {_opposite(blue.sense)} (or blue sense: "
+                                                  f"{_opposite(adv.sense)})"))
+            both = sorted(mine & _chosen(adv))
+            if both:
+                errors.append(FileFormatError(at, f"both teams choose {', '.join(both)}",
+                                              fix=f"let one team choose each parameter or instance: drop it from "
+                                                  f"{red!r} or from blue entry {name!r}"))
+        for i, c in enumerate(blue.constraints):
+            if _known_query(p, where("constraints", i, "query"), c.query, errors, "constrain"):
+                if c.query == blue.query:
+                    errors.append(FileFormatError(where("constraints", i, "query"),
+                                                  f"the constraint is on {c.query!r}, the query blue optimises",
+                                                  fix="constrain another query (the audit rate on honest traffic, "
+                                                      "usefulness), or narrow blue's bounds"))
+                red = [k for k in reds if k in spec.adversary and spec.adversary[k].query == c.query]
+                if red:
+                    errors.append(FileFormatError(where("constraints", i, "query"),
+                                                  f"query {c.query!r} is what the red team ({red[0]}) optimises",
+                                                  fix="constrain a query that does not depend on the red team"))
+
+
+def _opposite(sense: str) -> str:
+    return "min" if sense == "max" else "max"
+
+
+def _verb(sense: str) -> str:
+    return "maximises" if sense == "max" else "minimises"
+
+
+@dataclass(frozen=True)
+class Game:
+    """A blue entry read for the core: blue's and red's choices, the constraints, and the places of each
+    (for errors the core raises while solving)."""
+
+    name: str
+    query: str
+    sense: str
+    blue: tuple
+    red: tuple
+    constraints: tuple
+    red_names: tuple[str, ...]
+
+
+def game_of(proposal, name: str | None = None) -> Game:
+    """The game of blue entry ``name`` (the only one when None) as the core's choices and constraints."""
+    from markovwire.analysis.game import Choice, Constraint
+
+    spec = proposal.spec
+    name = blue_name(proposal, name)
+    blue = spec.blue[name]
+    reds = red_entries(spec, name)
+    return Game(name, blue.query, blue.sense, (_choice(Choice, blue),),
+                tuple(_choice(Choice, spec.adversary[r]) for r in reds),
+                tuple(Constraint(c.query, at_most=c.at_most, at_least=c.at_least) for c in blue.constraints),
+                tuple(reds))
+
+
+def _choice(Choice, entry):
+    return Choice(over=tuple(entry.over), instance=entry.instance,
+                  observes=tuple(entry.observes) if entry.observes is not None else None,
+                  bounds={k: (float(lo), float(hi)) for k, (lo, hi) in entry.bounds.items()} or None,
+                  grid=entry.grid)
+
+
+def blue_name(proposal, name: str | None) -> str:
+    """``name`` checked against the file's blue entries; when None, the file's only one."""
+    entries = proposal.spec.blue
+    if name is None:
+        if len(entries) == 1:
+            return next(iter(entries))
+        where = f"proposal {proposal.name!r}"
+        if not entries:
+            raise UnknownName(where, "has no blue: entry (the blue team's choice)",
+                              fix="add one, e.g. blue: {best_protocol: {query: safety, over: [d]}} beside "
+                                  "adversary:")
+        raise UnknownName(where, f"has {len(entries)} blue entries: {', '.join(entries)}",
+                          fix=f"choose one with --blue NAME (e.g. --blue {next(iter(entries))})")
+    if name not in entries:
+        raise UnknownName(f"--blue {name}", f"proposal {proposal.name!r} has no blue entry {name!r}"
+                          f"{_hint(name, entries)}", fix=f"use one of: {', '.join(entries) or 'none declared'}")
+    return name
+
+
+def solve(proposal, name: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True):
+    """The equilibrium of blue entry ``name`` at ``values`` (see :func:`markovwire.analysis.game.solve`)."""
+    from markovwire.analysis.game import solve as solve_game
+
+    game = game_of(proposal, name)
+    model, values = _model(proposal, values)
+    with proposal._asking(game.name):
+        return solve_game(model, game.query, game.blue, game.red, constraints=game.constraints, values=values,
+                          mixed=mixed, **_sense(game))
+
+
+def frontier(proposal, safety: str, usefulness: str, name: str | None = None,
+             values: Mapping[str, object] | None = None, weights=21, mixed: bool = True):
+    """The safety-usefulness frontier of blue entry ``name`` (see :func:`markovwire.analysis.game.frontier`)."""
+    from markovwire.analysis.game import frontier as frontier_of
+
+    game = game_of(proposal, name)
+    for option, q in (("--safety", safety), ("--usefulness", usefulness)):
+        if q not in proposal.queries:
+            raise UnknownName(f"{option} {q}", f"proposal {proposal.name!r} has no query {q!r}"
+                              f"{_hint(q, proposal.queries)}", fix=f"use one of: {', '.join(proposal.queries)}")
+    model, values = _model(proposal, values)
+    with proposal._asking(game.name):
+        return frontier_of(model, safety, usefulness, game.blue, game.red, weights=weights,
+                           constraints=game.constraints, values=values, mixed=mixed)
+
+
+def _sense(game: Game) -> dict:
+    return {} if game.sense == "max" else {"sense": "min"}
+
+
+def _model(proposal, values):
+    values = proposal._checked_values(values)
+    built = proposal.built(values)
+    return built.model(), {n: v for n, v in values.items() if n not in proposal.structural}

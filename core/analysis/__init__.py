@@ -57,6 +57,7 @@ from .flow import (
                         path,
                         sees,
 )
+from .game import Choice, Constraint, Equilibrium, Frontier, FrontierPoint, Strategy, frontier, solve
 from .latents import Factorisation, NaturalLatent, factors_through, natural_latent
 from .linear import BoxForm, Simplex, optimise
 from .query import Query, as_query
@@ -78,4 +79,5 @@ __all__ = [
     "dependencies", "independent", "checklist", "path", "sees", "ancestors", "ancestor_boxes", "active_path",
     "NetDiff", "QueryChange", "diff",
     "NaturalLatent", "Factorisation", "natural_latent", "factors_through",
+    "Choice", "Constraint", "Strategy", "Equilibrium", "FrontierPoint", "Frontier", "solve", "frontier",
 ]

@@ -1,0 +1,698 @@
+"""Control games: the blue team's best protocol against the red team's best reply, and the safety–usefulness frontier.
+
+A control evaluation is a zero-sum game. Blue (the protocol's designers) chooses
+parameters (a threshold, an audit rate) or the kernel of an instance (an auditor that
+sees the monitor's score); red (the untrusted model's designers) does the same for its
+side. The payoff is a query of the compiled :class:`~markovwire.model.Model` (safety),
+blue maximising it. A query carries its own conditions, so usefulness is measured
+against the honest model by the query itself (``inputs: {intent: honest}``) and safety
+against red's best reply.
+
+- **Finite game, exact by LP.** Each side's pure options are a grid over its parameters
+  times the deterministic kernels of its instances over what they observe. The payoff
+  matrix ``M[i, j]`` is one swept contraction over the product (the kernels enter as
+  selector inputs). Blue's optimal mixture solves ``max v`` s.t. ``Σ_i x_i M[i, j] >= v``
+  for every ``j``, ``Σ x = 1``, ``x >= 0`` and each :class:`Constraint`
+  ``Σ_i x_i c(i) <= b`` (constraint queries must not depend on red's choice: checked);
+  red's mixture is the LP's dual. By the minimax theorem this is the mixed equilibrium,
+  and Stackelberg with blue committing first to a mixture has the same value
+  (``concept`` says which). ``mixed=False``: blue commits to one pure option,
+  ``max_i min_j M[i, j]`` (Stackelberg, pure commitment), red best-replies.
+- **Parameters, continuous.** The grid's value is exact for the grid game. Over the
+  parameters' whole ranges, blue's mixture guarantees ``min_r u(x, r)`` and red's
+  guarantees ``max_b u(b, y)``: the true value lies between them. Both are searched
+  (:mod:`.search`, a grid refined by Brent) and certified with a Lipschitz constant
+  (``lipschitz=``); otherwise ``guarantee`` says they are the best found. A pure
+  commitment is refined the same way (blue's parameters by Brent against red's grid,
+  then red's best reply searched).
+- **Episodes.** A kernel choice in an episode is one kernel for every step. When blue's
+  instance observes the episode's state, its best reply to a pure red option over
+  *time- and state-dependent* policies is a finite-horizon MDP on the step kernel,
+  solved by backward induction (:func:`best_policy`); :func:`solve` adds those replies
+  (double oracle) until no best reply improves, which gives the exact equilibrium over
+  every such policy when red's equilibrium is pure (said in ``guarantee`` otherwise).
+- **Frontier.** For each weight ``w``, ``max_x w·U(x) + (1 − w)·min_j M(x, j)``: one LP
+  per weight; the Pareto points, each with blue's protocol and red's reply.
+
+Matching pennies, as a net: blue guesses red's coin; safety is P(the guess is right).
+
+>>> from markovwire import FinSet, Kernel, Net, Parameter
+>>> from markovwire.analysis import Query
+>>> from markovwire.model import Model
+>>> C = FinSet("Coin", ["h", "t"])
+>>> p, q = Parameter("p", (0, 1), default=0.5), Parameter("q", (0, 1), default=0.5)
+>>> net = Net()
+>>> _ = net.add_box("red", Kernel([q, 1 - q], [], [C], params=[q]), [], ["coin"])
+>>> _ = net.add_box("blue", Kernel([p, 1 - p], [], [C], params=[p]), [], ["guess"])
+>>> right = Query.probability([("h", "h"), ("t", "t")], ["coin", "guess"])
+>>> m = Model(net, {"p": p, "q": q}, {"right": right})
+>>> eq = solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)])
+>>> round(eq.value, 9), eq.blue.weights, eq.concept.split(";")[0]
+(0.5, [0.5, 0.5], 'mixed equilibrium (minimax)')
+>>> round(solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)], mixed=False).value, 9)
+0.0
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .. import display
+from ..errors import ParameterError, ShapeError, UnknownName
+from ..kernel import Kernel
+from .adversary import deterministic_kernels, policy
+from .search import Axis, axes_for, maximise, minimise
+
+MAX_OPTIONS = 4096          # pure options of one side (the LP's columns or rows)
+MAX_CELLS = 4_000_000       # entries of one payoff matrix
+GRID = {1: 21, 2: 11}       # default grid points per parameter of a side, by its number of parameters (more: 5)
+REFINE = {1: 401, 2: 41}    # points per parameter when a side's parameters are searched over their range
+TOL = 1e-9                  # payoffs closer than this are ties (a constraint's dependence on red, Pareto order)
+SIDES = ("blue", "red")
+
+
+# ----- what the sides choose -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Choice:
+    """What one side controls: parameters ``over`` (a grid of ``grid`` points each, inside ``bounds``), or the
+    kernel of one ``instance`` reading only its input ports ``observes`` (default: all)."""
+
+    over: tuple[str, ...] = ()
+    instance: str | None = None
+    observes: tuple[str, ...] | None = None
+    bounds: Mapping[str, tuple[float, float]] | None = None
+    grid: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "over", (self.over,) if isinstance(self.over, str) else tuple(self.over))
+        if self.observes is not None:
+            obs = (self.observes,) if isinstance(self.observes, str) else tuple(self.observes)
+            object.__setattr__(self, "observes", obs)
+        if bool(self.over) == (self.instance is not None):
+            raise ShapeError("game choice", "names both parameters and an instance" if self.over else
+                             "names neither parameters nor an instance",
+                             fix="give over=[parameters] or instance=NAME (one choice each)")
+        if self.instance is not None and (self.bounds or self.grid is not None):
+            raise ShapeError(f"game choice of instance {self.instance!r}", "has bounds or a grid, which are for "
+                             "parameters", fix="drop bounds and grid (an instance's options are its deterministic "
+                             "kernels)")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A query blue's protocol must keep in range, whatever red does (e.g. the audit rate on honest traffic)."""
+
+    query: str
+    at_most: float | None = None
+    at_least: float | None = None
+
+    def __post_init__(self):
+        if self.at_most is None and self.at_least is None:
+            raise ShapeError(f"constraint on {self.query!r}", "has neither at_most nor at_least",
+                             fix="give at_most: x or at_least: x")
+
+    def __str__(self) -> str:
+        parts = [f"{self.query} <= {self.at_most:g}" if self.at_most is not None else "",
+                 f"{self.query} >= {self.at_least:g}" if self.at_least is not None else ""]
+        return " and ".join(p for p in parts if p)
+
+
+@dataclass
+class Strategy:
+    """One side's strategy: pure options (parameter values, or kernel tables as policies) with mixture weights."""
+
+    options: list[dict]
+    weights: list[float]
+
+    @property
+    def pure(self) -> bool:
+        return len(self.options) == 1
+
+    def to_dict(self) -> dict:
+        return {"options": [dict(o) for o in self.options], "weights": [float(w) for w in self.weights]}
+
+    def __str__(self) -> str:
+        return "; ".join(f"{w:.4g} × {_show_option(o)}" if not self.pure else _show_option(o)
+                         for o, w in zip(self.options, self.weights))
+
+
+@dataclass
+class Equilibrium:
+    """The value of the game, both strategies, the solution concept and what is guaranteed about the value."""
+
+    value: float
+    blue: Strategy
+    red: Strategy
+    concept: str
+    bracket: tuple[float, float] | None
+    guarantee: str
+    constraints: dict[str, float] = field(default_factory=dict)
+    safety: str = ""
+
+    def to_dict(self) -> dict:
+        return {"value": float(self.value), "blue": self.blue.to_dict(), "red": self.red.to_dict(),
+                "concept": self.concept, "bracket": None if self.bracket is None else [float(b) for b in self.bracket],
+                "guarantee": self.guarantee, "constraints": {k: float(v) for k, v in self.constraints.items()},
+                "safety": self.safety}
+
+    def __str__(self) -> str:
+        lines = [f"{self.safety or 'value'} = {self.value:.6g}  ({self.concept})",
+                 f"  blue: {self.blue}", f"  red:  {self.red}"]
+        lines += [f"  constraint {k} = {v:.6g}" for k, v in self.constraints.items()]
+        lines.append(f"  guarantee: {self.guarantee}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return display.fields(f"equilibrium of {self.safety}", [
+            ("value", self.value), ("concept", self.concept), ("blue", str(self.blue)), ("red", str(self.red)),
+            *((f"constraint {k}", v) for k, v in self.constraints.items()), ("guarantee", self.guarantee)])
+
+
+@dataclass
+class FrontierPoint:
+    """One point of the safety–usefulness frontier: the weight of usefulness, the values, and both strategies."""
+
+    weight: float
+    safety: float
+    usefulness: float
+    blue: Strategy
+    red: Strategy
+
+    def to_dict(self) -> dict:
+        return {"weight": float(self.weight), "safety": float(self.safety), "usefulness": float(self.usefulness),
+                "blue": self.blue.to_dict(), "red": self.red.to_dict()}
+
+
+@dataclass
+class Frontier:
+    """The Pareto points of safety (against red's best reply) and usefulness, from safest to most useful."""
+
+    points: list[FrontierPoint]
+    safety: str
+    usefulness: str
+    concept: str
+
+    def to_dict(self) -> dict:
+        return {"points": [p.to_dict() for p in self.points], "safety": self.safety, "usefulness": self.usefulness,
+                "concept": self.concept}
+
+    def dominates(self, safety: float, usefulness: float, tol: float = 1e-9) -> bool:
+        """Whether some protocol on the frontier is at least as safe and as useful as ``(safety, usefulness)``.
+
+        With mixtures (``concept`` mixed), a mixture of two neighbouring frontier protocols is at least as safe
+        as the interpolation of their safeties (the worst case is concave in the mixture) and exactly as useful,
+        so the segments between points count too.
+        """
+        pts = sorted(((p.usefulness, p.safety) for p in self.points))
+        if any(u >= usefulness - tol and s >= safety - tol for u, s in pts):
+            return True
+        if not self.concept.startswith("mixed"):
+            return False
+        for (u0, s0), (u1, s1) in zip(pts, pts[1:]):
+            if u0 - tol <= usefulness <= u1 + tol and u1 > u0:
+                t = min(max((usefulness - u0) / (u1 - u0), 0.0), 1.0)
+                if s0 + t * (s1 - s0) >= safety - tol:
+                    return True
+        return False
+
+    def __str__(self) -> str:
+        lines = [f"{'weight':>7}  {'safety':>10}  {'usefulness':>10}  blue  |  red"]
+        lines += [f"{p.weight:>7.3g}  {p.safety:>10.6g}  {p.usefulness:>10.6g}  {p.blue}  |  {p.red}"
+                  for p in self.points]
+        return "\n".join(lines + [f"  ({self.safety} against red's best reply; {self.usefulness}; {self.concept})"])
+
+
+# ----- a side's pure options -------------------------------------------------------------------
+class _Side:
+    """A side's pure options: a grid over its parameters (``points``, one array per parameter) times every
+    combination of deterministic kernels of its instances (``kernels``, one list per instance)."""
+
+    def __init__(self, model, who: str, choices: Sequence[Choice], taken: set):
+        self.who = who
+        self.axes: list[Axis] = []
+        self.grids: list[int | None] = []
+        self.instances: dict[str, tuple[Kernel, tuple[str, ...], list[Kernel]]] = {}
+        step = model.target.step if model.is_episode else model.target
+        for c in (choices if not isinstance(choices, Choice) else [choices]):
+            if not isinstance(c, Choice):
+                raise ShapeError(f"game, {who}'s choices", f"{c!r} is not a Choice",
+                                 fix="give Choice(over=[...]) or Choice(instance=...)")
+            if c.over:
+                structural = [n for n in c.over if n in model.structural]
+                if structural:
+                    raise ParameterError(f"game, {who}'s parameter {structural[0]!r}", "sizes a type or counts "
+                                         "steps: it is fixed when the proposal is compiled",
+                                         fix="compile the proposal once per value and compare the results")
+                axes = axes_for(model.parameters, c.over, c.bounds, where=f"game, {who}'s choice")
+                self.axes += axes
+                self.grids += [c.grid] * len(axes)
+            else:
+                names = [b.name for b in step.boxes]
+                if c.instance not in names:
+                    raise UnknownName(f"game, {who}'s choice", f"the proposal has no instance {c.instance!r}",
+                                      fix=f"choose one of: {', '.join(names)}")
+                if c.instance in self.instances:
+                    raise ShapeError(f"game, {who}'s choice", f"names instance {c.instance!r} twice",
+                                     fix="name each instance once")
+                kern = step.box(c.instance).kernel
+                if kern.is_symbolic:
+                    kern = kern.subs({})
+                observes = tuple(p.name for p in kern.dom) if c.observes is None else c.observes
+                count = _deterministic_count(kern, observes, f"game, {who}'s instance {c.instance!r}")
+                if count > MAX_OPTIONS:
+                    raise ShapeError(f"game, {who}'s instance {c.instance!r}",
+                                     f"has {count:,} deterministic policies over what it observes "
+                                     f"({', '.join(observes) or 'nothing'}), more than {MAX_OPTIONS:,}",
+                                     fix="let it observe fewer ports (observes: [...]) or bin the observed types "
+                                         "more coarsely")
+                self.instances[c.instance] = (kern, observes, deterministic_kernels(kern, observes))
+        names = [a.name for a in self.axes] + list(self.instances)
+        clash = [n for n in names if n in taken]
+        if clash:
+            raise ShapeError(f"game, {who}'s choice", f"{clash[0]!r} is chosen by both sides",
+                             fix="give each parameter and instance to one side only")
+        if len(set(a.name for a in self.axes)) != len(self.axes):
+            raise ShapeError(f"game, {who}'s choice", "a parameter is named twice", fix="name each parameter once")
+        taken |= set(names)
+        self.points = _grid_points(self.axes, self.grids)
+        self.n_points = len(next(iter(self.points.values()))) if self.points else 1
+        self.n_kernels = math.prod(len(ks) for _, _, ks in self.instances.values())
+        self.n = self.n_points * self.n_kernels
+        if self.n > MAX_OPTIONS:
+            what = ", ".join([f"{len(_unique(self.points[a.name]))} values of {a.name}" for a in self.axes]
+                             + [f"{len(ks)} policies of {i}" for i, (_, _, ks) in self.instances.items()])
+            raise ShapeError(f"game, {who}'s choices", f"{self.n:,} pure options ({what}) exceed {MAX_OPTIONS:,}",
+                             fix="use a coarser grid (grid: N), narrower bounds, or let instances observe less")
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.axes]
+
+    def option(self, i: int) -> dict:
+        """Pure option ``i`` as data: parameter values and, per instance, its policy (observed → output)."""
+        p, k = divmod(int(i), self.n_kernels)
+        out: dict = {n: float(self.points[n][p]) for n in self.names}
+        for inst, idx in zip(self.instances, self._kernel_index(k)):
+            kern, observes, ks = self.instances[inst]
+            out[inst] = policy(kern, observes, ks[idx])
+        return out
+
+    def _kernel_index(self, k: int) -> tuple[int, ...]:
+        sizes = [len(ks) for _, _, ks in self.instances.values()]
+        return tuple(int(i) for i in np.unravel_index(k, sizes)) if sizes else ()
+
+    def strategy(self, weights: np.ndarray, cut: float = 1e-9) -> Strategy:
+        w = np.where(weights > cut, weights, 0.0)
+        w = w / w.sum()
+        support = [int(i) for i in np.flatnonzero(w)]
+        return Strategy([self.option(i) for i in support], [float(w[i]) for i in support])
+
+
+def _deterministic_count(kern: Kernel, observes: Sequence[str], where: str) -> int:
+    ports = {p.name: p for p in kern.dom}
+    unknown = [o for o in observes if o not in ports]
+    if unknown:
+        raise UnknownName(where, f"has no input port {unknown[0]!r}",
+                          fix=f"observe some of its input ports: {', '.join(ports) or 'it has none'}")
+    rows = math.prod(len(ports[o].type) for o in observes)
+    outs = math.prod(len(p.type) for p in kern.cod)
+    return outs ** rows
+
+
+def _grid_points(axes: Sequence[Axis], grids: Sequence[int | None]) -> dict[str, np.ndarray]:
+    """The product grid of a side's parameters, flattened (first parameter slowest)."""
+    if not axes:
+        return {}
+    per = GRID.get(len(axes), 5)
+    lines = []
+    for a, g in zip(axes, grids):
+        n = per if g is None else int(g)
+        if a.hi == a.lo:
+            pts = np.array([a.lo])
+        elif a.integer and a.hi - a.lo + 1 <= n:
+            pts = np.arange(a.lo, a.hi + 1)
+        else:
+            if n < 2:
+                raise ParameterError(f"game, parameter {a.name!r}", f"grid of {n} point(s)",
+                                     fix="use at least 2 points (both ends of the range)")
+            pts = np.linspace(a.lo, a.hi, n)
+            pts = np.unique(np.round(pts)) if a.integer else pts
+        lines.append(pts.astype(float))
+    mesh = np.meshgrid(*lines, indexing="ij")
+    return {a.name: m.reshape(-1) for a, m in zip(axes, mesh)}
+
+
+def _unique(a: np.ndarray) -> np.ndarray:
+    return np.unique(a)
+
+
+def _show_option(o: Mapping) -> str:
+    parts = []
+    for k, v in o.items():
+        if isinstance(v, Mapping):
+            parts.append(f"{k}: {{" + ", ".join(f"{a or 'always'} → {b}" for a, b in v.items()) + "}")
+        else:
+            parts.append(f"{k} = {v:.6g}")
+    return ", ".join(parts) or "(nothing to choose)"
+
+
+# ----- payoffs ---------------------------------------------------------------------------------
+class _Payoff:
+    """A query as a function of both sides' pure options: one swept contraction over parameter points, the
+    instances' kernels entering as selector inputs (a net) or vertex combinations of the step (an episode)."""
+
+    def __init__(self, model, query: str, blue: _Side, red: _Side, values: Mapping[str, object] | None):
+        self.model, self.name, self.blue, self.red = model, query, blue, red
+        self.q = model.query(query)
+        self.values = dict(values or {})
+        chosen = set(blue.names) | set(red.names)
+        table = sorted(chosen & {p.name for p in self.q.params})
+        if table:
+            raise ShapeError(f"game, query {query!r}", f"its table uses {table[0]!r}, which a side chooses",
+                             fix="keep the chosen parameters out of the query's values (use them in components)")
+        given = sorted(set(self.values) & chosen)
+        if given:
+            raise ParameterError(f"game, parameter {given[0]!r}", "is both chosen by a side and given a value",
+                                 fix=f"drop {given[0]!r} from the values (--set), or from the side's choice")
+
+    def matrix(self, bp: Mapping[str, np.ndarray] | None = None, rp: Mapping[str, np.ndarray] | None = None
+               ) -> np.ndarray:
+        """``(blue points, blue kernels, red points, red kernels)``: the query at every pair of options
+        (parameter points default to each side's grid)."""
+        bp = self.blue.points if bp is None else bp
+        rp = self.red.points if rp is None else rp
+        nb = len(next(iter(bp.values()))) if bp else 1
+        nr = len(next(iter(rp.values()))) if rp else 1
+        sweep = {n: np.repeat(np.asarray(v, float), nr) for n, v in bp.items()}
+        sweep.update({n: np.tile(np.asarray(v, float), nb) for n, v in rp.items()})
+        kernels = {i: ks for side in (self.blue, self.red) for i, (_, _, ks) in side.instances.items()}
+        cells = nb * nr * self.blue.n_kernels * self.red.n_kernels
+        if cells > MAX_CELLS:
+            raise ShapeError(f"game, query {self.name!r}", f"a payoff table of {cells:,} entries exceeds "
+                             f"{MAX_CELLS:,}", fix="use coarser grids (grid: N) or let instances observe less")
+        out = self._evaluate(sweep, kernels, nb * nr)
+        return out.reshape(nb, nr, self.blue.n_kernels, self.red.n_kernels).transpose(0, 2, 1, 3)
+
+    def table(self) -> np.ndarray:
+        """The payoff matrix over both sides' grids: ``(blue options, red options)``."""
+        return self.matrix().reshape(self.blue.n, self.red.n)
+
+    def _evaluate(self, sweep: Mapping[str, np.ndarray], kernels: Mapping[str, list], n: int) -> np.ndarray:
+        """``(n, K)``: the query at ``n`` parameter points and every combination of the instances' kernels."""
+        from .credal import CredalKernel, with_selectors
+
+        K = math.prod(len(ks) for ks in kernels.values())
+        if self.model.is_episode:
+            from .episodes import _Chains
+
+            episode = self.model.target_of(self.name)
+            q = self.q
+            if q.given:
+                raise ShapeError(f"game, query {self.name!r}", "conditions on evidence in an episode",
+                                 fix="ask an unconditional query (a probability or an expectation)")
+            q.require_linear("cannot be the payoff of a game over an episode")
+            if q.at:
+                episode = episode.fed(dict(q.at))
+            q = q.bound(self._fixed())
+            boxes = {i: CredalKernel(ks) for i, ks in kernels.items()}
+            chains = _Chains(episode, replace(q, at=()), boxes, self._fixed(episode.params))
+            vals = chains.fixed_values(sweep)
+            return np.broadcast_to(vals, (n, K)) if vals.shape[0] == 1 else vals
+        target = self.model.target
+        net, _ = with_selectors(target, {i: np.stack([k.array for k in ks]) for i, ks in kernels.items()})
+        model = replace(self.model, target=net)
+        vals = np.asarray(model.value(self.name, {**self.values, **sweep}), dtype=float)
+        want = (n, K) if sweep else (K,)
+        if vals.size != math.prod(want):
+            missing = [w for w in target.inputs if w not in dict(self.q.at)]
+            raise ShapeError(f"game, query {self.name!r}", "has one value per outer input "
+                             f"({', '.join(missing)}), not one number",
+                             fix="fix the outer inputs in the query (inputs: {...})")
+        return np.broadcast_to(vals.reshape(-1, K), (n, K))
+
+    def _fixed(self, params: Mapping | None = None) -> dict:
+        vals = self.model.values(self.values, self.name)
+        keep = params if params is not None else vals
+        return {k: v for k, v in vals.items() if k in keep and k not in self.model.structural
+                and k not in set(self.blue.names) | set(self.red.names)}
+
+
+# ----- linear programmes ------------------------------------------------------------------------
+def _lp(M: np.ndarray, A: np.ndarray | None = None, b: np.ndarray | None = None):
+    """Blue's optimal mixture ``x`` of ``max_x min_j (Mᵀx)_j`` s.t. ``A x <= b``, its value, and red's mixture
+    ``y`` (the dual of the constraints ``(Mᵀx)_j >= v``). ``None`` when ``A x <= b`` has no solution."""
+    from scipy.optimize import linprog
+
+    nb, nr = M.shape
+    c = np.zeros(nb + 1)
+    c[-1] = -1.0
+    A_ub = np.hstack([-M.T, np.ones((nr, 1))])
+    b_ub = np.zeros(nr)
+    if A is not None and len(A):
+        A_ub = np.vstack([A_ub, np.hstack([A, np.zeros((len(A), 1))])])
+        b_ub = np.concatenate([b_ub, b])
+    A_eq = np.concatenate([np.ones(nb), [0.0]])[None]
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[1.0],
+                  bounds=[(0, None)] * nb + [(None, None)], method="highs")
+    if res.status == 2:
+        return None
+    if res.status != 0:
+        raise ShapeError("game", f"the linear programme failed: {res.message}",
+                         fix="rescale the query or use a coarser grid")
+    x = np.clip(res.x[:nb], 0.0, None)
+    y = np.clip(-res.ineqlin.marginals[:nr], 0.0, None)
+    y = y / y.sum() if y.sum() > 0 else np.eye(nr)[int(np.argmin(M.T @ x))]
+    return x / x.sum(), float(np.min(M.T @ (x / x.sum()))), y
+
+
+def _constraint_rows(model, constraints: Sequence[Constraint], blue: _Side, red: _Side, values):
+    """``(A, b, C)``: the constraints as rows ``A x <= b`` over blue's options, and each query's value per option.
+
+    A constraint's query must not depend on red's choice (it is a property of the protocol, e.g. the audit
+    rate on honest traffic); this is checked over every pair of options."""
+    rows, bounds, per = [], [], {}
+    for c in constraints:
+        if not isinstance(c, Constraint):
+            raise ShapeError("game, constraints", f"{c!r} is not a Constraint",
+                             fix="give Constraint(query=..., at_most=...)")
+        C = _Payoff(model, c.query, blue, red, values).table()
+        _red_free(C, c.query, blue, red, "constraint")
+        per[str(c)] = C[:, 0]
+        if c.at_most is not None:
+            rows.append(C[:, 0])
+            bounds.append(c.at_most)
+        if c.at_least is not None:
+            rows.append(-C[:, 0])
+            bounds.append(-c.at_least)
+    A = np.array(rows) if rows else None
+    return A, np.array(bounds) if rows else None, per
+
+
+def _red_free(C: np.ndarray, query: str, blue: _Side, red: _Side, what: str) -> None:
+    spread = C.max(axis=1) - C.min(axis=1)
+    i = int(np.argmax(spread))
+    if spread[i] > TOL * max(1.0, float(np.abs(C).max())):
+        j_lo, j_hi = int(np.argmin(C[i])), int(np.argmax(C[i]))
+        raise ShapeError(f"game, {what} query {query!r}",
+                         f"depends on red's choice: at blue's {_show_option(blue.option(i))} it is "
+                         f"{C[i, j_lo]:.6g} at red's {_show_option(red.option(j_lo))} and {C[i, j_hi]:.6g} at "
+                         f"red's {_show_option(red.option(j_hi))}",
+                         fix="condition the query on the honest model (inputs: {intent: honest}) so that it "
+                             "measures the protocol, not the attack")
+
+
+def _infeasible(constraints, per: Mapping[str, np.ndarray]):
+    """The error for constraints no mixture of blue's options meets, with how far off each is."""
+    ranges = "; ".join(f"{k}: blue's options give [{v.min():.6g}, {v.max():.6g}]" for k, v in per.items())
+    return ShapeError("game, constraints", f"no protocol of blue's options meets {' and '.join(map(str, constraints))}"
+                      f" ({ranges})", fix="relax the constraint, or widen blue's bounds so a protocol meets it")
+
+
+# ----- the game ---------------------------------------------------------------------------------
+def solve(model, safety: str, blue: Sequence[Choice], red: Sequence[Choice], *,
+          constraints: Sequence[Constraint] = (), values: Mapping[str, object] | None = None, mixed: bool = True,
+          lipschitz: float | Mapping[str, float] | None = None) -> Equilibrium:
+    """Blue's optimal protocol against red's best reply, for the query ``safety`` of ``model`` (blue maximises).
+
+    ``mixed=True``: the mixed equilibrium by linear programming (the value of blue committing first to a
+    mixture). ``mixed=False``: blue commits to one pure option. See the module docstring for what the
+    result guarantees over continuous parameters (``lipschitz`` certifies it) and episodes.
+    """
+    game = _Game(model, safety, blue, red, constraints, values)
+    return game.solve(mixed, lipschitz)
+
+
+def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: Sequence[Choice], *,
+             weights: int | Sequence[float] = 21, constraints: Sequence[Constraint] = (),
+             values: Mapping[str, object] | None = None, mixed: bool = True) -> Frontier:
+    """The safety–usefulness Pareto frontier: for each weight ``w`` of usefulness, blue's protocol maximising
+    ``w·usefulness + (1 − w)·safety`` against red's best reply (one LP per weight), Pareto points only."""
+    game = _Game(model, safety, blue, red, constraints, values)
+    U = _Payoff(model, usefulness, game.blue, game.red, values).table()
+    _red_free(U, usefulness, game.blue, game.red, "usefulness")
+    u = U[:, 0]
+    ws = np.linspace(0.0, 1.0, int(weights)) if np.ndim(weights) == 0 else np.asarray(weights, dtype=float)
+    if np.ndim(weights) == 0 and int(weights) < 2 or np.any((ws < 0) | (ws > 1)):
+        raise ParameterError("frontier, weights", f"{weights!r} is not a count >= 2 or weights in [0, 1]",
+                             fix="give weights=21 (evenly spaced) or a list of numbers in [0, 1]")
+    M = game.M
+    points = []
+    for w in ws:
+        Mw = w * u[:, None] + (1 - w) * M
+        if mixed:
+            out = _lp(Mw, game.A, game.b)
+            if out is None:
+                raise _infeasible(game.constraints, game.per)
+            x, _, y = out
+        else:
+            i = game.pure_best(Mw)
+            x = np.eye(game.blue.n)[i]
+            y = np.eye(game.red.n)[int(np.argmin(M[i]))]
+        safety_x = float(np.min(M.T @ x))
+        y = np.eye(game.red.n)[int(np.argmin(M.T @ x))] if not mixed else y
+        points.append(FrontierPoint(float(w), safety_x, float(u @ x), game.blue.strategy(x), game.red.strategy(y)))
+    return Frontier(_pareto(points), safety, usefulness, game.concept(mixed))
+
+
+def _pareto(points: list[FrontierPoint]) -> list[FrontierPoint]:
+    """The points no other point beats in both safety and usefulness (one per distinct pair), safest first."""
+    keep: list[FrontierPoint] = []
+    for p in sorted(points, key=lambda p: (-p.safety, -p.usefulness)):
+        if any(k.safety >= p.safety - TOL and k.usefulness >= p.usefulness - TOL for k in keep):
+            continue
+        keep.append(p)
+    return keep
+
+
+class _Game:
+    """The payoff matrix over both sides' grids, the constraints' rows, and the solutions built on them."""
+
+    def __init__(self, model, safety: str, blue, red, constraints, values):
+        taken: set = set()
+        self.model, self.safety, self.values = model, safety, dict(values or {})
+        model.query(safety)
+        self.blue = _Side(model, "blue", blue, taken)
+        self.red = _Side(model, "red", red, taken)
+        self.payoff = _Payoff(model, safety, self.blue, self.red, values)
+        self.M = self.payoff.table()
+        if not np.all(np.isfinite(self.M)):
+            raise ShapeError(f"game, query {safety!r}", "is undefined (or infinite) at some pair of options",
+                             fix="ask a query defined for every option (an unconditional probability or expectation)")
+        self.constraints = list(constraints)
+        self.A, self.b, self.per = _constraint_rows(model, self.constraints, self.blue, self.red, values)
+
+    def feasible(self) -> np.ndarray:
+        if self.A is None:
+            return np.ones(self.blue.n, dtype=bool)
+        return np.all(self.A <= self.b[:, None] + TOL, axis=0)
+
+    def pure_best(self, M: np.ndarray) -> int:
+        """Blue's best pure commitment among options meeting the constraints (first of ties)."""
+        ok = self.feasible()
+        if not ok.any():
+            raise _infeasible(self.constraints, self.per)
+        worst = np.where(ok, M.min(axis=1), -np.inf)
+        best = worst.max()
+        return int(np.flatnonzero(worst >= best - TOL * max(1.0, abs(best)))[0])
+
+    def concept(self, mixed: bool) -> str:
+        if mixed:
+            return ("mixed equilibrium (minimax); equal to Stackelberg with blue committing first to a mixture, "
+                    "red best-replying")
+        return "Stackelberg with blue committing first to one pure option, red best-replying"
+
+    def solve(self, mixed: bool, lipschitz) -> Equilibrium:
+        M = self.M
+        if mixed:
+            out = _lp(M, self.A, self.b)
+            if out is None:
+                raise _infeasible(self.constraints, self.per)
+            x, value, y = out
+        else:
+            i = self.pure_best(M)
+            x = np.eye(self.blue.n)[i]
+            value = float(M[i].min())
+            y = np.eye(self.red.n)[int(np.argmin(M[i]))]
+        blue, red = self.blue.strategy(x), self.red.strategy(y)
+        cons = {k: float(v @ x) for k, v in self.per.items()}
+        bracket, guarantee = self._guarantee(x, y, value, mixed, lipschitz)
+        return Equilibrium(value, blue, red, self.concept(mixed), bracket, guarantee, cons, self.safety)
+
+    def _guarantee(self, x, y, value, mixed, lipschitz):
+        """The bracket of the game's value over the parameters' whole ranges, and what it rests on."""
+        if not self.blue.axes and not self.red.axes:
+            return (value, value), "exact: every pure option of both sides was evaluated (finite game, LP)"
+        lo, lo_cert = self._red_reply(x, lipschitz)
+        if mixed:
+            hi, hi_cert = self._blue_reply(y, lipschitz)
+        else:
+            hi, hi_cert = value, False
+        lo, hi = min(lo, value), max(hi, value)
+        grids = ", ".join(f"{a.name}: {len(np.unique(self.blue.points[a.name]))} points"
+                          for a in self.blue.axes) or "blue has no parameters"
+        if lo_cert and hi_cert:
+            return (lo, hi), (f"certified bracket [{lo:.6g}, {hi:.6g}] over the parameters' whole ranges (from the "
+                              f"Lipschitz constant); the grid game ({grids}) is solved exactly")
+        red_keeps = f" and red's keeps blue to {hi:.6g}" if mixed else ""
+        return None, (f"exact for the grid game ({grids}); over the whole ranges blue's strategy keeps "
+                      f"{lo:.6g} against red's best reply found{red_keeps}: best found on the grid, not certified; "
+                      "pass lipschitz= for a certified bracket")
+
+    def _red_reply(self, x, lipschitz):
+        """Red's best reply, over its whole parameter ranges and every kernel, to blue's mixture ``x``."""
+        support = np.flatnonzero(x > 1e-12)
+        bp_idx, bk = np.divmod(support, self.blue.n_kernels)
+        bp = {n: self.blue.points[n][bp_idx] for n in self.blue.names}
+        rows = np.arange(len(support)) if bp else np.zeros(len(support), dtype=int)
+        w = x[support]
+        if not self.red.axes:
+            vals = self.payoff.matrix(bp, {})[rows, bk]   # (support, 1, red kernels)
+            return float(np.min(w @ vals.reshape(len(support), -1))), True
+
+        def objective(pts):
+            m = self.payoff.matrix(bp, pts)[rows, bk]   # (support, points, red kernels)
+            return np.min(np.einsum("s,spk->pk", w, m), axis=1)
+
+        out = minimise(objective, self.red.axes, grid=self._refine_grid(self.red.axes),
+                       lipschitz=_lipschitz(lipschitz, self.red.axes))
+        return (out.bound, True) if out.certified else (out.value, False)
+
+    def _blue_reply(self, y, lipschitz):
+        """Blue's best reply, over its whole parameter ranges and every kernel, to red's mixture ``y``."""
+        support = np.flatnonzero(y > 1e-12)
+        rp_idx, rk = np.divmod(support, self.red.n_kernels)
+        rp = {n: self.red.points[n][rp_idx] for n in self.red.names}
+        cols = np.arange(len(support)) if rp else np.zeros(len(support), dtype=int)
+        w = y[support]
+        if not self.blue.axes:
+            vals = self.payoff.matrix({}, rp)[0][:, cols, rk]   # (blue kernels, support)
+            return float(np.max(vals @ w)), True
+
+        def objective(pts):
+            m = self.payoff.matrix(pts, rp)[:, :, cols, rk]   # (points, blue kernels, support)
+            return np.max(m @ w, axis=1)
+
+        out = maximise(objective, self.blue.axes, grid=self._refine_grid(self.blue.axes),
+                       lipschitz=_lipschitz(lipschitz, self.blue.axes))
+        return (out.bound, True) if out.certified else (out.value, False)
+
+    @staticmethod
+    def _refine_grid(axes) -> int:
+        return REFINE.get(len(axes), 9)
+
+
+def _lipschitz(lipschitz, axes):
+    if lipschitz is None:
+        return None
+    if isinstance(lipschitz, Mapping):
+        missing = [a.name for a in axes if a.name not in lipschitz]
+        if missing:
+            return None
+        return {a.name: float(lipschitz[a.name]) for a in axes}
+    return float(lipschitz)
+
+
+__all__ = ["Choice", "Constraint", "Strategy", "Equilibrium", "FrontierPoint", "Frontier", "solve", "frontier"]

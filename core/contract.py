@@ -16,6 +16,15 @@ steps through a chain is one loop (one ``functools.reduce`` when all are matmuls
 No step uses ``numpy.einsum`` on more than one operand, so its 52-index limit
 never applies.
 
+When the best order's peak exceeds the memory budget, the contraction is *sliced*:
+some indices are fixed, each slice (one value per sliced index) is contracted on
+its own and the slices are summed (a sliced output index writes its own part of
+the result). Indices are chosen greedily, each the one that most lowers the peak
+per unit of extra work, the order replanned on what is left (cotengra's sliced
+trees are tried too when it is installed, and kept when cheaper). The cost budget
+bounds the work of all slices together. :meth:`Program.slices` and
+:meth:`Program.run_slice` give the slices as independent pieces of work.
+
 >>> import numpy as np
 >>> prog = Program([(0,), (0, 1), (1, 2)], (2,), {0: 3, 1: 4, 2: 5})
 >>> v, A, B = np.ones(3) / 3, np.full((3, 4), .25), np.full((4, 5), .2)
@@ -37,9 +46,11 @@ import opt_einsum
 from .errors import ContractionTooLarge
 from .limits import (  # noqa: F401 (memory_budget, set_memory_budget and human_bytes are used from here too)
     DEFAULT_MEMORY_BUDGET,
+    _round_up,
     bytes_option,
     check_cost,
     check_memory_bytes,
+    cost_budget,
     human_bytes,
     memory_budget,
     set_memory_budget,
@@ -48,6 +59,8 @@ from .limits import (  # noqa: F401 (memory_budget, set_memory_budget and human_
 DP_LIMIT = 12  # operands up to which the (exponential) dynamic-programming order is tried
 SEARCH_LIMIT = 64  # operands up to which other orders are searched even when the sequential one is cheap
 RESULT_COPIES = 3  # the result, and the two arrays of its size a caller makes from it (normalised, weighted)
+COTENGRA_LIMIT = 24  # operands from which cotengra (when installed) also searches for sliced orders,
+COTENGRA_WORK = 1e8  # when the greedy slices need more work than this (seconds; its search takes about one)
 _matmul = np.matmul
 
 
@@ -72,7 +85,9 @@ class Program:
 
     ``strategy`` is ``"auto"`` (the cheapest of the candidates), ``"sequential"``,
     ``"greedy"`` or ``"dp"``. Calling the program with one array per operand
-    returns the contraction, axes in the order of ``output``.
+    returns the contraction, axes in the order of ``output``. ``sliced`` lists the
+    indices fixed per slice (empty when the whole contraction fits the memory budget);
+    ``cost`` and ``work`` then count every slice, ``largest`` and ``peak`` one at a time.
     """
 
     def __init__(self, operands: Sequence[tuple[int, ...]], output: tuple[int, ...],
@@ -84,61 +99,130 @@ class Program:
         self.output = tuple(output)
         self.sizes = dict(sizes)
         self.names = dict(names or {})
+        self.itemsize = itemsize
         self._distinct = [tuple(dict.fromkeys(op)) for op in self.operands]
         self._prep = [(k, _diagonal(op)) for k, (op, d) in enumerate(zip(self.operands, self._distinct))
                       if len(d) < len(op)]
-        self.path, (self.cost, largest, peak, self.work), self.strategy = self._choose_path(strategy)
-        self.largest = (largest[0] * itemsize, largest[1])
-        self.peak = peak * itemsize
+        path, stats, strategy = self._choose_path(strategy)
+        self._whole = (path, stats, strategy)
+        self._use(path, stats, strategy, ())
         self.check()
-        self._code, self._last, self._final = self._compile()
+
+    def _use(self, path, stats, strategy: str, sliced: tuple[int, ...]) -> None:
+        """Adopt a plan: ``stats`` as from :meth:`_path_stats` (over all slices when ``sliced``)."""
+        self.path, self.strategy, self.sliced = path, strategy, tuple(sliced)
+        self.cost, largest, peak, self.work = stats
+        self.largest = (largest[0] * self.itemsize, largest[1])
+        self.peak = peak * self.itemsize
+        self.nslices = math.prod(self.sizes[i] for i in self.sliced)
+        self._sliced_operands = [tuple(i for i in op if i not in self.sliced) for op in self.operands]
+        self._sliced_output = tuple(i for i in self.output if i not in self.sliced)
+        self._steps = _Steps(self._sliced_operands, self._sliced_output, self.sizes, path)
 
     def check(self, what: str = "contraction") -> "Program":
         """Refuse this plan if it needs more memory at once (:attr:`peak`, bytes) or more work (:attr:`work`,
-        see :meth:`_path_stats`) than the budgets of :mod:`markovwire.limits` allow (they may have changed since
-        it was planned)."""
+        see :meth:`_path_stats`) than the budgets of :mod:`markovwire.limits` allow; slice it when only the
+        memory budget is exceeded (and unslice it when the budget has grown to hold it whole)."""
+        whole_peak = self._whole[1][2] * self.itemsize
+        if self.sliced and whole_peak <= memory_budget():
+            self._use(*self._whole, ())
+        elif self.peak > memory_budget():
+            self._slice_to_fit(what)
         if self.peak > memory_budget():
             wires = _shown_wires(self.largest[1], self.sizes, self.names)
             check_memory_bytes(self.peak, what, f" (its largest array, over the wires {wires}, is "
                                f"{human_bytes(self.largest[0])})")
+        if self.sliced and self.work > cost_budget():
+            need = _round_up(self.work)
+            whole = self._whole[1]
+            raise ContractionTooLarge(
+                what, f"needs {human_bytes(whole_peak)} at once whole, more than the memory budget of "
+                f"{human_bytes(memory_budget())}; in {self.nslices:,} slices (over "
+                f"{_shown_wires(self.sliced, self.sizes, self.names)}) it fits, but needs {self.work:.3g} operations, "
+                f"{self.work / cost_budget():.3g}x the cost budget of {cost_budget():.3g}",
+                fix=f"raise the cost budget: --max-cost {need} on the command line, markovwire.set_cost_budget({need})"
+                    f" in Python, or Limits (Ctrl+K) in the UI; or raise the memory budget to "
+                    f"--max-memory {bytes_option(whole_peak)} (markovwire.set_memory_budget({int(whole_peak)})) so "
+                    f"that it runs whole in {whole[3]:.3g} operations")
         check_cost(self.work, what)
         return self
 
+    # ----- slices ------------------------------------------------------------
+    def slices(self):
+        """The slices, as keys for :meth:`run_slice`: one value per sliced index (a single ``()`` when unsliced).
+
+        Slices are independent: their partial results, each added at :meth:`place`, sum to the contraction.
+        """
+        return np.ndindex(*(self.sizes[i] for i in self.sliced))
+
+    def run_slice(self, key: tuple[int, ...], arrays: Sequence[np.ndarray]) -> np.ndarray:
+        """One slice's part of the contraction: axes of ``output`` less the sliced ones, to be added at
+        ``result[self.place(key)]``."""
+        if not self.sliced:
+            return self._steps(arrays)
+        fixed = dict(zip(self.sliced, key))
+        parts = []
+        for x, op in zip(arrays, self.operands):
+            if fixed.keys() & set(op):
+                x = x[tuple(fixed.get(i, slice(None)) for i in op)]
+            parts.append(x)
+        return self._steps(parts)
+
+    def place(self, key: tuple[int, ...]) -> tuple:
+        """Where a slice's part goes in the result (sliced output axes at the slice's values)."""
+        fixed = dict(zip(self.sliced, key))
+        return tuple(fixed.get(i, slice(None)) for i in self.output)
+
+    def __call__(self, *arrays: np.ndarray) -> np.ndarray:
+        """Contract ``arrays`` (one per operand, shaped as planned), slice by slice when sliced."""
+        if len(arrays) != len(self.operands):
+            raise ValueError(f"this program contracts {len(self.operands)} operands, got {len(arrays)}")
+        if not self.sliced:
+            return self._steps(arrays)
+        result = None
+        for key in self.slices():
+            part = self.run_slice(key, arrays)
+            if result is None:
+                result = np.zeros(tuple(self.sizes[i] for i in self.output), dtype=part.dtype)
+            result[self.place(key)] += part
+        return result
+
     # ----- planning --------------------------------------------------------
-    def _choose_path(self, strategy: str):
+    def _choose_path(self, strategy: str, sizes: Mapping[int, int] | None = None):
+        sizes = self.sizes if sizes is None else sizes
         n = len(self.operands)
         sequential = [(0, 1)] + [(n + i - 1, i + 1) for i in range(1, n - 1)] if n > 1 else []
-        candidates, stats = {"sequential": sequential}, {"sequential": self._path_stats(sequential)}
+        candidates, stats = {"sequential": sequential}, {"sequential": self._path_stats(sequential, sizes)}
         if (strategy == "auto" and n > SEARCH_LIMIT
-                and stats["sequential"][0] <= sum(math.prod(self.sizes[i] for i in op) for op in self._distinct)):
+                and stats["sequential"][0] <= sum(math.prod(sizes[i] for i in op) for op in self._distinct)):
             return sequential, stats["sequential"], "sequential"  # within 2x of any order: not worth a search
         if strategy in ("auto", "greedy", "dp") and n > 2:
             for how in (("greedy", "dp") if strategy == "auto" else (strategy,)):
                 if how == "dp" and n > DP_LIMIT:
                     continue
                 try:
-                    candidates[how] = self._opt_einsum_path(how)
+                    candidates[how] = self._opt_einsum_path(how, sizes)
                 except (ValueError, MemoryError, RecursionError):  # pragma: no cover - opt_einsum limits
                     continue
-                stats[how] = self._path_stats(candidates[how])
+                stats[how] = self._path_stats(candidates[how], sizes)
         if strategy != "auto" and strategy not in candidates:
             strategy = "sequential"
         best = min(stats, key=lambda how: stats[how][0]) if strategy == "auto" else strategy
         return candidates[best], stats[best], best
 
-    def _opt_einsum_path(self, how: str) -> list[tuple[int, int]]:
+    def _opt_einsum_path(self, how: str, sizes: Mapping[int, int]) -> list[tuple[int, int]]:
         if how == "greedy":  # straight to the search: contract_path would also describe every step
             return [tuple(p) for p in opt_einsum.paths.ssa_greedy_optimize(
-                [frozenset(op) for op in self._distinct], frozenset(self.output), self.sizes)]
-        sym = {i: opt_einsum.get_symbol(k) for k, i in enumerate(self.sizes)}
+                [frozenset(op) for op in self._distinct], frozenset(self.output), dict(sizes))]
+        sym = {i: opt_einsum.get_symbol(k) for k, i in enumerate(sizes)}
         eq = ",".join("".join(sym[i] for i in op) for op in self._distinct) + "->" + \
             "".join(sym[i] for i in self.output)
-        shapes = [tuple(self.sizes[i] for i in op) for op in self._distinct]
+        shapes = [tuple(sizes[i] for i in op) for op in self._distinct]
         path, _ = opt_einsum.contract_path(eq, *shapes, shapes=True,
                                            optimize=opt_einsum.paths.DynamicProgramming(minimize="flops"))
         return _to_ssa(path, len(self.operands))
 
-    def _path_stats(self, path) -> tuple[float, tuple[int, tuple[int, ...]], int, float]:
+    def _path_stats(self, path, sizes: Mapping[int, int] | None = None) -> tuple[float, tuple, int, float]:
         """What running ``path`` takes, from the sizes alone.
 
         ``(cost, largest, peak, work)``: its multiply-adds; its largest intermediate ``(entries,
@@ -149,7 +233,7 @@ class Program:
         plans 4e8 multiply-adds but 9.7e9 of work, and takes a minute).
         """
         n = len(self._distinct)
-        size_of, prod = self.sizes.__getitem__, math.prod
+        size_of, prod = (self.sizes if sizes is None else sizes).__getitem__, math.prod
         known = [prod(map(size_of, op)) for op in self._distinct]     # entries of operands, then of results
         held = sum(known)
         cost, work, largest, alive, peak = 0, 0, (0, ()), 0, held
@@ -168,10 +252,124 @@ class Program:
         peak = max(peak, held + RESULT_COPIES * prod(map(size_of, self.output)))
         return float(cost), largest, peak, float(work)
 
-    # ----- compilation -----------------------------------------------------
+    def _sliced_stats(self, path, sliced) -> tuple[float, tuple, int, float]:
+        """:meth:`_path_stats` of ``path`` run in slices over ``sliced``: cost and work of all slices; the
+        peak of one slice on top of the whole operands (held by the caller) and the whole result."""
+        sizes = {**self.sizes, **dict.fromkeys(sliced, 1)}
+        cost, largest, peak, work = self._path_stats(path, sizes)
+        count = math.prod(self.sizes[i] for i in sliced)
+        held = sum(math.prod(self.sizes[i] for i in op) for op in self._distinct)
+        held_slice = sum(math.prod(sizes[i] for i in op) for op in self._distinct)
+        out = math.prod(self.sizes[i] for i in self.output)
+        peak = max(held + peak - held_slice + out, held + RESULT_COPIES * out)
+        return cost * count, largest, peak, work * count + out * count
+
+    def _slice_to_fit(self, what: str) -> None:
+        """Slice the plan so that its peak fits the memory budget, with the least work found (greedy, and
+        cotengra's when installed); leave it as it is when nothing fits (the caller then refuses it)."""
+        budget = memory_budget() / self.itemsize
+        found = _greedy_slices(self, budget)
+        if len(self.operands) >= COTENGRA_LIMIT and (found is None or found[1][3] > COTENGRA_WORK):
+            other = _cotengra_slices(self, budget)
+            if other is not None and (found is None or other[1][3] < found[1][3]):
+                found = other
+        if found is not None:
+            self._use(found[0], found[1], found[2], found[3])
+
+    # ----- running -----------------------------------------------------------
+    def describe(self) -> str:
+        """One line: the chosen strategy, its cost and the largest intermediate."""
+        sliced = (f" in {self.nslices:,} slices over {_shown_wires(self.sliced, self.sizes, self.names)}"
+                  if self.sliced else "")
+        return (f"{self.strategy} order, {len(self.path)} pairwise steps{sliced}, {self.cost:.3g} multiply-adds, "
+                f"largest intermediate {human_bytes(self.largest[0])}, {human_bytes(self.peak)} at most at once")
+
+
+def _greedy_slices(program: Program, budget: float):
+    """``(path, stats, strategy, sliced)`` whose peak fits ``budget`` entries, or None.
+
+    Each round slices the index of the largest intermediate that lowers the peak most per unit of extra
+    work (the ratio of the logarithms of the two factors), then replans the order with the sliced indices
+    at size one and keeps whichever order fits with less work (or comes closer to fitting).
+    """
+    path, stats, strategy = program._whole
+    sliced: list[int] = []
+    fits = lambda st: (0, st[3]) if st[2] <= budget else (1, st[2])  # noqa: E731
+    while stats[2] > budget:
+        best = None
+        for candidates in (stats[1][1], program.sizes):  # the largest intermediate's indices first, then any
+            for i in dict.fromkeys(candidates):
+                if program.sizes[i] < 2 or i in sliced:
+                    continue
+                st = program._sliced_stats(path, sliced + [i])
+                if st[2] >= stats[2]:
+                    continue
+                score = (math.log(max(st[3], 1) / max(stats[3], 1)) / math.log(stats[2] / st[2]), -program.sizes[i])
+                if best is None or score < best[0]:
+                    best = (score, i, st)
+            if best is not None:
+                break
+        if best is None:
+            return None
+        sliced.append(best[1])
+        stats = best[2]
+        reduced = {**program.sizes, **dict.fromkeys(sliced, 1)}
+        new_path, _, new_strategy = program._choose_path("auto", reduced)
+        new_stats = program._sliced_stats(new_path, sliced)
+        if fits(new_stats) < fits(stats):
+            path, stats, strategy = new_path, new_stats, new_strategy
+    return path, stats, strategy, tuple(sliced)
+
+
+def _cotengra_slices(program: Program, budget: float):
+    """As :func:`_greedy_slices`, from cotengra's hyper-optimised sliced trees; None when cotengra is missing
+    or its best tree does not fit."""
+    try:
+        import cotengra
+    except ImportError:
+        return None
+    sym = {i: opt_einsum.get_symbol(k) for k, i in enumerate(program.sizes)}
+    back = {s: i for i, s in sym.items()}
+    inputs = [tuple(sym[i] for i in op) for op in program._distinct]
+    output = tuple(sym[i] for i in program.output)
+    size_dict = {sym[i]: d for i, d in program.sizes.items()}
+    best = None
+    # cotengra bounds the largest intermediate; the peak also holds the operands and the live intermediates
+    for target in (budget / 4, budget / 16):
+        try:
+            opt = cotengra.HyperOptimizer(methods=["greedy"], max_repeats=32, max_time=5, optlib="random",
+                                          slicing_opts={"target_size": target}, parallel=False, progbar=False)
+            tree = opt.search(inputs, output, size_dict)
+        except Exception:  # pragma: no cover - cotengra's own limits; the greedy slicer still answers
+            return best
+        sliced = tuple(back[s] for s in tree.sliced_inds)
+        path = [tuple(p) for p in tree.get_ssa_path()] if hasattr(tree, "get_ssa_path") else \
+            _to_ssa(tree.get_path(), len(program.operands))
+        stats = program._sliced_stats(path, sliced)
+        if stats[2] <= budget and (best is None or stats[3] < best[1][3]):
+            best = (path, stats, "cotengra", sliced)
+        if best is not None:
+            break
+    return best
+
+
+class _Steps:
+    """The compiled pairwise steps of one path over operand index tuples (the numeric core of a Program)."""
+
+    def __init__(self, operands: Sequence[tuple[int, ...]], output: tuple[int, ...], sizes: Mapping[int, int],
+                 path):
+        self.n = len(operands)
+        self.path = path
+        self.sizes = sizes
+        self.output = output
+        self._distinct = [tuple(dict.fromkeys(op)) for op in operands]
+        self._prep = [(k, _diagonal(op)) for k, (op, d) in enumerate(zip(operands, self._distinct))
+                      if len(d) < len(op)]
+        self._code, self._last, self._final = self._compile()
+
     def _compile(self):
         """Instructions ``(fn, a, b, out)``: ``out = fn(a, b)``, or a fold over inputs when ``b`` is None."""
-        n = len(self.operands)
+        n = self.n
         prepped = {k for k, _ in self._prep}
         steps = []
 
@@ -188,7 +386,7 @@ class Program:
             steps.append([fn, b, a, n + k, res] if swapped else [fn, a, b, n + k, res])
         code = []
         k = 0
-        foldable = lambda s: s[2] < n and s[2] not in prepped
+        foldable = lambda s: s[2] < n and s[2] not in prepped  # noqa: E731
         while k < len(steps):
             j = k + 1
             while (foldable(steps[k]) and j < len(steps) and foldable(steps[j])
@@ -204,10 +402,7 @@ class Program:
         final = steps[-1][4] if steps else self._distinct[0]
         return code, last, (None if final == self.output else _reducer(final, self.output))
 
-    def __call__(self, *arrays: np.ndarray) -> np.ndarray:
-        """Contract ``arrays`` (one per operand, shaped as planned)."""
-        if len(arrays) != len(self.operands):
-            raise ValueError(f"this program contracts {len(self.operands)} operands, got {len(arrays)}")
+    def __call__(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
         vals = list(arrays)
         vals += [None] * len(self.path)
         for k, fn in self._prep:
@@ -216,18 +411,13 @@ class Program:
             x = vals[a]
             vals[a] = None
             if b is None:
-                vals[out] = fn(x, arrays)
+                vals[out] = fn(x, vals)
             else:
                 y = vals[b]
                 vals[b] = None
                 vals[out] = fn(x, y)
         result = vals[self._last]
         return result if self._final is None else self._final(result)
-
-    def describe(self) -> str:
-        """One line: the chosen strategy, its cost and the largest intermediate."""
-        return (f"{self.strategy} order, {len(self.path)} pairwise steps, {self.cost:.3g} multiply-adds, "
-                f"largest intermediate {human_bytes(self.largest[0])}, {human_bytes(self.peak)} at most at once")
 
 
 @contextmanager

@@ -67,6 +67,7 @@ from markovwire.errors import (
 )
 from markovwire.library import Component, Library, load_library, load_proposal, proposal_from_data
 from markovwire.library.constructions import constant
+from markovwire.library.game import red_entries
 from markovwire.library.loader import component_in, flatten, validate
 from markovwire.library.proposal import dump_spec, spec_data
 from markovwire.library.schema import (
@@ -352,8 +353,10 @@ class Document:
         claims = [_renamed_claim(c, old, new) for c in self.spec.claims]
         adversary = {k: a.model_copy(update={"instance": new}) if a.instance == old else a
                      for k, a in self.spec.adversary.items()}
+        blue = {k: b.model_copy(update={"instance": new}) if b.instance == old else b
+                for k, b in self.spec.blue.items()}
         update = {"instances": instances, "queries": queries, "credal": credal, "claims": claims,
-                  "adversary": adversary}
+                  "adversary": adversary, "blue": blue}
         if self.spec.diagram is not None:
             update["diagram"] = _renamed_expression(self.spec.diagram, old, new)
         else:
@@ -436,7 +439,7 @@ class Document:
             self._commit(self.spec.model_copy(update={"diagram": text, "wiring": None}))
             return
         trial = self.spec.model_copy(update={"diagram": text, "wiring": None, "queries": {}, "adversary": {},
-                                             "sweeps": [], "credal": {}, "claims": []})
+                                             "sweeps": [], "credal": {}, "claims": [], "blue": {}})
         try:
             p = proposal_from_data(trial.model_dump(mode="python", exclude_defaults=True), self.path, "expression")
         except MarkovwireError as e:
@@ -748,10 +751,12 @@ class Document:
         entries = {}
         for k, a in self.spec.adversary.items():
             over = [n for n in a.over if n != name]
-            if over:
+            if a.instance is not None:
+                entries[k] = a
+            elif over:
                 entries[k] = a.model_copy(update={"over": over, "bounds": {b: v for b, v in a.bounds.items()
                                                                            if b in over}})
-        self._commit(self.spec.model_copy(update={"adversary": entries}))
+        self._commit(_with_red(self.spec.model_copy(update={"adversary": entries})))
 
     def set_steps(self, text: str) -> None:
         """The length of the episode: a whole number or the name of an integer parameter."""
@@ -775,11 +780,14 @@ class Document:
         self._commit(self.spec.model_copy(update={"queries": {**self.spec.queries, name: query}}))
 
     def remove_query(self, name: str) -> None:
-        """Remove a query (or an adversary or credal entry); adversaries and credal entries of a removed query go
-        too."""
+        """Remove a query (or an adversary, blue or credal entry); adversaries, blue and credal entries of a removed
+        query go too (and blue entries left without a red team)."""
         if name in self.spec.adversary:
             entries = {k: a for k, a in self.spec.adversary.items() if k != name}
-            self._commit(self.spec.model_copy(update={"adversary": entries}))
+            self._commit(_with_red(self.spec.model_copy(update={"adversary": entries})))
+            return
+        if name in self.spec.blue:
+            self._commit(self.spec.model_copy(update={"blue": {k: b for k, b in self.spec.blue.items() if k != name}}))
             return
         if name in self.spec.credal:
             self.remove_credal(name)
@@ -789,7 +797,10 @@ class Document:
         queries = {k: q for k, q in self.spec.queries.items() if k != name}
         entries = {k: a for k, a in self.spec.adversary.items() if a.query != name}
         credal = {k: c for k, c in self.spec.credal.items() if c.query != name}
-        self._commit(self.spec.model_copy(update={"queries": queries, "adversary": entries, "credal": credal}))
+        blue = {k: b for k, b in self.spec.blue.items()
+                if b.query != name and name not in [c.query for c in b.constraints]}
+        self._commit(self.spec.model_copy(update={"queries": queries, "adversary": entries, "credal": credal,
+                                                  "blue": blue}))
 
     def import_queries(self, path: str | Path) -> int:
         """Copy the queries, sweeps, adversaries and credal entries of another proposal file; returns how many
@@ -799,11 +810,12 @@ class Document:
         queries = {**self.spec.queries, **other.queries}
         adversary = {**self.spec.adversary, **other.adversary}
         credal = {**self.spec.credal, **other.credal}
-        update = {"queries": queries, "adversary": adversary, "credal": credal}
+        update = {"queries": queries, "adversary": adversary, "credal": credal,
+                  "blue": {**self.spec.blue, **other.blue}}
         if other.sweeps:
             update["sweeps"] = list(other.sweeps)
         self._commit(self.spec.model_copy(update=update))
-        return len(other.queries) + len(other.adversary) + len(other.credal)
+        return len(other.queries) + len(other.adversary) + len(other.credal) + len(other.blue)
 
     # ----- bounds and claims ------------------------------------------------------------------------
     def set_tv_radius(self, instance: str, value) -> float | None:
@@ -1206,3 +1218,10 @@ def _plain_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _with_red(spec: ProposalFile) -> ProposalFile:
+    """``spec`` without the blue entries whose red team (adversary entries) is gone."""
+    blue = {k: b for k, b in spec.blue.items()
+            if set(b.against or []) <= set(spec.adversary) and red_entries(spec, k)}
+    return spec.model_copy(update={"blue": blue})

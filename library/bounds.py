@@ -2,7 +2,8 @@
 
 A proposal's ``credal:`` entries give parameters as intervals and instances as
 credal sets (tables with interval entries, or lists of extreme tables); an
-instance's ``tv_radius`` says how far reality's kernel may be from the model's.
+instance measured from data (``data:``, :mod:`.data`) brings its own credal set to
+every bound; an instance's ``tv_radius`` says how far reality's kernel may be from the model's.
 
 This module reads those entries from the file and hands them, with the proposal's
 compiled :class:`~markovwire.model.Model`, to the core: a net's bounds are
@@ -162,7 +163,10 @@ def bounds(proposal, model, query: str, intervals: Mapping[str, tuple[float, flo
     """Lower and upper values of ``query`` of the compiled ``model`` when ``intervals`` bound parameters and
     ``boxes`` are credal sets: a :class:`~markovwire.analysis.CredalBounds` for a net, an
     :class:`~markovwire.analysis.episodes.EpisodeBounds` for an episode. Intervals of parameters the query does
-    not depend on are noted and ignored; a degenerate interval is the point it names."""
+    not depend on are noted and ignored; a degenerate interval is the point it names. Instances measured from
+    data (``proposal.measured``) take part with their credal sets unless ``boxes`` gives them another."""
+    measured = {n: e for n, e in proposal.measured.items() if n not in dict(boxes or {})}
+    boxes = {**{n: e.credal for n, e in measured.items()}, **dict(boxes or {})}
     intervals = dict(intervals or {})
     points = {n: lo for n, (lo, hi) in intervals.items() if lo == hi}
     values = {**{k: v for k, v in dict(values or {}).items() if k not in intervals}, **points}
@@ -183,6 +187,10 @@ def bounds(proposal, model, query: str, intervals: Mapping[str, tuple[float, flo
                             max_combinations=max_combinations)
     if ignored:
         out.note = "; ".join(x for x in (out.note, f"{', '.join(ignored)} do not affect this query") if x)
+    if measured:
+        data = "; ".join(f"{n} measured from {proposal.spec.instances[n].data.file} ({e.describe()})"
+                         for n, e in measured.items())
+        out.note = "; ".join(x for x in (out.note, data) if x)
     return out
 
 

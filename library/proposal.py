@@ -54,6 +54,7 @@ from markovwire.errors import (
     UnknownName,
     WiringError,
 )
+from markovwire.estimate import Estimate
 from markovwire.limits import check_points, human_bytes, memory_budget, memory_fix
 from markovwire.model import Model
 from markovwire.types import FinSet, names_apart
@@ -62,6 +63,7 @@ from .bounds import band, bounds, credal, imprecise_box, intervals_of, kernel_ad
 from .claims import checklist, claim
 from .compile import compile_model
 from .constructions import constant, to_expr
+from .data import measure
 from .display import Results, descriptions, proposal_bundle
 from .game import check_blue, check_choice, frontier as game_frontier, solve as solve_game
 from .latents import natural_latents, prepare as prepare_latent
@@ -128,6 +130,7 @@ class Proposal:
         self.structural: set[str] = set()
         self._rebuilt: dict[tuple, Proposal] = {}
         self._model: Model | None = None
+        self.measured: dict[str, Estimate] = {}   # instances whose kernel comes from data, with its credal set
 
     def __repr__(self) -> str:
         kind = "episode" if self.system is not None else "diagram"
@@ -654,7 +657,16 @@ def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
             errors.append(placed(err, where))
     raise_all(errors)
     _check_kernel_size(p, name, comp, inst_sizes)
-    return comp.instantiate(name, params, inst_sizes, fixed)
+    box = comp.instantiate(name, params, inst_sizes, fixed)
+    if inst.data is None:
+        return box
+    where = lambda *k: p.where("instances", name, "data", *k)
+    if comp.is_stateful:
+        raise FileFormatError(where(), f"component {comp.name!r} has a state; only a plain component's kernel can be "
+                              "measured from data", fix="give 'data:' to a component without a state")
+    p.measured[name] = measure(inst.data, box.dom, box.cod, name, p.path.parent if p.path else None, where)
+    return dataclasses.replace(box, kernel=p.measured[name].kernel,
+                               source=f"measured from {inst.data.file} ({p.measured[name].describe()})")
 
 
 def _check_kernel_size(p: Proposal, name: str, comp, sizes: Mapping[str, int]) -> None:
@@ -978,6 +990,14 @@ def _check_analyses(p: Proposal, errors: list) -> None:
         elif q.given and p.system is not None:
             errors.append(FileFormatError(where("query"), f"query {c.query!r} conditions on evidence in an episode",
                                           fix="bound an unconditional query (credal bounds of episodes need one)"))
+        if not c.intervals and not c.imprecise and not p.measured:
+            errors.append(FileFormatError(where(), "bounds nothing imprecise",
+                                          fix="give 'intervals' (parameter: [lo, hi]) or 'imprecise' (instance: "
+                                              "credal set), or measure an instance from data ('data:' on it)"))
+        for i in c.imprecise:
+            if i in p.measured:
+                errors.append(FileFormatError(where("imprecise", i), f"instance {i!r} already has a credal set from "
+                                              "its data: entry", fix=f"remove {i!r} here, or its 'data:' entry"))
         for attempt in (lambda: intervals_of(p, c.intervals, "credal", name, "intervals"),
                         *(lambda i=i, s=s: imprecise_box(p, i, s, {}, "credal", name, "imprecise", i)
                           for i, s in c.imprecise.items())):

@@ -138,6 +138,47 @@ class LibraryFile(Model):
 
 
 # ----- proposal files --------------------------------------------------------------
+def _value(value):
+    """A data file's value written as a YAML key: ``true`` as ``"true"``, ``1`` as ``"1"`` (how a row is read)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _label(value)
+
+
+Column = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ValueKey = Annotated[str, BeforeValidator(_value, json_schema_input_type=Union[str, int, bool]),
+                     StringConstraints(max_length=200)]
+LabelMap = TypeAliasType("LabelMap", Union[Label, Annotated[dict[ValueKey, "LabelMap"], Len(1, MAX_ITEMS)]])
+
+
+class DataSpec(Model):
+    """A component's kernel measured from samples (:mod:`markovwire.library.data`): the file, which column
+    holds each port, and the credal set's method and confidence (:mod:`markovwire.estimate`)."""
+
+    file: Annotated[str, StringConstraints(min_length=1, max_length=1000)] = Field(
+        description="a CSV (.csv) or JSON Lines (.jsonl) file, one sample per row, relative to the proposal")
+    columns: Annotated[dict[Name, Union[Column, Annotated[list[Column], Len(1, 8)]]], Len(1, 64)] = Field(
+        description="port: the column holding it (or a list of columns read together, with 'labels')")
+    labels: Annotated[dict[Name, Annotated[dict[ValueKey, LabelMap], Len(1, MAX_ITEMS)]], Len(0, 64)] = Field(
+        {}, description="port: {column value: label} where they differ (nested per column, '_' for any value)")
+    bins: Annotated[dict[Name, Annotated[list[Number], Len(2, MAX_ITEMS)]], Len(0, 64)] = Field(
+        {}, description="port: increasing edges; a numeric column's bin i is the port's label i")
+    method: Literal["clopper_pearson", "idm"] = "clopper_pearson"
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    simultaneous: bool = Field(False, description="Clopper-Pearson with Bonferroni over the kernel's entries")
+    s: Annotated[float, Field(gt=0, le=1000)] | None = Field(None, description="the IDM's prior strength (2)")
+    empty: Literal["refuse", "uniform"] = Field(
+        "refuse", description="the point kernel's rule for an input row without samples")
+
+    @model_validator(mode="after")
+    def _method_options(self):
+        if self.s is not None and self.method != "idm":
+            raise ValueError("'s' belongs to method: idm")
+        if self.simultaneous and self.method != "clopper_pearson":
+            raise ValueError("'simultaneous' belongs to method: clopper_pearson")
+        return self
+
+
 class InstanceSpec(Model):
     """One use of a component, with parameters fixed to numbers or to expressions in other parameters."""
 
@@ -145,6 +186,7 @@ class InstanceSpec(Model):
     parameters: Annotated[dict[Name, Value], Len(0, 256)] = {}
     tv_radius: Annotated[float, Field(ge=0, le=1)] | None = Field(
         None, description="reality's kernel is within this total-variation distance of the model's, in every row")
+    data: DataSpec | None = Field(None, description="the kernel measured from samples, with its credal set")
     doc: Text = ""
 
 
@@ -368,6 +410,7 @@ class ImpreciseSpec(Model):
 class CredalSpec(Model):
     """Lower and upper values of a named query when parameters lie in intervals and instances in credal sets.
 
+    Instances with a ``data:`` entry take part with their credal sets, as if listed in ``imprecise``.
     In an episode both semantics are reported: ``adaptive`` (the components may change at
     every step, as an adaptive red team would: exact, by the lower transition operator)
     and ``fixed`` (one unknown choice for the whole episode: the range over the vertices).
@@ -381,11 +424,6 @@ class CredalSpec(Model):
     max_combinations: Annotated[int, Field(ge=1, le=10_000_000)] = 20_000
     doc: Text = ""
 
-    @model_validator(mode="after")
-    def _something_imprecise(self):
-        if not self.intervals and not self.imprecise:
-            raise ValueError("give 'intervals' (parameter: [lo, hi]) or 'imprecise' (instance: credal set), or both")
-        return self
 
 
 class ClaimSpec(Model):

@@ -48,6 +48,7 @@ from .kernel import Kernel, _merge_params
 from .limits import check_points
 from .operands import Factored, Operands
 from .params import Parameter
+from .prune import requisite
 from .types import FinSet, names_apart
 
 BATCH = -1  # the einsum index of a sweep's batch axis
@@ -413,11 +414,7 @@ class Net:
                       for a, nd in zip(arrays, self._operands()[1].ndims)) if batch else ()
         plan = self._plan(outputs, tuple(sorted(obs)), flags, batch[0] if batch else 0, symbolic)
         with out_of_memory(plan.program):
-            arrays = plan.observe(arrays, obs)
-            if symbolic:
-                raw = np.vectorize(sympy.expand, otypes=[object])(_contract_objects(plan.program, arrays + plan.extra))
-            else:
-                raw = plan.run(arrays)
+            raw = plan.contract(arrays, obs, symbolic)
             result = self._finish(raw, plan, outputs, obs, evidence, batch, normalize, symbolic, unused_sweep)
         if batch:
             return result
@@ -563,9 +560,16 @@ class Net:
 class _NetPlan:
     """The einsum of a net for given outputs, evidence wires and batch layout, planned once."""
 
-    def __init__(self, net: Net, outputs, observed: set, flags, batch: int, symbolic: bool):
+    def __init__(self, net: Net, outputs, observed: set, flags, batch: int, symbolic: bool,
+                 keep: Sequence[int] | None = None):
         boxes = net._operands()[0]
         flags = flags or (False,) * len(boxes)
+        self.apart = None  # the plan of the boxes that only weigh the evidence (see markovwire.prune)
+        if keep is None:
+            keep, apart = requisite([(b.inputs, b.outputs) for b in boxes], outputs, observed, net.inputs)
+            if apart:
+                self.apart = _NetPlan(net, (), observed, flags, batch, symbolic, keep=apart)
+        self.keep = list(keep)
         wires = [w for w in net.wires if w not in observed]
         index = {w: i for i, w in enumerate(wires)}
         sizes = {i: len(net.wires[w]) for w, i in index.items()}
@@ -573,7 +577,8 @@ class _NetPlan:
         operands, self.extra = [], []
         self.observed_axes = []
         self.factored = 2 in flags
-        for k, (b, batched) in enumerate(zip(boxes, flags)):
+        for k in self.keep:
+            b, batched = boxes[k], flags[k]
             wl = list(b.inputs) + list(b.outputs)
             self.observed_axes.append([(ax + (1 if batched else 0), w) for ax, w in enumerate(wl) if w in observed])
             lead = (BATCH,) if batched else ()
@@ -612,6 +617,9 @@ class _NetPlan:
         if batch:
             sizes[BATCH] = batch
             names[BATCH] = "sweep"
+            if not any(BATCH in op for op in operands):  # swept only in pruned boxes: the same at every point
+                self.extra.append(np.ones(batch))
+                operands.append((BATCH,))
         if not operands:
             operands.append(())
             self.extra.append(np.ones(()))
@@ -632,7 +640,8 @@ class _NetPlan:
         return out
 
     def observe(self, arrays: list, obs: Mapping[str, int]) -> list:
-        """The operand arrays (factored kernels as two) with observed wires fixed at their observed values."""
+        """The kept boxes' operand arrays (factored kernels as two), observed wires fixed at their observed values."""
+        arrays = [arrays[k] for k in self.keep]
         if self.factored:
             arrays = [x for a in arrays for x in ((a.coef, a.basis) if isinstance(a, Factored) else (a,))]
         if not self.observed_boxes:
@@ -647,6 +656,19 @@ class _NetPlan:
         if arrays and arrays[0].dtype == object:
             extra = [np.asarray(e, dtype=object) for e in extra]
         return self.program(*arrays, *extra)
+
+    def contract(self, arrays: list, obs: Mapping[str, int], symbolic: bool) -> np.ndarray:
+        """The unnormalised result from every box's array: the kept boxes' contraction, times the weight of
+        the evidence the boxes set apart give (one number per sweep point and input value)."""
+        ops = self.observe(arrays, obs)
+        if symbolic:
+            raw = _contract_objects(self.program, ops + [np.asarray(e, dtype=object) for e in self.extra])
+        else:
+            raw = self.run(ops)
+        if self.apart is not None:
+            weight = self.apart.contract(arrays, obs, symbolic)
+            raw = raw * weight.reshape(weight.shape + (1,) * (raw.ndim - weight.ndim))
+        return np.vectorize(sympy.expand, otypes=[object])(raw) if symbolic else raw
 
 
 def _contract_objects(program: Program, arrays) -> np.ndarray:

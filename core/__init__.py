@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _SOURCES = {
     "errors": ["MarkovwireError", "ContractionTooLarge", "ErrorList", "EvidenceError", "ExpressionError",
                "FileFormatError", "LoopWithoutState", "NotStochastic", "ParameterError", "RenderError", "ShapeError",
-               "TypeMismatch", "UnknownName", "WiringError"],
+               "TypeMismatch", "UnknownName", "WiringError", "EngineError", "Cancelled"],
     "types": ["FinSet", "Port", "TypeVar", "Range", "Vec", "Candidates", "Product", "Sigma", "UNIT", "FAMILIES",
               "bundle", "show_bundle", "unify"],
     "params": ["Parameter"],
@@ -34,6 +34,7 @@ _SOURCES = {
     "net": ["Net", "NetBox"],
     "episode": ["Episode"],
     "model": ["Model"],
+    "parallel": ["Engine", "set_engine", "open_sweep", "SweepFile"],
 }
 _LAZY = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -66,7 +67,9 @@ if TYPE_CHECKING:  # what static checkers and IDEs see
     from .contract import Program
     from .episode import Episode
     from .errors import (
+        Cancelled,
         ContractionTooLarge,
+        EngineError,
         ErrorList,
         EvidenceError,
         ExpressionError,
@@ -95,6 +98,7 @@ if TYPE_CHECKING:  # what static checkers and IDEs see
     )
     from .model import Model
     from .net import Net, NetBox
+    from .parallel import Engine, SweepFile, open_sweep, set_engine
     from .params import Parameter
     from .types import (
         FAMILIES,

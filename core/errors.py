@@ -296,6 +296,14 @@ class ContractionTooLarge(MarkovwireError):
     """A contraction would allocate more memory than the configured budget."""
 
 
+class EngineError(MarkovwireError):
+    """Where pieces of a batch were to run cannot be used: no dask.distributed, no scheduler at an address."""
+
+
+class Cancelled(MarkovwireError):
+    """A long run was cancelled by its user (Ctrl+C, the UI's cancel key); what was written says so."""
+
+
 class WiringError(MarkovwireError):
     """A wire is dangling, doubly driven, or refers to something unknown."""
 

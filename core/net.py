@@ -32,8 +32,10 @@ TypeError: 'tuple' object does not support item assignment
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
+import math
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from types import MappingProxyType
@@ -43,15 +45,24 @@ import numpy as np
 import sympy
 
 from .contract import Program, out_of_memory
-from .errors import ErrorList, EvidenceError, MarkovwireError, TypeMismatch, UnknownName, WiringError
+from .errors import (
+    ContractionTooLarge,
+    ErrorList,
+    EvidenceError,
+    MarkovwireError,
+    TypeMismatch,
+    UnknownName,
+    WiringError,
+)
 from .kernel import Kernel, _merge_params
-from .limits import check_points
+from .limits import bytes_option, check_points, human_bytes, memory_budget
 from .operands import Factored, Operands
 from .params import Parameter
 from .prune import requisite
 from .types import FinSet, names_apart
 
 BATCH = -1  # the einsum index of a sweep's batch axis
+MIN_WHOLE = 4096  # a sweep of at most this many points is first tried in one piece
 
 
 @dataclass(frozen=True)
@@ -431,14 +442,46 @@ class Net:
         """``P(evidence)`` (per outer input, per sweep point)."""
         return self.evaluate(values, evidence=evidence, outputs=(), normalize=False)
 
-    def sweep(self, grid: Mapping[str, Sequence[float]], **kw) -> np.ndarray:
-        """Evaluate on the outer product of the given value lists: axes in the grid's order first."""
+    def sweep(self, grid: Mapping[str, Sequence[float]], *, out=None, chunk: int | None = None, progress=None,
+              **kw) -> np.ndarray:
+        """Evaluate on the outer product of the given value lists: axes in the grid's order first.
+
+        A grid that does not fit in the memory budget at once is evaluated in pieces
+        (:mod:`markovwire.parallel`: on threads, or on the cluster of :func:`markovwire.set_engine`),
+        ``chunk`` points each if given; the result is the same whatever runs the pieces. With ``out``
+        (a directory) the result is written there piece by piece and opened as a
+        :class:`~markovwire.parallel.SweepFile` (memmaps) instead, so the sweep need not fit in memory.
+        ``progress(done, pieces)`` is called as pieces finish.
+        """
+        from .parallel import chunks, run, write_sweep
         names = list(grid)
-        check_points({n: np.size(grid[n]) for n in names}, "Net.sweep")
-        mesh = np.meshgrid(*(np.asarray(grid[n], dtype=float) for n in names), indexing="ij")
-        values = dict(kw.pop("values", {}) or {})
-        values.update(zip(names, mesh))
-        return self.evaluate(values, **kw)
+        total = check_points({n: np.size(grid[n]) for n in names}, "Net.sweep")
+        axes = {n: np.asarray(grid[n], dtype=float).reshape(-1) for n in names}
+        task = _SweepPoints(self, dict(kw.pop("values", {}) or {}), kw)
+        if not names:
+            return task({})
+        pieces = [(0, total)] if chunk is None and out is None and total <= MIN_WHOLE else None
+        if pieces is not None:
+            try:
+                return task.reshaped(axes, [task.on(axes, (0, total))])
+            except ContractionTooLarge:
+                pieces = None  # too large at once: in pieces
+        point = task.point_bytes(axes, total) if chunk is None else 0
+        pieces = chunks(total, point, size=chunk)
+        if out is not None:
+            return write_sweep(out, axes, task.named, {"result": None}, pieces=pieces, progress=progress,
+                               point_bytes=point * (pieces[0][1] - pieces[0][0]))
+        rows = task.result_bytes(axes, total)
+        if rows > memory_budget():
+            raise ContractionTooLarge("Net.sweep", f"the result of {total:,} points needs {human_bytes(rows)}, more "
+                                      f"than the memory budget of {human_bytes(memory_budget())}",
+                                      fix="write it to disk piece by piece: net.sweep(grid, out='results.npyd') "
+                                          "(markovwire eval FILE --sweep … -o results.npyd), then "
+                                          "markovwire.open_sweep('results.npyd'); or raise the budget "
+                                          f"(--max-memory {bytes_option(rows * 2)})")
+        parts = list(run(functools.partial(task.on, axes), pieces, progress=progress,
+                         piece_bytes=point * (pieces[0][1] - pieces[0][0])))
+        return task.reshaped(axes, parts)
 
     def marginals(self, values: Mapping[str, object] | None = None, *, evidence: Mapping[str, str] | None = None,
                   wires: Sequence[str] | None = None) -> dict[str, np.ndarray]:
@@ -555,6 +598,62 @@ class Net:
         ins = ", ".join(f"{w}: {self.wires[w].name}" for w in self.inputs) or "I"
         outs = ", ".join(f"{w}: {self.wires[w].name}" for w in self.outputs) or "I"
         return f"Net({len(self.boxes)} boxes, {len(self.wires)} wires; {ins} → {outs})"
+
+
+class _SweepPoints:
+    """A net evaluated at points of a sweep (picklable, so that pieces can run in worker processes)."""
+
+    PROBE = 64  # points evaluated to measure the memory a point needs
+
+    def __init__(self, net: Net, values: Mapping[str, object], kw: Mapping[str, object]):
+        self.net, self.values, self.kw = net, dict(values), dict(kw)
+
+    def __call__(self, points: Mapping[str, np.ndarray]):
+        return self.net.evaluate({**self.values, **points}, **self.kw)
+
+    def on(self, axes: Mapping[str, np.ndarray], piece: tuple[int, int]) -> np.ndarray:
+        """The points ``piece`` of the grid over ``axes``; impossible evidence is placed at its point of the grid."""
+        from .parallel import grid_points
+        shape = tuple(len(a) for a in axes.values())
+        points = grid_points(axes, piece)
+        try:
+            return self(points)
+        except EvidenceError:
+            evidence = self.kw.get("evidence")
+            if not evidence:
+                raise
+            weight = np.asarray(self.net.probability(evidence, {**self.values, **points}))
+            at = np.argwhere(weight.reshape((piece[1] - piece[0],) + weight.shape[1:]) <= 0)
+            if not len(at):
+                raise
+            at[0][0] += piece[0]
+            raise self.net._zero_evidence(at[0], evidence, (math.prod(shape), shape)) from None
+
+    def named(self, points: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"result": self(points)}
+
+    def reshaped(self, axes: Mapping[str, np.ndarray], parts: list) -> np.ndarray:
+        out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return out.reshape(tuple(len(a) for a in axes.values()) + out.shape[1:])
+
+    def point_bytes(self, axes, total: int) -> float:
+        """The bytes one point of the sweep needs at once, from the plan of a few points (an upper bound)."""
+        probe = min(total, self.PROBE)
+        while True:
+            try:
+                self.on(axes, (0, probe))
+                break
+            except ContractionTooLarge:
+                if probe == 1:
+                    raise       # one point is too large: its own message says by how much
+                probe //= 2
+        peaks = [p.program.peak + (p.apart.program.peak if getattr(p, "apart", None) is not None else 0)
+                 for key, p in self.net._plans.items() if isinstance(p, _NetPlan) and key[3] == probe]
+        return max(peaks, default=0) / probe
+
+    def result_bytes(self, axes, total: int) -> float:
+        """The bytes of the whole sweep's result."""
+        return float(total) * np.asarray(self.on(axes, (0, 1))).nbytes
 
 
 class _NetPlan:

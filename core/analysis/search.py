@@ -38,6 +38,7 @@ x ∈ [0.25, 1] (flat: within 1e-9 of the optimum; representative x = 0.25)
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .. import parallel
 from ..errors import ContractionTooLarge, ParameterError
 from ..limits import check_points
 
@@ -481,23 +483,17 @@ class _Counter:
     def __call__(self, pts: Mapping[str, np.ndarray]) -> np.ndarray:
         size = len(next(iter(pts.values()))) if pts else 1
         self.n += size
-        return self._run(pts, size)
-
-    def _run(self, pts, size):
-        try:
-            out = np.asarray(self.objective(pts), dtype=float).reshape(-1)
-        except ContractionTooLarge:
-            if size <= 1:
-                raise
-            half = size // 2
-            lo = self._run({k: v[:half] for k, v in pts.items()}, half)
-            hi = self._run({k: v[half:] for k, v in pts.items()}, size - half)
-            return np.concatenate([lo, hi])
-        return np.broadcast_to(out, (size,)) if out.size == 1 and size > 1 else out
+        return _split(self.objective, pts, size)
 
     def grid(self, axes, points) -> np.ndarray:
-        mesh = np.meshgrid(*points, indexing="ij")
-        return self({a.name: m.reshape(-1) for a, m in zip(axes, mesh)})
+        """The objective over the grid, first axis slowest: in pieces on the engine of :mod:`markovwire.parallel`
+        (each piece makes its own points, so the grid is never built whole)."""
+        grid = {a.name: np.asarray(p, dtype=float) for a, p in zip(axes, points)}
+        size = math.prod(len(p) for p in points)
+        self.n += size
+        pieces = parallel.chunks(size, point_bytes=8 * (len(axes) + 2))
+        parts = list(parallel.run(parallel.GridPiece(functools.partial(_on_points, self.objective), grid), pieces))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def scalar(self, x: Mapping[str, float]) -> float:
         return _num(-self({k: np.array([v], dtype=float) for k, v in x.items()})[0])  # for minimisation
@@ -506,6 +502,24 @@ class _Counter:
         pts = {k: np.full(len(ts), v, dtype=float) for k, v in x.items()}
         pts[name] = np.asarray(ts, dtype=float)
         return _finite(self(pts))
+
+
+def _split(objective: Objective, pts: Mapping[str, np.ndarray], size: int) -> np.ndarray:
+    """The objective at ``size`` points, in halves (recursively) when they are too large for memory at once."""
+    try:
+        out = np.asarray(objective(pts), dtype=float).reshape(-1)
+    except ContractionTooLarge:
+        if size <= 1:
+            raise
+        half = size // 2
+        lo = _split(objective, {k: v[:half] for k, v in pts.items()}, half)
+        hi = _split(objective, {k: v[half:] for k, v in pts.items()}, size - half)
+        return np.concatenate([lo, hi])
+    return np.broadcast_to(out, (size,)) if out.size == 1 and size > 1 else out
+
+
+def _on_points(objective: Objective, pts: Mapping[str, np.ndarray]) -> np.ndarray:
+    return _split(objective, pts, len(next(iter(pts.values()))) if pts else 1)
 
 
 def _finite(values) -> np.ndarray:

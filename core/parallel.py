@@ -1,0 +1,503 @@
+"""Chunks of independent evaluations, run on dask: in this process, on a local cluster, or on a cluster.
+
+A sweep's points, a search's grid, the vertex combinations of credal sets: each is a
+batch of evaluations that do not depend on one another. :func:`chunks` splits such a
+batch into contiguous pieces sized by the memory budget (:mod:`markovwire.limits`), and
+:func:`run` evaluates them on dask, handing the results back in order, reporting
+progress and stopping cleanly when cancelled. The pieces depend only on the batch and
+the budget, never on where they run, so a result is the same to the last bit on
+threads, on a local cluster and on a remote one.
+
+Where pieces run is the *engine* (one per process, like the limits):
+
+===================  ==================================  ==========================================
+engine               command line                        Python
+===================  ==================================  ==========================================
+threads (default)    (nothing to set up)                 ``markovwire.set_engine()``
+local cluster        ``--workers 4``                     ``markovwire.set_engine(workers=4)``
+existing cluster     ``--scheduler tcp://host:8786``     ``markovwire.set_engine(scheduler="tcp://…")``
+===================  ==================================  ==========================================
+
+A cluster needs dask.distributed (``pip install 'markovwire[cluster]'``). Each worker
+evaluates one piece at a time within the memory budget, so the budget is also what one
+worker needs; on threads, as many pieces run at once as fit in the budget together.
+
+>>> chunks(10, point_bytes=8, budget=32)                 # 4 points of 8 bytes fit in 32 bytes
+[(0, 4), (4, 8), (8, 10)]
+>>> list(run(lambda piece: sum(range(*piece)), chunks(10, point_bytes=8, budget=32)))
+[6, 22, 17]
+
+A sweep larger than memory goes to disk, piece by piece (:func:`write_sweep`), and
+opens again in one line: ``markovwire.open_sweep("results.npyd")``.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from .errors import Cancelled, EngineError, FileFormatError, Place
+from .limits import (
+    cost_budget,
+    figure_limit,
+    memory_budget,
+    set_cost_budget,
+    set_figure_limit,
+    set_memory_budget,
+    set_sweep_limit,
+    sweep_limit,
+)
+
+CHUNKS = 64           # a large batch is split into at least this many pieces (for workers to share, for progress)
+MIN_CHUNK = 4096      # ... but no piece smaller than this many points (per piece, dask costs about a millisecond)
+CONNECT_TIMEOUT = 10  # seconds to wait for a scheduler given by --scheduler
+FORMAT = "markovwire-sweep"  # the manifest's "format" field of a sweep written to disk
+INSTALL_CLUSTER = "pip install 'markovwire[cluster]'"
+
+Piece = tuple[int, int]
+Progress = Callable[[int, int], None]
+
+
+# ----- the engine -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Engine:
+    """Where pieces run: in-process ``threads`` (default: one per CPU), a local cluster of ``workers`` processes,
+    or the cluster whose scheduler is at ``scheduler``."""
+
+    workers: int | None = None
+    scheduler: str | None = None
+    threads: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "scheduler" if self.scheduler else "workers" if self.workers else "threads"
+
+    def __str__(self) -> str:
+        if self.scheduler:
+            return f"the dask cluster at {self.scheduler}"
+        if self.workers:
+            return f"a local dask cluster of {self.workers} worker process(es)"
+        return f"{self.threads or os.cpu_count() or 1} thread(s) in this process"
+
+
+_engine = Engine()
+_clients: dict[tuple, Any] = {}
+_reporter: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("markovwire_progress", default=None)
+
+
+def set_engine(engine: Engine | None = None, *, workers: int | None = None, scheduler: str | None = None,
+               threads: int | None = None) -> Engine:
+    """Choose where pieces run from now on (see the module docstring); returns the engine before.
+
+    ``workers`` starts a local cluster on first use; ``scheduler`` connects to an existing one
+    (both need dask.distributed). No argument: back to threads in this process.
+    """
+    global _engine
+    new = engine or Engine(workers, scheduler, threads)
+    if new.workers is not None and (isinstance(new.workers, bool) or int(new.workers) != new.workers
+                                    or new.workers < 1):
+        raise EngineError("--workers", f"{new.workers!r} is not a positive whole number of workers",
+                          fix="give e.g. --workers 4 (or workers=4 in Python)")
+    if new.workers and new.scheduler:
+        raise EngineError("--workers and --scheduler", "both choose where to run",
+                          fix="give --workers N for a local cluster, or --scheduler ADDRESS for an existing one")
+    old, _engine = _engine, new
+    return old
+
+
+def engine() -> Engine:
+    """The engine pieces run on now."""
+    return _engine
+
+
+@contextlib.contextmanager
+def using(engine: Engine | None = None, **kw) -> Iterator[Engine]:
+    """Run pieces on another engine inside a ``with`` block (see :func:`set_engine`)."""
+    old = set_engine(engine, **kw)
+    try:
+        yield _engine
+    finally:
+        set_engine(old)
+
+
+@contextlib.contextmanager
+def reporting(progress: Progress | None) -> Iterator[None]:
+    """Report the pieces of every :func:`run` inside the block to ``progress(done, total)`` (unless a run has its
+    own); raising in ``progress`` cancels the run (the UI's cancel key, Ctrl+C)."""
+    token = _reporter.set(progress)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)
+
+
+def client(eng: Engine | None = None):
+    """The dask.distributed client of a cluster engine (started or connected on first use, then kept)."""
+    eng = eng or _engine
+    key = (eng.workers, eng.scheduler)
+    if key in _clients:
+        return _clients[key]
+    where = Place(f"--scheduler {eng.scheduler}" if eng.scheduler else f"--workers {eng.workers}")
+    try:
+        import distributed
+    except ImportError:
+        raise EngineError(where, "needs dask.distributed, which is not installed",
+                          fix=f"{INSTALL_CLUSTER}; or drop {where.split()[0]} to run on threads in this process") \
+            from None
+    if eng.scheduler:
+        try:
+            made = distributed.Client(eng.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            raise EngineError(where, f"no dask scheduler answers at {eng.scheduler!r} within {CONNECT_TIMEOUT} s "
+                              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else 'no reply'})",
+                              fix="give the address the scheduler prints (e.g. --scheduler tcp://10.0.0.5:8786; "
+                                  "start one with `dask scheduler` and workers with `dask worker ADDRESS`), "
+                                  "or drop --scheduler to run in this process") from None
+    else:
+        cluster = distributed.LocalCluster(n_workers=int(eng.workers), threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        made = distributed.Client(cluster, set_as_default=False)
+    _clients[key] = made
+    return made
+
+
+def shutdown() -> None:
+    """Close the clients (and local clusters) this process started."""
+    while _clients:
+        _, c = _clients.popitem()
+        cluster = getattr(c, "cluster", None)
+        with contextlib.suppress(Exception):
+            c.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+
+# ----- pieces -----------------------------------------------------------------------------------
+def chunks(n: int, point_bytes: float = 0, *, budget: float | None = None, size: int | None = None) -> list[Piece]:
+    """Contiguous pieces ``(start, stop)`` of ``range(n)``: each holds at most ``budget / point_bytes`` points
+    (the memory budget by default) and, for a large batch, about ``n / CHUNKS`` (never under ``MIN_CHUNK``);
+    ``size`` fixes the points per piece. They depend on nothing else, so not on the engine."""
+    n = int(n)
+    if n <= 0:
+        return []
+    if size is None:
+        budget = memory_budget() if budget is None else budget
+        fit = int(budget // point_bytes) if point_bytes > 0 else n
+        size = min(n, fit, max(MIN_CHUNK, math.ceil(n / CHUNKS)))
+    size = max(1, int(size))
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def grid_points(axes: Mapping[str, np.ndarray], piece: Piece) -> dict[str, np.ndarray]:
+    """The points ``start .. stop - 1`` of the grid over ``axes`` (first axis slowest), without building the grid.
+
+    >>> grid_points({"a": np.array([0., 1.]), "b": np.array([10., 20., 30.])}, (2, 5))
+    {'a': array([0., 1., 1.]), 'b': array([30., 10., 20.])}
+    """
+    shape = tuple(len(v) for v in axes.values())
+    idx = np.unravel_index(np.arange(*piece), shape) if shape else ()
+    return {name: np.asarray(v, dtype=float)[i] for (name, v), i in zip(axes.items(), idx)}
+
+
+def _limits() -> dict[str, float]:
+    return {"memory": memory_budget(), "cost": cost_budget(), "points": sweep_limit(), "boxes": figure_limit()}
+
+
+def _call(fn: Callable, piece, limits: Mapping[str, float]):
+    """Run ``fn(piece)`` under the caller's limits (a worker process starts with the defaults)."""
+    set_memory_budget(limits["memory"])
+    set_cost_budget(limits["cost"])
+    set_sweep_limit(limits["points"])
+    set_figure_limit(limits["boxes"])
+    return fn(piece)
+
+
+def run(fn: Callable[[Any], Any], pieces: Sequence, *, engine: Engine | None = None,
+        progress: Progress | None = None, piece_bytes: float = 0) -> Iterator[Any]:
+    """``fn(piece)`` for every piece, on the engine; the results come back in the order of ``pieces``.
+
+    ``progress(done, total)`` is called as pieces finish (default: the one of :func:`reporting`); an exception it
+    raises, or Ctrl+C, cancels the pieces not yet done and propagates (KeyboardInterrupt as :class:`Cancelled`).
+    On threads, as many pieces run at once as fit in the memory budget with ``piece_bytes`` each. A single piece
+    runs in the calling thread. Results are yielded as they arrive, so a caller may write each away and keep
+    none; at most a few per worker are held at once.
+    """
+    pieces = list(pieces)
+    eng = engine or _engine
+    progress = progress or _reporter.get()
+    total = len(pieces)
+    try:
+        if total <= 1 and eng.kind == "threads":
+            for piece in pieces:
+                out = fn(piece)
+                if progress:
+                    progress(1, 1)
+                yield out
+            return
+        if eng.kind == "threads":
+            yield from _on_threads(fn, pieces, eng, progress, piece_bytes)
+        else:
+            yield from _on_cluster(fn, pieces, client(eng), progress, eng)
+    except KeyboardInterrupt:
+        raise Cancelled(None, f"cancelled (Ctrl+C) after {_done} of {total} piece(s)") from None
+
+
+_done = 0  # pieces done by the run under way (for the message of a cancelled run)
+
+
+def _on_threads(fn, pieces, eng: Engine, progress, piece_bytes: float):
+    """Windows of pieces, each computed by dask's threaded scheduler, so that only a window's results are held."""
+    import dask
+    global _done
+    threads = eng.threads or os.cpu_count() or 1
+    if piece_bytes > 0:
+        threads = max(1, min(threads, int(memory_budget() // piece_bytes)))
+    limits, total, _done = _limits(), len(pieces), 0
+    for start in range(0, total, 2 * threads):
+        window = pieces[start:start + 2 * threads]
+        tasks = [dask.delayed(_call, pure=False)(fn, p, limits) for p in window]
+        for out in dask.compute(*tasks, scheduler="threads", num_workers=threads):
+            _done += 1
+            if progress:
+                progress(_done, total)
+            yield out
+
+
+def _on_cluster(fn, pieces, c, progress, eng: Engine):
+    """Pieces submitted to a dask.distributed cluster, a few per worker at a time, results yielded in order."""
+    from distributed import as_completed
+    global _done
+    limits, total, _done = _limits(), len(pieces), 0
+    try:
+        slots = max(2, 2 * sum(c.nthreads().values()))
+    except Exception:  # pragma: no cover - a scheduler that does not answer the question
+        slots = 4
+    shipped = c.scatter(fn, broadcast=False, hash=False)  # the evaluator (a net, a model) goes over once
+    order = iter(enumerate(pieces))
+    index: dict = {}
+    live = []
+
+    def submit():
+        nxt = next(order, None)
+        if nxt is None:
+            return None
+        i, piece = nxt
+        f = c.submit(_call, shipped, piece, limits, pure=False)
+        index[f] = i
+        live.append(f)
+        return f
+
+    first = [f for f in (submit() for _ in range(slots)) if f is not None]
+    ready: dict[int, Any] = {}
+    want = 0
+    finished = as_completed(first)
+    try:
+        for f in finished:
+            i = index.pop(f)
+            live.remove(f)
+            try:
+                ready[i] = f.result()
+            except Exception as e:
+                raise _worker_error(e, pieces[i], eng) from None
+            f.release()
+            new = submit()
+            if new is not None:
+                finished.add(new)
+            while want in ready:
+                _done += 1
+                if progress:
+                    progress(_done, total)
+                yield ready.pop(want)
+                want += 1
+    finally:
+        if live:
+            with contextlib.suppress(Exception):
+                c.cancel(live)
+
+
+def _worker_error(e: Exception, piece, eng: Engine) -> Exception:
+    """A piece's failure as the caller sees it: a markovwire error as it is, a dead worker as an EngineError."""
+    from .errors import MarkovwireError
+    if isinstance(e, MarkovwireError):
+        return e
+    if type(e).__name__ == "KilledWorker":
+        return EngineError(Place(f"piece {piece} on {eng}"), "a worker died while evaluating it (most often: it ran "
+                           "out of memory)", fix="lower the memory budget so that pieces are smaller (--max-memory "
+                           "1GiB), or give the workers more memory")
+    return e
+
+
+# ----- sweeps on disk -----------------------------------------------------------------------------
+@dataclass
+class SweepFile:
+    """A sweep written to disk (``path``, a directory): the swept ``axes`` (name → values, first slowest), one
+    array per result as a read-only memmap of shape ``(*grid, *labels)`` (``sweep["p_catastrophe"]``), the
+    ``labels`` of distribution results, and whether every piece was written (``complete``)."""
+
+    path: Path
+    axes: dict[str, np.ndarray]
+    names: list[str]
+    labels: dict[str, list[str]]
+    complete: bool
+    pieces_done: int
+    pieces: int
+    files: dict[str, str]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.axes.values())
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.files:
+            raise FileFormatError(Place(file=str(self.path)), f"holds no result {name!r}",
+                                  fix=f"open one of: {', '.join(self.names)}")
+        arr = np.load(self.path / self.files[name], mmap_mode="r")
+        return arr.reshape(self.shape + arr.shape[1:])
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def as_dask(self, name: str):
+        """Result ``name`` as a dask array (one chunk per ``MIN_CHUNK`` grid points at least), for reductions that
+        do not fit in memory: ``sweep.as_dask("p").max().compute()``."""
+        import dask.array as da
+        arr = self[name]
+        return da.from_array(arr, chunks=(max(1, MIN_CHUNK // max(1, math.prod(self.shape[1:]))),)
+                             + arr.shape[1:])
+
+    def __repr__(self) -> str:
+        axes = " × ".join(f"{k} ({len(v)})" for k, v in self.axes.items())
+        state = "complete" if self.complete else f"incomplete: {self.pieces_done} of {self.pieces} pieces"
+        return f"SweepFile({self.path}: {axes}; {', '.join(self.names)}; {state})"
+
+
+def open_sweep(path: str | os.PathLike) -> SweepFile:
+    """A sweep that ``markovwire eval --sweep … -o PATH`` (or :func:`write_sweep`) wrote, as memmaps.
+
+    An incomplete sweep (cancelled, or stopped by an error) opens too, with ``complete`` False:
+    the pieces not written hold NaN.
+    """
+    path = Path(path)
+    where = Place(file=str(path))
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except FileNotFoundError:
+        raise FileFormatError(where, "is not a sweep written by markovwire (no manifest.json in it)",
+                              fix="give the directory that eval --sweep … -o wrote") from None
+    except (OSError, ValueError) as e:
+        raise FileFormatError(where, f"its manifest.json cannot be read ({e})",
+                              fix="write the sweep again with eval --sweep … -o") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise FileFormatError(where, "its manifest.json is not a markovwire sweep's",
+                              fix="give the directory that eval --sweep … -o wrote")
+    results = manifest["results"]
+    return SweepFile(path, {k: np.asarray(v, dtype=float) for k, v in manifest["axes"].items()},
+                     [r["name"] for r in results], {r["name"]: r["labels"] for r in results if r.get("labels")},
+                     bool(manifest["complete"]), int(manifest["pieces_done"]), int(manifest["pieces"]),
+                     {r["name"]: r["file"] for r in results})
+
+
+def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], evaluate: Callable[[dict], dict],
+                results: Mapping[str, Sequence[str] | None], *, point_bytes: float = 0,
+                pieces: Sequence[Piece] | None = None, engine: Engine | None = None,
+                progress: Progress | None = None, meta: Mapping[str, Any] | None = None) -> SweepFile:
+    """Evaluate ``evaluate(values)`` over the grid ``axes`` piece by piece and write each piece to disk at once.
+
+    ``evaluate`` takes a dict name → 1-D array of points and returns, for each name in ``results``,
+    an array with one row per point (a distribution's rows over its ``labels``, given in ``results``).
+    The directory ``path`` gets one ``.npy`` per result (the grid flattened first axis slowest) and
+    ``manifest.json`` (axes, names, labels, pieces written, ``complete``); memory holds a few pieces,
+    never the sweep. A cancelled or failed run leaves the manifest saying ``complete: false`` and how
+    many pieces were written, and re-raises.
+    """
+    path = Path(path)
+    axes = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in axes.items()}
+    n = math.prod(len(v) for v in axes.values())
+    pieces = list(chunks(n, point_bytes) if pieces is None else pieces)
+    _prepare_dir(path)
+    names = list(results)
+    files = {name: f"r{i}.npy" for i, name in enumerate(names)}
+    manifest = {"format": FORMAT, "version": 1, "axes": {k: v.tolist() for k, v in axes.items()},
+                "results": [{"name": name, "file": files[name], "labels": list(results[name] or [])}
+                            for name in names],
+                "points": n, "pieces": len(pieces), "pieces_done": 0, "complete": False, **dict(meta or {})}
+    _write_manifest(path, manifest)
+    arrays: dict[str, np.memmap] = {}
+    task = GridPiece(evaluate, axes)
+    done_to = 0
+    try:
+        for piece, out in zip(pieces, run(task, pieces, engine=engine, progress=progress, piece_bytes=point_bytes)):
+            for name in names:
+                rows = np.asarray(out[name], dtype=float)
+                rows = rows.reshape((piece[1] - piece[0],) + rows.shape[1:] if rows.ndim else (piece[1] - piece[0],))
+                if name not in arrays:
+                    arrays[name] = np.lib.format.open_memmap(path / files[name], mode="w+", dtype=float,
+                                                             shape=(n,) + rows.shape[1:])
+                    arrays[name][:] = np.nan
+                arrays[name][piece[0]:piece[1]] = rows
+            done_to += 1
+            if done_to % 8 == 0 or done_to == len(pieces):
+                for a in arrays.values():
+                    a.flush()
+                manifest["pieces_done"] = done_to
+                _write_manifest(path, manifest)
+        manifest["complete"] = True
+    finally:
+        for a in arrays.values():
+            a.flush()
+        manifest["pieces_done"] = done_to
+        _write_manifest(path, manifest)
+        arrays.clear()
+    return open_sweep(path)
+
+
+class GridPiece:
+    """``evaluate`` at the grid points of one piece (a picklable callable, for worker processes)."""
+
+    def __init__(self, evaluate, axes):
+        self.evaluate, self.axes = evaluate, axes
+
+    def __call__(self, piece: Piece) -> dict:
+        return self.evaluate(grid_points(self.axes, piece))
+
+
+def _prepare_dir(path: Path) -> None:
+    """An empty directory at ``path``: created, or an earlier sweep there replaced (never anything else)."""
+    where = Place(file=str(path))
+    fix = "write the sweep to a new directory, e.g. -o results.npyd (or delete the existing one first)"
+    if path.exists():
+        if not path.is_dir():
+            raise FileFormatError(where, "exists and is not a directory: a sweep is written as a directory", fix=fix)
+        if any(path.iterdir()):
+            try:
+                ours = json.loads((path / "manifest.json").read_text()).get("format") == FORMAT
+            except (OSError, ValueError, AttributeError):
+                ours = False
+            if not ours:
+                raise FileFormatError(where, "exists and holds files that are not a markovwire sweep: writing would "
+                                      "mix them with the results", fix=fix)
+            shutil.rmtree(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FileFormatError(where, f"cannot be created ({e.strerror or e})",
+                              fix="choose a directory you can write, e.g. -o ./results.npyd") from None
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    """Write the manifest atomically (a reader sees the old one or the new one, never half of one)."""
+    tmp = path / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, path / "manifest.json")

@@ -103,16 +103,21 @@ def _cluster(g, fig: Figure, path: tuple[str, ...], style: _Style) -> None:
                style="rounded,dashed" if not path else "rounded", color=t.frame if not path else t.cluster,
                margin=("32" if _has_feedback(fig) else "16") if not path else "10")
         nodes = [n for n in fig.nodes.values() if n.cluster == path]
+        corners = _corners(fig) if style.tb and not path else {}
         for kind in ("in", "out"):
             column = [n for n in nodes if n.kind == kind]
-            if column:
+            turns = [n for n in nodes if corners.get(n.id) == kind]
+            if column or turns:
                 with c.subgraph(name=f"{kind}puts" + name[len("cluster"):]) as s:
                     s.attr(rank="source" if not path and kind == "in" else
                            "sink" if not path else "same")
-                    for n in column:
+                    for n in column + turns:
                         _node(s, n, not path, style)
+                    row = column[-1:] + turns
+                    for a, b in zip(row, row[1:]):  # the turns right of the row: flat edges order it
+                        s.edge(a.id, b.id, style="invis")
         for n in nodes:
-            if n.kind not in ("in", "out"):
+            if n.kind not in ("in", "out") and n.id not in corners:
                 _node(c, n, False, style)
         for sub in fig.clusters:
             if len(sub) == len(path) + 1 and sub[:len(path)] == path:
@@ -171,6 +176,15 @@ def _has_feedback(fig: Figure) -> bool:
     """Whether a feedback loop runs around the figure: its frame then leaves room for the loop's
     corners, whose curves dip below the loop's line by up to about the ports' height above it."""
     return any(b for w in fig.wires for b in w.bends)
+
+
+def _corners(fig: Figure) -> dict[str, str]:
+    """Drawn top to bottom, the turns of the outer diagram's feedback loops are corners of the figure: the
+    turn a loop leaves by joins the bottom row (``out``), the turn it enters by the top row (``in``), both
+    right of the boundary ports, so the loop runs down from its source, up the right side, and down into its
+    reader, around the diagram rather than between its boxes."""
+    return {n.id: kind for w in fig.wires for pair in w.bends if pair and not pair[0].cluster and not pair[1].cluster
+            for n, kind in zip(pair, ("out", "in"))}
 
 
 def _boundary_edges(fig: Figure) -> list[tuple[str, str]]:

@@ -178,7 +178,13 @@ def test_feedback_loop_turns_at_its_ports_and_stays_inside_the_frame(make, direc
                  and g.findtext(f"{SVG}title") == "cluster")
     box = svg_layout._bbox(svg_layout._points(re.sub(r"[MC]", " ", next(outer.iter(f"{SVG}path")).get("d"))))
     turns = {n.id: n.dot for n in frame.nodes.values() if "bend" in n.classes}
+    boxes = [n.outline for n in frame.nodes.values() if "box" in n.classes]
     for pts in loops:
+        # around the diagram: the long way back passes below every box (right of every box top to bottom)
+        if direction == "LR":
+            assert max(y for _, y in pts) > max(b.y1 for b in boxes), "the loop runs between the boxes"
+        else:
+            assert max(x for x, _ in pts) > max(b.x1 for b in boxes), "the loop runs between the boxes"
         assert all(box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1 for x, y in pts), "the loop leaves the frame"
         # the loop leaves its first turn and enters its second across the wire (down, or right top to bottom),
         # so each turn is a corner of one loop, not the end of a wire in empty space

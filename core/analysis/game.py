@@ -54,6 +54,7 @@ Matching pennies, as a net: blue guesses red's coin; safety is P(the guess is ri
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
@@ -352,7 +353,9 @@ def _unique(a: np.ndarray) -> np.ndarray:
 def _show_option(o: Mapping) -> str:
     parts = []
     for k, v in o.items():
-        if isinstance(v, Mapping):
+        if isinstance(v, Mapping) and "by_state" in v:
+            parts.append(f"{k}: a policy by step and state ({len(v['by_state'])} state(s) where it matters)")
+        elif isinstance(v, Mapping):
             parts.append(f"{k}: {{" + ", ".join(f"{a or 'always'} → {b}" for a, b in v.items()) + "}")
         else:
             parts.append(f"{k} = {v:.6g}")
@@ -583,6 +586,8 @@ class _Game:
                              fix="ask a query defined for every option (an unconditional probability or expectation)")
         self.constraints = list(constraints)
         self.A, self.b, self.per = _constraint_rows(model, self.constraints, self.blue, self.red, values)
+        self.extra: list[tuple[int, np.ndarray]] = []     # blue's time- and state-dependent policies (point, schedule)
+        self.dynamic: _Dynamic | None = None
 
     def feasible(self) -> np.ndarray:
         if self.A is None:
@@ -591,7 +596,7 @@ class _Game:
 
     def pure_best(self, M: np.ndarray) -> int:
         """Blue's best pure commitment among options meeting the constraints (first of ties)."""
-        ok = self.feasible()
+        ok = np.concatenate([self.feasible(), np.ones(len(M) - self.blue.n, dtype=bool)])
         if not ok.any():
             raise _infeasible(self.constraints, self.per)
         worst = np.where(ok, M.min(axis=1), -np.inf)
@@ -605,21 +610,42 @@ class _Game:
         return "Stackelberg with blue committing first to one pure option, red best-replying"
 
     def solve(self, mixed: bool, lipschitz) -> Equilibrium:
-        M = self.M
+        dynamic = _Dynamic.of(self)
+        while True:
+            x, value, y = self._solve_matrix(self.M, mixed)
+            if dynamic is None or not dynamic.improve(x, value, y):
+                break
+        blue, red = self.blue_strategy(x), self.red.strategy(y)
+        cons = {k: float(v @ x) for k, v in self.per.items()}
+        if dynamic is not None:
+            bracket, guarantee = dynamic.guarantee(x, value, y, mixed)
+        else:
+            bracket, guarantee = self._guarantee(x, y, value, mixed, lipschitz)
+            if self.model.is_episode and self.blue.instances:
+                guarantee += f"; {_Dynamic.why_not(self)}"
+        concept = self.concept(mixed) + (dynamic.concept if dynamic is not None else
+                                         "; blue's kernels kept for the whole episode" if self.model.is_episode
+                                         and self.blue.instances else "")
+        return Equilibrium(value, blue, red, concept, bracket, guarantee, cons, self.safety)
+
+    def _solve_matrix(self, M: np.ndarray, mixed: bool):
+        """``(x, value, y)`` for the payoff matrix ``M`` (rows: blue's options so far)."""
         if mixed:
-            out = _lp(M, self.A, self.b)
+            out = _lp(M, None if self.A is None else self.A[:, :len(M)], self.b)
             if out is None:
                 raise _infeasible(self.constraints, self.per)
-            x, value, y = out
-        else:
-            i = self.pure_best(M)
-            x = np.eye(self.blue.n)[i]
-            value = float(M[i].min())
-            y = np.eye(self.red.n)[int(np.argmin(M[i]))]
-        blue, red = self.blue.strategy(x), self.red.strategy(y)
-        cons = {k: float(v @ x) for k, v in self.per.items()}
-        bracket, guarantee = self._guarantee(x, y, value, mixed, lipschitz)
-        return Equilibrium(value, blue, red, self.concept(mixed), bracket, guarantee, cons, self.safety)
+            return out
+        i = self.pure_best(M)
+        return np.eye(len(M))[i], float(M[i].min()), np.eye(self.red.n)[int(np.argmin(M[i]))]
+
+    def blue_strategy(self, x: np.ndarray) -> Strategy:
+        """Blue's mixture over its grid options and the time-dependent policies added by dynamic programming."""
+        w = np.where(x > 1e-9, x, 0.0)
+        w = w / w.sum()
+        idx = [int(i) for i in np.flatnonzero(w)]
+        n = self.blue.n
+        return Strategy([self.blue.option(i) if i < n else self.dynamic.option(*self.extra[i - n]) for i in idx],
+                        [float(w[i]) for i in idx])
 
     def _guarantee(self, x, y, value, mixed, lipschitz):
         """The bracket of the game's value over the parameters' whole ranges, and what it rests on."""
@@ -682,6 +708,245 @@ class _Game:
     @staticmethod
     def _refine_grid(axes) -> int:
         return REFINE.get(len(axes), 9)
+
+
+# ----- episodes: blue's time- and state-dependent policies ---------------------------------------
+class _Dynamic:
+    """Blue's best reply in an episode over policies that depend on the step and the state: backward induction.
+
+    Against one pure red option the episode is a finite-horizon MDP whose actions are blue's deterministic
+    kernels: ``h_T(s) = max_k (J_k f)(s)``, ``h_t(s) = max_k (P_k h_{t+1})(s)``, value ``x0 · h_1`` (``P_k`` the
+    step with kernel ``k``, ``J_k f`` the last step's expected payoff). The choice per state is a policy of the
+    instance when the instance's observations tell apart the states whose choice matters: states that share an
+    observed row must have a common best kernel, checked at every step (else the DP is refused).
+    """
+
+    def __init__(self, game: "_Game"):
+        from .credal import CredalKernel
+        from .episodes import _Chains
+
+        self.game = game
+        model, name = game.model, game.safety
+        episode = model.target_of(name)
+        q = model.query(name)
+        if q.at:
+            episode = episode.fed(dict(q.at))
+        self.episode = episode
+        fixed = game.payoff._fixed(episode.params)
+        (inst, (kern, observes, ks)), = game.blue.instances.items()
+        self.instance, self.kern, self.observes, self.kernels = inst, kern, observes, ks
+        boxes = {i: CredalKernel(k) for side in (game.blue, game.red) for i, (_, _, k) in side.instances.items()}
+        self.chains = _Chains(episode, replace(q.bound(game.payoff._fixed()), at=()), boxes, fixed)
+        self.T, self.S = episode.steps, episode.size
+        self.groups = self._observation_groups(fixed)
+        self.cache: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
+        self.arrays_at: dict[int, tuple] = {}
+        self.added = 0
+        self.refused: str | None = None
+
+    @classmethod
+    def applies(cls, game: "_Game") -> str | None:
+        """Why blue's best reply is not solved by dynamic programming here (None when it is)."""
+        if not game.model.is_episode or not game.blue.instances:
+            return "no episode or no blue instance"
+        if len(game.blue.instances) > 1:
+            return "blue chooses several instances (the dynamic programme handles one)"
+        if game.constraints:
+            return "constraints bind blue's protocol (a constrained best reply is not a dynamic programme)"
+        q = game.model.query(game.safety)
+        if q.given or not q.is_linear or q.kind == "distribution":
+            return "the payoff query is not an unconditional probability or expectation"
+        if game.model.target_of(game.safety).steps < 1:
+            return "the episode has no step"
+        return None
+
+    @classmethod
+    def of(cls, game: "_Game") -> "_Dynamic | None":
+        if cls.applies(game) is not None:
+            return None
+        game.dynamic = cls(game)
+        return game.dynamic
+
+    @classmethod
+    def why_not(cls, game: "_Game") -> str:
+        return (f"blue's kernels are kept for the whole episode (time-dependent policies not searched: "
+                f"{cls.applies(game)})")
+
+    @property
+    def concept(self) -> str:
+        return (f"; blue's {self.instance!r} may depend on the step and the episode's state "
+                f"({self.added} such policies added by dynamic programming)")
+
+    # ----- the step under every kernel -------------------------------------------------------------
+    def arrays(self, pb: int):
+        """``P (R, Kb, S, S)``, the last step's payoff ``L (R, Kb, S)`` and ``x0 (R, S)`` at blue's parameter
+        point ``pb``, for every red option ``R`` and blue kernel ``Kb``."""
+        if pb in self.arrays_at:
+            return self.arrays_at[pb]
+        blue, red = self.game.blue, self.game.red
+        nr = red.n_points
+        points = {n: np.full(nr, blue.points[n][pb]) for n in blue.names}
+        points.update({n: red.points[n] for n in red.names})
+        P, J, x0 = self.chains.candidates(points)
+        S, Kb, Kr = self.S, blue.n_kernels, red.n_kernels
+        L = (J.reshape(S, -1, J.shape[-1]) @ self.chains.f).reshape(S, nr, Kb, Kr)
+        P = P.reshape(S, nr, Kb, Kr, S).transpose(1, 3, 2, 0, 4).reshape(nr * Kr, Kb, S, S)
+        L = L.transpose(1, 3, 2, 0).reshape(nr * Kr, Kb, S)
+        x0 = np.repeat(np.broadcast_to(x0, (nr, S)), Kr, axis=0)
+        self.arrays_at[pb] = (P, L, x0)
+        return P, L, x0
+
+    def _observation_groups(self, fixed) -> list[np.ndarray]:
+        """The states whose observations (the instance's observed rows) overlap, as groups of state indices."""
+        ep, box = self.episode, self.episode.step.box(self.instance)
+        wires = [box.inputs[[p.name for p in self.kern.dom].index(o)] for o in self.observes]
+        sizes = [len(ep.wires[w]) for w in wires]
+        blue, red = self.game.blue, self.game.red
+        sweep = {n: np.repeat(blue.points[n], red.n_points) for n in blue.names}
+        sweep.update({n: np.tile(red.points[n], blue.n_points) for n in red.names})
+        vals = {**fixed, **{k: v for k, v in sweep.items() if k in ep.params}}
+        inner = [w for w in wires if w not in ep.state_wires]
+        arr = np.asarray(ep.step_array(vals, inner), dtype=float)
+        arr = arr.reshape((-1, self.S, self.S) + tuple(len(ep.wires[w]) for w in inner)).sum(axis=(0, 2))
+        support = arr > 0                                          # (S, inner observed labels)
+        state_labels = np.array(np.unravel_index(np.arange(self.S), [len(t) for t in ep.states])).T
+        at_state = [i for i, w in enumerate(wires) if w in ep.state_wires]
+        rows = np.zeros((self.S,) + tuple(sizes), dtype=bool)
+        for s in range(self.S):
+            seen = support[s].reshape([len(ep.wires[w]) for w in inner])
+            seen = np.expand_dims(seen, at_state) if at_state else seen
+            for i in at_state:                                     # an observed state wire: its label in s
+                hot = np.zeros(sizes[i], dtype=bool)
+                hot[int(state_labels[s][ep.state_wires.index(wires[i])])] = True
+                seen = seen & hot.reshape([-1 if a == i else 1 for a in range(len(sizes))])
+            rows[s] = np.broadcast_to(seen, tuple(sizes))
+        rows = rows.reshape(self.S, -1)
+        parent = list(range(self.S))
+
+        def root(i):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+        for r in range(rows.shape[1]):
+            states = np.flatnonzero(rows[:, r])
+            for s in states[1:]:
+                parent[root(int(s))] = root(int(states[0]))
+        roots = [root(s) for s in range(self.S)]
+        return [np.array([s for s in range(self.S) if roots[s] == g]) for g in dict.fromkeys(roots)]
+
+    # ----- backward induction ----------------------------------------------------------------------
+    def best(self, pb: int, j: int) -> tuple[float, np.ndarray]:
+        """Blue's best policy against red's pure option ``j`` at blue's point ``pb``: ``(value, schedule)`` with
+        ``schedule[t, s]`` the kernel at step ``t + 1`` in state ``s``."""
+        if (pb, j) in self.cache:
+            return self.cache[(pb, j)]
+        P, L, x0 = self.arrays(pb)
+        schedule = np.zeros((self.T, self.S), dtype=int)
+        Q, h = L[j], None
+        for t in range(self.T - 1, -1, -1):
+            if t < self.T - 1:
+                Q = P[j] @ h                                           # (Kb, S)
+            schedule[t] = self._choose(Q, t)
+            h = Q[schedule[t], np.arange(self.S)]
+        out = (float(x0[j] @ h), schedule)
+        self.cache[(pb, j)] = out
+        return out
+
+    def _choose(self, Q: np.ndarray, t: int) -> np.ndarray:
+        """Per state, a best kernel, one common to every state of an observation group (refused if none)."""
+        top = Q.max(axis=0)
+        good = Q >= top - TOL * np.maximum(1.0, np.abs(top))        # (Kb, S)
+        choice = np.zeros(self.S, dtype=int)
+        for g in self.groups:
+            common = np.flatnonzero(good[:, g].all(axis=1))
+            if not len(common):
+                raise ShapeError(f"game, blue's instance {self.instance!r}",
+                                 f"observes {', '.join(self.observes) or 'nothing'}, which does not tell apart "
+                                 f"episode states that need different choices at step {t + 1}: its best policy "
+                                 "depends on what it cannot see, so it is not a dynamic programme",
+                                 fix="let the instance observe the episode's state (e.g. the remaining budget), "
+                                     "or solve over kernels kept all episode (drop the state from the episode)")
+            choice[g] = common[0]
+        return choice
+
+    def values(self, pb: int, schedule: np.ndarray) -> np.ndarray:
+        """The payoff of a time- and state-dependent policy against every red option: ``(R,)``."""
+        P, L, x0 = self.arrays(pb)
+        states = np.arange(self.S)
+        x = x0
+        for t in range(self.T - 1):
+            x = np.einsum("rs,rst->rt", x, P[:, schedule[t], states, :])
+        return np.einsum("rs,rs->r", x, L[:, schedule[-1], states])
+
+    # ----- the double oracle -----------------------------------------------------------------------
+    def improve(self, x: np.ndarray, value: float, y: np.ndarray) -> bool:
+        """Add blue's best policies against red's pure options in ``y``'s support that beat ``value`` against ``y``
+        (at each blue parameter point of ``x``'s support); whether one was added."""
+        game = self.game
+        points = sorted({int(i) // game.blue.n_kernels if i < game.blue.n else game.extra[i - game.blue.n][0]
+                         for i in np.flatnonzero(x > 1e-12)} | set(range(game.blue.n_points)))
+        added = False
+        for pb in points:
+            for j in np.flatnonzero(y > 1e-12):
+                _, schedule = self.best(pb, int(j))
+                if any(p == pb and np.array_equal(s, schedule) for p, s in game.extra):
+                    continue
+                row = self.values(pb, schedule)
+                if row @ y > value + TOL * max(1.0, abs(value)):
+                    game.extra.append((pb, schedule))
+                    game.M = np.vstack([game.M, row[None]])
+                    self.added += 1
+                    added = True
+        return added
+
+    def guarantee(self, x, value, y, mixed):
+        """The bracket of the value over every time- and state-dependent policy of blue (red's grid)."""
+        game = self.game
+        points = range(game.blue.n_points)
+        if mixed:
+            upper = max(sum(float(y[j]) * self.best(pb, int(j))[0] for j in np.flatnonzero(y > 1e-12))
+                        for pb in points)
+            how = "red's mixture against blue's best policy per red option"
+        else:
+            upper = max(min(self.best(pb, j)[0] for j in range(game.red.n)) for pb in points)
+            how = "blue's best policy against each red option"
+        upper = max(upper, value)
+        exact = upper - value <= TOL * max(1.0, abs(value))
+        grid = "red's options" + (f" (grid of {', '.join(game.red.names)})" if game.red.names else "")
+        if exact:
+            return (value, value), (f"exact over every policy of {self.instance!r} that depends on the step and the "
+                                    f"episode's state, against {grid}: backward induction (double oracle)")
+        return (value, upper), (f"certified bracket [{value:.6g}, {upper:.6g}] over every policy of "
+                                f"{self.instance!r} depending on the step and the state, against {grid}: the upper "
+                                f"end from {how} (a best reply to a mixture is not a dynamic programme)")
+
+    def option(self, pb: int, schedule: np.ndarray) -> dict:
+        """A time- and state-dependent policy as data: per state whose choice matters, runs of steps with the
+        instance's policy (observed → output)."""
+        blue = self.game.blue
+        out: dict = {n: float(blue.points[n][pb]) for n in blue.names}
+        P, L, _ = self.arrays(pb)
+        labels = _state_labels(self.episode)
+        runs: dict = {}
+        for s in range(self.S):
+            if np.allclose(P[:, :, s], P[:, :1, s]) and np.allclose(L[:, :, s], L[:, :1, s]):
+                continue                                           # the kernel does not matter in this state
+            steps, start = [], 0
+            for t in range(1, self.T + 1):
+                if t == self.T or schedule[t, s] != schedule[start, s]:
+                    k = self.kernels[int(schedule[start, s])]
+                    steps.append({"steps": [start + 1, t], "policy": policy(self.kern, self.observes, k)})
+                    start = t
+            runs[labels[s]] = steps
+        out[self.instance] = {"by_state": runs}
+        return out
+
+
+def _state_labels(episode) -> list[str]:
+    sizes = [len(t) for t in episode.states]
+    return [", ".join(f"{w}={t.elements[i]}" for w, t, i in zip(episode.state_wires, episode.states, idx))
+            for idx in itertools.product(*(range(n) for n in sizes))]
 
 
 def _lipschitz(lipschitz, axes):

@@ -37,7 +37,7 @@ from markovwire.diagrams.yamlsafe import read_text, regular_file
 from markovwire.errors import FileFormatError, MarkovwireError, ParameterError, Place, UnknownName
 from markovwire.estimate import Estimate, bin_index, check_edges, estimate
 
-from .loader import _display, placed, raise_all
+from .loader import _display, raise_all
 from .schema import DataSpec
 
 MAX_DATA_BYTES = 50_000_000   # bytes of one data file
@@ -48,7 +48,8 @@ SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 def measure(spec: DataSpec, dom, cod, name: str, base: Path | None, where: Callable[..., Place]) -> Estimate:
     """The estimate of the kernel ``dom -> cod`` of instance ``name`` from its ``data:`` entry; ``where(*keys)`` is
-    the place of a key of the entry in the proposal file, ``base`` the proposal's directory."""
+    the place of a key of the entry in the proposal file, ``base`` the proposal's directory. Problems in the data
+    file are placed at its ``file:line``; the caller places them inside the entry."""
     ports = {p.name: p.type for p in tuple(dom) + tuple(cod)}
     readers = _readers(spec, ports, where)
     path = Path(spec.file) if os.path.isabs(spec.file) or base is None else base / spec.file
@@ -57,16 +58,9 @@ def measure(spec: DataSpec, dom, cod, name: str, base: Path | None, where: Calla
         raise FileFormatError(where("file"), f"{spec.file!r} is neither a CSV (.csv) nor a JSON Lines (.jsonl) file",
                               fix="give a file ending in .csv (a header line, then one sample a row) or .jsonl "
                                   "(one JSON object a line)")
-    try:
-        counts = _count(path, kind, readers, [len(ports[n]) for n in ports])
-    except MarkovwireError as e:
-        raise placed(e, where()) from None
-    try:
-        return estimate(counts, dom, cod, method=spec.method, confidence=spec.confidence,
-                        s=2.0 if spec.s is None else spec.s, simultaneous=spec.simultaneous, empty=spec.empty,
-                        name=name)
-    except MarkovwireError as e:
-        raise placed(e, where()) from None
+    counts = _count(path, kind, readers, [len(ports[n]) for n in ports])
+    return estimate(counts, dom, cod, method=spec.method, confidence=spec.confidence,
+                    s=2.0 if spec.s is None else spec.s, simultaneous=spec.simultaneous, empty=spec.empty, name=name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,13 +174,13 @@ def _check_labels(node, type_, depth: int, where, keys: tuple) -> None:
 def _count(path: Path, kind: str, readers: list[_Reader], sizes: list[int]) -> np.ndarray:
     """The counts array over the ports (in the component's order) from the rows of the file."""
     display = _display(path)
-    st = regular_file(os.fspath(path))
+    st = regular_file(display)
     if st.st_size > MAX_DATA_BYTES:
         raise FileFormatError(Place(file=display), f"is {st.st_size:,} bytes, {st.st_size - MAX_DATA_BYTES:,} more "
                               f"than the limit of {MAX_DATA_BYTES:,} for a data file",
                               fix="keep only the columns and rows this component needs, or aggregate the samples "
                                   f"into a smaller file (at most {MAX_ROWS:,} rows)")
-    text = read_text(path, MAX_DATA_BYTES)
+    text = read_text(display, MAX_DATA_BYTES)
     rows = _csv_rows(text, display) if kind == "csv" else _json_rows(text, display)
     needed = [c for r in readers for c in r.columns]
     counts: dict[tuple, int] = {}

@@ -351,7 +351,7 @@ class Proposal:
         team's best reply, an :class:`~markovwire.analysis.game.Equilibrium` (see :mod:`markovwire.library.game`)."""
         return solve_game(self, blue, values, mixed)
 
-    def frontier(self, safety: str, usefulness: str, blue: str | None = None,
+    def frontier(self, safety: str | None, usefulness: str, blue: str | None = None,
                  values: Mapping[str, object] | None = None, weights=21, mixed: bool = True):
         """The safety-usefulness frontier of ``blue:`` entry ``blue``: a :class:`~markovwire.analysis.game.Frontier`."""
         return game_frontier(self, safety, usefulness, blue, values, weights, mixed)
@@ -558,6 +558,8 @@ def build_proposal(spec: ProposalFile, doc: Located, path: Path | None, text: st
     types = attempt(lambda: TypeScope(p.libraries, sizes), "libraries") or {}
     for name, inst in spec.instances.items():
         box = attempt(lambda: _instance(p, name, inst, sizes), "instances", name)
+        if box is not None and inst.data is not None:
+            box = attempt(lambda: _measured(p, name, inst, box), "instances", name, "data")
         if box is not None:
             p.instances[name] = box
             comp = component_in(p.libraries, inst.component, "")
@@ -657,13 +659,17 @@ def _instance(p: Proposal, name: str, inst, sizes: Mapping[str, int]):
             errors.append(placed(err, where))
     raise_all(errors)
     _check_kernel_size(p, name, comp, inst_sizes)
-    box = comp.instantiate(name, params, inst_sizes, fixed)
-    if inst.data is None:
-        return box
+    return comp.instantiate(name, params, inst_sizes, fixed)
+
+
+def _measured(p: Proposal, name: str, inst, box):
+    """The instance's box with its kernel measured from its ``data:`` entry (the estimate kept in ``p.measured``)."""
+    from markovwire.diagrams.stateful import StatefulBox
+
     where = lambda *k: p.where("instances", name, "data", *k)
-    if comp.is_stateful:
-        raise FileFormatError(where(), f"component {comp.name!r} has a state; only a plain component's kernel can be "
-                              "measured from data", fix="give 'data:' to a component without a state")
+    if isinstance(box, StatefulBox):
+        raise FileFormatError(where(), f"component {inst.component!r} has a state; only a plain component's kernel "
+                              "can be measured from data", fix="give 'data:' to a component without a state")
     p.measured[name] = measure(inst.data, box.dom, box.cod, name, p.path.parent if p.path else None, where)
     return dataclasses.replace(box, kernel=p.measured[name].kernel,
                                source=f"measured from {inst.data.file} ({p.measured[name].describe()})")

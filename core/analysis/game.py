@@ -49,8 +49,12 @@ Matching pennies, as a net: blue guesses red's coin; safety is P(the guess is ri
 >>> eq = solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)])
 >>> round(eq.value, 9), eq.blue.weights, eq.concept.split(";")[0]
 (0.5, [0.5, 0.5], 'mixed equilibrium (minimax)')
->>> round(solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)], mixed=False).value, 9)
-0.0
+
+Committing to one pure option, blue's grid ``{0, 1}`` keeps nothing; Brent between grid points finds ``p = 1/2``:
+
+>>> pure = solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)], mixed=False)
+>>> round(pure.value, 6), round(pure.blue.options[0]["p"], 6)
+(0.5, 0.5)
 """
 from __future__ import annotations
 
@@ -295,7 +299,11 @@ class _Side:
     def option(self, i: int) -> dict:
         """Pure option ``i`` as data: parameter values and, per instance, its policy (observed → output)."""
         p, k = divmod(int(i), self.n_kernels)
-        out: dict = {n: float(self.points[n][p]) for n in self.names}
+        return self.describe({n: float(self.points[n][p]) for n in self.names}, k)
+
+    def describe(self, point: Mapping[str, float], k: int) -> dict:
+        """Parameter values ``point`` and kernel combination ``k`` as data (an option, on the grid or not)."""
+        out: dict = {n: float(point[n]) for n in self.names}
         for inst, idx in zip(self.instances, self._kernel_index(k)):
             kern, observes, ks = self.instances[inst]
             out[inst] = policy(kern, observes, ks[idx])
@@ -619,6 +627,8 @@ class _Game:
         cons = {k: float(v @ x) for k, v in self.per.items()}
         if dynamic is not None:
             bracket, guarantee = dynamic.guarantee(x, value, y, mixed)
+        elif not mixed and self.blue.axes:
+            value, blue, red, cons, bracket, guarantee = self._refine_pure(int(np.argmax(x)), value, lipschitz)
         else:
             bracket, guarantee = self._guarantee(x, y, value, mixed, lipschitz)
             if self.model.is_episode and self.blue.instances:
@@ -667,16 +677,68 @@ class _Game:
                       f"{lo:.6g} against red's best reply found{red_keeps}: best found on the grid, not certified; "
                       "pass lipschitz= for a certified bracket")
 
+    def _refine_pure(self, i: int, value: float, lipschitz):
+        """Blue's pure commitment refined over its parameters' whole ranges: ``max_b max_k min_j f(b, k, j)`` over
+        red's grid ``j`` by a grid and Brent (:func:`.search.maximise`), then red's best reply to the commitment
+        searched over its whole ranges. Returns the fields of the equilibrium."""
+        Kb = self.blue.n_kernels
+        cons = [(c, _Payoff(self.model, c.query, self.blue, self.red, self.values)) for c in self.constraints]
+
+        def worst(pts):                                       # (points, blue kernels); -inf where infeasible
+            m = self.payoff.matrix(pts, None)
+            w = m.reshape(m.shape[0], Kb, -1).min(axis=2)
+            for c, payoff in cons:
+                v = payoff.matrix(pts, None)[:, :, 0, 0]
+                ok = (v <= c.at_most + TOL if c.at_most is not None else True) & \
+                     (v >= c.at_least - TOL if c.at_least is not None else True)
+                w = np.where(ok, w, -np.inf)
+            return w
+
+        out = maximise(lambda pts: worst(pts).max(axis=1), self.blue.axes, grid=self._refine_grid(self.blue.axes),
+                       lipschitz=None if cons else _lipschitz(lipschitz, self.blue.axes))
+        point = {n: float(out.choice[n]) for n in self.blue.names}
+        at = {n: np.array([v]) for n, v in point.items()}
+        w = worst(at)[0]
+        k = int(np.argmax(w))
+        if not w[k] > value + TOL * max(1.0, abs(value)):         # the grid's commitment is as good
+            p, k = divmod(i, Kb)
+            point = {n: float(self.blue.points[n][p]) for n in self.blue.names}
+            at = {n: np.array([v]) for n, v in point.items()}
+        else:
+            value = float(w[k])
+        row = self.payoff.matrix(at, None)[0, k].reshape(-1)
+        j = int(np.argmin(row))
+        blue = Strategy([self.blue.describe(point, k)], [1.0])
+        red = Strategy([self.red.option(j)], [1.0])
+        constraints = {str(c): float(payoff.matrix(at, None)[0, k, 0, 0]) for c, payoff in cons}
+        lo, lo_cert = self._red_reply_to(at, np.array([k]), np.array([1.0]), lipschitz)
+        hi, hi_cert = (out.bound, True) if out.certified else (max(out.value, value), False)
+        lo = min(lo, value)
+        if lo_cert and hi_cert:
+            return value, blue, red, constraints, (lo, hi), (
+                f"certified bracket [{lo:.6g}, {hi:.6g}] of the best pure commitment over the parameters' whole "
+                "ranges (from the Lipschitz constant): the lower end is what this commitment keeps against red's "
+                "best reply, the upper end bounds every commitment")
+        return value, blue, red, constraints, None, (
+            f"blue's parameters refined by Brent against red's grid; over red's whole ranges this commitment keeps "
+            f"{lo:.6g} against red's best reply found: best found, not certified"
+            + ("; pass lipschitz= for a certified bracket" if not cons else
+               " (with constraints the upper end is not certified)"))
+
     def _red_reply(self, x, lipschitz):
         """Red's best reply, over its whole parameter ranges and every kernel, to blue's mixture ``x``."""
         support = np.flatnonzero(x > 1e-12)
         bp_idx, bk = np.divmod(support, self.blue.n_kernels)
         bp = {n: self.blue.points[n][bp_idx] for n in self.blue.names}
-        rows = np.arange(len(support)) if bp else np.zeros(len(support), dtype=int)
-        w = x[support]
+        return self._red_reply_to(bp, bk, x[support], lipschitz)
+
+    def _red_reply_to(self, bp, bk, w, lipschitz):
+        """Red's best reply to blue's mixture of options (points ``bp``, kernels ``bk``) with weights ``w``:
+        ``(value, certified)``, the value a certified lower bound when certified."""
+        rows = np.arange(len(bk)) if bp else np.zeros(len(bk), dtype=int)
         if not self.red.axes:
             vals = self.payoff.matrix(bp, {})[rows, bk]   # (support, 1, red kernels)
-            return float(np.min(w @ vals.reshape(len(support), -1))), True
+            return float(np.min(w @ vals.reshape(len(bk), -1))), True
 
         def objective(pts):
             m = self.payoff.matrix(bp, pts)[rows, bk]   # (support, points, red kernels)

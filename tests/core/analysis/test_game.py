@@ -160,8 +160,31 @@ def test_a_binding_constraint_against_brute_force_over_feasible_mixtures():
     assert sum(a * w for a, w in x.items()) == pytest.approx(0.25)
     assert eq.red.options == [{"beta": 1.0}]
     pure = solve(m, "safety", blue, red, constraints=[Constraint("audit_rate", at_most=0.25)], mixed=False)
-    assert pure.blue.options == [{"a": 0.2}] and pure.value == pytest.approx(1 - 0.8 * 0.8)
-    assert pure.value <= eq.value
+    assert pure.blue.options == [{"a": pytest.approx(0.25)}]          # refined off the grid to the boundary
+    assert pure.value == pytest.approx(1 - 0.8 * 0.75) and pure.value <= eq.value + 1e-12
+    assert pure.constraints == {"audit_rate <= 0.25": pytest.approx(0.25)} and "refined" in pure.guarantee
+
+
+def pennies() -> Model:
+    """Matching pennies with continuous mixtures: blue's P(heads) p, red's q, payoff p q + (1 - p)(1 - q)."""
+    C = FinSet("Coin", ["h", "t"])
+    p, q = Parameter("p", (0, 1), default=0.5), Parameter("q", (0, 1), default=0.5)
+    net = Net()
+    net.add_box("red", Kernel([q, 1 - q], [], [C], params=[q]), [], ["coin"])
+    net.add_box("blue", Kernel([p, 1 - p], [], [C], params=[p]), [], ["guess"])
+    right = Query.probability([("h", "h"), ("t", "t")], ["coin", "guess"])
+    return Model(net, {"p": p, "q": q}, {"right": right})
+
+
+def test_a_pure_commitment_is_refined_between_grid_points_with_a_certified_bracket():
+    m = pennies()
+    pure = solve(m, "right", [Choice(over=("p",), grid=4)], [Choice(over=("q",), grid=3)], mixed=False,
+                 lipschitz=1.0)                             # |d/dp| = |2q - 1| <= 1
+    assert pure.blue.options == [{"p": pytest.approx(0.5, abs=1e-6)}] and pure.value == pytest.approx(0.5)
+    lo, hi = pure.bracket
+    assert lo - 1e-9 <= 0.5 <= hi + 1e-9 and hi - lo < 0.01 and pure.guarantee.startswith("certified")
+    mixed = solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)], lipschitz=1.0)
+    assert mixed.value == pytest.approx(0.5) and mixed.bracket[0] <= 0.5 + 1e-9 <= mixed.bracket[1] + 2e-9
 
 
 def test_parameters_get_a_certified_bracket_with_a_lipschitz_constant():

@@ -57,6 +57,11 @@ class Episode:
         if isinstance(steps, bool) or int(steps) != steps or steps < 0:
             raise ShapeError(f"episode {name!r}", f"{steps!r} steps is not a whole number >= 0",
                              fix="give the number of steps as a whole number")
+        for b in step.boxes:
+            if b.kernel.batch is not None:  # the step's array would carry the batch's axis into the chain's algebra
+                raise ShapeError(f"episode {name!r}", f"box {b.name!r} is a batch of {b.kernel.batch} tables; an "
+                                 "episode's step takes one table per box",
+                                 fix="build one episode per table (the box's kernel[i])", box=b.name)
         self.name, self.step, self.steps = name, step, int(steps)
         self.initial = tuple(initial)
         self.state_wires = tuple(step.inputs[:k])

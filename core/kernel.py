@@ -43,16 +43,34 @@ TABLE_ROWS, HTML_ROWS = 200, 500  # rows shown when printing a kernel / in Jupyt
 
 
 class Kernel:
-    """A (possibly symbolic) Markov kernel ``dom → cod`` stored as one array."""
+    """A (possibly symbolic) Markov kernel ``dom → cod`` stored as one array.
+
+    With ``batch=n`` it is a batch of ``n`` numeric tables at once, the array's leading
+    axis indexing them: in a net every batched box shares one batch index, which becomes
+    the leading axis of every result, exactly like a parameter sweep of ``n`` points (and
+    a parameter swept alongside must give one value per table). ``kernel[i]`` is table
+    ``i``; operations on one table (``>>``, ``prob``, ...) refuse a batch.
+
+    >>> B = FinSet("Bit", ["0", "1"])
+    >>> noise = Kernel([[[0.9, 0.1], [0.2, 0.8]], [[1.0, 0.0], [0.0, 1.0]]], [B], [B], batch=2)
+    >>> noise, noise[1].prob("1", bit="1")
+    (Kernel(kernel: bit: Bit → bit: Bit; batch of 2), 1.0)
+    >>> from markovwire import Net
+    >>> net = Net(); _ = net.add_box("prior", Kernel([0.5, 0.5], [], [B]), [], ["x"])
+    >>> _ = net.add_box("noise", noise, ["x"], ["y"]); net.set_outputs("y")
+    >>> net.evaluate().round(3).tolist()    # one row per table
+    [[0.55, 0.45], [0.5, 0.5]]
+    """
 
     __array_priority__ = 1000  # so that ``ndarray @ kernel`` is not attempted by numpy
 
     def __init__(self, array, dom: Iterable = (), cod: Iterable = (), *,
                  params: Mapping[str, Parameter] | Iterable[Parameter] = (), name: str = "kernel",
-                 check: bool = True):
+                 check: bool = True, batch: int | None = None):
         self.dom: tuple[Port, ...] = bundle(dom)
         self.cod: tuple[Port, ...] = bundle(cod)
         self.name = name
+        self.batch = batch
         if isinstance(params, Mapping):
             params = params.values()
         self.params: dict[str, Parameter] = {p.name: p for p in params}
@@ -67,11 +85,15 @@ class Kernel:
         if coded is not None and coded[0] is array:
             self._coding = (arr,) + coded[1:]
         shape = tuple(len(p.type) for p in self.dom + self.cod)
+        if batch is not None:
+            _check_batch(arr, batch, shape, name)
+            shape = (batch,) + shape
         if arr.shape != shape:
             raise ShapeError(f"kernel {name!r}",
                              f"array has shape {arr.shape} but {show_bundle(self.dom)} → "
                              f"{show_bundle(self.cod)} needs {shape}",
-                             fix="give one axis per input then per output, each as long as its type")
+                             fix="give one axis per input then per output, each as long as its type"
+                                 + (" after the batch's axis" if batch is not None else ""))
         if self.is_symbolic:
             symbols = self.free_symbols
             missing = {s.name for s in symbols} - set(self.params)
@@ -125,6 +147,48 @@ class Kernel:
         kernel.__init__(array, dom, cod, check=False, **kw)
         return kernel.check() if check else kernel
 
+    @classmethod
+    def stack(cls, kernels: Sequence["Kernel"], name: str | None = None) -> "Kernel":
+        """The batch of the given numeric kernels (all of one signature), table ``i`` being ``kernels[i]``.
+
+        >>> B = FinSet("Bit", ["0", "1"])
+        >>> Kernel.stack([Kernel([0.5, 0.5], [], [B]), Kernel.point([B], "1")]).array.tolist()
+        [[0.5, 0.5], [0.0, 1.0]]
+        """
+        kernels = list(kernels)
+        if not kernels:
+            raise ShapeError("Kernel.stack", "has no kernels to stack", fix="give at least one kernel")
+        first = kernels[0]
+        for i, k in enumerate(kernels):
+            if k.batch is not None or k.is_symbolic:
+                raise ShapeError(f"Kernel.stack, kernel {i} ({k.name!r})",
+                                 "is a batch already" if k.batch is not None else "has symbolic entries",
+                                 fix="stack numeric kernels of one table each (sweep a parameter for symbolic "
+                                     "tables: net.evaluate({'p': values}))")
+            if [p.type for p in k.dom + k.cod] != [p.type for p in first.dom + first.cod]:
+                raise TypeMismatch(f"Kernel.stack, kernel {i} ({k.name!r})",
+                                   f"has signature {show_bundle(k.dom)} → {show_bundle(k.cod)}, not "
+                                   f"{show_bundle(first.dom)} → {show_bundle(first.cod)} as kernel 0",
+                                   fix="stack kernels of one signature")
+        return cls(np.stack([k.array for k in kernels]), first.dom, first.cod, name=name or first.name,
+                   batch=len(kernels), check=False)
+
+    def __getitem__(self, i: int) -> "Kernel":
+        """Table ``i`` of a batch, as a kernel of its own."""
+        if self.batch is None:
+            raise ShapeError(f"kernel {self.name!r}", "is one table, not a batch", fix="use the kernel itself")
+        if not -self.batch <= i < self.batch:
+            raise ShapeError(f"kernel {self.name!r}", f"has no table {i} (a batch of {self.batch})",
+                             fix=f"take a table from 0 to {self.batch - 1}")
+        return Kernel(self.array[i], self.dom, self.cod, name=f"{self.name}[{i % self.batch}]", check=False)
+
+    def _one_table(self, what: str) -> None:
+        """Refuse an operation on one table when this is a batch of them."""
+        if self.batch is not None:
+            raise ShapeError(f"kernel {self.name!r}", f"is a batch of {self.batch} tables; {what} takes one table",
+                             fix="take table i with kernel[i], or put the batch in a net (Net.add_box) to "
+                                 "evaluate every table in one contraction")
+
     def named(self, name: str) -> "Kernel":
         """The same kernel under another name (the table and its caches are shared: kernels are immutable)."""
         other = shallow_copy(self)
@@ -137,15 +201,20 @@ class Kernel:
 
     @property
     def shape_in(self) -> tuple[int, ...]:
-        return self.array.shape[: self.n_in]
+        return tuple(len(p.type) for p in self.dom)
 
     @property
     def shape_out(self) -> tuple[int, ...]:
-        return self.array.shape[self.n_in:]
+        return tuple(len(p.type) for p in self.cod)
 
     def rows(self) -> np.ndarray:
         """The array as a matrix: one row per input combination."""
-        return self.array.reshape(int(np.prod(self.shape_in, dtype=int)), -1)
+        self._one_table("rows()")
+        return self.array.reshape(self._rows_shape())
+
+    def _rows_shape(self) -> tuple[int, int]:
+        """``(input combinations, output combinations)`` of one table."""
+        return math.prod(self.shape_in), math.prod(self.shape_out)
 
     def _row_label(self, flat: int) -> str:
         if not self.dom:
@@ -202,10 +271,10 @@ output verdict=pass
           fix: restrict fpr's domain to [0, 0.5] in parameters: (there every entry of this row is non-negative), \
 or rewrite the entry
         """
-        lead = array.ndim - self.array.ndim
+        lead = array.ndim - len(self.dom) - len(self.cod)
         batch = array.shape[:lead]
         n = int(np.prod(batch, dtype=int))
-        rows = array.reshape((n,) + self.rows().shape)
+        rows = array.reshape((n,) + self._rows_shape())
         found = table_violation(rows, atol)
         if found is None:
             return
@@ -216,7 +285,8 @@ or rewrite the entry
             at[name] = float(np.broadcast_to(v, batch).reshape(-1)[point]) if v.ndim else float(v)
         who = f"kernel {self.name!r}" if box is None else \
             f"box {box!r}" + (f" (kernel {self.name!r})" if box != self.name else "")
-        where = Place(f"{who}, {self._row_label(r)}"
+        table = f"table {point} of the batch, " if self.batch is not None and not values else ""
+        where = Place(f"{who}, {table}{self._row_label(r)}"
                       + (" at " + ", ".join(f"{k}={v:g}" for k, v in at.items()) if at else ""), box=box or self.name)
         value = rows[point, r, c] if c >= 0 else rows[point, r].sum()
         entry = self.rows()[r, c] if self.is_symbolic and c >= 0 else None
@@ -469,6 +539,8 @@ or rewrite the entry
         """Sequential composition, ``self`` first."""
         if not isinstance(other, Kernel):
             return NotImplemented
+        for k in (self, other):
+            k._one_table(">>")
         _check_join(self.cod, other.dom, f"{self.name} >> {other.name}")
         n, m = len(self.dom), len(self.cod)
         k = len(other.cod)
@@ -483,6 +555,8 @@ or rewrite the entry
         """Tensor product: side by side, independent."""
         if not isinstance(other, Kernel):
             return NotImplemented
+        for k in (self, other):
+            k._one_table("@")
         a, b = self.array, other.array
         na, nb = self.array.ndim, other.array.ndim
         a_idx = list(range(na))
@@ -511,6 +585,7 @@ or rewrite the entry
 
     def marginal(self, *outputs) -> "Kernel":
         """Keep only the named outputs (in the order given), summing out the rest."""
+        self._one_table("marginal")
         keep = self._axes(outputs)
         if len(set(keep)) != len(keep):
             raise ShapeError(f"kernel {self.name!r}", f"marginal names an output twice: {', '.join(map(str, outputs))}",
@@ -529,6 +604,7 @@ or rewrite the entry
         >>> round(joint.condition(y="v").prob("a"), 6)
         0.428571
         """
+        self._one_table("condition")
         observed = {**(observed or {}), **labels}
         axes = self._axes(list(observed))
         for ax, label in zip(axes, observed.values()):
@@ -563,16 +639,19 @@ or rewrite the entry
         """The Bayesian inverse ``Y → X`` with respect to ``prior`` on the inputs ``X``; rows of probability zero are
         the prior (or ``fill``), their labels in the result's ``filled`` (see :mod:`markovwire.inversion`)."""
         from .inversion import invert
+        self._one_table("invert")
         return invert(self, prior, fill=fill)
 
     def disintegrate(self, *outputs, fill=None) -> tuple["Kernel", "Kernel"]:
         """``(marginal, conditional)``: the marginal on ``outputs`` and the kernel of the other outputs given them
         (see :mod:`markovwire.inversion`)."""
         from .inversion import disintegrate
+        self._one_table("disintegrate")
         return disintegrate(self, outputs, fill=fill)
 
     def row(self, *inputs) -> "Kernel":
         """The distribution of the outputs at the given input labels."""
+        self._one_table("row")
         if len(inputs) != self.n_in:
             raise ShapeError(f"kernel {self.name!r}", f"needs {self.n_in} input label(s), got {len(inputs)}",
                              fix=f"give one label per input: {show_bundle(self.dom)}")
@@ -581,6 +660,7 @@ or rewrite the entry
 
     def prob(self, *outputs, **inputs):
         """``P(outputs | inputs)``: one label per output, positionally; every input by port name."""
+        self._one_table("prob")
         if len(outputs) != len(self.cod):
             raise ShapeError(f"kernel {self.name!r}", f"prob needs {len(self.cod)} output label(s), got {len(outputs)}",
                              fix=f"give one label per output: {show_bundle(self.cod)} (or take a marginal first)")
@@ -606,6 +686,7 @@ or rewrite the entry
         >>> Kernel([0.0, 1.0], [], [Coin]).sample(2, seed=0)
         [('tails',), ('tails',)]
         """
+        self._one_table("sample")
         row = self.subs().array[self._input_index(inputs, "sample")]
         p = np.asarray(row, dtype=float).reshape(-1)
         draws = np.random.default_rng(seed).choice(p.size, size=n, p=p / p.sum())
@@ -640,6 +721,8 @@ or rewrite the entry
         return float(terms.sum(axis=1).max())
 
     def _pair(self, other: "Kernel") -> tuple[np.ndarray, np.ndarray]:
+        for k in (self, other):
+            k._one_table("a distance")
         _check_join(self.dom, other.dom, "comparison (inputs)")
         _check_join(self.cod, other.cod, "comparison (outputs)")
         return np.asarray(self.subs().rows(), float), np.asarray(other.subs().rows(), float)
@@ -666,6 +749,7 @@ or rewrite the entry
 
         Zero entries of numeric kernels are left out; ``limit`` caps the number of rows.
         """
+        self._one_table("table")
         header = [p.name for p in self.dom] + [p.name for p in self.cod] + ["P"]
         cells = np.ndindex(self.array.shape) if self.is_symbolic else map(tuple, np.argwhere(self.array))
         rows = []
@@ -679,7 +763,8 @@ or rewrite the entry
         return self.array.size if self.is_symbolic else int(np.count_nonzero(self.array))
 
     def __repr__(self) -> str:
-        return f"Kernel({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)})"
+        batch = f"; batch of {self.batch}" if self.batch is not None else ""
+        return f"Kernel({self.name}: {show_bundle(self.dom)} → {show_bundle(self.cod)}{batch})"
 
     def __str__(self) -> str:
         """The labelled table, a ``│`` between input and output columns.
@@ -693,6 +778,8 @@ or rewrite the entry
         0   │ 1    0.1
         1   │ 1    1
         """
+        if self.batch is not None:
+            return f"{self!r}\n(kernel[i] shows table i)"
         header, rows = self.table(limit=TABLE_ROWS)
         widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
         cut = self.n_in
@@ -707,6 +794,8 @@ or rewrite the entry
 
     def _repr_html_(self) -> str:
         """The labelled table as HTML for Jupyter; outputs set off from inputs by a rule."""
+        if self.batch is not None:
+            return f"<p><code>{html.escape(repr(self))}</code> (kernel[i] shows table i)</p>"
         header, rows = self.table(limit=HTML_ROWS)
         rule = ' style="border-left: 2px solid"'
 
@@ -790,6 +879,22 @@ def _entries(array, name: str) -> np.ndarray:
         raise ShapeError(f"kernel {name!r}", f"has an entry {bad[0]!r} that is not a number or a sympy expression",
                          fix="give numbers, or sympy expressions in declared parameters "
                              "(parse text with markovwire.expr.parse_expression)") from None
+
+
+def _check_batch(arr: np.ndarray, batch, shape: tuple[int, ...], name: str) -> None:
+    """Refuse a batch that is not a whole number of numeric tables of ``shape``."""
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ShapeError(f"kernel {name!r}", f"batch={batch!r} is not a number of tables",
+                         fix="give batch=n with n >= 1, the length of the array's leading axis")
+    if arr.dtype == object:
+        raise ShapeError(f"kernel {name!r}", "is a batch of tables with symbolic entries",
+                         fix="give a batch of numeric tables; for tables in a parameter, sweep the parameter "
+                             "instead (net.evaluate({'p': values}))")
+    if arr.shape != (batch,) + shape:
+        raise ShapeError(f"kernel {name!r}", f"batch={batch} needs an array of shape {(batch,) + shape} ({batch} "
+                         f"tables of {shape} stacked on a leading axis), not {arr.shape}",
+                         fix=f"give the {batch} tables stacked on the array's first axis (numpy.stack), each with "
+                             "one axis per input then per output; or batch= the number of tables given")
 
 
 def _is_entry(x) -> bool:

@@ -50,6 +50,7 @@ from .errors import (
     ErrorList,
     EvidenceError,
     MarkovwireError,
+    ShapeError,
     TypeMismatch,
     UnknownName,
     WiringError,
@@ -534,6 +535,10 @@ class Net:
         """
         boxes, operands = self._operands()
         if symbolic:
+            if operands.tables:
+                raise ShapeError(None, f"is a batch of {operands.tables[0]} numeric tables, which has no symbolic "
+                                 "evaluation", fix="evaluate numerically (symbolic=False): every table at once",
+                                 box=operands.tables[1])
             return [b.kernel.array for b in boxes], ()
         return operands(values, factored)
 
@@ -580,6 +585,8 @@ class Net:
         if batch:
             point = np.unravel_index(int(at[0]), batch[1])
             where.append(f"sweep point {point[0] if len(point) == 1 else tuple(map(int, point))}")
+            if self._operands()[1].tables:
+                where[-1] += f", table {point[0]} of the batch of box {self._operands()[1].tables[1]!r}"
             at = at[1:]
         where += [f"{w}={self.wires[w].elements[i]}" for w, i in zip(self.inputs, at)]
         return EvidenceError(f"evidence {shown}", "has probability zero under the net"

@@ -29,7 +29,7 @@ from typing import Mapping, NamedTuple, Sequence
 import numpy as np
 import sympy
 
-from .errors import MarkovwireError
+from .errors import MarkovwireError, ShapeError
 from .params import Parameter, resolve_values
 
 FACTOR_RANK = 16  # a swept kernel with at most this many basis functions stays factored
@@ -55,7 +55,8 @@ class Operands:
         self.kernels = list(kernels)
         self.params = dict(params)
         self.box_names = list(names) if names is not None else [None] * len(self.kernels)
-        self.ndims = [k.array.ndim for k in self.kernels]
+        self.ndims = [k.array.ndim - (k.batch is not None) for k in self.kernels]  # one table's axes
+        self.tables = _table_batch(self.kernels, self.box_names)  # (n, box) of batched kernels, or None
         self.static = [None if k.is_symbolic else k.array for k in self.kernels]
         basis: dict = {}
         self._boxes = []  # (position, rows, coefficients, shape, parameter names, coefficient tensor)
@@ -84,7 +85,7 @@ class Operands:
         """
         vals = resolve_values(self.params, values, self.needed, where="net evaluation")
         if self._fn is None:
-            return list(self.static), ()
+            return list(self.static), ((self.tables[0], (self.tables[0],)) if self.tables else ())
         args = [np.asarray(vals[n], dtype=float) for n in self.names]
         shapes = {a.shape for a in args if a.ndim}
         batch = ()
@@ -95,6 +96,13 @@ class Operands:
                                       fix="give all swept parameters arrays of one length "
                                           "(or use Net.sweep for a grid)")
             (shape,) = shapes
+            if self.tables and shape != (self.tables[0],):
+                n, box = self.tables
+                raise ShapeError("sweep", f"parameter arrays of shape {shape} meet the batch of {n} tables of "
+                                 f"box {box!r}: a batch and a sweep share one axis, point i using table i",
+                                 fix=f"give each swept parameter {n} values, one per table (to sweep every "
+                                     "table over a grid, repeat the tables with Kernel.stack and the values "
+                                     "with numpy.repeat/tile)", box=box)
             batch = (math.prod(shape), shape)
             swept = {n for n, a in zip(self.names, args) if a.ndim}
             args = [a.reshape(-1) if a.ndim else a for a in args]
@@ -112,6 +120,8 @@ class Operands:
                 arrays[pos] = Factored(b[:, rows], tensor)
                 continue
             arrays[pos] = coef(b[..., rows]).reshape(b.shape[:-1] + shape)
+        if self.tables and not batch:
+            batch = (self.tables[0], (self.tables[0],))
         return arrays, batch
 
 
@@ -206,6 +216,17 @@ class _Bounds:
         sum_lo = np.bincount(self.rows, np.where(c > 0, c * lo[m], c * hi[m]), minlength=self.n_row)
         sum_hi = np.bincount(self.rows, np.where(c > 0, c * hi[m], c * lo[m]), minlength=self.n_row)
         return bool(low.min() >= -self.atol and sum_lo.min() >= 1 - self.atol and sum_hi.max() <= 1 + self.atol)
+
+
+def _table_batch(kernels: Sequence, names: Sequence) -> tuple[int, str] | None:
+    """``(n, box)``: the length of the batches of tables among ``kernels`` (one box holding one), all alike."""
+    found = [(k.batch, name or k.name) for k, name in zip(kernels, names) if k.batch is not None]
+    for n, box in found[1:]:
+        if n != found[0][0]:
+            raise ShapeError(None, f"is a batch of {n} tables but box {found[0][1]!r} one of {found[0][0]}: the "
+                             "batched boxes of a net share one batch axis",
+                             fix="give every batched box the same number of tables", box=box)
+    return found[0] if found else None
 
 
 def _decompose(pos: int, kernel, basis: dict):

@@ -40,7 +40,7 @@ from ..errors import EvidenceError, ParameterError, ShapeError, UnknownName
 from ..kernel import Kernel
 from ..net import Net
 from .linear import BoxForm, Simplex, _sign, optimise, require_possible
-from .query import Query, as_query
+from .query import Query, as_query, one_table_each
 from .search import Outcome, axes_for, fixed_values, maximise, minimise
 
 
@@ -117,6 +117,7 @@ def worst_case(net: Net, query, over: Sequence[str], sense: str = "max", *,
     (``optimum``, to grid resolution) with a deterministic representative ``choice``, and
     an optimum at an end of the searched range is flagged (``on_edge``).
     """
+    one_table_each(net, "a worst case over parameters")
     query = as_query(query)
     _sign(sense)
     fixed = fixed_values(values, over, "worst_case")
@@ -190,6 +191,7 @@ def worst_case_kernel(net: Net, box: str, query, sense: str = "max", *, observes
     choice per observed input, found from the coefficient tensor (Dinkelbach's
     iteration with evidence). ``observes`` names input ports of the box (default: all).
     """
+    one_table_each(net, "an adversarial kernel")
     query = as_query(query)
     _sign(sense)
     fixed = fixed_values(values, (), "worst_case_kernel")
@@ -320,6 +322,7 @@ def control_evaluation(net: Net, safety, usefulness, over: Sequence[str], *, sen
     Usefulness is ``usefulness`` on ``usefulness_net`` (default: the same net) at
     ``values`` updated by ``honest`` (e.g. ``{"beta": 0}``: the model never attacks).
     """
+    one_table_each(net, "a control evaluation")
     safety, usefulness = as_query(safety), as_query(usefulness)
     use_net = usefulness_net or net
     values, honest = dict(values or {}), dict(honest or {})

@@ -50,7 +50,7 @@ from ..kernel import ATOL, Kernel
 from ..net import Net
 from ..types import Port, Range, bundle
 from .linear import BoxForm, _sign, dot, optimise, require_possible
-from .query import as_query
+from .query import as_query, one_table_each
 from .search import axes_for, fixed_values, maximise, minimise
 
 MAX_ROW_OUTPUTS = 12  # vertices of one row's interval polytope are enumerated up to this many outputs
@@ -566,6 +566,7 @@ def credal_bounds(net: Net, query, *, boxes: Mapping[str, object] | None = None,
     is multilinear and the vertices number at most ``max_combinations``; otherwise the
     result is an inner bound, with a certified outer bound where one is available.
     """
+    one_table_each(net, "credal bounds")
     query = as_query(query)
     boxes = {name: as_credal(s, f"imprecise box {name!r}") for name, s in dict(boxes or {}).items()}
     for name, s in boxes.items():

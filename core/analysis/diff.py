@@ -29,7 +29,7 @@ import sympy
 from ..errors import MarkovwireError
 from ..kernel import Kernel
 from ..net import Net
-from .query import as_query
+from .query import as_query, one_table_each
 
 
 @dataclass
@@ -107,6 +107,8 @@ class NetDiff:
 def diff(old: Net, new: Net, queries: Sequence = (), values: Mapping[str, float] | None = None,
          values_new: Mapping[str, float] | None = None) -> NetDiff:
     """What changed from ``old`` to ``new``, and each query's value on both (``values_new`` overrides for ``new``)."""
+    one_table_each(old, "a comparison")
+    one_table_each(new, "a comparison")
     out = NetDiff()
     old_boxes, new_boxes = {b.name: b for b in old.boxes}, {b.name: b for b in new.boxes}
     out.boxes_added = [b for b in new_boxes if b not in old_boxes]

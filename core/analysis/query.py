@@ -417,8 +417,8 @@ class Query:
             with np.errstate(invalid="ignore", divide="ignore"):
                 num = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
         num = np.asarray(num, dtype=float)
-        if batched:
-            num = num.reshape(shape + num.shape[1:])
+        if batched:  # a sweep's shape, or a batch of tables' one axis
+            num = num.reshape((shape or num.shape[:1]) + num.shape[1:])
         elif shape:
             num = np.broadcast_to(num, shape + num.shape).copy()
         return float(num) if num.ndim == 0 else num
@@ -566,6 +566,19 @@ def as_query(query) -> Query:
         return Query.probability(query)
     raise ShapeError("query", f"expected a Query or a mapping wire → labels, got {type(query).__name__}",
                      fix="build one with Query.probability({...}) or Query.expectation(...)")
+
+
+def one_table_each(target, what: str) -> None:
+    """Refuse a net (or an episode's step) holding a batch of tables where ``what`` needs one table per box.
+
+    A batch shares the sweep's axis (:class:`~markovwire.Kernel`), so an analysis that sweeps or
+    searches the net's values on its own would mix the tables with its points.
+    """
+    for b in getattr(getattr(target, "step", target), "boxes", ()):
+        if getattr(b.kernel, "batch", None) is not None:
+            raise ShapeError(None, f"is a batch of {b.kernel.batch} tables; {what} takes one table per box",
+                             fix="run it on one table at a time (the box's kernel[i]); net.evaluate, "
+                                 "net.marginals and Query.value take the whole batch at once", box=b.name)
 
 
 def params_of(target, query: Query) -> dict:

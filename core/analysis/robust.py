@@ -47,7 +47,7 @@ from ..kernel import Kernel
 from ..multistep import distribution_after, transition_matrix
 from ..net import Net
 from .flow import ancestor_boxes
-from .query import Query, as_query
+from .query import Query, as_query, one_table_each
 
 
 @dataclass
@@ -117,6 +117,7 @@ def tv_band(net: Net, query, radii: Mapping[str, float], values: Mapping[str, ob
     left out, with the reason in ``exact_note``, when it needs more than
     ``max_combinations`` vertex combinations, for a sweep, or when ``no_exact`` gives a reason.
     """
+    one_table_each(net, "a robustness band")
     query = as_query(query)
     radii = _radii(net, radii)
     relevant = set(ancestor_boxes(net, list(query.wires) + [w for w, _ in query.given]))
@@ -221,6 +222,7 @@ def exact_worst_case(net: Net, query, radii: Mapping[str, float], values: Mappin
     TV radius of the model's (row by row). Exact: the query is multilinear in the boxes' kernels, so
     :func:`~markovwire.analysis.credal.credal_bounds` enumerates the vertices of every ball but one and solves
     the last one's linear programme (the greedy). Raises :class:`Unaffordable` past ``max_combinations``."""
+    one_table_each(net, "the exact worst case over TV balls")
     from .credal import credal_bounds
 
     balls = tv_balls(net, {b: e for b, e in radii.items() if e > 0}, values)

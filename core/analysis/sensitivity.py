@@ -40,7 +40,7 @@ import sympy
 from ..errors import ParameterError, ShapeError
 from ..net import Net
 from ..params import resolve_values
-from .query import as_query
+from .query import as_query, one_table_each
 
 SYMBOLIC_ENTRIES = 600   # kernel entries, all boxes together, below which "auto" differentiates symbolically
 SYMBOLIC_WIRES = 14
@@ -99,6 +99,7 @@ def sensitivities(net: Net, query, params: Sequence[str] | None = None, values: 
     ``method`` is ``"auto"`` (symbolic for a small net), ``"symbolic"`` or ``"numeric"``;
     rows are ranked by ``|dq/dp|`` or, with ``rank_by="elasticity"``, by ``|elasticity|``.
     """
+    one_table_each(net, "a sensitivity")
     query = as_query(query)
     if method not in ("auto", "symbolic", "numeric"):
         raise ShapeError("sensitivities", f"unknown method {method!r}", fix="use 'auto', 'symbolic' or 'numeric'")

@@ -16,6 +16,7 @@ import time
 import click
 
 EXIT_USER_ERROR = 1
+EXIT_CANCELLED = 130  # Ctrl+C, as shells report it
 MAX_ROWS = 200  # rows of a sweep printed as a table; --json prints them all
 
 
@@ -83,6 +84,33 @@ def limit_options(command):
             ("--max-memory", "SIZE", "Let one evaluation hold up to SIZE at once, e.g. 8GiB (default 2GiB).")):
         command = click.option(name, metavar=metavar, help=text, expose_value=False, callback=_set_limit)(command)
     return command
+
+
+def _set_engine(ctx: click.Context, param: click.Parameter, value):
+    """Run sweeps and searches on a local dask cluster (``--workers N``) or an existing one (``--scheduler``)."""
+    if value is None:
+        return
+    from markovwire import parallel
+    from markovwire.errors import MarkovwireError
+    try:
+        if param.name == "workers":
+            parallel.set_engine(workers=value)      # the local cluster starts when a sweep or search needs it
+        else:
+            parallel.set_engine(scheduler=value)
+            parallel.client()                       # a wrong address is refused before any work
+    except MarkovwireError as err:
+        raise click.BadParameter(err.what + (f"\n  fix: {err.fix}" if err.fix else ""), ctx, param) from None
+
+
+def engine_options(command):
+    """``--workers N`` and ``--scheduler ADDRESS``: where the pieces of sweeps, search grids and vertex enumerations
+    run (default: threads in this process; see :mod:`markovwire.parallel`)."""
+    command = click.option("--scheduler", metavar="ADDRESS", expose_value=False, callback=_set_engine,
+                           help="Run pieces of sweeps and searches on the dask cluster at ADDRESS "
+                                "(e.g. tcp://10.0.0.5:8786; needs markovwire[cluster]).")(command)
+    return click.option("--workers", metavar="N", type=click.IntRange(min=1), expose_value=False,
+                        callback=_set_engine, help="Run pieces of sweeps and searches on a local cluster of N "
+                        "worker processes (needs markovwire[cluster]).")(command)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,16 +201,21 @@ def _file_kind(path: str) -> str | None:
               help="Give INSTANCE a total-variation radius (repeatable; adds to the file's tv_radius entries).")
 @click.option("--range", "search_ranges", multiple=True, metavar="P=LO:HI",
               help="Search adversary parameter P over [LO, HI] instead of the file's bounds (repeatable).")
+@click.option("-o", "--output", "output", metavar="DIR", type=click.Path(file_okay=False),
+              help="Write the sweep to directory DIR piece by piece (.npy arrays and manifest.json; in Python: "
+                   "markovwire.open_sweep(DIR)), so that it need not fit in memory.")
+@engine_options
 @limit_options
 @json_errors
 def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitivity: bool, intervals,
-          radii, search_ranges) -> None:
+          radii, search_ranges, output: str | None) -> None:
     """Evaluate the queries of proposal FILE (and its sweeps, unless --point).
 
     Credal entries of the file print lower and upper values; with --interval every query does.
     When instances carry TV radii (tv_radius in the file, or --tv), each query shows the band
     the composition bound certifies around its value. The file's flow claims are checked and its
-    natural-latent checks computed (over the sweep, unless it sweeps a size).
+    natural-latent checks computed (over the sweep, unless it sweeps a size). With -o DIR the sweep
+    goes to disk instead, piece by piece; --workers and --scheduler run the pieces on a dask cluster.
     """
     from markovwire.library.proposal import load_proposal, sweep_grid, to_jsonable
 
@@ -193,6 +226,10 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     searched = dict(_parse_interval(s, "--range") for s in search_ranges)
     tv = {**proposal.radii, **dict(_parse_radius(s) for s in radii)}
     chosen = [_parse_sweep(s) for s in sweeps] if sweeps else ([] if point else proposal.sweeps)
+    if output is not None:
+        _sweep_to_disk(proposal, chosen, "--sweep" if sweeps else proposal.where("sweeps"), output, values,
+                       list(queries) or None, searched, as_json)
+        return
     axes, grid = sweep_grid(chosen, "--sweep" if sweeps else proposal.where("sweeps"))
     clash = sorted(set(values) & set(axes))
     if clash:      # set on the command line, swept by the file's sweeps:
@@ -243,6 +280,71 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     if unbounded and (ranges or tv):
         click.echo("note: credal bounds and TV bands are for probability and expectation queries; not computed for "
                    + ", ".join(f"{n} ({proposal.queries[n].spec.what})" for n in unbounded))
+
+
+def _sweep_to_disk(proposal, chosen, where, output: str, values, queries, searched, as_json: bool) -> None:
+    """``eval --sweep … -o DIR``: the queries over the grid, written to DIR piece by piece (never whole in memory)."""
+    import numpy as np
+
+    from markovwire import parallel
+    from markovwire.limits import check_points
+
+    if not chosen:
+        raise _error("-o " + output, "writes a sweep, and nothing is swept",
+                     "give a sweep: --sweep P=START:STOP:COUNT (or drop -o to print the values)")
+    clash = sorted(set(values) & {c[0] if isinstance(c, tuple) else c.parameter for c in chosen})
+    if clash:
+        raise _error(f"--set {clash[0]}=…", f"gives {clash[0]!r} a value, but it is swept",
+                     "drop the --set, or sweep another parameter")
+    specs = [c if isinstance(c, tuple) else (c.parameter, c.start, c.stop, c.count) for c in chosen]
+    check_points({name: count for name, _, _, count in specs}, where)
+    axes = {name: np.linspace(start, stop, int(count)) for name, start, stop, count in specs}
+    piece = _ProposalPiece(proposal, values, queries, searched)
+    first = piece(parallel.grid_points(axes, (0, 1)))   # the results' names and labels, and the file's mistakes
+    results = {name: piece.labels.get(name) for name in first}
+    start = time.perf_counter()
+    with _progress(not as_json, "sweeping") as report:
+        out = parallel.write_sweep(output, axes, piece, results, progress=report,
+                                   meta={"proposal": proposal.name, "parameters": {k: float(v) for k, v in
+                                                                                  values.items()}})
+    seconds = time.perf_counter() - start
+    if as_json:
+        click.echo(json.dumps({"proposal": proposal.name, "output": str(out.path), "points": int(np.prod(out.shape)),
+                               "sweep": {k: [float(v[0]), float(v[-1]), len(v)] for k, v in out.axes.items()},
+                               "results": out.names, "pieces": out.pieces, "seconds": seconds}, indent=2))
+        return
+    shown = " × ".join(f"{k} {v[0]:g}…{v[-1]:g} ({len(v)})" for k, v in out.axes.items())
+    click.echo(f"wrote {out.path}: {', '.join(out.names)} over {shown}, {out.pieces} piece(s), {seconds:.2f} s\n"
+               f"open it with: markovwire.open_sweep({str(out.path)!r})")
+
+
+class _ProposalPiece:
+    """The queries of a proposal at points of a sweep, as arrays with one row per point (for worker processes)."""
+
+    def __init__(self, proposal, values, queries, ranges):
+        self.proposal, self.values, self.queries, self.ranges = proposal, dict(values), queries, dict(ranges)
+        self.labels: dict[str, list[str]] = {}
+
+    def __call__(self, points) -> dict:
+        import numpy as np
+        n = len(next(iter(points.values())))
+        res = self.proposal.evaluate({**self.values, **points}, self.queries, ranges=self.ranges)
+        out = {}
+        for name, v in res.items():
+            if isinstance(v, dict):           # a distribution: one column per label
+                self.labels[name] = list(v)
+                out[name] = np.stack([np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (n,))
+                                      for x in v.values()], axis=1)
+            elif getattr(getattr(v, "dtype", None), "kind", None) == "O":   # adversaries and bounds, per point
+                flat = list(np.asarray(v).reshape(-1))
+                if hasattr(flat[0], "lower"):
+                    out[f"{name} lower"] = np.array([b.lower for b in flat], dtype=float)
+                    out[f"{name} upper"] = np.array([b.upper for b in flat], dtype=float)
+                else:
+                    out[name] = np.array([w.value for w in flat], dtype=float)
+            else:
+                out[name] = np.broadcast_to(np.asarray(v, dtype=float).reshape(-1), (n,))
+        return out
 
 
 def _number(v, integer: bool):
@@ -367,11 +469,15 @@ def _error(where: str, what: str, fix: str):
 class _progress:
     """A rich progress bar on stderr that appears only once a sweep has taken more than a second.
 
-    Only on a terminal: piped or captured, standard error keeps only the messages (no stray line from the bar).
+    Only on a terminal and not under CI (``CI=true``): piped or captured, standard error keeps only the
+    messages (no stray line from the bar).
     """
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, label: str = "evaluating"):
+        import os
+        enabled = enabled and os.environ.get("CI", "").lower() not in ("true", "1")
         self.enabled, self.bar, self.task, self.start = enabled, None, None, time.perf_counter()
+        self.label = label
 
     def __enter__(self):
         return self.report
@@ -388,9 +494,11 @@ class _progress:
             if not console.is_terminal:
                 self.enabled = False
                 return
-            self.bar = Progress(console=console, transient=True)
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("pieces"), TimeRemainingColumn(), console=console, transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("evaluating", total=total)
+            self.task = self.bar.add_task(self.label, total=total)
         self.bar.update(self.task, completed=done)
 
     def __exit__(self, *exc):
@@ -893,10 +1001,17 @@ def schema(kind: str) -> None:
 # ----- entry point ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; a user's mistake prints its message (no traceback) and exits with status 1."""
-    from markovwire.errors import MarkovwireError
+    from markovwire.errors import Cancelled, MarkovwireError
 
     try:
         cli.main(args=argv, prog_name="markovwire", standalone_mode=True)
+    except Cancelled as err:
+        click.echo(f"{err}", err=True)
+        sys.exit(EXIT_CANCELLED)
     except MarkovwireError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_USER_ERROR)
+    finally:
+        parallel = sys.modules.get("markovwire.parallel")
+        if parallel is not None:
+            parallel.shutdown()   # a local cluster started by --workers

@@ -35,8 +35,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import logging
 import math
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,7 @@ MIN_CHUNK = 4096      # ... but no piece smaller than this many points (per piec
 CONNECT_TIMEOUT = 10  # seconds to wait for a scheduler given by --scheduler
 FORMAT = "markovwire-sweep"  # the manifest's "format" field of a sweep written to disk
 INSTALL_CLUSTER = "pip install 'markovwire[cluster]'"
+ADDRESS = re.compile(r"((tcp|tls|ws|wss|ucx)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}")  # a scheduler's
 
 Piece = tuple[int, int]
 Progress = Callable[[int, int], None]
@@ -109,8 +112,20 @@ def set_engine(engine: Engine | None = None, *, workers: int | None = None, sche
     if new.workers and new.scheduler:
         raise EngineError("--workers and --scheduler", "both choose where to run",
                           fix="give --workers N for a local cluster, or --scheduler ADDRESS for an existing one")
+    if new.kind != "threads":
+        _require_distributed(new)
     old, _engine = _engine, new
     return old
+
+
+def _require_distributed(eng: Engine) -> None:
+    """Refuse a cluster engine when dask.distributed is not installed (the ``cluster`` extra)."""
+    import importlib.util
+    if importlib.util.find_spec("distributed") is None:
+        option = "--scheduler" if eng.scheduler else "--workers"
+        raise EngineError(Place(f"{option} {eng.scheduler or eng.workers}"),
+                          "needs dask.distributed, which is not installed",
+                          fix=f"{INSTALL_CLUSTER}; or drop {option} to run on threads in this process")
 
 
 def engine() -> Engine:
@@ -146,13 +161,13 @@ def client(eng: Engine | None = None):
     if key in _clients:
         return _clients[key]
     where = Place(f"--scheduler {eng.scheduler}" if eng.scheduler else f"--workers {eng.workers}")
-    try:
-        import distributed
-    except ImportError:
-        raise EngineError(where, "needs dask.distributed, which is not installed",
-                          fix=f"{INSTALL_CLUSTER}; or drop {where.split()[0]} to run on threads in this process") \
-            from None
+    _require_distributed(eng)
+    import distributed
     if eng.scheduler:
+        if not ADDRESS.fullmatch(eng.scheduler):
+            raise EngineError(where, f"{eng.scheduler!r} is not a dask scheduler address",
+                              fix="give the address the scheduler prints, SCHEME://HOST:PORT (e.g. --scheduler "
+                                  "tcp://10.0.0.5:8786)")
         try:
             made = distributed.Client(eng.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as e:
@@ -163,7 +178,7 @@ def client(eng: Engine | None = None):
                                   "or drop --scheduler to run in this process") from None
     else:
         cluster = distributed.LocalCluster(n_workers=int(eng.workers), threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=None, silence_logs=logging.CRITICAL)
         made = distributed.Client(cluster, set_as_default=False)
     _clients[key] = made
     return made
@@ -225,58 +240,61 @@ def run(fn: Callable[[Any], Any], pieces: Sequence, *, engine: Engine | None = N
         progress: Progress | None = None, piece_bytes: float = 0) -> Iterator[Any]:
     """``fn(piece)`` for every piece, on the engine; the results come back in the order of ``pieces``.
 
-    ``progress(done, total)`` is called as pieces finish (default: the one of :func:`reporting`); an exception it
-    raises, or Ctrl+C, cancels the pieces not yet done and propagates (KeyboardInterrupt as :class:`Cancelled`).
-    On threads, as many pieces run at once as fit in the memory budget with ``piece_bytes`` each. A single piece
-    runs in the calling thread. Results are yielded as they arrive, so a caller may write each away and keep
-    none; at most a few per worker are held at once.
+    ``progress(done, total)`` is called after each result has been taken (default: the one of
+    :func:`reporting`); an exception it raises, or Ctrl+C, cancels the pieces not yet done and propagates
+    (Ctrl+C as :class:`~markovwire.errors.Cancelled`). On threads, as many pieces run at once as fit in
+    the memory budget with ``piece_bytes`` each; a single piece runs in the calling thread. Results are
+    yielded as they arrive, so a caller may write each away and keep none: at most a few per worker are
+    held at once.
     """
     pieces = list(pieces)
     eng = engine or _engine
-    progress = progress or _reporter.get()
-    total = len(pieces)
+    tally = _Tally(len(pieces), progress or _reporter.get())
     try:
-        if total <= 1 and eng.kind == "threads":
-            for piece in pieces:
-                out = fn(piece)
-                if progress:
-                    progress(1, 1)
-                yield out
-            return
-        if eng.kind == "threads":
-            yield from _on_threads(fn, pieces, eng, progress, piece_bytes)
+        if eng.kind != "threads":
+            results = _on_cluster(fn, pieces, client(eng), eng)
+        elif len(pieces) <= 1:
+            results = (fn(piece) for piece in pieces)
         else:
-            yield from _on_cluster(fn, pieces, client(eng), progress, eng)
+            results = _on_threads(fn, pieces, eng, piece_bytes)
+        for out in results:
+            yield out
+            tally.step()
     except KeyboardInterrupt:
-        raise Cancelled(None, f"cancelled (Ctrl+C) after {_done} of {total} piece(s)") from None
+        raise Cancelled(None, f"cancelled (Ctrl+C) after {tally.done} of {tally.total} piece(s)") from None
 
 
-_done = 0  # pieces done by the run under way (for the message of a cancelled run)
+class _Tally:
+    """Pieces done of a run, reported as they are taken."""
+
+    def __init__(self, total: int, progress: Progress | None):
+        self.total, self.done, self.progress = total, 0, progress
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
 
 
-def _on_threads(fn, pieces, eng: Engine, progress, piece_bytes: float):
+def _on_threads(fn, pieces, eng: Engine, piece_bytes: float):
     """Windows of pieces, each computed by dask's threaded scheduler, so that only a window's results are held."""
     import dask
-    global _done
     threads = eng.threads or os.cpu_count() or 1
     if piece_bytes > 0:
         threads = max(1, min(threads, int(memory_budget() // piece_bytes)))
-    limits, total, _done = _limits(), len(pieces), 0
-    for start in range(0, total, 2 * threads):
+    limits = _limits()
+    for start in range(0, len(pieces), 2 * threads):
         window = pieces[start:start + 2 * threads]
         tasks = [dask.delayed(_call, pure=False)(fn, p, limits) for p in window]
-        for out in dask.compute(*tasks, scheduler="threads", num_workers=threads):
-            _done += 1
-            if progress:
-                progress(_done, total)
-            yield out
+        yield from dask.compute(*tasks, scheduler="threads", num_workers=threads)
 
 
-def _on_cluster(fn, pieces, c, progress, eng: Engine):
+def _on_cluster(fn, pieces, c, eng: Engine):
     """Pieces submitted to a dask.distributed cluster, a few per worker at a time, results yielded in order."""
     from distributed import as_completed
-    global _done
-    limits, total, _done = _limits(), len(pieces), 0
+    if not pieces:
+        return
+    limits = _limits()
     try:
         slots = max(2, 2 * sum(c.nthreads().values()))
     except Exception:  # pragma: no cover - a scheduler that does not answer the question
@@ -284,26 +302,21 @@ def _on_cluster(fn, pieces, c, progress, eng: Engine):
     shipped = c.scatter(fn, broadcast=False, hash=False)  # the evaluator (a net, a model) goes over once
     order = iter(enumerate(pieces))
     index: dict = {}
-    live = []
 
     def submit():
         nxt = next(order, None)
         if nxt is None:
             return None
-        i, piece = nxt
-        f = c.submit(_call, shipped, piece, limits, pure=False)
-        index[f] = i
-        live.append(f)
+        f = c.submit(_call, shipped, nxt[1], limits, pure=False)
+        index[f] = nxt[0]
         return f
 
-    first = [f for f in (submit() for _ in range(slots)) if f is not None]
+    finished = as_completed([f for f in (submit() for _ in range(slots)) if f is not None], loop=c.loop)
     ready: dict[int, Any] = {}
     want = 0
-    finished = as_completed(first)
     try:
         for f in finished:
             i = index.pop(f)
-            live.remove(f)
             try:
                 ready[i] = f.result()
             except Exception as e:
@@ -313,15 +326,14 @@ def _on_cluster(fn, pieces, c, progress, eng: Engine):
             if new is not None:
                 finished.add(new)
             while want in ready:
-                _done += 1
-                if progress:
-                    progress(_done, total)
                 yield ready.pop(want)
                 want += 1
     finally:
-        if live:
+        if index:
             with contextlib.suppress(Exception):
-                c.cancel(live)
+                c.cancel(list(index))
+        with contextlib.suppress(Exception):
+            shipped.release()
 
 
 def _worker_error(e: Exception, piece, eng: Engine) -> Exception:
@@ -360,7 +372,11 @@ class SweepFile:
         if name not in self.files:
             raise FileFormatError(Place(file=str(self.path)), f"holds no result {name!r}",
                                   fix=f"open one of: {', '.join(self.names)}")
-        arr = np.load(self.path / self.files[name], mmap_mode="r")
+        file = self.path / Path(self.files[name]).name   # never outside the directory, whatever the manifest says
+        if not file.exists():
+            raise FileFormatError(Place(file=str(self.path)), f"holds no piece of {name!r} yet (the sweep was "
+                                  "stopped before its first piece was written)", fix="run the sweep again")
+        arr = np.load(file, mmap_mode="r")
         return arr.reshape(self.shape + arr.shape[1:])
 
     def __iter__(self):
@@ -403,7 +419,12 @@ def open_sweep(path: str | os.PathLike) -> SweepFile:
         raise FileFormatError(where, "its manifest.json is not a markovwire sweep's",
                               fix="give the directory that eval --sweep … -o wrote")
     results = manifest["results"]
-    return SweepFile(path, {k: np.asarray(v, dtype=float) for k, v in manifest["axes"].items()},
+    try:
+        axes = {a["name"]: np.load(path / Path(a["file"]).name) for a in manifest["axes"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise FileFormatError(where, f"an axis of the sweep cannot be read ({e})",
+                              fix="write the sweep again with eval --sweep … -o") from None
+    return SweepFile(path, axes,
                      [r["name"] for r in results], {r["name"]: r["labels"] for r in results if r.get("labels")},
                      bool(manifest["complete"]), int(manifest["pieces_done"]), int(manifest["pieces"]),
                      {r["name"]: r["file"] for r in results})
@@ -429,7 +450,11 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
     _prepare_dir(path)
     names = list(results)
     files = {name: f"r{i}.npy" for i, name in enumerate(names)}
-    manifest = {"format": FORMAT, "version": 1, "axes": {k: v.tolist() for k, v in axes.items()},
+    for i, v in enumerate(axes.values()):
+        np.save(path / f"axis{i}.npy", v)
+    manifest = {"format": FORMAT, "version": 1,
+                "axes": [{"name": k, "file": f"axis{i}.npy", "count": len(v), "first": float(v[0]) if len(v) else None,
+                          "last": float(v[-1]) if len(v) else None} for i, (k, v) in enumerate(axes.items())],
                 "results": [{"name": name, "file": files[name], "labels": list(results[name] or [])}
                             for name in names],
                 "points": n, "pieces": len(pieces), "pieces_done": 0, "complete": False, **dict(meta or {})}
@@ -454,6 +479,11 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
                 manifest["pieces_done"] = done_to
                 _write_manifest(path, manifest)
         manifest["complete"] = True
+    except Cancelled as e:
+        raise e.relocated(Place(file=str(path)), what=f"{e.what}; the directory holds {done_to} of {len(pieces)} "
+                          "piece(s) and its manifest.json says complete: false",
+                          fix=f"run the sweep again to write all of it; open_sweep({str(path)!r}) reads the pieces "
+                              "written (NaN elsewhere)") from None
     finally:
         for a in arrays.values():
             a.flush()

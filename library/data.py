@@ -246,7 +246,7 @@ def _check_header(row: Mapping, needed: list[str], display: str) -> None:
 
 def _csv_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
     """``(line, {column: text})`` per row of a CSV file with a header line (blank lines skipped)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:

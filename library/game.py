@@ -107,6 +107,11 @@ def check_blue(p, errors: list) -> None:
             errors.append(FileFormatError(where(), f"{name!r} is also the name of an adversary or credal entry",
                                           fix="give blue entries their own names"))
         check_choice(p, "blue", name, blue, errors)
+        if blue.sense == "min":
+            errors.append(FileFormatError(where("sense"), "the blue team maximises its query (the solver's payoff "
+                                          "is what blue wants more of)",
+                                          fix="give blue the query to maximise (safety rather than p_catastrophe) "
+                                              "with sense: max, and its adversary entries sense: min"))
         reds = red_entries(spec, name)
         if not reds:
             others = ", ".join(f"{k} (on {a.query!r})" for k, a in spec.adversary.items())
@@ -223,27 +228,28 @@ def solve(proposal, name: str | None = None, values: Mapping[str, object] | None
     model, values = _model(proposal, values)
     with proposal._asking(game.name):
         return solve_game(model, game.query, game.blue, game.red, constraints=game.constraints, values=values,
-                          mixed=mixed, **_sense(game))
+                          mixed=mixed)
 
 
-def frontier(proposal, safety: str, usefulness: str, name: str | None = None,
+def frontier(proposal, safety: str | None, usefulness: str, name: str | None = None,
              values: Mapping[str, object] | None = None, weights=21, mixed: bool = True):
-    """The safety-usefulness frontier of blue entry ``name`` (see :func:`markovwire.analysis.game.frontier`)."""
+    """The safety-usefulness frontier of blue entry ``name`` (see :func:`markovwire.analysis.game.frontier`);
+    ``safety`` is the blue entry's query (None: that one)."""
     from markovwire.analysis.game import frontier as frontier_of
 
     game = game_of(proposal, name)
-    for option, q in (("--safety", safety), ("--usefulness", usefulness)):
+    if safety is not None and safety != game.query:
+        raise ParameterError(f"--safety {safety}", f"blue entry {game.name!r} plays its game on {game.query!r}",
+                             fix=f"drop --safety (or give --safety {game.query}), or add a blue entry on {safety!r} "
+                                 "with its adversary entries")
+    for option, q in (("--safety", game.query), ("--usefulness", usefulness)):
         if q not in proposal.queries:
             raise UnknownName(f"{option} {q}", f"proposal {proposal.name!r} has no query {q!r}"
                               f"{_hint(q, proposal.queries)}", fix=f"use one of: {', '.join(proposal.queries)}")
     model, values = _model(proposal, values)
     with proposal._asking(game.name):
-        return frontier_of(model, safety, usefulness, game.blue, game.red, weights=weights,
+        return frontier_of(model, game.query, usefulness, game.blue, game.red, weights=weights,
                            constraints=game.constraints, values=values, mixed=mixed)
-
-
-def _sense(game: Game) -> dict:
-    return {} if game.sense == "max" else {"sense": "min"}
 
 
 def _model(proposal, values):

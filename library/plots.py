@@ -262,7 +262,7 @@ def curves_figure(proposal, xname: str, curves: Sequence[Curve], width: float = 
     kinds = list(dict.fromkeys(b.kind for c in curves for b in c.bands))
     marked = len(curves[0].x) <= MARKED
     with _style():
-        keys = _keys(labels, fixings, kinds, marked)
+        keys = _keys(labels, fixings, _band_names(curves, kinds), marked)
         rows = 0 if len(keys) <= INSIDE else -(-len(keys) // 2)
         fig, ax = _figure(width, width * 0.68 + rows * 0.12)     # the axes keep their size under a long legend
         for c in curves:
@@ -303,7 +303,20 @@ def _shade(kind: str, color: str) -> dict:
     return {"color": color, "linewidth": 0, "alpha": 0.3 if kind == "TV exact worst case" else 0.12}
 
 
-def _keys(labels: list[str], fixings: list[tuple], kinds: list[str], marked: bool) -> list:
+def _band_names(curves: Sequence[Curve], kinds: list[str]) -> dict[str, str]:
+    """The legend's name of each kind of band: the kind, with its greatest width when that is too thin to see
+    (under 2% of the range the curves and bands span), e.g. ``TV exact worst case (width ≤ 0.0021)``."""
+    lows = [np.min(v) for c in curves for v in [c.y, *(b.lower for b in c.bands)] if v is not None]
+    highs = [np.max(v) for c in curves for v in [c.y, *(b.upper for b in c.bands)] if v is not None]
+    span = float(max(highs) - min(lows)) if lows else 0.0
+    out = {}
+    for k in kinds:
+        width = max(float(np.max(b.upper - b.lower)) for c in curves for b in c.bands if b.kind == k)
+        out[k] = f"{k} (width ≤ {width:.2g})" if span and width < 0.02 * span else k
+    return out
+
+
+def _keys(labels: list[str], fixings: list[tuple], kinds: Mapping[str, str], marked: bool) -> list:
     """The legend: a colour per curve label, a line style per value of the other swept parameters (each curve
     once when only one of them varies), then one grey swatch per kind of band."""
     from matplotlib.lines import Line2D
@@ -320,7 +333,7 @@ def _keys(labels: list[str], fixings: list[tuple], kinds: list[str], marked: boo
     else:
         keys = [Line2D([], [], color=COLORS[i % len(COLORS)], label=lab, **marker) for i, lab in enumerate(labels)]
         keys = keys if len(labels) > 1 else []       # one curve: the axis label says what it is
-    return keys + [Patch(**_shade(k, "0.35"), label=k) for k in kinds]
+    return keys + [Patch(**_shade(k, "0.35"), label=name) for k, name in kinds.items()]
 
 
 def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: Mapping[str, float] | None = None,
@@ -333,7 +346,13 @@ def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: M
     names = _entries(proposal, queries, ("sensitivities", "--sensitivity"))
     tables = {n: sensitivities_of(proposal, n, values) for n in names}
     rows = {n: {r.parameter: r.elasticity for r in t.rows if r.elasticity == r.elasticity} for n, t in tables.items()}
-    params = sorted({p for r in rows.values() for p in r}, key=lambda p: -max(abs(r.get(p, 0)) for r in rows.values()))
+    size = {p: max(abs(r.get(p, 0)) for r in rows.values()) for r in rows.values() for p in r}
+    # at p = 0 the elasticity is 0 whatever the slope: such a parameter is shown with its derivative
+    at_zero = {r.parameter: r.derivative for t in tables.values() for r in t.rows
+               if r.at == 0 and r.derivative == r.derivative and r.derivative != 0}
+    visible = max(size.values(), default=0) * 1e-6
+    params = sorted((p for p in size if size[p] > visible or p in at_zero), key=lambda p: -size[p])
+    unmoved = sorted(p for p in size if p not in params)
     height = max(1.2, 0.35 + 0.16 * len(params) * max(1, len(names)) ** 0.5)
     with _style():
         fig, ax = _figure(width, height)
@@ -342,16 +361,63 @@ def sensitivity_figure(proposal, queries: Sequence[str] | None = None, values: M
             ys = [i - 0.4 + step * (k + 0.5) for i in range(len(params))]
             ax.barh(ys, [rows[n].get(p, 0.0) for p in params], height=step * 0.9, color=COLORS[k % len(COLORS)],
                     label=n if len(names) > 1 else None, linewidth=0)
-        ax.set_yticks(range(len(params)), params)
+        ax.set_yticks(range(len(params)), [f"{p}†" if p in at_zero else p for p in params])
         ax.invert_yaxis()
         ax.axvline(0, color="black", linewidth=0.5)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         what = f" of {entry_text(proposal, names[0])}" if len(names) == 1 else ""
+        slopes = ", ".join(f"{at_zero[p]:.3g}" for p in params if p in at_zero)
+        notes = "; ".join([f"† at 0, where ∂q/∂p = {slopes}"] * bool(at_zero)
+                          + [f"no effect: {', '.join(unmoved)}"] * bool(unmoved))
         ax.set_xlabel("\n".join(textwrap.wrap(f"elasticity{what}, (p/q) ∂q/∂p", int(width * CHARS), max_lines=2,
-                                               placeholder=" …")))
+                                               placeholder=" …")
+                                 + textwrap.wrap(notes, int(width * CHARS), max_lines=2, placeholder=" …")))
         if len(names) > 1:
             ax.legend(loc="best")
+    return fig
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published (safety, usefulness) point to draw beside a frontier, e.g. a row of Greenblatt et al.'s Table 7."""
+
+    safety: float
+    usefulness: float
+    label: str = ""
+
+
+def frontier_figure(proposal, frontier, published: Sequence[Published] = (), width: float = WIDTH):
+    """The safety-usefulness frontier (:meth:`Proposal.frontier`): usefulness across, safety up, one marker per
+    Pareto protocol joined by the segments mixtures reach (a step when blue commits to pure protocols), and
+    ``published`` points overlaid as open markers, labelled."""
+    check_width(width)
+    pts = sorted(frontier.points, key=lambda p: p.usefulness)
+    u = np.array([p.usefulness for p in pts])
+    s = np.array([p.safety for p in pts])
+    mixed = frontier.concept.startswith("mixed")
+    with _style():
+        fig, ax = _figure(width, width * 0.75)
+        drawn = "steps-pre" if not mixed else "default"
+        ax.plot(u, s, color=COLORS[0], marker="o", markersize=2.2, drawstyle=drawn,
+                label="frontier (mixtures)" if mixed else "frontier (pure protocols)")
+        for i, p in enumerate(published):
+            ax.plot([p.usefulness], [p.safety], linestyle="none", marker="s", markersize=3, markerfacecolor="none",
+                    markeredgecolor=COLORS[1], markeredgewidth=0.7, label="published" if i == 0 else "_published")
+            if p.label:
+                ax.annotate(p.label, (p.usefulness, p.safety), xytext=(2, -6), textcoords="offset points",
+                            fontsize=5, color=COLORS[1])
+        ax.set_xlabel(axis_text(proposal, frontier.usefulness, int(width * CHARS)))
+        ax.set_ylabel(_two_lines(f"{frontier.safety} against the red team's best reply", int(width * 0.75 * CHARS)))
+        for setter, values, name in ((ax.set_xlim, [*u, *(p.usefulness for p in published)], frontier.usefulness),
+                                     (ax.set_ylim, [*s, *(p.safety for p in published)], frontier.safety)):
+            lo, hi = float(min(values)), float(max(values))
+            pad = max(0.02, 0.05 * (hi - lo))
+            if unit(proposal, name) == "probability":
+                setter(max(0.0, lo - pad), min(1.0, hi + pad) if hi <= 1.0 else hi + pad)
+            else:
+                setter(lo - pad, hi + pad)
+        ax.legend(loc="best", handlelength=1.8)
     return fig
 
 

@@ -795,6 +795,161 @@ def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensit
     click.echo(f"wrote {save_figure(fig, output, dpi=dpi)}")
 
 
+# ----- control games ----------------------------------------------------------------------------------
+def _game_options(command):
+    """``--blue``, ``--set``, ``--pure`` and ``--json``, shared by ``solve`` and ``frontier``."""
+    for option in reversed([
+            click.option("--blue", "blue", metavar="NAME", help="The blue: entry (default: the file's only one)."),
+            click.option("--set", "sets", multiple=True, metavar="P=V", help="Give parameter P the value V."),
+            click.option("--pure", is_flag=True, help="Blue commits to one protocol (Stackelberg, pure commitment) "
+                         "instead of a mixture."),
+            click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")]):
+        command = option(command)
+    return command
+
+
+def _game_values(proposal, sets) -> dict:
+    _given_once([("--set", s) for s in sets])
+    return dict(_parse_set(s) for s in sets)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_game_options
+@limit_options
+@json_errors
+def solve(file: str, blue: str | None, sets, pure: bool, as_json: bool) -> None:
+    """The blue team's best protocol in FILE against the red team's best reply (a blue: entry and its adversary
+    entries): the value, both strategies (mixtures with their weights), the solution concept and what is guaranteed.
+    """
+    from markovwire.library.game import blue_name, red_entries
+    from markovwire.library.proposal import load_proposal
+
+    proposal = load_proposal(file)
+    values = _game_values(proposal, sets)
+    name = blue_name(proposal, blue)
+    eq = proposal.solve(name, values, mixed=not pure)
+    entry = proposal.spec.blue[name]
+    if as_json:
+        click.echo(json.dumps({"proposal": proposal.name, "blue_entry": name, "query": entry.query,
+                               "against": red_entries(proposal.spec, name), "parameters": values, **eq.to_dict()},
+                              indent=2))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    console.print(f"[bold]{escape(proposal.name)}[/bold]: blue entry {escape(name)} against "
+                  f"{escape(', '.join(red_entries(proposal.spec, name)))}")
+    console.print(f"value: {escape(entry.query)} = {_fmt(eq.value)}")
+    console.print(f"concept: {escape(eq.concept)}")
+    for side, strategy in (("blue", eq.blue), ("red", eq.red)):
+        _print_strategy(console, side, strategy)
+    for k, v in eq.constraints.items():
+        console.print(f"constraint: {escape(k)} (at the equilibrium: {_fmt(v)})")
+    if eq.bracket is not None:
+        console.print(f"bracket: [{_fmt(eq.bracket[0])}, {_fmt(eq.bracket[1])}]")
+    console.print(f"guarantee: {escape(eq.guarantee)}")
+
+
+def _print_strategy(console, side: str, strategy) -> None:
+    """One side's strategy: its pure protocol, or each protocol of its mixture with its weight."""
+    from rich.markup import escape
+
+    from markovwire.analysis.game import Strategy
+
+    if len(strategy.options) == 1:
+        console.print(f"{side}: {escape(str(strategy))}")
+        return
+    console.print(f"{side}: a mixture of {len(strategy.options)} protocols")
+    for option, w in zip(strategy.options, strategy.weights):
+        console.print(f"  {w:.4g} × {escape(str(Strategy([option], [1.0])))}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--safety", metavar="Q", help="The safety query (default: the blue entry's query).")
+@click.option("--usefulness", metavar="Q", required=True, help="The usefulness query (measured on the honest model).")
+@click.option("--weights", type=click.IntRange(min=2, max=1001), default=21, show_default=True, metavar="N",
+              help="Trace the frontier at N evenly spaced weights of usefulness against safety.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also draw it: .svg, .png or .pdf.")
+@click.option("--published", multiple=True, metavar="S:U[:LABEL]",
+              help="Overlay a published point (safety S, usefulness U) on the figure (repeatable).")
+@click.option("--width", metavar="WIDTH", default="column", show_default=True,
+              help="Figure width: column (3.3in), page (6.5in), or a length such as 3.3in, 8cm.")
+@_game_options
+@limit_options
+@json_errors
+def frontier(file: str, safety: str | None, usefulness: str, weights: int, output: str | None, published,
+             width: str, blue: str | None, sets, pure: bool, as_json: bool) -> None:
+    """The safety-usefulness Pareto frontier of FILE's blue: entry: for each weight of usefulness against safety,
+    the blue team's best protocol, its safety against the red team's best reply, its usefulness, and red's reply.
+    """
+    from markovwire.library.game import blue_name
+    from markovwire.library.proposal import load_proposal
+
+    points = [_parse_published(p) for p in published]
+    if output is not None:
+        from markovwire.diagrams.style import parse_width
+        from markovwire.library.plots import check_format, check_width
+        check_format(output)
+        inches = check_width(parse_width(width))
+        _check_output(file, output)
+    elif points:
+        raise _error("--published", "draws points on the figure, and no figure is asked for",
+                     "add -o frontier.svg (or .pdf, .png)")
+    proposal = load_proposal(file)
+    values = _game_values(proposal, sets)
+    name = blue_name(proposal, blue)
+    fr = proposal.frontier(safety, usefulness, name, values, weights=weights, mixed=not pure)
+    if output is not None:
+        from markovwire.library.plots import frontier_figure, save_figure
+        written = save_figure(frontier_figure(proposal, fr, points, width=inches), output)
+    if as_json:
+        click.echo(json.dumps({"proposal": proposal.name, "blue_entry": name, "parameters": values, **fr.to_dict()},
+                              indent=2))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"[bold]{escape(proposal.name)}[/bold]: frontier of blue entry {escape(name)} "
+                  f"({escape(fr.safety)} against the red team's best reply; {escape(fr.usefulness)})")
+    table = Table()
+    for col in ("weight", fr.safety, fr.usefulness, "blue", "red"):
+        table.add_column(escape(col), justify="right" if col not in ("blue", "red") else "left")
+    for p in fr.points:
+        table.add_row(f"{p.weight:.3g}", _fmt(p.safety), _fmt(p.usefulness), escape(_mixture(p.blue)),
+                      escape(_mixture(p.red)))
+    console.print(table)
+    console.print(f"concept: {escape(fr.concept)}")
+    if output is not None:
+        console.print(f"wrote {escape(written)}")
+
+
+def _mixture(strategy) -> str:
+    """A strategy on one line per protocol (``0.6 × d = 0.1``), the pure one as itself."""
+    from markovwire.analysis.game import Strategy
+
+    if len(strategy.options) == 1:
+        return str(strategy)
+    return "\n".join(f"{w:.4g} × {Strategy([o], [1.0])}" for o, w in zip(strategy.options, strategy.weights))
+
+
+def _parse_published(text: str):
+    from markovwire.library.plots import Published
+
+    parts = text.split(":", 2)
+    try:
+        if len(parts) < 2:
+            raise ValueError
+        return Published(float(parts[0]), float(parts[1]), parts[2] if len(parts) > 2 else "")
+    except ValueError:
+        raise _error(f"--published {text!r}", "is not of the form SAFETY:USEFULNESS[:LABEL]",
+                     "write e.g. --published 0.62:0.97:'defer 0%'") from None
+
+
 # ----- diff and flow --------------------------------------------------------------------------------
 @cli.command(name="diff")
 @click.argument("old", type=click.Path(dir_okay=False))

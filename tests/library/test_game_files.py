@@ -1,0 +1,320 @@
+"""Control games written in proposal files (``blue:`` entries): placed mistakes, one answer on every surface, and the
+shipped control proposals' frontiers against Greenblatt et al.'s Table 7 (ALIGNMENT §3.1).
+
+The small game is matching pennies: red's coin shows heads with probability q, blue guesses heads with probability
+p, and safety is P(the guess is right) = pq + (1 - p)(1 - q). Blue may guess heads at most 40% of the time (its
+usefulness, P(guess = heads), at most 0.4). On the grid p, q ∈ {0, 1/2, 1}, blue's mixtures with mean guess m ≤ 0.4
+keep min(m, 1 - m) = m against red's best reply, so the value is 0.4; committing to one pure option (p = 0) it is 0.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from markovwire.errors import MarkovwireError
+from markovwire.library.proposal import load_proposal, proposal_from_text
+from markovwire.library.schema import BlueSpec, ProposalFile, json_schemas
+from markovwire.library.shipped import proposals_dir
+from markovwire.tui.cli import cli, main
+
+LIBRARY = """\
+name: pennies
+version: "1"
+types: {Coin: [h, t], Outcome: [right, wrong]}
+parameters:
+  p: {domain: [0, 1], default: 0.5, doc: "blue guesses heads"}
+  q: {domain: [0, 1], default: 0.5, doc: "red shows heads"}
+components:
+  coin: {outputs: {coin: Coin}, parameters: [q], kernel: {table: {h: q, t: 1 - q}}}
+  guess: {outputs: {guess: Coin}, parameters: [p], kernel: {table: {h: p, t: 1 - p}}}
+  referee:
+    inputs: {coin: Coin, guess: Coin}
+    outputs: {outcome: Outcome}
+    kernel: {function: {h: {h: right, t: wrong}, t: {h: wrong, t: right}}}
+"""
+
+PROPOSAL = """\
+name: pennies_game
+libraries: [pennies.yaml]
+instances:
+  red: {component: coin}
+  blue: {component: guess}
+  referee: {component: referee}
+wiring:
+  outputs: {outcome: Outcome, guess: Coin}
+  wires:
+    - red.coin -> referee.coin
+    - blue.guess -> referee.guess
+    - blue.guess -> out.guess
+    - referee.outcome -> out.outcome
+queries:
+  safety: {probability: {outcome: right}}
+  heads: {probability: {guess: h}}
+adversary:
+  red_team: {query: safety, over: [q], sense: min, grid: 3}
+blue:
+  guesser:
+    doc: Blue guesses heads at most 40% of the time.
+    query: safety
+    over: [p]
+    grid: 3
+    constraints:
+      - {query: heads, at_most: 0.4}
+"""
+
+
+@pytest.fixture
+def game_file(tmp_path):
+    (tmp_path / "pennies.yaml").write_text(LIBRARY)
+    path = tmp_path / "pennies_game.yaml"
+    path.write_text(PROPOSAL)
+    return path
+
+
+def problems(tmp_path, text: str) -> list[MarkovwireError]:
+    (tmp_path / "pennies.yaml").write_text(LIBRARY)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(MarkovwireError) as e:
+        load_proposal(path)
+    return list(getattr(e.value, "errors", [e.value]))
+
+
+def with_blue(entry: str, adversary: str = "  red_team: {query: safety, over: [q], sense: min, grid: 3}\n") -> str:
+    head = PROPOSAL.split("adversary:\n")[0]
+    return head + "adversary:\n" + adversary + "blue:\n  guesser: " + entry + "\n"
+
+
+# ----- the file section -----------------------------------------------------------------------------------
+def test_blue_entries_read_and_export_as_json_schema():
+    spec = BlueSpec.model_validate({"query": "safety", "over": ["d"], "constraints": [{"query": "q", "at_most": 0.1}]})
+    assert spec.sense == "max" and spec.against is None and spec.constraints[0].at_most == 0.1
+    schema = json_schemas()["proposal"]
+    assert {"BlueSpec", "ConstraintSpec"} <= set(schema["$defs"]) and "blue" in schema["properties"]
+    json.dumps(schema)
+    assert "blue" in ProposalFile.model_fields
+
+
+@pytest.mark.parametrize("entry, message, key, fix", [
+    ("{query: safty, over: [p]}", "unknown query 'safty' (did you mean 'safety'?)", ("blue", "guesser", "query"),
+     "use one of: safety, heads"),
+    ("{query: safety, over: [pp]}", "unknown parameter 'pp' (did you mean 'p'?)", ("blue", "guesser", "over", 0),
+     "choose among"),
+    ("{query: safety, instance: bleu}", "no instance 'bleu' (did you mean 'blue'?)", ("blue", "guesser", "instance"),
+     "name one of"),
+    ("{query: safety, instance: blue, observes: [x]}", "'blue' has no input port 'x'",
+     ("blue", "guesser", "observes", 0), "observe some of its inputs"),
+    ("{query: safety, over: [p], against: [red_tem]}", "no adversary entry 'red_tem' (did you mean 'red_team'?)",
+     ("blue", "guesser", "against", 0), "name adversary entries: red_team"),
+    ("{query: safety, over: [p], against: [other]}", "adversary entry 'other' optimises 'heads', not 'safety'",
+     ("blue", "guesser", "against", 0), "set 'other''s query to 'safety'"),
+    ("{query: safety, over: [q]}", "both teams choose q", ("blue", "guesser", "query"), "let one team choose"),
+    ("{query: safety, over: [p], sense: min}", "the blue team maximises its query", ("blue", "guesser", "sense"),
+     "sense: max"),
+    ("{query: safety, over: [p], constraints: [{query: hedas, at_most: 0.4}]}",
+     "unknown query 'hedas' (did you mean 'heads'?)", ("blue", "guesser", "constraints", 0, "query"), "use one of"),
+    ("{query: safety, over: [p], constraints: [{query: safety, at_most: 0.4}]}",
+     "the constraint is on 'safety', the query blue optimises", ("blue", "guesser", "constraints", 0, "query"),
+     "constrain another query"),
+    ("{query: safety, over: [p], bounds: {p: [0.5, 2]}}", "[0.5, 2] is not inside the domain [0, 1]",
+     ("blue", "guesser", "bounds", "p"), "inside the parameter's domain"),
+])
+def test_mistakes_in_blue_entries_are_placed_with_a_fix(tmp_path, entry, message, key, fix):
+    adversary = "  red_team: {query: safety, over: [q], sense: min, grid: 3}\n  other: {query: heads, over: [q], " \
+                "sense: min}\n"
+    found = [e for e in problems(tmp_path, with_blue(entry, adversary)) if message in e.what]
+    assert found, [str(e) for e in problems(tmp_path, with_blue(entry, adversary))]
+    e = found[0]
+    assert e.file.endswith("bad.yaml") and e.line is not None and e.keys == key
+    assert fix in e.fix
+
+
+def test_a_blue_entry_without_a_red_team_says_how_to_add_one(tmp_path):
+    text = with_blue("{query: heads, over: [p]}")
+    (e,) = [e for e in problems(tmp_path, text) if "red team has no choice" in e.what]
+    assert e.keys == ("blue", "guesser", "query") and "red_team (on 'safety')" in e.fix and "sense: min" in e.fix
+
+
+def test_an_adversary_with_blue_s_own_sense_is_refused(tmp_path):
+    text = with_blue("{query: safety, over: [p]}", "  red_team: {query: safety, over: [q], sense: max}\n")
+    (e,) = [e for e in problems(tmp_path, text) if "also maximises 'safety'" in e.what]
+    assert e.keys == ("blue", "guesser", "query") and "sense: min" in e.fix
+
+
+def test_schema_mistakes_of_blue_entries(tmp_path):
+    for entry, message in [("{query: safety}", "give exactly one of 'over' (parameters the blue team chooses)"),
+                           ("{query: safety, over: [p], observes: [x]}", "'observes' belongs to an 'instance' blue"),
+                           ("{query: safety, over: [p], constraints: [{query: heads}]}", "give 'at_most' or"),
+                           ("{query: safety, over: [p], colour: blue}", "unknown key 'colour'")]:
+        text = "\n".join(str(e) for e in problems(tmp_path, with_blue(entry)))
+        assert message in text and "bad.yaml:" in text
+
+
+def test_a_constraint_that_depends_on_red_is_refused_where_the_file_asks(tmp_path):
+    """Found by the core while solving (it evaluates the constraint against red's options), placed at the entry."""
+    (tmp_path / "pennies.yaml").write_text(LIBRARY)
+    text = PROPOSAL.replace("heads: {probability: {guess: h}}", "heads: {probability: {guess: h}}\n"
+                            "  red_heads: {probability: {referee.coin: h}}").replace("query: heads, at_most",
+                                                                                      "query: red_heads, at_most")
+    path = tmp_path / "red.yaml"
+    path.write_text(text)
+    with pytest.raises(MarkovwireError) as e:
+        load_proposal(path).solve()
+    assert e.value.file.endswith("red.yaml") and e.value.keys == ("blue", "guesser")
+    assert "depends on red's choice" in e.value.what and "honest" in e.value.fix
+
+
+# ----- one answer per question ----------------------------------------------------------------------------
+def independent_value(p_options, weights, q_options) -> float:
+    """Blue's mixture's payoff against red's best pure reply, from the closed form pq + (1 - p)(1 - q)."""
+    return min(sum(w * (p * q + (1 - p) * (1 - q)) for p, w in zip(p_options, weights)) for q in q_options)
+
+
+def test_the_same_game_on_python_cli_text_and_json(game_file):
+    p = load_proposal(game_file)
+    eq = p.solve()
+    assert eq.value == pytest.approx(0.4, abs=1e-9)                    # min(m, 1 - m) at the largest m <= 0.4
+    ps = [o["p"] for o in eq.blue.options]
+    assert independent_value(ps, eq.blue.weights, [0, 0.5, 1]) == pytest.approx(0.4, abs=1e-9)
+    assert sum(w * x for x, w in zip(ps, eq.blue.weights)) <= 0.4 + 1e-9
+    assert eq.constraints and list(eq.constraints.values())[0] == pytest.approx(0.4, abs=1e-9)
+    runner = CliRunner()
+    out = runner.invoke(cli, ["solve", str(game_file), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["value"] == pytest.approx(eq.value, abs=1e-12)
+    assert data["blue"] == eq.blue.to_dict() and data["red"] == eq.red.to_dict()
+    assert data["concept"] == eq.concept and data["against"] == ["red_team"] and data["blue_entry"] == "guesser"
+    text = runner.invoke(cli, ["solve", str(game_file)])
+    assert text.exit_code == 0, text.output
+    assert f"value: safety = {eq.value:.6g}" in text.output and eq.concept.split(";")[0] in text.output
+    pure = load_proposal(game_file).solve(mixed=False)        # one guess rate p <= 0.4 (on the grid or refined)
+    (chosen,) = [o["p"] for o in pure.blue.options]
+    assert chosen <= 0.4 + 1e-9 and pure.value == pytest.approx(independent_value([chosen], [1.0], [0, 1]), abs=1e-9)
+    assert pure.value <= eq.value + 1e-9
+    pure_json = json.loads(runner.invoke(cli, ["solve", str(game_file), "--json", "--pure"]).output)
+    assert pure_json["value"] == pytest.approx(pure.value, abs=1e-12) and pure_json["blue"] == pure.blue.to_dict()
+
+
+def test_the_same_frontier_on_python_and_json_and_the_figure(game_file, tmp_path):
+    p = load_proposal(game_file)
+    fr = p.frontier(None, "heads", weights=5)
+    # with mean guess m <= 0.4 both safety and usefulness are m: one Pareto point, (0.4, 0.4)
+    assert [(round(x.safety, 9), round(x.usefulness, 9)) for x in fr.points] == [(0.4, 0.4)]
+    out = CliRunner().invoke(cli, ["frontier", str(game_file), "--usefulness", "heads", "--weights", "5", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["points"] == [x.to_dict() for x in fr.points]
+    assert set(data["points"][0]) >= {"safety", "usefulness", "blue", "red"}
+    figure = tmp_path / "frontier.svg"
+    out = CliRunner().invoke(cli, ["frontier", str(game_file), "--usefulness", "heads", "--weights", "5",
+                                   "-o", str(figure), "--published", "0.3:0.35:paper"])
+    assert out.exit_code == 0, out.output
+    svg = figure.read_text()
+    assert svg.startswith("<?xml") and "paper" in svg and "frontier" in svg
+
+
+def test_the_frontier_without_the_constraint_against_a_grid_of_mixtures(game_file):
+    """Without the cap, blue's frontier is the upper edge of {(min(m, 1 - m), m)}: (1/2, 1/2) and (0, 1)."""
+    text = game_file.read_text().replace("    constraints:\n      - {query: heads, at_most: 0.4}\n", "")
+    p = proposal_from_text(text, "free.yaml", game_file)
+    fr = p.frontier("safety", "heads", weights=11)
+    m = np.linspace(0, 1, 201)          # every mixture of p ∈ {0, 1/2, 1} has some mean m; its worst safety
+    grid = np.minimum(m, 1 - m)
+    for s, u in zip(grid, m):
+        assert fr.dominates(s, u, tol=1e-9)
+    assert not fr.dominates(0.5, 0.6, tol=1e-9)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--blue", "guessr"], "no blue entry 'guessr' (did you mean 'guesser'?)"),
+    (["--set", "p=0.3"], "is both chosen by a side and given a value"),
+    (["--set", "q=2"], "outside"),
+])
+def test_solve_refuses_mistakes_on_the_command_line(game_file, args, message):
+    out = CliRunner().invoke(cli, ["solve", str(game_file), *args, "--json"])
+    assert out.exit_code == 1, out.output
+    error = json.loads(out.output)["error"]
+    assert message in error["what"] + error["message"] and error["fix"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--usefulness", "hedas"], "has no query 'hedas' (did you mean 'heads'?)"),
+    (["--usefulness", "heads", "--safety", "heads"], "plays its game on 'safety'"),
+    (["--usefulness", "heads", "--published", "0.5:0.5"], "no figure is asked for"),
+    (["--usefulness", "heads", "-o", "f.svg", "--published", "half"], "SAFETY:USEFULNESS"),
+    (["--usefulness", "heads", "-o", "f.txt"], "plots are written as .svg, .png or .pdf"),
+])
+def test_frontier_refuses_mistakes_on_the_command_line(game_file, args, message, capsys, monkeypatch):
+    monkeypatch.chdir(game_file.parent)
+    with pytest.raises(SystemExit) as info:
+        main(["frontier", str(game_file), *args])
+    err = capsys.readouterr().err
+    assert info.value.code == 1 and err.startswith("error: ")
+    assert message in err and "fix:" in err and "Traceback" not in err
+
+
+def test_a_file_without_blue_entries_says_what_to_add(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["solve", str(proposals_dir() / "swiss_cheese.yaml")])
+    err = capsys.readouterr().err
+    assert info.value.code == 1 and "has no blue: entry" in err and "beside adversary:" in err
+
+
+# ----- the shipped control proposals against Table 7 ---------------------------------------------------------
+# Greenblatt et al. 2023, Table 7 (safety, scaled usefulness), by the blue parameter of the shipped proposal.
+TABLE7 = {
+    "trusted_monitoring": [("defer 0%", {"a": 0.02}, 0.62, 0.97)],
+    "defer_to_trusted": [("trusted model only", {"d": 1.0}, 1.00, 0.02), ("defer 0%", {"d": 0.0}, 0.62, 0.97),
+                         ("defer 5%", {"d": 0.05}, 0.74, 0.95), ("defer 10%", {"d": 0.10}, 0.83, 0.93),
+                         ("defer 20%", {"d": 0.20}, 0.92, 0.83), ("defer 50%", {"d": 0.50}, 1.00, 0.51)],
+    "trusted_editing": [("edit 5%", {"d": 0.05}, 0.73, 0.97), ("edit 10%", {"d": 0.10}, 0.85, 0.96),
+                        ("edit 20%", {"d": 0.20}, 0.92, 0.94), ("edit 50%", {"d": 0.50}, 0.96, 0.89)],
+    "untrusted_monitoring": [(f"defer {d:.0%}", {"d": d, "redaction": 0.836}, s, u)      # the paper redacts
+                             for d, s, u in ((0.0, 0.79, 0.96), (0.05, 0.82, 0.95), (0.10, 0.92, 0.92),
+                                             (0.20, 0.98, 0.85))],
+}
+# The rows each model reproduces: the frontier is at least as safe at the published usefulness (within the table's
+# rounding to whole per cent). The others are out of scope of these models, not of the solver: at the paper's own
+# protocol the model is already less safe than published (the binormal monitor, fitted to the 2% audit point,
+# leaves too many attacks in the bottom bucket; per-attempt odds are fixed), so no protocol of the model reaches it.
+REPRODUCED = {"trusted_monitoring": {"defer 0%"},
+              "defer_to_trusted": {"trusted model only", "defer 0%", "defer 5%"},
+              "trusted_editing": {"edit 5%"},
+              "untrusted_monitoring": {"defer 0%", "defer 5%"}}
+ROUNDING = 0.005
+# Weights of usefulness: the ends moved inside (0, 1) so that a tie in one objective is broken by the other (at
+# weight exactly 0 the LP may return a safest protocol that is not the most useful of the safest).
+WEIGHTS = [1e-4, *np.linspace(0.025, 0.975, 39), 1 - 1e-4]
+
+
+@pytest.fixture(scope="module", params=list(TABLE7))
+def shipped(request):
+    """One computed frontier per shipped proposal (the module's only frontier of each)."""
+    p = load_proposal(proposals_dir() / f"{request.param}.yaml")
+    return request.param, p, p.frontier("safety", "usefulness", weights=WEIGHTS)
+
+
+def test_each_frontier_dominates_the_table_7_rows_its_model_reproduces(shipped):
+    name, p, fr = shipped
+    for row, _, safety, usefulness in TABLE7[name]:
+        reached = fr.dominates(safety - ROUNDING, usefulness - ROUNDING)
+        assert reached == (row in REPRODUCED[name]), (name, row, str(fr))
+
+
+def test_each_frontier_dominates_the_model_s_own_protocol_at_each_row(shipped):
+    """The protocol of each Table 7 row, evaluated directly (the red team's worst attack rate on a fine grid, the
+    honest usefulness), lies on or under the frontier: the solver misses no protocol of the hand sweep."""
+    name, p, fr = shipped
+    beta = np.linspace(0, 1, 41)
+    for row, setting, _, _ in TABLE7[name]:
+        safety = float(np.min(p.value("safety", {**setting, "beta": beta})))
+        usefulness = float(p.value("usefulness", setting))
+        assert fr.dominates(safety, usefulness, tol=1e-9), (name, row, safety, usefulness)
+    assert all(x.blue.to_dict()["options"] for x in fr.points)
+    honest = [sum(w * p.value("p_audited", o) for o, w in zip(x.blue.options, x.blue.weights)) for x in fr.points]
+    budget = p.spec.blue[next(iter(p.spec.blue))].constraints[0].at_most
+    assert max(honest) <= budget + 1e-9                                 # every protocol keeps the audit budget

@@ -44,8 +44,8 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 import numpy as np
 import sympy
 
-from .. import display
-from ..errors import NotStochastic, ParameterError, ShapeError, TypeMismatch, UnknownName
+from .. import display, parallel
+from ..errors import ContractionTooLarge, NotStochastic, ParameterError, ShapeError, TypeMismatch, UnknownName
 from ..kernel import ATOL, Kernel
 from ..net import Net
 from ..types import Port, Range, bundle
@@ -703,19 +703,56 @@ class _Problem:
         return vals, n, m, True
 
     def table(self, pts: Mapping[str, np.ndarray], sense: str):
-        """Per point: the optimum over the linear box, for every endpoint and vertex combination."""
+        """Per point: the optimum over the linear box, for every endpoint and vertex combination.
+
+        The combinations are split into pieces along the first enumerated box's vertices when they do not fit
+        in the memory budget at once (:mod:`markovwire.parallel`), each piece a net of its own selectors."""
         vals, n, m, batched = self._values(pts)
-        if self.form is not None:
-            num, den = self._memo(pts, lambda: self.form.coefficients(vals))
-            value, k = optimise(num, den, self.boxes[self.linear], sense)
-        else:
-            value = self._memo(pts, lambda: np.asarray(self.query.value(self.net, vals), dtype=float))
-            k = None
+        try:
+            if self.form is not None:
+                num, den = self._memo(pts, lambda: self.form.coefficients(vals))
+                value, k = optimise(num, den, self.boxes[self.linear], sense)
+            else:
+                value = self._memo(pts, lambda: np.asarray(self.query.value(self.net, vals), dtype=float))
+                k = None
+        except ContractionTooLarge:
+            if not self.enumerated or len(self.vertices[self.enumerated[0]]) < 2:
+                raise
+            parts = self._in_pieces(_CombinationPiece(self, vals, sense))
+            axis = 1 if batched else 0
+            value = np.concatenate([v for v, _ in parts], axis=axis)
+            k = None if parts[0][1] is None else np.concatenate([x for _, x in parts], axis=axis)
         if not batched:
             value = value[None]
             k = None if k is None else k[None]
         shape = (n, m) + tuple(len(self.vertices[b]) for b in self.enumerated)
         return value.reshape(shape), (None if k is None else k.reshape(shape + k.shape[value.ndim:]))
+
+    def _in_pieces(self, task: "_CombinationPiece") -> list:
+        """``task`` over pieces of the first enumerated box's vertices: halved until the first piece fits in the
+        memory budget (found here, so the pieces are the same whatever engine runs the others)."""
+        count = len(self.vertices[self.enumerated[0]])
+        size = count
+        while True:
+            size = (size + 1) // 2
+            pieces = parallel.chunks(count, size=size)
+            try:
+                first = task(pieces[0])
+                break
+            except ContractionTooLarge:
+                if size == 1:
+                    raise
+        return [first, *parallel.run(task, pieces[1:])]
+
+    def piece(self, piece: tuple[int, int]):
+        """``(net, form)`` with the first enumerated box choosing among the vertices of ``piece`` only (cached)."""
+        cache = self.__dict__.setdefault("_piece_nets", {})
+        if piece not in cache:
+            first = self.enumerated[0]
+            vertices = {b: (v[piece[0]:piece[1]] if b == first else v) for b, v in self.vertices.items()}
+            net, selectors = with_selectors(self.original, vertices)
+            cache[piece] = (net, BoxForm(net, self.linear, self.query, free=selectors) if self.linear else None)
+        return cache[piece]
 
     def _memo(self, pts, compute):
         """The last evaluation, reused when the same points come again (the min and max searches share a grid)."""
@@ -769,6 +806,22 @@ class _Problem:
         band = tv_band(net, self.query, {b: s.radius() for b, s in self.boxes.items()}, values=self.fixed,
                        no_exact="the composition bound is the outer bound here")
         return Interval(band.lower, band.upper)
+
+
+class _CombinationPiece:
+    """The optimum over the linear box for the vertex combinations of one piece (picklable, for worker processes)."""
+
+    def __init__(self, problem: _Problem, vals, sense: str):
+        self.nets = problem.piece
+        self.polytope = problem.boxes[problem.linear] if problem.linear else None
+        self.query, self.vals, self.sense = problem.query, vals, sense
+
+    def __call__(self, piece):
+        net, form = self.nets(piece)
+        if form is None:
+            return np.asarray(self.query.value(net, self.vals), dtype=float), None
+        num, den = form.coefficients(self.vals)
+        return optimise(num, den, self.polytope, self.sense)
 
 
 def _distinct(arrays: np.ndarray) -> np.ndarray:

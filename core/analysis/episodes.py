@@ -182,13 +182,14 @@ class _Chains:
         self.combos = list(itertools.product(*(range(len(v)) for v in self.vertices.values())))
         self.extras = [w for w in query.wires if w not in episode.state_wires]
         self.f = _function(episode, query, self.extras)
+        self.net, _ = with_selectors(episode.step, self.vertices)   # built once: its plan is reused per batch
 
     def candidates(self, points: Mapping[str, np.ndarray]):
         """``P (states, B·K, states)``, the last step with the query's other wires ``J (states, B·K,
         states·extra)`` and the initial laws ``x0 (B, states)``, for B parameter points (major) × K vertices."""
         ep = self.episode
         B = len(next(iter(points.values()))) if points else 1
-        net, _ = with_selectors(ep.step, self.vertices)
+        net = self.net
         vals = {k: v for k, v in {**self.fixed, **points}.items() if k in net.params}
         out = net.evaluate(vals, outputs=ep.next_wires + tuple(self.extras), normalize=False)
         arr = np.asarray(out, dtype=float)

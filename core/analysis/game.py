@@ -320,6 +320,22 @@ class _Side:
         return Strategy([self.option(i) for i in support], [float(w[i]) for i in support])
 
 
+def _kernel_subset(side: _Side, combos: Sequence[int] | None):
+    """The kernels of ``side``'s instances that the kernel combinations ``combos`` use (all when None), where
+    each combination is in the product of those, and the product's size."""
+    if combos is None:
+        return {i: ks for i, (_, _, ks) in side.instances.items()}, np.arange(side.n_kernels), side.n_kernels
+    idx = np.array([side._kernel_index(int(k)) for k in combos], dtype=int).reshape(len(combos), -1)
+    kernels, pos, sizes = {}, [], []
+    for c, (inst, (_, _, ks)) in enumerate(side.instances.items()):
+        used = np.unique(idx[:, c])
+        kernels[inst] = [ks[u] for u in used]
+        pos.append(np.searchsorted(used, idx[:, c]))
+        sizes.append(len(used))
+    at = np.ravel_multi_index(pos, sizes) if sizes else np.zeros(len(combos), dtype=int)
+    return kernels, at, math.prod(sizes)
+
+
 def _deterministic_count(kern: Kernel, observes: Sequence[str], where: str) -> int:
     ports = {p.name: p for p in kern.dom}
     unknown = [o for o in observes if o not in ports]
@@ -379,6 +395,7 @@ class _Payoff:
         self.model, self.name, self.blue, self.red = model, query, blue, red
         self.q = model.query(query)
         self.values = dict(values or {})
+        self._built: dict = {}       # the target with selectors, per set of kernels (its plans are reused)
         chosen = set(blue.names) | set(red.names)
         table = sorted(chosen & {p.name for p in self.q.params})
         if table:
@@ -389,23 +406,24 @@ class _Payoff:
             raise ParameterError(f"game, parameter {given[0]!r}", "is both chosen by a side and given a value",
                                  fix=f"drop {given[0]!r} from the values (--set), or from the side's choice")
 
-    def matrix(self, bp: Mapping[str, np.ndarray] | None = None, rp: Mapping[str, np.ndarray] | None = None
-               ) -> np.ndarray:
+    def matrix(self, bp: Mapping[str, np.ndarray] | None = None, rp: Mapping[str, np.ndarray] | None = None,
+               bk: Sequence[int] | None = None, rk: Sequence[int] | None = None) -> np.ndarray:
         """``(blue points, blue kernels, red points, red kernels)``: the query at every pair of options
-        (parameter points default to each side's grid)."""
+        (parameter points default to each side's grid; kernel combinations ``bk``, ``rk`` to all of them)."""
         bp = self.blue.points if bp is None else bp
         rp = self.red.points if rp is None else rp
         nb = len(next(iter(bp.values()))) if bp else 1
         nr = len(next(iter(rp.values()))) if rp else 1
         sweep = {n: np.repeat(np.asarray(v, float), nr) for n, v in bp.items()}
         sweep.update({n: np.tile(np.asarray(v, float), nb) for n, v in rp.items()})
-        kernels = {i: ks for side in (self.blue, self.red) for i, (_, _, ks) in side.instances.items()}
-        cells = nb * nr * self.blue.n_kernels * self.red.n_kernels
+        kb, at_b, Kb = _kernel_subset(self.blue, bk)
+        kr, at_r, Kr = _kernel_subset(self.red, rk)
+        cells = nb * nr * Kb * Kr
         if cells > MAX_CELLS:
             raise ShapeError(f"game, query {self.name!r}", f"a payoff table of {cells:,} entries exceeds "
                              f"{MAX_CELLS:,}", fix="use coarser grids (grid: N) or let instances observe less")
-        out = self._evaluate(sweep, kernels, nb * nr)
-        return out.reshape(nb, nr, self.blue.n_kernels, self.red.n_kernels).transpose(0, 2, 1, 3)
+        out = self._evaluate(sweep, {**kb, **kr}, nb * nr)
+        return out.reshape(nb, nr, Kb, Kr)[:, :, at_b][:, :, :, at_r].transpose(0, 2, 1, 3)
 
     def table(self) -> np.ndarray:
         """The payoff matrix over both sides' grids: ``(blue options, red options)``."""
@@ -416,25 +434,30 @@ class _Payoff:
         from .credal import CredalKernel, with_selectors
 
         K = math.prod(len(ks) for ks in kernels.values())
+        key = tuple((i, tuple(map(id, ks))) for i, ks in kernels.items())
         if self.model.is_episode:
-            from .episodes import _Chains
+            chains = self._built.get(key)
+            if chains is None:
+                from .episodes import _Chains
 
-            episode = self.model.target_of(self.name)
-            q = self.q
-            if q.given:
-                raise ShapeError(f"game, query {self.name!r}", "conditions on evidence in an episode",
-                                 fix="ask an unconditional query (a probability or an expectation)")
-            q.require_linear("cannot be the payoff of a game over an episode")
-            if q.at:
-                episode = episode.fed(dict(q.at))
-            q = q.bound(self._fixed())
-            boxes = {i: CredalKernel(ks) for i, ks in kernels.items()}
-            chains = _Chains(episode, replace(q, at=()), boxes, self._fixed(episode.params))
+                episode = self.model.target_of(self.name)
+                q = self.q
+                if q.given:
+                    raise ShapeError(f"game, query {self.name!r}", "conditions on evidence in an episode",
+                                     fix="ask an unconditional query (a probability or an expectation)")
+                q.require_linear("cannot be the payoff of a game over an episode")
+                if q.at:
+                    episode = episode.fed(dict(q.at))
+                q = q.bound(self._fixed())
+                boxes = {i: CredalKernel(ks) for i, ks in kernels.items()}
+                chains = self._built[key] = _Chains(episode, replace(q, at=()), boxes, self._fixed(episode.params))
             vals = chains.fixed_values(sweep)
             return np.broadcast_to(vals, (n, K)) if vals.shape[0] == 1 else vals
         target = self.model.target
-        net, _ = with_selectors(target, {i: np.stack([k.array for k in ks]) for i, ks in kernels.items()})
-        model = replace(self.model, target=net)
+        model = self._built.get(key)
+        if model is None:
+            net, _ = with_selectors(target, {i: np.stack([k.array for k in ks]) for i, ks in kernels.items()})
+            model = self._built[key] = replace(self.model, target=net)
         vals = np.asarray(model.value(self.name, {**self.values, **sweep}), dtype=float)
         want = (n, K) if sweep else (K,)
         if vals.size != math.prod(want):
@@ -736,12 +759,13 @@ class _Game:
         """Red's best reply to blue's mixture of options (points ``bp``, kernels ``bk``) with weights ``w``:
         ``(value, certified)``, the value a certified lower bound when certified."""
         rows = np.arange(len(bk)) if bp else np.zeros(len(bk), dtype=int)
+        cols = np.arange(len(bk))
         if not self.red.axes:
-            vals = self.payoff.matrix(bp, {})[rows, bk]   # (support, 1, red kernels)
+            vals = self.payoff.matrix(bp, {}, bk)[rows, cols]   # (support, 1, red kernels)
             return float(np.min(w @ vals.reshape(len(bk), -1))), True
 
         def objective(pts):
-            m = self.payoff.matrix(bp, pts)[rows, bk]   # (support, points, red kernels)
+            m = self.payoff.matrix(bp, pts, bk)[rows, cols]   # (support, points, red kernels)
             return np.min(np.einsum("s,spk->pk", w, m), axis=1)
 
         out = minimise(objective, self.red.axes, grid=self._refine_grid(self.red.axes),
@@ -754,13 +778,14 @@ class _Game:
         rp_idx, rk = np.divmod(support, self.red.n_kernels)
         rp = {n: self.red.points[n][rp_idx] for n in self.red.names}
         cols = np.arange(len(support)) if rp else np.zeros(len(support), dtype=int)
+        at = np.arange(len(support))
         w = y[support]
         if not self.blue.axes:
-            vals = self.payoff.matrix({}, rp)[0][:, cols, rk]   # (blue kernels, support)
+            vals = self.payoff.matrix({}, rp, None, rk)[0][:, cols, at]   # (blue kernels, support)
             return float(np.max(vals @ w)), True
 
         def objective(pts):
-            m = self.payoff.matrix(pts, rp)[:, :, cols, rk]   # (points, blue kernels, support)
+            m = self.payoff.matrix(pts, rp, None, rk)[:, :, cols, at]   # (points, blue kernels, support)
             return np.max(m @ w, axis=1)
 
         out = maximise(objective, self.blue.axes, grid=self._refine_grid(self.blue.axes),

@@ -8,6 +8,7 @@ keep min(m, 1 - m) = m against red's best reply, so the value is 0.4; committing
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -291,10 +292,15 @@ ROUNDING = 0.005
 WEIGHTS = [1e-4, *np.linspace(0.025, 0.975, 39), 1 - 1e-4]
 
 
+@functools.cache
+def shipped_proposal(name: str):
+    return load_proposal(proposals_dir() / f"{name}.yaml")
+
+
 @pytest.fixture(scope="module", params=list(TABLE7))
 def shipped(request):
     """One computed frontier per shipped proposal (the module's only frontier of each)."""
-    p = load_proposal(proposals_dir() / f"{request.param}.yaml")
+    p = shipped_proposal(request.param)
     return request.param, p, p.frontier("safety", "usefulness", weights=WEIGHTS)
 
 
@@ -318,3 +324,28 @@ def test_each_frontier_dominates_the_model_s_own_protocol_at_each_row(shipped):
     honest = [sum(w * p.value("p_audited", o) for o, w in zip(x.blue.options, x.blue.weights)) for x in fr.points]
     budget = p.spec.blue[next(iter(p.spec.blue))].constraints[0].at_most
     assert max(honest) <= budget + 1e-9                                 # every protocol keeps the audit budget
+
+
+def test_the_readme_table_holds_the_model_s_numbers():
+    """Each frontier point the README shows is the model's safety (against the worst attack rate) and usefulness at
+    the protocol it names."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Control games")[1].split("\n\n| Proposal |")[1].split("\n\n")[0]
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in section.splitlines()[2:]}
+    assert set(rows) == set(TABLE7)
+    beta = np.array([0.0, 0.01, 0.05, 0.2, 1.0])      # safety falls with beta: its minimum is the limit
+    for name, cell in rows.items():
+        p = shipped_proposal(name)
+        points = re.findall(r"(\d\.\d+) / (\d\.\d+) \((?:(\w+) = )?(\d+)%", cell)
+        assert points, cell
+        parameter = next(x[2] for x in points if x[2])
+        at = np.array([int(x[3]) / 100 for x in points])
+        extra = {"redaction": 0.836} if name == "untrusted_monitoring" else {}
+        safety = p.value("safety", {parameter: np.repeat(at, len(beta)), "beta": np.tile(beta, len(at)), **extra})
+        usefulness = p.value("usefulness", {parameter: at, **extra})
+        for (s, u, _, _), worst, useful in zip(points, safety.reshape(len(at), -1).min(axis=1), usefulness):
+            assert worst == pytest.approx(float(s), abs=0.6 * 10 ** -len(s.split(".")[1])), (name, s)
+            assert useful == pytest.approx(float(u), abs=0.6 * 10 ** -len(u.split(".")[1])), (name, u)

@@ -385,14 +385,6 @@ class SweepFile:
     def __len__(self) -> int:
         return len(self.names)
 
-    def as_dask(self, name: str):
-        """Result ``name`` as a dask array (one chunk per ``MIN_CHUNK`` grid points at least), for reductions that
-        do not fit in memory: ``sweep.as_dask("p").max().compute()``."""
-        import dask.array as da
-        arr = self[name]
-        return da.from_array(arr, chunks=(max(1, MIN_CHUNK // max(1, math.prod(self.shape[1:]))),)
-                             + arr.shape[1:])
-
     def __repr__(self) -> str:
         axes = " × ".join(f"{k} ({len(v)})" for k, v in self.axes.items())
         state = "complete" if self.complete else f"incomplete: {self.pieces_done} of {self.pieces} pieces"

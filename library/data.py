@@ -37,7 +37,7 @@ from markovwire.diagrams.yamlsafe import read_text, regular_file
 from markovwire.errors import FileFormatError, MarkovwireError, ParameterError, Place, UnknownName
 from markovwire.estimate import Estimate, bin_index, check_edges, estimate
 
-from .loader import _display, raise_all
+from .loader import _display, flatten, raise_all
 from .schema import DataSpec
 
 MAX_DATA_BYTES = 50_000_000   # bytes of one data file
@@ -174,7 +174,11 @@ def _check_labels(node, type_, depth: int, where, keys: tuple) -> None:
 def _count(path: Path, kind: str, readers: list[_Reader], sizes: list[int]) -> np.ndarray:
     """The counts array over the ports (in the component's order) from the rows of the file."""
     display = _display(path)
-    st = regular_file(display)
+    try:
+        st = regular_file(display)
+    except FileFormatError as e:   # a device, a FIFO, a folder (an unreadable path carries its errno)
+        raise e if hasattr(e, "errno") else e.relocated(e.place, fix="give the path of a CSV or JSON Lines file") \
+            from None
     if st.st_size > MAX_DATA_BYTES:
         raise FileFormatError(Place(file=display), f"is {st.st_size:,} bytes, {st.st_size - MAX_DATA_BYTES:,} more "
                               f"than the limit of {MAX_DATA_BYTES:,} for a data file",
@@ -185,6 +189,24 @@ def _count(path: Path, kind: str, readers: list[_Reader], sizes: list[int]) -> n
     needed = [c for r in readers for c in r.columns]
     counts: dict[tuple, int] = {}
     errors: list[MarkovwireError] = []
+    n = 0
+    try:
+        n = _tally(rows, kind, readers, needed, display, counts, errors)
+    except MarkovwireError as e:   # a line that is no row at all ends the reading; the rows before it are reported
+        errors.extend(flatten(e))
+    raise_all(errors)
+    if n == 0:
+        raise FileFormatError(Place(file=display), "has no samples",
+                              fix="give one sample a row" + (" after the header line" if kind == "csv" else ""))
+    arr = np.zeros(sizes)
+    for t, c in counts.items():
+        arr[t] = c
+    return arr
+
+
+def _tally(rows, kind: str, readers: list[_Reader], needed: list[str], display: str, counts: dict,
+           errors: list) -> int:
+    """Count the rows' label tuples into ``counts`` and their problems into ``errors``; the number of rows read."""
     n = 0
     for line, row in rows:
         n += 1
@@ -220,14 +242,7 @@ def _count(path: Path, kind: str, readers: list[_Reader], sizes: list[int]) -> n
             continue
         t = tuple(key)
         counts[t] = counts.get(t, 0) + 1
-    raise_all(errors)
-    if n == 0:
-        raise FileFormatError(Place(file=display), "has no samples",
-                              fix="give one sample a row" + (" after the header line" if kind == "csv" else ""))
-    arr = np.zeros(sizes)
-    for t, c in counts.items():
-        arr[t] = c
-    return arr
+    return n
 
 
 def _check_header(row: Mapping, needed: list[str], display: str) -> None:
@@ -272,9 +287,13 @@ def _json_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
             continue
         try:
             obj = json.loads(raw)
-        except (ValueError, RecursionError) as err:   # JSONDecodeError, an integer too long, nesting too deep
-            raise FileFormatError(Place(file=display, line=i), f"is not a JSON value: {str(err)[:200]}",
+        except json.JSONDecodeError as err:
+            raise FileFormatError(Place(file=display, line=i), f"is not a JSON value: {err.msg} (column {err.colno})",
                                   fix="write one JSON object a line, e.g. {\"mode\": \"attack\", \"score\": 3.2}") \
+                from None
+        except (ValueError, RecursionError):   # an integer of thousands of digits, arrays nested thousands deep
+            raise FileFormatError(Place(file=display, line=i), "holds a number too long or values nested too deep "
+                                  "to read", fix="write plain values: labels, and numbers of at most a few digits") \
                 from None
         if not isinstance(obj, dict):
             raise FileFormatError(Place(file=display, line=i), f"is a JSON {type(obj).__name__}, not an object",

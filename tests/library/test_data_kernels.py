@@ -175,7 +175,7 @@ def test_mistakes_in_the_entry_are_placed_at_its_keys(tmp_path, data, keys, what
     ('{"act": "clean", "sus": "low"}\n{"act": \n', "m.jsonl", 2, "is not a JSON value"),
     ('{"act": "clean", "sus": "low"}\n{"act": "clean"}\n', "m.jsonl", 2, "is missing from this row"),
     ('{"act": "clean", "sus": {"x": 1}}\n', "m.jsonl", 1, "is a JSON object, not a label"),
-    ('{"act": "clean", "sus": "low"}\n' + "[" * 100_000 + "\n", "m.jsonl", 2, "is not a JSON value"),
+    ('{"act": "clean", "sus": "low"}\n' + "[" * 100_000 + "\n", "m.jsonl", 2, "values nested too deep"),
 ])
 def test_malformed_data_files_are_refused_at_their_line(tmp_path, rows, name, line, what):
     with pytest.raises(MarkovwireError) as e:
@@ -197,6 +197,15 @@ def test_every_bad_row_is_reported_up_to_a_limit(tmp_path):
     assert len(e.errors) == 21
     assert [x.line for x in e.errors[:20]] == list(range(3, 23))
     assert "stopped reading after 20 problems" in e.errors[-1].what
+
+
+def test_a_data_file_past_the_row_limit_is_refused_at_the_first_row_too_many(tmp_path, monkeypatch):
+    import markovwire.library.data as data
+
+    monkeypatch.setattr(data, "MAX_ROWS", 20)   # the limit's logic, without a file of a million rows
+    e = refused(tmp_path, rows=ROWS + "clean,low\n" * 2, kind=FileFormatError)
+    assert (Path(e.file).name, e.line) == ("m.csv", 22) and "p.yaml:5: instances.monitor.data" in e.place.context
+    assert "has more than 20 samples" in e.what and "aggregate or subsample the rows" in e.fix
 
 
 def test_a_stateful_component_cannot_be_measured(tmp_path):

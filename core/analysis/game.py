@@ -66,8 +66,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .. import display
-from ..errors import ParameterError, ShapeError, UnknownName
+from ..errors import ContractionTooLarge, ParameterError, ShapeError, UnknownName
 from ..kernel import Kernel
+from ..limits import check_memory_bytes, memory_fix
 from .adversary import deterministic_kernels, policy
 from .search import Axis, axes_for, maximise, minimise
 
@@ -269,7 +270,7 @@ class _Side:
                 count = _deterministic_count(kern, observes, f"game, {who}'s instance {c.instance!r}")
                 if count > MAX_OPTIONS:
                     raise ShapeError(f"game, {who}'s instance {c.instance!r}",
-                                     f"has {count:,} deterministic policies over what it observes "
+                                     f"has {_count_text(count)} deterministic policies over what it observes "
                                      f"({', '.join(observes) or 'nothing'}), more than {MAX_OPTIONS:,}",
                                      fix="let it observe fewer ports (observes: [...]) or bin the observed types "
                                          "more coarsely")
@@ -282,15 +283,17 @@ class _Side:
         if len(set(a.name for a in self.axes)) != len(self.axes):
             raise ShapeError(f"game, {who}'s choice", "a parameter is named twice", fix="name each parameter once")
         taken |= set(names)
-        self.points = _grid_points(self.axes, self.grids)
-        self.n_points = len(next(iter(self.points.values()))) if self.points else 1
+        sizes = _grid_sizes(self.axes, self.grids)
         self.n_kernels = math.prod(len(ks) for _, _, ks in self.instances.values())
-        self.n = self.n_points * self.n_kernels
-        if self.n > MAX_OPTIONS:
-            what = ", ".join([f"{len(_unique(self.points[a.name]))} values of {a.name}" for a in self.axes]
-                             + [f"{len(ks)} policies of {i}" for i, (_, _, ks) in self.instances.items()])
+        self.n = math.prod(sizes) * self.n_kernels
+        if self.n > MAX_OPTIONS:                      # refused before any grid is built
+            what = ", ".join([f"{n:,} values of {a.name}" for a, n in zip(self.axes, sizes)]
+                             + [f"{len(ks):,} policies of {i}" for i, (_, _, ks) in self.instances.items()])
             raise ShapeError(f"game, {who}'s choices", f"{self.n:,} pure options ({what}) exceed {MAX_OPTIONS:,}",
                              fix="use a coarser grid (grid: N), narrower bounds, or let instances observe less")
+        self.points = _grid_points(self.axes, self.grids)
+        self.n_points = len(next(iter(self.points.values()))) if self.points else 1
+        self.n = self.n_points * self.n_kernels
 
     @property
     def names(self) -> list[str]:
@@ -320,6 +323,15 @@ class _Side:
         return Strategy([self.option(i) for i in support], [float(w[i]) for i in support])
 
 
+def _check_memory(nbytes: float, where: str, detail: str) -> None:
+    """The memory budget's check, with the game's own ways to need less."""
+    try:
+        check_memory_bytes(nbytes, where, detail)
+    except ContractionTooLarge as err:
+        raise err.relocated(err.place, fix=memory_fix(nbytes, "; or use coarser grids (grid: N), fewer red options, "
+                                                             "or let instances observe less")) from None
+
+
 def _kernel_subset(side: _Side, combos: Sequence[int] | None):
     """The kernels of ``side``'s instances that the kernel combinations ``combos`` use (all when None), where
     each combination is in the product of those, and the product's size."""
@@ -344,34 +356,48 @@ def _deterministic_count(kern: Kernel, observes: Sequence[str], where: str) -> i
                           fix=f"observe some of its input ports: {', '.join(ports) or 'it has none'}")
     rows = math.prod(len(ports[o].type) for o in observes)
     outs = math.prod(len(p.type) for p in kern.cod)
-    return outs ** rows
+    return outs ** rows if rows * math.log2(max(outs, 1)) <= 64 else math.inf
+
+
+def _count_text(count: float) -> str:
+    """A count of policies as people read it: ``8,192``, or ``more than 10^19`` past 64 bits."""
+    return f"{count:,}" if math.isfinite(count) else "more than 10^19"
+
+
+def _grid_sizes(axes: Sequence[Axis], grids: Sequence[int | None]) -> list[int]:
+    """The number of grid points of each parameter (checked before any grid is built)."""
+    per = GRID.get(len(axes), 5)
+    sizes = []
+    for a, g in zip(axes, grids):
+        n = per if g is None else int(g)
+        if a.hi == a.lo:
+            sizes.append(1)
+        elif a.integer and a.hi - a.lo + 1 <= n:
+            sizes.append(int(a.hi - a.lo + 1))
+        elif n < 2:
+            raise ParameterError(f"game, parameter {a.name!r}", f"grid of {n} point(s)",
+                                 fix="use at least 2 points (both ends of the range)")
+        else:
+            sizes.append(n)
+    return sizes
 
 
 def _grid_points(axes: Sequence[Axis], grids: Sequence[int | None]) -> dict[str, np.ndarray]:
     """The product grid of a side's parameters, flattened (first parameter slowest)."""
     if not axes:
         return {}
-    per = GRID.get(len(axes), 5)
     lines = []
-    for a, g in zip(axes, grids):
-        n = per if g is None else int(g)
+    for a, n in zip(axes, _grid_sizes(axes, grids)):
         if a.hi == a.lo:
             pts = np.array([a.lo])
         elif a.integer and a.hi - a.lo + 1 <= n:
             pts = np.arange(a.lo, a.hi + 1)
         else:
-            if n < 2:
-                raise ParameterError(f"game, parameter {a.name!r}", f"grid of {n} point(s)",
-                                     fix="use at least 2 points (both ends of the range)")
             pts = np.linspace(a.lo, a.hi, n)
             pts = np.unique(np.round(pts)) if a.integer else pts
         lines.append(pts.astype(float))
     mesh = np.meshgrid(*lines, indexing="ij")
     return {a.name: m.reshape(-1) for a, m in zip(axes, mesh)}
-
-
-def _unique(a: np.ndarray) -> np.ndarray:
-    return np.unique(a)
 
 
 def _show_option(o: Mapping) -> str:
@@ -422,6 +448,10 @@ class _Payoff:
         if cells > MAX_CELLS:
             raise ShapeError(f"game, query {self.name!r}", f"a payoff table of {cells:,} entries exceeds "
                              f"{MAX_CELLS:,}", fix="use coarser grids (grid: N) or let instances observe less")
+        if self.model.is_episode:                       # one step matrix per pair of options
+            S = self.model.target.size
+            _check_memory(8.0 * cells * S * S, f"game, query {self.name!r}",
+                          f" for {cells:,} step matrices over {S:,} states")
         out = self._evaluate(sweep, {**kb, **kr}, nb * nr)
         return out.reshape(nb, nr, Kb, Kr)[:, :, at_b][:, :, :, at_r].transpose(0, 2, 1, 3)
 
@@ -588,7 +618,10 @@ def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: S
         safety_x = float(np.min(M.T @ x))
         y = np.eye(game.red.n)[int(np.argmin(M.T @ x))] if not mixed else y
         points.append(FrontierPoint(float(w), safety_x, float(u @ x), game.blue.strategy(x), game.red.strategy(y)))
-    return Frontier(_pareto(points), safety, usefulness, game.concept(mixed))
+    concept = game.concept(mixed)
+    if model.is_episode and game.blue.instances:
+        concept += "; blue's kernels kept for the whole episode (the frontier does not search time-dependent policies)"
+    return Frontier(_pareto(points), safety, usefulness, concept)
 
 
 def _pareto(points: list[FrontierPoint]) -> list[FrontierPoint]:
@@ -872,6 +905,9 @@ class _Dynamic:
             return self.arrays_at[pb]
         blue, red = self.game.blue, self.game.red
         nr = red.n_points
+        _check_memory(16.0 * red.n * blue.n_kernels * self.S ** 2, f"game, blue's instance {self.instance!r}",
+                      f" for the step under each of its {blue.n_kernels:,} policies and red's {red.n:,} "
+                      f"options over {self.S:,} states")
         points = {n: np.full(nr, blue.points[n][pb]) for n in blue.names}
         points.update({n: red.points[n] for n in red.names})
         P, J, x0 = self.chains.candidates(points)

@@ -92,6 +92,7 @@ def _set_engine(ctx: click.Context, param: click.Parameter, value):
         return
     from markovwire import parallel
     from markovwire.errors import MarkovwireError
+    old = parallel.engine()
     try:
         if param.name == "workers":
             parallel.set_engine(workers=value)      # the local cluster starts when a sweep or search needs it
@@ -99,6 +100,7 @@ def _set_engine(ctx: click.Context, param: click.Parameter, value):
             parallel.set_engine(scheduler=value)
             parallel.client()                       # a wrong address is refused before any work
     except MarkovwireError as err:
+        parallel.set_engine(old)
         raise click.BadParameter(err.what + (f"\n  fix: {err.fix}" if err.fix else ""), ctx, param) from None
 
 
@@ -856,14 +858,15 @@ def _print_strategy(console, side: str, strategy) -> None:
     """One side's strategy: its pure protocol, or each protocol of its mixture with its weight."""
     from rich.markup import escape
 
-    from markovwire.analysis.game import Strategy
+    from markovwire.library.game import protocols
 
-    if len(strategy.options) == 1:
-        console.print(f"{side}: {escape(str(strategy))}")
+    lines = protocols(strategy)
+    if len(lines) == 1:
+        console.print(f"{side}: {escape(lines[0])}")
         return
-    console.print(f"{side}: a mixture of {len(strategy.options)} protocols")
-    for option, w in zip(strategy.options, strategy.weights):
-        console.print(f"  {w:.4g} × {escape(str(Strategy([option], [1.0])))}")
+    console.print(f"{side}: a mixture of {len(lines)} protocols")
+    for line in lines:
+        console.print(f"  {escape(line)}")
 
 
 @cli.command()
@@ -885,7 +888,7 @@ def frontier(file: str, safety: str | None, usefulness: str, weights: int, outpu
     """The safety-usefulness Pareto frontier of FILE's blue: entry: for each weight of usefulness against safety,
     the blue team's best protocol, its safety against the red team's best reply, its usefulness, and red's reply.
     """
-    from markovwire.library.game import blue_name
+    from markovwire.library.game import blue_name, protocols
     from markovwire.library.proposal import load_proposal
 
     points = [_parse_published(p) for p in published]
@@ -920,21 +923,12 @@ def frontier(file: str, safety: str | None, usefulness: str, weights: int, outpu
     for col in ("weight", fr.safety, fr.usefulness, "blue", "red"):
         table.add_column(escape(col), justify="right" if col not in ("blue", "red") else "left")
     for p in fr.points:
-        table.add_row(f"{p.weight:.3g}", _fmt(p.safety), _fmt(p.usefulness), escape(_mixture(p.blue)),
-                      escape(_mixture(p.red)))
+        table.add_row(f"{p.weight:.3g}", _fmt(p.safety), _fmt(p.usefulness), escape("\n".join(protocols(p.blue))),
+                      escape("\n".join(protocols(p.red))))
     console.print(table)
     console.print(f"concept: {escape(fr.concept)}")
     if output is not None:
         console.print(f"wrote {escape(written)}")
-
-
-def _mixture(strategy) -> str:
-    """A strategy on one line per protocol (``0.6 × d = 0.1``), the pure one as itself."""
-    from markovwire.analysis.game import Strategy
-
-    if len(strategy.options) == 1:
-        return str(strategy)
-    return "\n".join(f"{w:.4g} × {Strategy([o], [1.0])}" for o, w in zip(strategy.options, strategy.weights))
 
 
 def _parse_published(text: str):

@@ -294,3 +294,24 @@ def test_eval_prints_the_interval_and_its_json():
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)["queries"]["safety_ci"]
     assert out["lower"] < 0.6487 < out["upper"] and "Clopper-Pearson 0.95 per entry, 1,500 samples" in out["note"]
+
+
+def test_the_readme_shows_what_the_shipped_proposal_gives():
+    """The README's numbers: per entry, simultaneous (Bonferroni) and the IDM with s = 2."""
+    from markovwire.library.proposal import proposal_from_text
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = SHIPPED.read_text()
+    variants = {"per entry": text, "simultaneous": text.replace("confidence: 0.95", "confidence: 0.95\n"
+                                                                "      simultaneous: true"),
+                "idm": text.replace("method: clopper_pearson", "method: idm").replace("confidence: 0.95", "s: 2")}
+    shown = {}
+    for name, t in variants.items():
+        assert name == "per entry" or t != text
+        b = proposal_from_text(t, str(SHIPPED), SHIPPED).evaluate(queries=["safety_ci"])["safety_ci"]
+        shown[name] = (b.lower, b.upper)
+    lo, hi = shown["per entry"]
+    assert f"safety_ci: P(episode∈{{running, shutdown}} | intent=scheming) ∈ [{lo:.6g}, {hi:.6g}]" in readme
+    assert f"over the entries' 95%\nintervals safety lies anywhere in [{lo:.3f}, {hi:.3f}]" in readme
+    assert "widens the range to [{:.3f}, {:.3f}]".format(*shown["simultaneous"]) in readme
+    assert "s = 2\ngives [{:.3f}, {:.3f}]".format(*shown["idm"]) in readme

@@ -2,14 +2,22 @@
 
 Asking for every wire's distribution should not cost one contraction per wire.
 The net's factors (one per box, observed wires sliced away) are placed on a
-junction tree: a min-fill elimination order (ties broken by the smallest clique)
-gives the cliques, a maximum spanning tree by separator size joins them (empty
-separators join the parts of a disconnected net), and two passes of
-Shafer–Shenoy messages calibrate every clique without any division. Each wire's
-marginal is then summed out of the smallest clique that holds it. The tree and
-the whole sequence of array operations are compiled once per (net structure,
-observed wires, sweep layout) and reused for new parameter values and for new
-observed labels on the same wires.
+junction tree: a greedy elimination order gives the cliques (min-fill or
+min-weight, whichever makes the smaller tables; the first fills few edges, the
+second weighs the states of the neighbours, which wins on nets of wide
+variables), a maximum spanning tree by separator size joins them (empty
+separators join the parts of a disconnected net), and Shafer–Shenoy messages
+calibrate the cliques without any division: every clique sends towards the
+root, and the root sends back only towards the cliques that hold a wire asked
+for. Each wire's marginal is then summed out of the smallest clique that holds
+it. The tree and the whole sequence of array operations are compiled once per
+(net structure, observed wires, wires asked for, sweep layout) and reused for
+new parameter values and for new observed labels on the same wires.
+
+When the calibrated cliques would not fit the memory budget, the same messages
+are contracted from the factors themselves (:class:`FactorTree`: one planned,
+and if need be sliced, contraction per message and per wire), so a net whose
+largest clique is past the budget is still answered exactly.
 
 Shapes follow :meth:`Net.evaluate`: a wire's marginal has the sweep's axes
 first, then one axis per outer input of the net (the marginal *given* each
@@ -34,8 +42,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .contract import check_memory
-from .errors import EvidenceError, WiringError
+from .contract import Program, check_memory, out_of_memory
+from .errors import ContractionTooLarge, EvidenceError, WiringError
 from .limits import check_memory_bytes
 
 LIVE = 3  # arrays per clique kept during calibration: its potential, its belief, and the messages and products
@@ -52,8 +60,12 @@ SWEEP = _Sweep()
 
 
 def all_marginals(net, values: Mapping[str, object], evidence: Mapping[str, str],
-                  wires: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-    """``{wire: P(wire | evidence)}`` for every wire a box drives (or for ``wires``)."""
+                  wires: Sequence[str] | None = None, method: str = "auto") -> dict[str, np.ndarray]:
+    """``{wire: P(wire | evidence)}`` for every wire a box drives (or for ``wires``).
+
+    ``method`` is ``"tree"`` (calibrated cliques), ``"factors"`` (:class:`FactorTree`) or ``"auto"``: the
+    cliques when they fit the memory budget, else the factors.
+    """
     net.check()
     boxes, operands = net._operands()
     driven = {w for b in boxes for w in b.outputs}
@@ -65,13 +77,23 @@ def all_marginals(net, values: Mapping[str, object], evidence: Mapping[str, str]
                               "distribution", fix="connect a box output to it, or ask for another wire")
     arrays, batch = net._operand_arrays(values, False)
     flags = tuple(a.ndim > nd for a, nd in zip(arrays, operands.ndims)) if batch else ()
-    key = ("marginals", tuple(sorted(obs)), flags)
+    asked = tuple(sorted(w for w in wires if w not in obs and w not in net.inputs))
+    key = ("marginals", tuple(sorted(obs)), flags, asked)
+    factors = [tuple(b.inputs) + tuple(b.outputs) for b in boxes]
     tree = net._plans.get(key)
     if tree is None:
-        factors = [tuple(b.inputs) + tuple(b.outputs) for b in boxes]
         sizes = {w: len(t) for w, t in net.wires.items()}
-        tree = net._plans[key] = JunctionTree(factors, sizes, set(obs), net.inputs, flags)
-    out = tree.marginals(arrays, obs, batch, wires, evidence)
+        tree = net._plans[key] = JunctionTree(factors, sizes, set(obs), net.inputs, flags, asked)
+    if method == "auto":  # the cliques when they fit; else the messages contracted from the factors
+        method = "tree" if tree.fits(batch[0] if batch else 1) else "factors"
+    if method == "factors":
+        lazy = net._plans.get(key + ("factors",))
+        if lazy is None:
+            lazy = net._plans[key + ("factors",)] = FactorTree(tree, factors, flags, asked)
+        out = lazy.marginals(arrays, obs, batch, wires, evidence)
+    else:
+        with out_of_memory(None, "junction tree of the marginals"):
+            out = tree.marginals(arrays, obs, batch, wires, evidence)
     if not batch and any(np.ndim(v) for v in values.values()):  # swept, but used by no box: as evaluate does
         shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
         out = {w: np.broadcast_to(m, shape + m.shape).copy() for w, m in out.items()}
@@ -88,7 +110,7 @@ class JunctionTree:
     """
 
     def __init__(self, factors: Sequence[tuple[str, ...]], sizes: Mapping[str, int], observed: set,
-                 inputs: Sequence[str], batched: Sequence[bool] = ()):
+                 inputs: Sequence[str], batched: Sequence[bool] = (), wires: Sequence[str] | None = None):
         batched = tuple(batched) or (False,) * len(factors)
         self.sizes = dict(sizes)
         self.observed = set(observed)
@@ -110,7 +132,9 @@ class JunctionTree:
         for i, c in enumerate(self.cliques):
             for w in c:
                 self._holding.setdefault(w, []).append(i)
-        home = [self._smallest(s, entries) for s in scopes]
+        self.home = home = [self._smallest(s, entries) for s in scopes]
+        self.home_of = {w: self._smallest({w}, entries) for w in self.variables}
+        self.wanted = [w for w in (self.variables if wires is None else wires) if w in self.home_of]
         self._code: list = []
         self._nregs = 0
         self._ones: list = []
@@ -189,10 +213,8 @@ class JunctionTree:
         if all(e == slice(None) for e in expand[1:]):
             expand = None
         out = self._reg()
-        if expand is None:
-            fn = (lambda x: x.sum(axis=axes)) if axes else (lambda x: x)
-        else:
-            fn = (lambda x: x.sum(axis=axes)[expand]) if axes else (lambda x: x[expand])
+        total = _summer(src, axes, self.sizes)
+        fn = total if expand is None else (lambda x: total(x)[expand])
         self._code.append((out, fn, reg, None))
         return out
 
@@ -209,9 +231,16 @@ class JunctionTree:
                 phi[i] = self._mul(phi[i], up[c])
             if i != self.root:
                 up[i] = self._message(phi[i], self.cliques[i], self.cliques[self.parent[i]])
-        for i in reversed(post):  # distribute: root towards the leaves, no division
-            ch = self.children[i]
+        needed = {self.home_of[w] for w in self.wanted} | {min(range(n), key=entries.__getitem__)}
+        reaching = _reaching(self.root, self.children, needed)
+        for i in reversed(post):  # distribute: root towards the cliques asked about, no division
+            if i not in reaching:
+                continue
+            ch = [c for c in self.children[i] if c in reaching]
             a = self._mul(psi[i], down[i])
+            for c in self.children[i]:  # the children asked about nothing still send their messages
+                if c not in reaching:
+                    a = self._mul(a, up[c])
             prefix = [a]
             for c in ch[:-1]:
                 prefix.append(self._mul(prefix[-1], up[c]))
@@ -221,19 +250,19 @@ class JunctionTree:
             for j, c in enumerate(ch):
                 down[c] = self._message(self._mul(prefix[j], suffix[j + 1]), self.cliques[i], self.cliques[c])
         # each wire from the smallest clique holding it; beliefs only where needed
-        self.home_of = {w: self._smallest({w}, entries) for w in self.variables}
-        needed = sorted(set(self.home_of.values()) | {min(range(n), key=entries.__getitem__)})
+        needed = sorted(needed)
         self._norm_clique = min(needed, key=entries.__getitem__)
         belief = {}
         for i in needed:
             belief[i] = self._full(self._mul(phi[i], down[i]), self.cliques[i])
         self._marg = {}
-        for w, i in self.home_of.items():
+        for w in self.wanted:
+            i = self.home_of[w]
             c = self.cliques[i]
             axes = tuple(k - len(c) for k, v in enumerate(c) if v != w)
-            self._marg[w] = (belief[i], axes)
+            self._marg[w] = (belief[i], _summer(c, axes, self.sizes))
         c = self.cliques[self._norm_clique]
-        self._z = (belief[self._norm_clique], tuple(range(-len(c), 0)))
+        self._z = (belief[self._norm_clique], _summer(c, tuple(range(-len(c), 0)), self.sizes))
 
     # ----- running -----------------------------------------------------------
     def calibrate(self, arrays: Sequence[np.ndarray], obs: Mapping[str, int]) -> list:
@@ -251,12 +280,12 @@ class JunctionTree:
                   evidence: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
         """Every wire's marginal, normalised by the probability of the evidence."""
         n = batch[0] if batch else 1
-        self._check_memory(n)
+        self.check_memory(n)
         r = self.calibrate(arrays, obs)
         scale = None
         if obs:
-            reg, axes = self._z
-            z = r[reg].sum(axis=axes)
+            reg, total = self._z
+            z = total(r[reg])
             if not np.all(z > 0):
                 self._zero_evidence(z, n, evidence or obs)
             scale = (1.0 / z)[..., None]
@@ -264,8 +293,8 @@ class JunctionTree:
         out = {}
         for w in wires:
             if w in self._marg:
-                reg, axes = self._marg[w]
-                m = r[reg].sum(axis=axes) if axes else np.array(r[reg])  # never hand out a kernel's array
+                reg, total = self._marg[w]
+                m = np.array(total(r[reg]))  # a copy: never hand out a kernel's array
                 if scale is not None:
                     m = m * scale
             else:
@@ -288,7 +317,15 @@ class JunctionTree:
         shape[k] = size
         return np.eye(size).reshape(shape)
 
-    def _check_memory(self, n: int) -> None:
+    def fits(self, n: int) -> bool:
+        """Whether calibrating for ``n`` sweep points fits the memory budget."""
+        try:
+            self.check_memory(n)
+        except ContractionTooLarge:
+            return False
+        return True
+
+    def check_memory(self, n: int) -> None:
         """Refuse a calibration whose arrays, all kept until the marginals are read (every clique's potential
         and belief, and the messages and products between them: ``LIVE`` times the cliques' entries, per sweep
         point and input value), would not fit in the memory budget."""
@@ -318,7 +355,27 @@ class JunctionTree:
 
 # ----- the tree ----------------------------------------------------------------------
 def _cliques(variables: Sequence[str], sizes: Mapping[str, int], scopes) -> list[frozenset]:
-    """The maximal cliques of a min-fill elimination of the moral graph (ties: smaller clique)."""
+    """The maximal cliques of a min-fill or a min-weight elimination of the moral graph, whichever has
+    fewer entries in all (then in the largest clique).
+
+    >>> sizes = dict.fromkeys("abcd", 2) | {"h": 50}   # a cycle a-b-c-d-a, and a wide h joined to a and c
+    >>> scopes = [{"a", "b"}, {"b", "c"}, {"c", "d"}, {"d", "a"}, {"h", "a"}, {"h", "c"}]
+    >>> sorted(sorted(c) for c in _cliques(list(sizes), sizes, scopes))
+    [['a', 'b', 'c'], ['a', 'c', 'd'], ['a', 'c', 'h']]
+    """
+    best = None
+    for how in ("fill", "weight"):
+        cliques = _eliminate(variables, sizes, scopes, how)
+        entries = [math.prod(sizes[w] for w in c) for c in cliques]
+        score = (sum(entries), max(entries, default=0))
+        if best is None or score < best[0]:
+            best = (score, cliques)
+    return best[1]
+
+
+def _eliminate(variables: Sequence[str], sizes: Mapping[str, int], scopes, how: str) -> list[frozenset]:
+    """The maximal cliques of a greedy elimination: ``"fill"`` (fewest fill-in edges, ties: smaller clique)
+    or ``"weight"`` (smallest clique, in entries)."""
     adj: dict[str, set] = {v: set() for v in variables}
     for s in scopes:
         for a in s:
@@ -329,8 +386,11 @@ def _cliques(variables: Sequence[str], sizes: Mapping[str, int], scopes) -> list
 
     def score(v):
         nb = list(adj[v])
+        weight = sizes[v] * math.prod(sizes[u] for u in nb)
+        if how == "weight":
+            return weight, pos[v]
         fill = sum(1 for k, a in enumerate(nb) for b in nb[k + 1:] if b not in adj[a])
-        return fill, sizes[v] * math.prod(sizes[u] for u in nb), pos[v]
+        return fill, weight, pos[v]
 
     stamp = dict.fromkeys(variables, 0)
     heap = [(score(v), 0, v) for v in variables]
@@ -424,3 +484,153 @@ def _postorder(root: int, children) -> list[int]:
         stack.append((i, True))
         stack.extend((c, False) for c in children[i])
     return out
+
+
+class FactorTree:
+    """The junction tree's messages contracted from the factors themselves, never as whole cliques.
+
+    Each message (and each marginal) is one :class:`~markovwire.contract.Program` over the factors placed
+    on its clique and the messages into it, so no clique's table is ever formed: an order is planned per
+    message, and a message whose contraction does not fit the memory budget runs in slices. Used when the
+    calibrated tree's arrays would not fit (:meth:`JunctionTree.fits`): slower per wire on small nets,
+    but bounded by the budget rather than by the largest clique.
+    """
+
+    def __init__(self, tree: "JunctionTree", factors: Sequence[tuple[str, ...]], batched: Sequence[bool],
+                 wires: Sequence[str]):
+        self.tree = tree
+        self.batched = tuple(batched) or (False,) * len(factors)
+        self.index = {SWEEP: -1, **{w: k for k, w in enumerate(tree.sizes)}}
+        self.factors = [(([SWEEP] if b else []) + [w for w in f if w not in tree.observed], f, b)
+                        for f, b in zip(factors, self.batched)]
+        self.at = [[] for _ in tree.cliques]
+        for k, i in enumerate(tree.home):
+            self.at[i].append(k)
+        self.wires = [w for w in dict.fromkeys(wires) if w in tree.home_of]
+        self._programs: dict = {}
+
+    def _steps(self, n: int):
+        """``[(kind, key, factor ids, message keys, output wires)]`` in running order, planned for ``n`` points."""
+        tree = self.tree
+        prefix = tree.prefix
+        scope: dict = {}
+
+        def contraction(kind, key, i, skip, out_wires):
+            msgs = [(c, i) for c in tree.children[i] if c != skip]
+            if tree.parent[i] is not None and tree.parent[i] != skip:
+                msgs.append((tree.parent[i], i))
+            present = set().union(*(set(self.factors[k][0]) for k in self.at[i]), *(scope[m] for m in msgs))
+            out = tuple(w for w in prefix if w in present) + tuple(out_wires)
+            scope[key] = out
+            return kind, key, tuple(self.at[i]), msgs, out
+
+        post = _postorder(tree.root, tree.children)
+        steps = []
+        for i in post:
+            if i != tree.root:
+                p = tree.parent[i]
+                steps.append(contraction("message", (i, p), i, p, _separator(tree.cliques[i], tree.cliques[p])))
+        needed = {tree.home_of[w] for w in self.wires}
+        wanted = _reaching(tree.root, tree.children, needed)
+        for i in reversed(post):
+            for c in tree.children[i]:
+                if c in wanted:
+                    steps.append(contraction("message", (i, c), i, c, _separator(tree.cliques[i], tree.cliques[c])))
+        steps.append(contraction("z", "z", tree.root, None, ()))
+        for w in self.wires:
+            steps.append(contraction("marginal", w, tree.home_of[w], None, (w,)))
+        sizes = {self.index[w]: s for w, s in tree.sizes.items()}
+        sizes[-1] = n
+        names = {self.index[w]: str(w) for w in tree.sizes} | {-1: "sweep"}
+        planned = []
+        for kind, key, fs, msgs, out in steps:
+            ops = [tuple(self.index[w] for w in self.factors[k][0]) for k in fs]
+            ops += [tuple(self.index[w] for w in scope[m]) for m in msgs]
+            if not ops:
+                ops = [()]
+            try:
+                prog = Program(ops, tuple(self.index[w] for w in out), sizes, names,
+                               strategy="greedy" if len(ops) > 2 else "auto")
+            except ContractionTooLarge as e:
+                e.where = (f"marginal of {key!r}" if kind == "marginal" else "marginals (the evidence's probability)"
+                           if kind == "z" else f"marginals (a message of the junction tree, over "
+                           f"{', '.join(map(str, out)) or 'no wire'})")
+                raise
+            planned.append((kind, key, fs, msgs, out, prog))
+        return planned
+
+    def marginals(self, arrays, obs: Mapping[str, int], batch, wires: Sequence[str],
+                  evidence: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
+        """As :meth:`JunctionTree.marginals`, message by message."""
+        tree = self.tree
+        n = batch[0] if batch else 1
+        steps = self._programs.get(n)
+        if steps is None:
+            steps = self._programs[n] = self._steps(n)
+        held = []
+        for (_, f, b), x in zip(self.factors, arrays):
+            template = ([None] if b else []) + [w if w in tree.observed else None for w in f]
+            if any(t is not None for t in template):
+                x = x[tuple(slice(None) if w is None else obs[w] for w in template)]
+            held.append(x)
+        lead = ((n,) if batch else ()) + tuple(tree.sizes[w] for w in tree.inputs)
+        done: dict = {}
+        out = {}
+        z = None
+        for kind, key, fs, msgs, idx, prog in steps:
+            with out_of_memory(prog, "marginals"):
+                value = prog(*[held[k] for k in fs], *[done[m] for m in msgs]) if (fs or msgs) \
+                    else prog(np.ones(()))
+            if kind == "message":
+                done[key] = value
+                continue
+            full = _spread(value, idx, tree.prefix, lead, () if kind == "z" else (tree.sizes[key],))
+            if kind == "z":
+                z = full
+                if obs and not np.all(z > 0):
+                    tree._zero_evidence(z, n, evidence or obs)
+            else:
+                out[key] = full / z[..., None]
+        result = {}
+        for w in wires:
+            m = out[w] if w in out else np.broadcast_to(tree._point_mass(w, obs), lead + (tree.sizes[w],)).copy()
+            result[w] = m.reshape(batch[1] + m.shape[1:]) if batch else m
+        return result
+
+
+def _summer(clique, axes: tuple[int, ...], sizes: Mapping[str, int]):
+    """Sum a clique's array (right-aligned: it may lack leading axes, or hold some at length one where no
+    factor depends on the wire) over ``axes`` (negative, of ``clique``), counting a wire it is constant
+    along as many times as the wire has values."""
+    summed = [(ax, sizes[clique[ax]]) for ax in axes]
+    width = len(clique)
+
+    def total(x):
+        if x.ndim < width:
+            x = x.reshape((1,) * (width - x.ndim) + x.shape)
+        if not axes:
+            return x
+        scale = math.prod(n for ax, n in summed if x.shape[ax] == 1)
+        y = x.sum(axis=axes)
+        return y * scale if scale != 1 else y
+    return total
+
+
+def _separator(src, dst) -> tuple:
+    return tuple(w for w in src if w in set(dst))
+
+
+def _reaching(root: int, children, needed: set) -> set:
+    """The cliques whose subtree (rooted at ``root``) holds a needed clique."""
+    out: set = set()
+    for i in _postorder(root, children):
+        if i in needed or any(c in out for c in children[i]):
+            out.add(i)
+    return out
+
+
+def _spread(x: np.ndarray, idx: tuple, prefix: tuple, lead: tuple, tail: tuple) -> np.ndarray:
+    """An array over ``idx`` (the prefix wires it has, then the rest) broadcast to ``lead + tail``."""
+    have = [w for w in idx if w in prefix]
+    expand = tuple(slice(None) if w in have else None for w in prefix) + (slice(None),) * len(tail)
+    return np.broadcast_to(np.asarray(x)[expand], lead + tail)

@@ -22,7 +22,7 @@ from markovwire import (
     WiringError,
     copy,
 )
-from markovwire.marginals import JunctionTree
+from markovwire.marginals import JunctionTree, all_marginals
 
 from strategies import brute_force, deterministic_of, kernel_of, nets, seeds, stochastic
 
@@ -258,29 +258,133 @@ def test_unknown_and_undriven_wires():
         net.marginals(evidence={"nope": "0"})
 
 
-def test_memory_guard_names_the_largest_clique(budget):
+def join_net():
+    """Three 40-valued roots read by one box: its clique holds 40**3 * 2 entries."""
     rng = np.random.default_rng(2)
     S = FinSet("S", [str(i) for i in range(40)])
     net = Net()
     for w in "abc":
         net.add_box(w, kernel_of(rng, [], [S]), [], [w])
     net.add_box("join", kernel_of(rng, [S, S, S], [Bit]), ["a", "b", "c"], ["j"])
-    budget(40**3 * 2 * 8 - 1)
-    with pytest.raises(ContractionTooLarge) as e:
-        net.marginals()
-    assert "junction tree of the marginals: needs 1000.0 KiB at once for one array over the wires " in str(e.value)
-    assert "a(40), b(40), c(40), j(2), more than the memory budget of 1000.0 KiB" in str(e.value)
-    # every clique's arrays are alive together: three times the entries of all cliques
+    return net
+
+
+def test_a_tree_past_the_budget_is_answered_from_the_factors(budget):
+    net = join_net()
     from markovwire.marginals import LIVE
     sizes = {w: len(t) for w, t in net.wires.items()}
     tree = JunctionTree([tuple(b.inputs) + tuple(b.outputs) for b in net.boxes], sizes, set(), ())
     tree_entries = sum(int(np.prod([sizes[w] for w in c])) for c in tree.cliques)
     assert tree_entries >= 40**3 * 2
-    budget(LIVE * tree_entries * 8 - 1)
-    with pytest.raises(ContractionTooLarge, match="at once .* cliques; the largest, over "):
-        net.marginals()
-    budget(LIVE * tree_entries * 8)
+    assert tree.fits(1)
+    budget(LIVE * tree_entries * 8 - 1)     # every clique's arrays alive together would not fit
+    assert not tree.fits(1)
     check(net, {"j": "1"})
+    check(net)
+    assert any(k[-1] == "factors" for k in net._plans if k[0] == "marginals")
+
+
+def test_a_factor_past_the_budget_is_refused_naming_the_marginals(budget):
+    net = join_net()
+    budget(40**3 * 2 * 8 - 1)   # the join's own table does not fit
+    with pytest.raises(ContractionTooLarge) as e:
+        net.marginals()
+    assert str(e.value.where).startswith("marginals (") and "needs 1013.8 KiB at once" in str(e.value)
+    assert "more than the memory budget of 1000.0 KiB" in str(e.value)
+    assert "--max-memory" in e.value.fix
+
+
+def test_out_of_memory_in_the_tree_is_the_budget_error(monkeypatch):
+    net = join_net()
+
+    def exhausted(*args):
+        raise MemoryError
+    monkeypatch.setattr(JunctionTree, "calibrate", exhausted)
+    with pytest.raises(ContractionTooLarge) as e:
+        net.marginals()
+    assert "ran out of memory" in str(e.value) and "--max-memory" in e.value.fix
+
+
+def factors(net, evidence=None, values=None, wires=None):
+    return all_marginals(net, values or {}, evidence or {}, wires, method="factors")
+
+
+@settings(max_examples=30)
+@given(nets(shape="dag", max_wires=6))
+def test_marginals_from_the_factors_equal_the_calibrated_tree(spec):
+    net, ev = spec.net, spec.evidence
+    wires = [w for w in net.wires if w not in net.inputs]
+    if impossible(net, ev):
+        with pytest.raises(EvidenceError, match="has probability zero under the net"):
+            factors(net, ev, wires=wires)
+        return
+    got, want = factors(net, ev, wires=wires), net.marginals(evidence=ev, wires=wires)
+    assert list(got) == list(want)
+    for w in wires:
+        assert got[w].shape == want[w].shape, w
+        np.testing.assert_allclose(got[w], want[w], rtol=0, atol=TOL, err_msg=w)
+
+
+@settings(max_examples=20)
+@given(wide_nets(max_vars=10))
+def test_marginals_from_the_factors_on_wider_nets(case):
+    net, evidence = case
+    if impossible(net, evidence):
+        return
+    wires = [w for w in net.wires if w not in net.inputs]
+    got, want = factors(net, evidence, wires=wires), per_wire(net, wires, evidence)
+    for w in wires:
+        np.testing.assert_allclose(got[w], want[w], rtol=0, atol=TOL, err_msg=w)
+
+
+def test_marginals_from_the_factors_of_a_sweep_and_of_inputs():
+    p = Parameter("p", (0, 1), 0.5)
+    net = Net()
+    net.set_inputs("x", types=[Bit])
+    table = np.array([[1 - p.symbol, p.symbol], [0.3, 0.7]], dtype=object)
+    net.add_box("k", Kernel(table, [Bit], [Bit], params=[p]), ["x"], ["y"])
+    rng = np.random.default_rng(5)
+    net.add_box("m", kernel_of(rng, [Bit], [Tri]), ["y"], ["z"])
+    values = {"p": np.linspace(0.1, 0.9, 5)}
+    for ev in ({}, {"z": "b"}):
+        got = factors(net, ev, values, wires=["x", "y", "z"])
+        want = net.marginals(values, evidence=ev, wires=["x", "y", "z"])
+        for w in want:
+            assert got[w].shape == want[w].shape == (5, 2, len(net.wires[w]))
+            np.testing.assert_allclose(got[w], want[w], rtol=0, atol=TOL)
+
+
+def test_zero_probability_evidence_from_the_factors():
+    net = Net()
+    net.add_box("a", Kernel([1.0, 0.0], [], [Bit]), [], ["a"])
+    net.add_box("b", Kernel([[1.0, 0.0], [0.0, 1.0]], [Bit], [Bit]), ["a"], ["b"])
+    with pytest.raises(EvidenceError, match="has probability zero under the net"):
+        factors(net, {"b": "1"})
+
+
+def test_only_the_wires_asked_for_are_calibrated():
+    rng = np.random.default_rng(8)
+    net = Net()
+    net.add_box("start", kernel_of(rng, [], [Tri]), [], ["w0"])
+    for i in range(30):
+        net.add_box(f"k{i}", kernel_of(rng, [Tri], [Tri]), [f"w{i}"], [f"w{i + 1}"])
+    whole = net.marginals()
+    one = net.marginals(wires=["w0"])
+    np.testing.assert_allclose(one["w0"], whole["w0"], rtol=0, atol=TOL)
+    trees = {k[-1]: v for k, v in net._plans.items() if k[0] == "marginals"}
+    # asking for the root's wire: no message goes back down the chain
+    assert len(trees[("w0",)]._code) < len(trees[tuple(sorted(whole))]._code) / 1.5
+
+
+def test_wide_variables_choose_the_min_weight_order():
+    # a cycle of bits, each also joined to one wide hub: min-fill keeps the hub in many cliques
+    from markovwire.marginals import _cliques, _eliminate
+    sizes = {**{f"b{i}": 2 for i in range(8)}, "h": 60}
+    scopes = [{f"b{i}", f"b{(i + 1) % 8}"} for i in range(8)] + [{"h", f"b{i}"} for i in range(0, 8, 2)]
+    total = lambda cl: sum(int(np.prod([sizes[w] for w in c])) for c in cl)  # noqa: E731
+    fill, weight = (_eliminate(list(sizes), sizes, scopes, how) for how in ("fill", "weight"))
+    chosen = _cliques(list(sizes), sizes, scopes)
+    assert total(chosen) == min(total(fill), total(weight))
 
 
 # ----- the tree ------------------------------------------------------------------------------

@@ -25,12 +25,18 @@ against red's best reply.
   (``lipschitz=``); otherwise ``guarantee`` says they are the best found. A pure
   commitment is refined the same way (blue's parameters by Brent against red's grid,
   then red's best reply searched).
-- **Episodes.** A kernel choice in an episode is one kernel for every step. When blue's
-  instance observes the episode's state, its best reply to a pure red option over
-  *time- and state-dependent* policies is a finite-horizon MDP on the step kernel,
-  solved by backward induction (:func:`best_policy`); :func:`solve` adds those replies
-  (double oracle) until no best reply improves, which gives the exact equilibrium over
-  every such policy when red's equilibrium is pure (said in ``guarantee`` otherwise).
+- **Episodes.** A kernel choice in an episode is one kernel kept for every step. When
+  blue chooses one instance, its best reply to a pure red option over *time- and
+  state-dependent* policies is a finite-horizon MDP on the step kernel (actions: its
+  deterministic kernels), solved by backward induction. :func:`solve` adds those replies
+  to blue's options (double oracle: re-solve the LP, reply to red's new mixture, stop when
+  no reply improves; it terminates, red's options being finite). Against a pure red
+  equilibrium the result is exact over every such policy; against a mixture the bracket
+  ``[value, Σ_j y_j · (blue's best policy against j)]`` is certified (the best reply to a
+  mixture is a POMDP, not a DP). A policy must be implementable: states that share an
+  observed row of the instance need a common best kernel, else the DP is refused with a
+  placed error. With constraints, or in :func:`frontier`, blue's kernels stay stationary
+  (a constrained or weighted reply is not this DP; ``concept`` says so).
 - **Frontier.** For each weight ``w``, ``max_x w·U(x) + (1 − w)·min_j M(x, j)``: one LP
   per weight; the Pareto points, each with blue's protocol and red's reply.
 

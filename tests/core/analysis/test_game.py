@@ -403,3 +403,25 @@ def test_choices_that_name_nothing_or_something_unknown():
         solve(m, "safety", [Choice(over=("a", "beta"))], [Choice(over=("beta",))])
     with pytest.raises(UnknownName, match="no query"):
         solve(m, "safty", [Choice(over=("a",))], [Choice(over=("beta",))])
+
+
+def test_two_blue_instances_in_an_episode_keep_their_kernels_all_episode_against_brute_force():
+    T, betas = 3, [0.2, 1.0]
+    m = budget_model(T)
+    ep = m.target
+    auditors = deterministic_kernels(ep.step.box("auditor").kernel)
+    monitors = deterministic_kernels(ep.step.box("monitor").kernel, observes=[])    # a score blind to the act
+    M = np.zeros((len(auditors) * len(monitors), len(betas)))
+    for (i, a), (k, mon) in itertools.product(enumerate(auditors), enumerate(monitors)):
+        step = ep.step.clone()
+        step.boxes = [type(b)(b.name, {"auditor": a, "monitor": mon}.get(b.name, b.kernel), b.inputs, b.outputs)
+                      for b in ep.step.boxes]
+        other = Episode(step, ep.initial, T)
+        M[i * len(monitors) + k] = other.evaluate({"beta": np.array(betas)}, outputs=["ep.state"])[:, :3].sum(axis=1)
+    eq = solve(m, "safety", [Choice(instance="auditor"), Choice(instance="monitor", observes=())],
+               [Choice(over=("beta",), bounds={"beta": (0.2, 1.0)}, grid=2)])
+    policies_a = [solve_policy(ep.step, "auditor", k) for k in auditors]
+    policies_m = [solve_policy(ep.step, "monitor", k, []) for k in monitors]
+    index = lambda o: policies_a.index(o["auditor"]) * len(monitors) + policies_m.index(o["monitor"])
+    check_equilibrium(M, eq, index, lambda o: betas.index(o["beta"]))
+    assert "kept for the whole episode" in eq.concept and "several instances" in eq.guarantee

@@ -213,6 +213,8 @@ class ExpectationSpec(Model):
 
     of: Annotated[list[WireName], Len(1, 8)]
     values: Annotated[dict[Label, TableNode], Len(1, MAX_ITEMS)]
+    unit: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        None, description="the unit of the values (nats, tasks, ...), written on plot axes")
 
 
 Wires = Annotated[list[WireName], Len(1, 8)]

@@ -514,9 +514,13 @@ class _Payoff:
 def _lp(M: np.ndarray, A: np.ndarray | None = None, b: np.ndarray | None = None):
     """Blue's optimal mixture ``x`` of ``max_x min_j (Mᵀx)_j`` s.t. ``A x <= b``, its value, and red's mixture
     ``y`` (the dual of the constraints ``(Mᵀx)_j >= v``). ``None`` when ``A x <= b`` has no solution."""
+    nb, nr = M.shape
+    if A is None or not len(A):                         # a saddle point needs no LP (and no scipy import)
+        i, j = int(np.argmax(M.min(axis=1))), int(np.argmin(M.max(axis=0)))
+        if M[i].min() >= M[:, j].max() - TOL * max(1.0, abs(float(M[i, j]))):
+            return np.eye(nb)[i], float(M[i].min()), np.eye(nr)[j]
     from scipy.optimize import linprog
 
-    nb, nr = M.shape
     c = np.zeros(nb + 1)
     c[-1] = -1.0
     A_ub = np.hstack([-M.T, np.ones((nr, 1))])

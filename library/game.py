@@ -256,3 +256,14 @@ def _model(proposal, values):
     values = proposal._checked_values(values)
     built = proposal.built(values)
     return built.model(), {n: v for n, v in values.items() if n not in proposal.structural}
+
+
+def protocols(strategy) -> list[str]:
+    """A strategy as text, one protocol a line: the pure protocol itself, or each protocol of a mixture with its
+    weight (``0.6 × d = 0.05``); the command line and the UI show strategies this way."""
+    from markovwire.analysis.game import Strategy
+
+    if len(strategy.options) == 1:
+        return [str(strategy)]
+    return [f"{w:.4g} × {Strategy([o], [1.0])}" for o, w in zip(strategy.options, strategy.weights)]
+

@@ -355,6 +355,11 @@ class MarkovwireApp(App[None]):
         if self._builds("bounds to compute"):
             self.show_view(BoundsScreen())
 
+    def action_game(self) -> None:
+        from .screens.game import GameScreen
+        if self._builds("control game to solve"):
+            self.show_view(GameScreen())
+
     def action_flow(self) -> None:
         from .screens.flow import FlowScreen
         if self._builds("wiring to check"):

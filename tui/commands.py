@@ -47,6 +47,7 @@ AREAS = {
     "bounds": "Bounds screen (b): credal bounds and TV bands",
     "flow": "Flow screen (f): information-flow claims",
     "compare": "Compare screen (Ctrl+D): two proposals and what changed",
+    "game": "Control game screen (B): blue's best protocol and the safety-usefulness frontier",
 }
 WORKSPACE = ("diagram", "parameters", "results", "library", "main")
 """The areas of the workspace screen (the others are screens of their own)."""
@@ -93,6 +94,8 @@ ACTIONS: tuple[Action, ...] = (
            "from a file", "results", "Import"),
     Action("app.bounds", "b", "Bounds", "Lower and upper values (credal entries, parameter intervals) and the "
            "TV robustness band of every query", "results"),
+    Action("app.game", "B", "Control game", "Solve the file's blue: entry (the blue team's best protocol against "
+           "the red team's best reply) and trace the safety-usefulness frontier", "results", "Game"),
     Action("app.flow", "f", "Flow claims", "Check the file's information-flow claims and ad-hoc independences "
            "A ⊥ B | given", "results", "Flow"),
     Action("screen.instance_parameters", "p", "Instance parameters", "Give the selected instance its own "
@@ -144,6 +147,15 @@ ACTIONS: tuple[Action, ...] = (
            "flow", "Keep"),
     Action("screen.remove_claim", "x,delete", "Remove claim", "Remove the highlighted claim from the file", "flow",
            "Remove"),
+    # the control game screen
+    Action("screen.choose_blue", "n", "Choose blue entry", "Solve another blue: entry of the file", "game",
+           "Blue entry"),
+    Action("screen.choose_usefulness", "y", "Usefulness query", "Choose the query the frontier trades safety "
+           "against (on the honest model)", "game", "Usefulness"),
+    Action("screen.toggle_mixed", "m", "Mixtures or pure", "Switch between mixed strategies and blue committing to "
+           "one protocol", "game", "Mixed/pure"),
+    Action("screen.recompute", "ctrl+r", "Compute again", "Solve the game and trace the frontier again", "game",
+           show=False),
     # the compare screen
     Action("screen.swap", "w", "Swap sides", "Swap A and B (the changes then read from B to A)", "compare", "Swap"),
     Action("screen.diagrams", "v", "Show diagrams", "Show or hide the two diagrams (hidden at first in a short "

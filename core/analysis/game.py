@@ -736,8 +736,9 @@ class _Game:
         grids = ", ".join(f"{a.name}: {len(np.unique(self.blue.points[a.name]))} points"
                           for a in self.blue.axes) or "blue has no parameters"
         if lo_cert and hi_cert:
-            return (lo, hi), (f"certified bracket [{lo:.6g}, {hi:.6g}] over the parameters' whole ranges (from the "
-                              f"Lipschitz constant); the grid game ({grids}) is solved exactly")
+            return (lo, hi), (f"certified bracket [{lo:.6g}, {hi:.6g}] over the parameters' whole ranges (searched "
+                              f"exhaustively or bounded by the Lipschitz constant); the grid game ({grids}) is "
+                              "solved exactly")
         red_keeps = f" and red's keeps blue to {hi:.6g}" if mixed else ""
         return None, (f"exact for the grid game ({grids}); over the whole ranges blue's strategy keeps "
                       f"{lo:.6g} against red's best reply found{red_keeps}: best found on the grid, not certified; "
@@ -778,13 +779,14 @@ class _Game:
         red = Strategy([self.red.option(j)], [1.0])
         constraints = {str(c): float(payoff.matrix(at, None)[0, k, 0, 0]) for c, payoff in cons}
         lo, lo_cert = self._red_reply_to(at, np.array([k]), np.array([1.0]), lipschitz)
-        hi, hi_cert = (out.bound, True) if out.certified else (max(out.value, value), False)
+        hi, hi_cert = _searched(out)
+        hi = max(hi, value)
         lo = min(lo, value)
         if lo_cert and hi_cert:
             return value, blue, red, constraints, (lo, hi), (
                 f"certified bracket [{lo:.6g}, {hi:.6g}] of the best pure commitment over the parameters' whole "
-                "ranges (from the Lipschitz constant): the lower end is what this commitment keeps against red's "
-                "best reply, the upper end bounds every commitment")
+                "ranges (searched exhaustively or bounded by the Lipschitz constant): the lower end is what this "
+                "commitment keeps against red's best reply, the upper end bounds every commitment")
         return value, blue, red, constraints, None, (
             f"blue's parameters refined by Brent against red's grid; over red's whole ranges this commitment keeps "
             f"{lo:.6g} against red's best reply found: best found, not certified"
@@ -813,7 +815,7 @@ class _Game:
 
         out = minimise(objective, self.red.axes, grid=self._refine_grid(self.red.axes),
                        lipschitz=_lipschitz(lipschitz, self.red.axes))
-        return (out.bound, True) if out.certified else (out.value, False)
+        return _searched(out)
 
     def _blue_reply(self, y, lipschitz):
         """Blue's best reply, over its whole parameter ranges and every kernel, to red's mixture ``y``."""
@@ -833,7 +835,7 @@ class _Game:
 
         out = maximise(objective, self.blue.axes, grid=self._refine_grid(self.blue.axes),
                        lipschitz=_lipschitz(lipschitz, self.blue.axes))
-        return (out.bound, True) if out.certified else (out.value, False)
+        return _searched(out)
 
     @staticmethod
     def _refine_grid(axes) -> int:
@@ -1080,6 +1082,14 @@ def _state_labels(episode) -> list[str]:
     sizes = [len(t) for t in episode.states]
     return [", ".join(f"{w}={t.elements[i]}" for w, t, i in zip(episode.state_wires, episode.states, idx))
             for idx in itertools.product(*(range(n) for n in sizes))]
+
+
+def _searched(out) -> tuple[float, bool]:
+    """A search's value and whether it is certain: certified by a Lipschitz constant (its bound), or exhaustive
+    (every admissible value evaluated: whole integer ranges, fixed points)."""
+    if out.certified:
+        return float(out.bound), True
+    return float(out.value), not any(out.spacing.values())
 
 
 def _lipschitz(lipschitz, axes):

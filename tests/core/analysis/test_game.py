@@ -425,3 +425,17 @@ def test_two_blue_instances_in_an_episode_keep_their_kernels_all_episode_against
     index = lambda o: policies_a.index(o["auditor"]) * len(monitors) + policies_m.index(o["monitor"])
     check_equilibrium(M, eq, index, lambda o: betas.index(o["beta"]))
     assert "kept for the whole episode" in eq.concept and "several instances" in eq.guarantee
+
+
+def test_whole_integer_ranges_are_searched_exhaustively_so_the_bracket_is_certified_without_lipschitz():
+    C = FinSet("Coin", ["h", "t"])
+    k, n = Parameter("k", (0, 3), default=0, integer=True), Parameter("n", (0, 3), default=0, integer=True)
+    net = Net()
+    net.add_box("red", Kernel([n / 3, 1 - n / 3], [], [C], params=[n]), [], ["coin"])
+    net.add_box("blue", Kernel([k / 3, 1 - k / 3], [], [C], params=[k]), [], ["guess"])
+    m = Model(net, {"k": k, "n": n}, {"right": Query.probability([("h", "h"), ("t", "t")], ["coin", "guess"])})
+    eq = solve(m, "right", [Choice(over=("k",))], [Choice(over=("n",))])
+    assert eq.value == pytest.approx(0.5) and eq.bracket == pytest.approx((0.5, 0.5))
+    assert eq.guarantee.startswith("certified") and len(eq.blue.options) == 2
+    pure = solve(m, "right", [Choice(over=("k",))], [Choice(over=("n",))], mixed=False)
+    assert pure.value == pytest.approx(1 / 3) and pure.bracket == pytest.approx((1 / 3, 1 / 3))   # k = 1 or 2

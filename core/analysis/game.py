@@ -30,7 +30,8 @@ against red's best reply.
   state-dependent* policies is a finite-horizon MDP on the step kernel (actions: its
   deterministic kernels), solved by backward induction. :func:`solve` adds those replies
   to blue's options (double oracle: re-solve the LP, reply to red's new mixture, stop when
-  no reply improves; it terminates, red's options being finite). Against a pure red
+  no reply improves; it terminates, red's options being finite, and all of them are in the
+  matrix, so red's best reply always is). Against a pure red
   equilibrium the result is exact over every such policy; against a mixture the bracket
   ``[value, Σ_j y_j · (blue's best policy against j)]`` is certified (the best reply to a
   mixture is a POMDP, not a DP). A policy must be implementable: states that share an
@@ -656,7 +657,10 @@ class _Game:
         self.payoff = _Payoff(model, safety, self.blue, self.red, values)
         self.M = self.payoff.table()
         if not np.all(np.isfinite(self.M)):
-            raise ShapeError(f"game, query {safety!r}", "is undefined (or infinite) at some pair of options",
+            i, j = (int(a) for a in np.argwhere(~np.isfinite(self.M))[0])
+            raise ShapeError(f"game, query {safety!r}", f"is {self.M[i, j]} at blue's "
+                             f"{_show_option(self.blue.option(i))} and red's {_show_option(self.red.option(j))} "
+                             "(its evidence is impossible there, or it is infinite)",
                              fix="ask a query defined for every option (an unconditional probability or expectation)")
         self.constraints = list(constraints)
         self.A, self.b, self.per = _constraint_rows(model, self.constraints, self.blue, self.red, values)

@@ -439,3 +439,13 @@ def test_whole_integer_ranges_are_searched_exhaustively_so_the_bracket_is_certif
     assert eq.guarantee.startswith("certified") and len(eq.blue.options) == 2
     pure = solve(m, "right", [Choice(over=("k",))], [Choice(over=("n",))], mixed=False)
     assert pure.value == pytest.approx(1 / 3) and pure.bracket == pytest.approx((1 / 3, 1 / 3))   # k = 1 or 2
+
+
+def test_a_payoff_undefined_at_some_pair_of_options_names_the_pair():
+    m = audit_game()
+    m = Model(m.target, m.parameters, {**m.queries, "caught": Query.probability({"audit": "yes"},
+                                                                              given={"act": "attack"})})
+    with pytest.raises(ShapeError) as err:
+        solve(m, "caught", [Choice(over=("a",), grid=2)], [Choice(over=("beta",), grid=2)])
+    assert err.value.what.startswith("is nan at blue's a = 0 and red's beta = 0 (its evidence is impossible")
+    assert "unconditional" in err.value.fix

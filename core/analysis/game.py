@@ -84,7 +84,6 @@ MAX_CELLS = 4_000_000       # entries of one payoff matrix
 GRID = {1: 21, 2: 11}       # default grid points per parameter of a side, by its number of parameters (more: 5)
 REFINE = {1: 401, 2: 41}    # points per parameter when a side's parameters are searched over their range
 TOL = 1e-9                  # payoffs closer than this are ties (a constraint's dependence on red, Pareto order)
-SIDES = ("blue", "red")
 
 
 # ----- what the sides choose -------------------------------------------------------------------
@@ -237,6 +236,11 @@ class Frontier:
                   for p in self.points]
         return "\n".join(lines + [f"  ({self.safety} against red's best reply; {self.usefulness}; {self.concept})"])
 
+    def _repr_html_(self) -> str:
+        return display.table(["weight", self.safety, self.usefulness, "blue", "red"],
+                             [[p.weight, p.safety, p.usefulness, str(p.blue), str(p.red)] for p in self.points],
+                             caption=f"safety–usefulness frontier ({self.concept})")
+
 
 # ----- a side's pure options -------------------------------------------------------------------
 class _Side:
@@ -270,9 +274,7 @@ class _Side:
                 if c.instance in self.instances:
                     raise ShapeError(f"game, {who}'s choice", f"names instance {c.instance!r} twice",
                                      fix="name each instance once")
-                kern = step.box(c.instance).kernel
-                if kern.is_symbolic:
-                    kern = kern.subs({})
+                kern = step.box(c.instance).kernel           # its signature: the options replace its table
                 observes = tuple(p.name for p in kern.dom) if c.observes is None else c.observes
                 count = _deterministic_count(kern, observes, f"game, {who}'s instance {c.instance!r}")
                 if count > MAX_OPTIONS:
@@ -452,9 +454,10 @@ class _Payoff:
         kb, at_b, Kb = _kernel_subset(self.blue, bk)
         kr, at_r, Kr = _kernel_subset(self.red, rk)
         cells = nb * nr * Kb * Kr
-        if cells > MAX_CELLS:
-            raise ShapeError(f"game, query {self.name!r}", f"a payoff table of {cells:,} entries exceeds "
-                             f"{MAX_CELLS:,}", fix="use coarser grids (grid: N) or let instances observe less")
+        if cells > MAX_CELLS:                           # (a search splits its batch on this error)
+            raise ContractionTooLarge(f"game, query {self.name!r}", f"a payoff table of {cells:,} entries "
+                                      f"exceeds {MAX_CELLS:,}",
+                                      fix="use coarser grids (grid: N) or let instances observe less")
         if self.model.is_episode:                       # one step matrix per pair of options
             S = self.model.target.size
             _check_memory(8.0 * cells * S * S, f"game, query {self.name!r}",
@@ -468,29 +471,14 @@ class _Payoff:
 
     def _evaluate(self, sweep: Mapping[str, np.ndarray], kernels: Mapping[str, list], n: int) -> np.ndarray:
         """``(n, K)``: the query at ``n`` parameter points and every combination of the instances' kernels."""
-        from .credal import CredalKernel, with_selectors
+        from .credal import with_selectors
 
         K = math.prod(len(ks) for ks in kernels.values())
-        key = tuple((i, tuple(map(id, ks))) for i, ks in kernels.items())
         if self.model.is_episode:
-            chains = self._built.get(key)
-            if chains is None:
-                from .episodes import _Chains
-
-                episode = self.model.target_of(self.name)
-                q = self.q
-                if q.given:
-                    raise ShapeError(f"game, query {self.name!r}", "conditions on evidence in an episode",
-                                     fix="ask an unconditional query (a probability or an expectation)")
-                q.require_linear("cannot be the payoff of a game over an episode")
-                if q.at:
-                    episode = episode.fed(dict(q.at))
-                q = q.bound(self._fixed())
-                boxes = {i: CredalKernel(ks) for i, ks in kernels.items()}
-                chains = self._built[key] = _Chains(episode, replace(q, at=()), boxes, self._fixed(episode.params))
-            vals = chains.fixed_values(sweep)
+            vals = self.chains(kernels).fixed_values(sweep)
             return np.broadcast_to(vals, (n, K)) if vals.shape[0] == 1 else vals
         target = self.model.target
+        key = tuple((i, tuple(map(id, ks))) for i, ks in kernels.items())
         model = self._built.get(key)
         if model is None:
             net, _ = with_selectors(target, {i: np.stack([k.array for k in ks]) for i, ks in kernels.items()})
@@ -503,6 +491,31 @@ class _Payoff:
                              f"({', '.join(missing)}), not one number",
                              fix="fix the outer inputs in the query (inputs: {...})")
         return np.broadcast_to(vals.reshape(-1, K), (n, K))
+
+    def chains(self, kernels: Mapping[str, list]):
+        """The episode's step under every combination of ``kernels`` (built once per set of kernels): the
+        query's chains (:class:`.episodes._Chains`), its episode fed the query's inputs."""
+        key = tuple((i, tuple(map(id, ks))) for i, ks in kernels.items())
+        if key not in self._built:
+            from .credal import CredalKernel
+            from .episodes import _Chains
+
+            q = self.q
+            if q.given:
+                raise ShapeError(f"game, query {self.name!r}", "conditions on evidence in an episode",
+                                 fix="ask an unconditional query (a probability or an expectation)")
+            q.require_linear("cannot be the payoff of a game over an episode")
+            episode = self.episode
+            boxes = {i: CredalKernel(ks) for i, ks in kernels.items()}
+            self._built[key] = _Chains(episode, replace(q.bound(self._fixed()), at=()), boxes,
+                                       self._fixed(episode.params))
+        return self._built[key]
+
+    @property
+    def episode(self):
+        """The episode the query is asked of, its outer inputs fed the query's labels."""
+        episode = self.model.target_of(self.name)
+        return episode.fed(dict(self.q.at)) if self.q.at else episode
 
     def _fixed(self, params: Mapping | None = None) -> dict:
         vals = self.model.values(self.values, self.name)
@@ -623,11 +636,9 @@ def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: S
                 raise _infeasible(game.constraints, game.per)
             x, _, y = out
         else:
-            i = game.pure_best(Mw)
-            x = np.eye(game.blue.n)[i]
-            y = np.eye(game.red.n)[int(np.argmin(M[i]))]
+            x = np.eye(game.blue.n)[game.pure_best(Mw)]
+            y = np.eye(game.red.n)[int(np.argmin(M.T @ x))]
         safety_x = float(np.min(M.T @ x))
-        y = np.eye(game.red.n)[int(np.argmin(M.T @ x))] if not mixed else y
         points.append(FrontierPoint(float(w), safety_x, float(u @ x), game.blue.strategy(x), game.red.strategy(y)))
     concept = game.concept(mixed)
     if model.is_episode and game.blue.instances:
@@ -701,8 +712,8 @@ class _Game:
             value, blue, red, cons, bracket, guarantee = self._refine_pure(int(np.argmax(x)), value, lipschitz)
         else:
             bracket, guarantee = self._guarantee(x, y, value, mixed, lipschitz)
-            if self.model.is_episode and self.blue.instances:
-                guarantee += f"; {_Dynamic.why_not(self)}"
+        if dynamic is None and self.model.is_episode and self.blue.instances:
+            guarantee += f"; {_Dynamic.why_not(self)}"
         concept = self.concept(mixed) + (dynamic.concept if dynamic is not None else
                                          "; blue's kernels kept for the whole episode" if self.model.is_episode
                                          and self.blue.instances else "")
@@ -858,27 +869,17 @@ class _Dynamic:
     """
 
     def __init__(self, game: "_Game"):
-        from .credal import CredalKernel
-        from .episodes import _Chains
-
         self.game = game
-        model, name = game.model, game.safety
-        episode = model.target_of(name)
-        q = model.query(name)
-        if q.at:
-            episode = episode.fed(dict(q.at))
-        self.episode = episode
-        fixed = game.payoff._fixed(episode.params)
+        self.episode = episode = game.payoff.episode
         (inst, (kern, observes, ks)), = game.blue.instances.items()
         self.instance, self.kern, self.observes, self.kernels = inst, kern, observes, ks
-        boxes = {i: CredalKernel(k) for side in (game.blue, game.red) for i, (_, _, k) in side.instances.items()}
-        self.chains = _Chains(episode, replace(q.bound(game.payoff._fixed()), at=()), boxes, fixed)
+        self.chains = game.payoff.chains({i: k for side in (game.blue, game.red)
+                                          for i, (_, _, k) in side.instances.items()})
         self.T, self.S = episode.steps, episode.size
-        self.groups = self._observation_groups(fixed)
+        self.groups = self._observation_groups(game.payoff._fixed(episode.params))
         self.cache: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
         self.arrays_at: dict[int, tuple] = {}
         self.added = 0
-        self.refused: str | None = None
 
     @classmethod
     def applies(cls, game: "_Game") -> str | None:

@@ -21,7 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
-from markovwire.errors import MarkovwireError, ParameterError
+from markovwire import parallel
+from markovwire.errors import Cancelled, MarkovwireError, ParameterError
 from markovwire.library.constructions import constant
 
 from ..check import Problem
@@ -161,6 +162,10 @@ class BoundsScreen(Screen):
     @work(thread=True, exclusive=True, group="bounds")
     def _compute(self, proposal, intervals: dict, numeric: list[str], asked: list[tuple], generation: int) -> None:
         worker = get_current_worker()
+
+        def stop_if_cancelled(done: int, total: int):   # between pieces of a search or a vertex enumeration
+            if worker.is_cancelled:
+                raise Cancelled(None, "bounds cancelled")
         bands = {}
         for q in numeric:                                   # bands first: they are quick
             if worker.is_cancelled:
@@ -171,10 +176,13 @@ class BoundsScreen(Screen):
         for key, entry, query in asked:
             if worker.is_cancelled:
                 return
-            if entry:
-                results[key] = _guarded(lambda: proposal.evaluate(queries=[entry])[entry])
-            else:
-                results[key] = _guarded(lambda: proposal.bounds(query, intervals))
+            with parallel.reporting(stop_if_cancelled):
+                if entry:
+                    results[key] = _guarded(lambda: proposal.evaluate(queries=[entry])[entry])
+                else:
+                    results[key] = _guarded(lambda: proposal.bounds(query, intervals))
+            if worker.is_cancelled:
+                return
             self.app.call_from_thread(self._bounds_done, generation, dict(results))
 
     def _bands_done(self, generation: int, bands: dict) -> None:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from markovwire import parallel
 from markovwire.errors import MarkovwireError
 
 from ..commands import bindings
@@ -165,13 +166,19 @@ class MainScreen(Screen):
             check_cancel()
             self.app.call_from_thread(self._sweep_progress, generation, done, total)
 
+        def searching(done: int, total: int):        # the pieces of an adversary's grid (markovwire.parallel)
+            check_cancel()
+            self.app.call_from_thread(self._search_progress, generation, len(results), done, total)
+
+        results = {}
         try:
-            results = {}
             if proposal.queries:
-                results = proposal.evaluate(queries=list(proposal.queries), progress=check_cancel)
+                with parallel.reporting(check_cancel):
+                    results = proposal.evaluate(queries=list(proposal.queries), progress=check_cancel)
                 self.app.call_from_thread(self._show_results, generation, dict(results), bool(proposal.adversary))
             if proposal.adversary:
-                results.update(proposal.evaluate(queries=list(proposal.adversary), progress=check_cancel))
+                with parallel.reporting(searching):
+                    results.update(proposal.evaluate(queries=list(proposal.adversary), progress=check_cancel))
                 self.app.call_from_thread(self._show_results, generation, dict(results), False)
             if proposal.sweeps and proposal.queries:
                 from markovwire.library import sweep_grid
@@ -208,6 +215,12 @@ class MainScreen(Screen):
         n = len(results)
         self.query_one("#results-status", Static).update(Text(f"{n} result{'s' * (n != 1)}, exact{tail}", "dim"))
         self._meaning()
+
+    def _search_progress(self, generation, shown: int, done: int, total: int) -> None:
+        if self._current(generation) and total > 1:
+            self.query_one("#results-status", Static).update(Text(
+                f"{shown} result{'s' * (shown != 1)}, exact; the adversary is searching… {done}/{total} pieces "
+                "(Esc cancels)", "dim"))
 
     def _sweep_started(self, generation, parameter) -> None:
         if self._current(generation):

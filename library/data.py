@@ -4,12 +4,14 @@ A proposal may take a plain component's kernel from samples instead of its table
 
     monitor:
       component: trusted_monitor_table
-      data: {file: data/trusted_monitoring_eval.csv, columns: {act: [mode, backdoor_works], sus: score},
+      data: {file: trusted_monitoring_eval.csv, columns: {act: [mode, backdoor_works], sus: score},
              labels: {act: {honest: {_: clean}, attack: {"true": backdoor_ok, "false": backdoor_broken}}},
              bins: {sus: [-10, 1.645, 2.054, 10]}, confidence: 0.95}
 
-The component gives the signature; every port is read from a column of the file (a CSV file
-with a header, ``.csv``, or JSON Lines, ``.jsonl``: one JSON object a line), one sample per row.
+The file is relative to the proposal; a bare file name that is not there names a log shipped with
+markovwire (``library/shipped/data``). The component gives the signature; every port is read from a
+column of the file (a CSV file with a header, ``.csv``, or JSON Lines, ``.jsonl``: one JSON object a
+line), one sample per row.
 A column's value is the port's label as it is, or mapped through ``labels`` (nested one level
 per column when a port reads several; ``_`` matches any value), or a number put in a bin of
 ``bins`` (bin ``i`` is label ``i``). The counts give the point kernel (empirical) and its credal
@@ -52,15 +54,31 @@ def measure(spec: DataSpec, dom, cod, name: str, base: Path | None, where: Calla
     file are placed at its ``file:line``; the caller places them inside the entry."""
     ports = {p.name: p.type for p in tuple(dom) + tuple(cod)}
     readers = _readers(spec, ports, where)
-    path = Path(spec.file) if os.path.isabs(spec.file) or base is None else base / spec.file
-    kind = SUFFIXES.get(path.suffix.lower())
+    kind = SUFFIXES.get(Path(spec.file).suffix.lower())
     if kind is None:
         raise FileFormatError(where("file"), f"{spec.file!r} is neither a CSV (.csv) nor a JSON Lines (.jsonl) file",
                               fix="give a file ending in .csv (a header line, then one sample a row) or .jsonl "
                                   "(one JSON object a line)")
-    counts = _count(path, kind, readers, [len(ports[n]) for n in ports])
+    counts = _count(_path(spec.file, base), kind, readers, [len(ports[n]) for n in ports])
     return estimate(counts, dom, cod, method=spec.method, confidence=spec.confidence,
                     s=2.0 if spec.s is None else spec.s, simultaneous=spec.simultaneous, empty=spec.empty, name=name)
+
+
+def _path(file: str, base: Path | None) -> Path:
+    """The data file: relative to the proposal's directory; a bare file name found nowhere there is a shipped log's
+    (so a copy of a shipped proposal saved anywhere still finds its data)."""
+    path = Path(file) if os.path.isabs(file) or base is None else base / file
+    if os.path.lexists(path):
+        return path
+    from .shipped import data_dir
+
+    if Path(file).name == file and (data_dir() / file).is_file():
+        return data_dir() / file
+    shipped = ", ".join(sorted(p.name for p in data_dir().iterdir() if p.suffix in SUFFIXES))
+    raise FileFormatError(Place(file=_display(path)), "does not exist",
+                          fix="give the data file's path relative to the proposal's folder"
+                              + (f" ({_display(base)})" if base is not None else "")
+                              + f", or the name of a shipped log: {shipped}")
 
 
 @dataclasses.dataclass(frozen=True)

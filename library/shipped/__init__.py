@@ -24,6 +24,11 @@ def proposals_dir() -> Path:
     return Path(str(resources.files(__name__).joinpath("proposals")))
 
 
+def data_dir() -> Path:
+    """The directory of the shipped evaluation logs (a proposal's ``data:`` file may name one by its file name)."""
+    return Path(str(resources.files(__name__).joinpath("data")))
+
+
 def proposal_paths() -> list[Path]:
     """Every shipped proposal file, sorted by name."""
     return sorted(proposals_dir().glob("*.yaml"))

@@ -186,6 +186,15 @@ def test_malformed_data_files_are_refused_at_their_line(tmp_path, rows, name, li
     assert "p.yaml:5: instances.monitor.data" in e.place.context
 
 
+def test_a_shipped_log_is_found_by_name_wherever_the_proposal_is(tmp_path):
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(SHIPPED.read_text())
+    assert load_proposal(copy).measured["monitor"].counts.sum() == 1500
+    e = refused(tmp_path, PLAIN.replace("m.csv", "nothere.csv"), kind=FileFormatError)
+    assert Path(e.file).name == "nothere.csv" and e.what == "does not exist"
+    assert "relative to the proposal's folder" in e.fix and "trusted_monitoring_eval.csv" in e.fix
+
+
 def test_a_data_file_that_is_not_utf8(tmp_path):
     (tmp_path / "m.csv").write_bytes(b"act,sus\nclean,low\n\xff\n")
     e = refused(tmp_path, rows=None, kind=FileFormatError)

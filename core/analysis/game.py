@@ -187,14 +187,15 @@ class Equilibrium:
 class FrontierPoint:
     """One point of the safety–usefulness frontier: the weight of usefulness, the values, and both strategies."""
 
-    weight: float
+    weight: float | None
     safety: float
     usefulness: float
     blue: Strategy
     red: Strategy
 
     def to_dict(self) -> dict:
-        return {"weight": float(self.weight), "safety": float(self.safety), "usefulness": float(self.usefulness),
+        return {"weight": None if self.weight is None else float(self.weight), "safety": float(self.safety),
+                "usefulness": float(self.usefulness),
                 "blue": self.blue.to_dict(), "red": self.red.to_dict()}
 
 
@@ -232,7 +233,8 @@ class Frontier:
 
     def __str__(self) -> str:
         lines = [f"{'weight':>7}  {'safety':>10}  {'usefulness':>10}  blue  |  red"]
-        lines += [f"{p.weight:>7.3g}  {p.safety:>10.6g}  {p.usefulness:>10.6g}  {p.blue}  |  {p.red}"
+        weight = lambda p: "-" if p.weight is None else format(p.weight, ".3g")
+        lines += [f"{weight(p):>7}  {p.safety:>10.6g}  {p.usefulness:>10.6g}  {p.blue}  |  {p.red}"
                   for p in self.points]
         return "\n".join(lines + [f"  ({self.safety} against red's best reply; {self.usefulness}; {self.concept})"])
 
@@ -616,8 +618,14 @@ def solve(model, safety: str, blue: Sequence[Choice], red: Sequence[Choice], *,
 def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: Sequence[Choice], *,
              weights: int | Sequence[float] = 21, constraints: Sequence[Constraint] = (),
              values: Mapping[str, object] | None = None, mixed: bool = True) -> Frontier:
-    """The safety–usefulness Pareto frontier: for each weight ``w`` of usefulness, blue's protocol maximising
-    ``w·usefulness + (1 − w)·safety`` against red's best reply (one LP per weight), Pareto points only."""
+    """The safety–usefulness Pareto frontier over blue's options (safety against red's best reply).
+
+    With mixtures, for each weight ``w`` of usefulness blue's protocol maximising ``w·usefulness + (1 − w)·safety``
+    (one LP per weight), and between two neighbouring points the weight where they tie is solved too, until no
+    new point appears (the dichotomic method): the frontier is concave, so this finds every vertex of it, not
+    only those the weights hit. With pure commitments, every option not beaten in both (``weight`` is the first
+    asked weight at which it is optimal, None if none is: a Pareto point no weight reaches).
+    """
     game = _Game(model, safety, blue, red, constraints, values)
     U = _Payoff(model, usefulness, game.blue, game.red, values).table()
     _red_free(U, usefulness, game.blue, game.red, "usefulness")
@@ -627,23 +635,57 @@ def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: S
         raise ParameterError("frontier, weights", f"{weights!r} is not a count >= 2 or weights in [0, 1]",
                              fix="give weights=21 (evenly spaced) or a list of numbers in [0, 1]")
     M = game.M
-    points = []
-    for w in ws:
-        Mw = w * u[:, None] + (1 - w) * M
-        if mixed:
-            out = _lp(Mw, game.A, game.b)
+
+    def point(x, y, w) -> FrontierPoint:
+        return FrontierPoint(w, float(np.min(M.T @ x)), float(u @ x), game.blue.strategy(x), game.red.strategy(y))
+
+    if mixed:
+        def at(w: float) -> FrontierPoint:
+            out = _lp(w * u[:, None] + (1 - w) * M, game.A, game.b)
             if out is None:
                 raise _infeasible(game.constraints, game.per)
-            x, _, y = out
-        else:
-            x = np.eye(game.blue.n)[game.pure_best(Mw)]
-            y = np.eye(game.red.n)[int(np.argmin(M.T @ x))]
-        safety_x = float(np.min(M.T @ x))
-        points.append(FrontierPoint(float(w), safety_x, float(u @ x), game.blue.strategy(x), game.red.strategy(y)))
+            return point(out[0], out[2], float(w))
+
+        points = _dichotomic(at, sorted(float(w) for w in ws))
+    else:
+        ok = game.feasible()
+        if not ok.any():
+            raise _infeasible(game.constraints, game.per)
+        chosen = {}
+        for w in ws:
+            chosen.setdefault(game.pure_best(w * u[:, None] + (1 - w) * M), float(w))
+        points = [point(np.eye(game.blue.n)[i], np.eye(game.red.n)[int(np.argmin(M[i]))], chosen.get(i))
+                  for i in np.flatnonzero(ok)]
     concept = game.concept(mixed)
     if model.is_episode and game.blue.instances:
         concept += "; blue's kernels kept for the whole episode (the frontier does not search time-dependent policies)"
     return Frontier(_pareto(points), safety, usefulness, concept)
+
+
+def _dichotomic(at, weights: list[float], depth: int = 60) -> list[FrontierPoint]:
+    """The points at ``weights`` and every vertex of the concave frontier between them: between neighbours
+    ``p`` (optimal at a smaller weight) and ``q``, solve at the weight where they tie; a point better there is a
+    new vertex (recurse on both sides), none means the segment ``pq`` is on the frontier."""
+    found = [at(w) for w in weights]
+    score = lambda p, w: w * p.usefulness + (1 - w) * p.safety
+    out: list[FrontierPoint] = []
+
+    def fill(p, q, left: int):
+        ds, du = p.safety - q.safety, q.usefulness - p.usefulness
+        if left == 0 or ds <= TOL or du <= TOL:
+            return
+        w = ds / (ds + du)
+        r = at(w)
+        if score(r, w) > score(p, w) + TOL * max(1.0, abs(score(p, w))):
+            fill(p, r, left - 1)
+            out.append(r)
+            fill(r, q, left - 1)
+
+    for p, q in zip(found, found[1:]):
+        out.append(p)
+        fill(p, q, depth)
+    out.append(found[-1])
+    return out
 
 
 def _pareto(points: list[FrontierPoint]) -> list[FrontierPoint]:

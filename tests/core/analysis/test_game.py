@@ -449,3 +449,80 @@ def test_a_payoff_undefined_at_some_pair_of_options_names_the_pair():
         solve(m, "caught", [Choice(over=("a",), grid=2)], [Choice(over=("beta",), grid=2)])
     assert err.value.what.startswith("is nan at blue's a = 0 and red's beta = 0 (its evidence is impossible")
     assert "unconditional" in err.value.fix
+
+
+def random_controlled_episode(rng, T: int):
+    """A random chain on three states: blue's box reads the state and picks a move, red's coin (P(1) = q) and the
+    move drive the walk, a sensor reads the next state."""
+    X, Move, Bit, Obs = (FinSet("X", ["x0", "x1", "x2"]), FinSet("Move", ["m0", "m1"]), FinSet("Bit", ["0", "1"]),
+                         FinSet("Obs", ["o0", "o1"]))
+    q = Parameter("q", (0, 1), default=0.5)
+    step = Net()
+    step.add_box("red", Kernel([1 - q, q], [], [("r", Bit)], params=[q]), [], ["r"])
+    step.add_box("blue", Kernel.uniform([("m", Move)], [("s", X)]), ["x.state"], ["m"])
+    step.add_box("walk", Kernel(rng.dirichlet(np.full(3, 0.6), size=(3, 2, 2)), [("s", X), ("m", Move), ("r", Bit)],
+                                [("s", X)]), ["x.state", "m", "r"], ["x.state'"])
+    step.add_box("sensor", Kernel(rng.dirichlet(np.ones(2), size=3), [("s", X)], [("o", Obs)]), ["x.state'"], ["obs"])
+    step.set_inputs("x.state")
+    step.set_outputs("x.state'", "obs")
+    return Episode(step, [Kernel(rng.dirichlet(np.ones(3)), [], [X])], steps=T), q
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), T=st.integers(1, 3), on_state=st.booleans(), q=st.sampled_from([0.0, 0.7]))
+def test_backward_induction_equals_the_best_of_every_time_dependent_policy(seed, T, on_state, q):
+    ep, qp = random_controlled_episode(np.random.default_rng(seed), T)
+    query = Query.probability({"x.state": "x2"}) if on_state else Query.probability({"obs": "o0"})
+    m = Model(ep, {"q": qp}, {"goal": query})
+    eq = solve(m, "goal", [Choice(instance="blue")], [Choice(over=("q",), bounds={"q": (q, q)})])
+    kernels = deterministic_kernels(ep.step.box("blue").kernel)               # 8: a move for each state
+    arrays = []
+    for k in kernels:                                                          # the step with kernel k put in
+        step = ep.step.clone()
+        step.boxes = [type(b)(b.name, k if b.name == "blue" else b.kernel, b.inputs, b.outputs)
+                      for b in ep.step.boxes]
+        arrays.append(Episode(step, ep.initial, T).step_array({"q": q}, ["obs"]))   # (3, 3, 2)
+    arrays = np.array(arrays)
+    f = np.array([0.0, 0.0, 1.0]) if on_state else np.array([1.0, 0.0])
+    x0 = ep.initial_law()
+    best = -1.0
+    for seq in itertools.product(range(len(kernels)), repeat=T):
+        x = x0
+        for k in seq[:-1]:
+            x = x @ arrays[k].sum(axis=2)
+        last = arrays[seq[-1]]
+        v = x @ (last.sum(axis=2) @ f) if on_state else x @ (last.sum(axis=1) @ f)
+        best = max(best, float(v))
+    assert eq.value == pytest.approx(best, abs=1e-12) and eq.guarantee.startswith("exact over every policy")
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), nb=st.integers(2, 4), nr=st.integers(1, 3))
+def test_random_frontiers_dominate_every_mixture_and_attain_their_points(seed, nb, nr):
+    rng = np.random.default_rng(seed)
+    M, u = np.round(rng.uniform(0, 1, size=(nb, nr)), 3), np.round(rng.uniform(0, 1, size=nb), 3)
+    m = matrix_game(M)
+    m = Model(m.target, {}, {**m.queries, "use": Query.expectation(["b"], {f"b{i}": u[i] for i in range(nb)})})
+    fr = frontier(m, "payoff", "use", [Choice(instance="blue")], [Choice(instance="red")], weights=9)
+    for p in fr.points:
+        x = np.zeros(nb)
+        for o, w in zip(p.blue.options, p.blue.weights):
+            x[move("blue")(o)] += w
+        assert (x @ M).min() == pytest.approx(p.safety, abs=1e-9) and x @ u == pytest.approx(p.usefulness, abs=1e-9)
+    for x in itertools.chain(np.eye(nb), rng.dirichlet(np.ones(nb), size=20)):
+        assert fr.dominates((x @ M).min(), x @ u, tol=1e-7)
+    pure = frontier(m, "payoff", "use", [Choice(instance="blue")], [Choice(instance="red")], weights=3, mixed=False)
+    worst = M.min(axis=1)
+    assert all(pure.dominates(worst[i], u[i]) for i in range(nb))          # every pure protocol, none missed
+    assert all(not any(worst[i] > p.safety + 1e-12 and u[i] >= p.usefulness or
+                       worst[i] >= p.safety and u[i] > p.usefulness + 1e-12 for i in range(nb)) for p in pure.points)
+
+
+def test_the_frontier_finds_a_vertex_between_the_weights_asked():
+    m = matrix_game(np.array([[1.0], [0.8], [0.0]]))                     # safety of three protocols
+    m = Model(m.target, {}, {**m.queries, "use": Query.expectation(["b"], {"b0": 0.0, "b1": 0.8, "b2": 1.0})})
+    fr = frontier(m, "payoff", "use", [Choice(instance="blue")], [Choice(instance="red")], weights=2)
+    assert [(p.safety, p.usefulness) for p in fr.points] == pytest.approx([(1.0, 0.0), (0.8, 0.8), (0.0, 1.0)])
+    assert fr.points[1].weight == pytest.approx(0.5)                     # where the ends tie, it is optimal
+    assert [p.weight for p in frontier(m, "payoff", "use", [Choice(instance="blue")], [Choice(instance="red")],
+                                       weights=2, mixed=False).points] == [0.0, None, 1.0]

@@ -923,7 +923,8 @@ def frontier(file: str, safety: str | None, usefulness: str, weights: int, outpu
     for col in ("weight", fr.safety, fr.usefulness, "blue", "red"):
         table.add_column(escape(col), justify="right" if col not in ("blue", "red") else "left")
     for p in fr.points:
-        table.add_row(f"{p.weight:.3g}", _fmt(p.safety), _fmt(p.usefulness), escape("\n".join(protocols(p.blue))),
+        weight = "-" if p.weight is None else f"{p.weight:.3g}"     # a Pareto point no weight reaches: None
+        table.add_row(weight, _fmt(p.safety), _fmt(p.usefulness), escape("\n".join(protocols(p.blue))),
                       escape("\n".join(protocols(p.red))))
     console.print(table)
     console.print(f"concept: {escape(fr.concept)}")

@@ -12,6 +12,7 @@ Python traceback: either with a result or with a markovwire error.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import subprocess
@@ -134,3 +135,30 @@ def chain(d: Path, n: int) -> Path:
     path.write_text("\n".join(lines) + "\n")
     return path
 
+
+def grid_outputs(k: int, event: int) -> list[tuple[int, int]]:
+    """The bits of :func:`grid`'s event: down the last column, along the last row, then the first corner."""
+    return ([(i, k - 1) for i in range(k)] + [(k - 1, j) for j in range(k - 1)] + [(0, 0)])[:event]
+
+
+def grid(d: Path, k: int, event: int) -> Path:
+    """A k x k grid of bits, each reading its upper and left neighbours; the event: ``event`` of them show 1."""
+    (d / "bits.yaml").write_text(BITS)
+    lines = ["name: grid", "libraries: [bits.yaml]", "instances:"]
+    wires = []
+    for i, j in itertools.product(range(k), range(k)):
+        comp = "coin" if i == j == 0 else "copy_bit" if (i == 0 or j == 0) else "noisy_and"
+        lines.append(f"  g{i}_{j}: {{component: {comp}}}")
+        if i == 0 and j > 0:
+            wires.append(f"g{i}_{j - 1}.b -> g{i}_{j}.x")
+        elif j == 0 and i > 0:
+            wires.append(f"g{i - 1}_{j}.b -> g{i}_{j}.x")
+        elif i and j:
+            wires += [f"g{i - 1}_{j}.b -> g{i}_{j}.x", f"g{i}_{j - 1}.b -> g{i}_{j}.y"]
+    outs = grid_outputs(k, event)
+    lines += ["wiring:", "  outputs: {" + ", ".join(f"o{i}_{j}: Bit" for i, j in outs) + "}", "  wires:"]
+    lines += [f"    - {w}" for w in wires] + [f"    - g{i}_{j}.b -> out.o{i}_{j}" for i, j in outs]
+    lines += ["queries:", "  corner:", "    probability: {" + ", ".join(f"o{i}_{j}: '1'" for i, j in outs) + "}"]
+    path = d / f"grid{k}_{event}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

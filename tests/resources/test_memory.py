@@ -16,6 +16,7 @@ from pathlib import Path
 import limits
 import numpy as np
 import pytest
+from limits import grid, grid_outputs
 
 from markovwire import FinSet, Kernel, Net, cost_budget, set_cost_budget
 from markovwire.contract import Program
@@ -44,33 +45,6 @@ def coins(d: Path, n: int) -> Path:
     lines += [f"    - c{i}.b -> out.o{i}" for i in range(n)]
     lines += ["queries:", "  all_heads:", "    probability: {" + ", ".join(f"o{i}: '1'" for i in range(n)) + "}"]
     path = d / f"coins{n}.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def grid_outputs(k: int, event: int) -> list[tuple[int, int]]:
-    return ([(i, k - 1) for i in range(k)] + [(k - 1, j) for j in range(k - 1)] + [(0, 0)])[:event]
-
-
-def grid(d: Path, k: int, event: int) -> Path:
-    """A k x k grid of bits, each reading its upper and left neighbours; the event: ``event`` of them show 1."""
-    (d / "bits.yaml").write_text(limits.BITS)
-    lines = ["name: grid", "libraries: [bits.yaml]", "instances:"]
-    wires = []
-    for i, j in itertools.product(range(k), range(k)):
-        comp = "coin" if i == j == 0 else "copy_bit" if (i == 0 or j == 0) else "noisy_and"
-        lines.append(f"  g{i}_{j}: {{component: {comp}}}")
-        if i == 0 and j > 0:
-            wires.append(f"g{i}_{j - 1}.b -> g{i}_{j}.x")
-        elif j == 0 and i > 0:
-            wires.append(f"g{i - 1}_{j}.b -> g{i}_{j}.x")
-        elif i and j:
-            wires += [f"g{i - 1}_{j}.b -> g{i}_{j}.x", f"g{i}_{j - 1}.b -> g{i}_{j}.y"]
-    outs = grid_outputs(k, event)
-    lines += ["wiring:", "  outputs: {" + ", ".join(f"o{i}_{j}: Bit" for i, j in outs) + "}", "  wires:"]
-    lines += [f"    - {w}" for w in wires] + [f"    - g{i}_{j}.b -> out.o{i}_{j}" for i, j in outs]
-    lines += ["queries:", "  corner:", "    probability: {" + ", ".join(f"o{i}_{j}: '1'" for i, j in outs) + "}"]
-    path = d / f"grid{k}_{event}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
 

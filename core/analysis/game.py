@@ -744,7 +744,7 @@ class _Game:
         dynamic = _Dynamic.of(self)
         while True:
             x, value, y = self._solve_matrix(self.M, mixed)
-            if dynamic is None or not dynamic.improve(x, value, y):
+            if dynamic is None or not dynamic.improve(value, y):
                 break
         blue, red = self.blue_strategy(x), self.red.strategy(y)
         cons = {k: float(v @ x) for k, v in self.per.items()}
@@ -1062,14 +1062,12 @@ class _Dynamic:
         return np.einsum("rs,rs->r", x, L[:, schedule[-1], states])
 
     # ----- the double oracle -----------------------------------------------------------------------
-    def improve(self, x: np.ndarray, value: float, y: np.ndarray) -> bool:
+    def improve(self, value: float, y: np.ndarray) -> bool:
         """Add blue's best policies against red's pure options in ``y``'s support that beat ``value`` against ``y``
-        (at each blue parameter point of ``x``'s support); whether one was added."""
+        (at each of blue's parameter points); whether one was added."""
         game = self.game
-        points = sorted({int(i) // game.blue.n_kernels if i < game.blue.n else game.extra[i - game.blue.n][0]
-                         for i in np.flatnonzero(x > 1e-12)} | set(range(game.blue.n_points)))
         added = False
-        for pb in points:
+        for pb in range(game.blue.n_points):
             for j in np.flatnonzero(y > 1e-12):
                 _, schedule = self.best(pb, int(j))
                 if any(p == pb and np.array_equal(s, schedule) for p, s in game.extra):

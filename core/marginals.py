@@ -385,11 +385,11 @@ def _eliminate(variables: Sequence[str], sizes: Mapping[str, int], scopes, how: 
     pos = {v: k for k, v in enumerate(variables)}
 
     def score(v):
-        nb = list(adj[v])
+        nb = adj[v]
         weight = sizes[v] * math.prod(sizes[u] for u in nb)
         if how == "weight":
             return weight, pos[v]
-        fill = sum(1 for k, a in enumerate(nb) for b in nb[k + 1:] if b not in adj[a])
+        fill = sum(len(nb - adj[a]) - 1 for a in nb) // 2   # pairs of neighbours not yet joined
         return fill, weight, pos[v]
 
     stamp = dict.fromkeys(variables, 0)
@@ -413,8 +413,9 @@ def _eliminate(variables: Sequence[str], sizes: Mapping[str, int], scopes, how: 
             adj[a].discard(v)
             adj[a].update(nb - {a})
         touched = set(nb)
-        for a in nb:
-            touched |= adj[a]
+        if how == "fill":  # joining neighbours changes the fill of their neighbours too; weights only theirs
+            for a in nb:
+                touched |= adj[a]
         for u in touched - done:
             stamp[u] += 1
             heapq.heappush(heap, (score(u), stamp[u], u))

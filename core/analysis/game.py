@@ -39,7 +39,10 @@ against red's best reply.
   placed error. With constraints, or in :func:`frontier`, blue's kernels stay stationary
   (a constrained or weighted reply is not this DP; ``concept`` says so).
 - **Frontier.** For each weight ``w``, ``max_x w·U(x) + (1 − w)·min_j M(x, j)``: one LP
-  per weight; the Pareto points, each with blue's protocol and red's reply.
+  per weight, and between neighbouring points the weight where they tie, until no new
+  point appears, so every vertex of the (concave) frontier is found, not only those the
+  weights hit; the Pareto points, each with blue's protocol and red's reply. With pure
+  commitments the frontier is every protocol no other beats in both.
 
 Matching pennies, as a net: blue guesses red's coin; safety is P(the guess is right).
 

@@ -23,10 +23,11 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "bench"
 
-from bench import chain, networks, proposal, random_bn, sweep  # noqa: E402
+from bench import batched, chain, networks, proposal, pruning, random_bn, sweep  # noqa: E402
 from bench.report import table  # noqa: E402
 
-WORKLOADS = {"chain": chain, "networks": networks, "random_bn": random_bn, "sweep": sweep, "proposal": proposal}
+WORKLOADS = {"chain": chain, "networks": networks, "random_bn": random_bn, "sweep": sweep, "proposal": proposal,
+             "pruning": pruning, "batched": batched}
 
 
 def versions() -> str:

@@ -21,13 +21,19 @@ from .timing import Contender, medians
 STEPS, SIZE, SETTINGS = 100, 16, 1000
 
 
-def build(seed: int = 2):
+def arrays(seed: int = 2):
+    """The start distribution and the matrices ``A_i``, ``B_i`` of every step."""
     rng = np.random.default_rng(seed)
-    theta = Parameter("theta", (0, 1), default=0.5, doc="mixing weight of every step")
-    S = FinSet("S", [f"s{i}" for i in range(SIZE)])
     start = rng.dirichlet(np.ones(SIZE))
     As = [rng.dirichlet(np.ones(SIZE), size=SIZE) for _ in range(STEPS)]
     Bs = [rng.dirichlet(np.ones(SIZE), size=SIZE) for _ in range(STEPS)]
+    return start, As, Bs
+
+
+def build(seed: int = 2):
+    theta = Parameter("theta", (0, 1), default=0.5, doc="mixing weight of every step")
+    S = FinSet("S", [f"s{i}" for i in range(SIZE)])
+    start, As, Bs = arrays(seed)
     net = Net()
     net.add_box("start", Kernel(start, [], [S]), [], ["w0"])
     t = theta.symbol

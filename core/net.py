@@ -413,8 +413,12 @@ class Net:
         """The kernel from the outer inputs to ``outputs`` (default: the net's outputs).
 
         ``values`` gives parameters; array values (of one common shape) sweep, and the
-        result is then an array with the sweep's axes first. ``evidence`` conditions on
-        observed labels of any wires. ``symbolic=True`` keeps parameters as sympy symbols.
+        result is then an array with the sweep's axes first. Boxes holding a batch of ``n``
+        tables (``Kernel(..., batch=n)``) share that axis: the result's first axis is the
+        table's index, and swept values must then be ``n`` long (point ``i`` uses table ``i``).
+        ``evidence`` conditions on observed labels of any wires. ``symbolic=True`` keeps
+        parameters as sympy symbols. Boxes that cannot move the answer are left out of its
+        contraction (:mod:`markovwire.prune`).
         """
         self.check()
         outputs = tuple(self.outputs if outputs is None else outputs)

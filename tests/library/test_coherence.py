@@ -88,7 +88,7 @@ def test_every_surface_gives_the_same_number(path, values):
     for n, table in json.loads(res.output)["sensitivities"].items():
         assert table["value"] == pytest.approx(direct[n], abs=1e-12), n
     kernel_params = sorted(n for n in values if n not in p.structural and n in model.target.params)
-    if kernel_params:
+    if kernel_params and not p.measured:   # a kernel measured from data widens every bound by its credal set
         k = kernel_params[0]
         res = runner.invoke(cli, ["eval", str(path), "--point", "--json", *_sets(values),
                                   "--interval", f"{k}={values[k]!r}:{values[k]!r}",

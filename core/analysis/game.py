@@ -790,8 +790,8 @@ class _Game:
         lo, lo_cert = self._red_reply(x, lipschitz)
         if mixed:
             hi, hi_cert = self._blue_reply(y, lipschitz)
-        else:
-            hi, hi_cert = value, False
+        else:       # blue has no parameters here: max_i min over red's grid bounds max_i min over its ranges
+            hi, hi_cert = value, True
         lo, hi = min(lo, value), max(hi, value)
         grids = ", ".join(f"{a.name}: {len(np.unique(self.blue.points[a.name]))} points"
                           for a in self.blue.axes) or "blue has no parameters"

@@ -185,6 +185,9 @@ def test_a_pure_commitment_is_refined_between_grid_points_with_a_certified_brack
     assert lo - 1e-9 <= 0.5 <= hi + 1e-9 and hi - lo < 0.01 and pure.guarantee.startswith("certified")
     mixed = solve(m, "right", [Choice(over=("p",), grid=2)], [Choice(over=("q",), grid=2)], lipschitz=1.0)
     assert mixed.value == pytest.approx(0.5) and mixed.bracket[0] <= 0.5 + 1e-9 <= mixed.bracket[1] + 2e-9
+    guess = solve(m, "right", [Choice(instance="blue")], [Choice(over=("q",), grid=3)], mixed=False, lipschitz=1.0)
+    lo, hi = guess.bracket                                       # a sure guess is beaten: 0, to the grid's L·h/2
+    assert guess.value == 0.0 and lo <= 0.0 <= hi and hi - lo <= 1 / 400 and guess.guarantee.startswith("certified")
 
 
 def test_parameters_get_a_certified_bracket_with_a_lipschitz_constant():

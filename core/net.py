@@ -726,7 +726,7 @@ class _NetPlan:
             seen.add(i)
         if batch:
             sizes[BATCH] = batch
-            names[BATCH] = "sweep"
+            names[BATCH] = "sweep" if net._operands()[1].tables is None else "batch of tables"
             if not any(BATCH in op for op in operands):  # swept only in pruned boxes: the same at every point
                 self.extra.append(np.ones(batch))
                 operands.append((BATCH,))

@@ -5,7 +5,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from markovwire import EvidenceError, FinSet, Kernel, Net, NotStochastic, Parameter, ShapeError, TypeMismatch
+from markovwire import (
+    ContractionTooLarge,
+    EvidenceError,
+    FinSet,
+    Kernel,
+    Net,
+    NotStochastic,
+    Parameter,
+    ShapeError,
+    TypeMismatch,
+)
 from markovwire.analysis import Query, credal_bounds, sensitivities, tv_band, worst_case
 from markovwire.episode import Episode
 
@@ -149,7 +159,7 @@ def test_symbolic_tables_and_mixed_signatures_are_refused():
         Kernel(np.array([[1 - p.symbol, p.symbol]] * 2, dtype=object), [], [B], params=[p], batch=2)
     assert "sweep the parameter" in e.value.fix
     C = FinSet("C", ["a", "b", "c"])
-    with pytest.raises(TypeMismatch, match=r"Kernel.stack, kernel 1 .* has signature I → c: C, not I → bit: Bit as kernel 0"):
+    with pytest.raises(TypeMismatch, match=r"kernel 1 .* signature I → c: C, not I → bit: Bit as kernel 0"):
         Kernel.stack([Kernel([0.5, 0.5], [], [B]), Kernel([0.2, 0.3, 0.5], [], [C])])
     with pytest.raises(ShapeError, match="has no kernels to stack"):
         Kernel.stack([])
@@ -212,3 +222,16 @@ def test_zero_evidence_in_one_table_names_the_table():
     with pytest.raises(EvidenceError, match=r"\(at sweep point 1, table 1 of the batch of box 'noise'\)"):
         net.evaluate(evidence={"y": "1"}, outputs=("x",))
     np.testing.assert_allclose(net.probability({"y": "1"}), [0.59, 0.0, 0.5], rtol=1e-14)
+
+
+def test_a_batch_too_large_for_the_memory_budget_is_refused_before_it_is_contracted(budget):
+    W = FinSet("W", [str(i) for i in range(512)])
+    net = noisy_bit(np.tile(np.eye(2), (1000, 1, 1)))
+    net.add_box("wide", Kernel(np.full((2, 512), 1 / 512), [B], [W]), ["y"], ["z"])
+    net.set_outputs("z")
+    budget(1 << 20)
+    with pytest.raises(ContractionTooLarge) as e:
+        net.evaluate()
+    assert "over the wires batch of tables(1000), z(512), is 3.9 MiB), more than the memory budget of 1.0 MiB" \
+        in str(e.value)
+    assert "--max-memory 12MiB" in e.value.fix

@@ -70,7 +70,7 @@ def test_star_import_and_first_use_in_a_fresh_interpreter():
 def test_every_public_name_resolves_to_the_object_its_submodule_defines():
     static = static_imports()
     assert sorted(static) == sorted(markovwire.__all__)
-    assert len(markovwire.__all__) == len(set(markovwire.__all__)) == 48
+    assert len(markovwire.__all__) == len(set(markovwire.__all__)) == 54
     for name in markovwire.__all__:
         assert getattr(markovwire, name) is getattr(importlib.import_module(static[name]), name), name
     assert set(markovwire.__all__) <= set(dir(markovwire))
@@ -78,9 +78,10 @@ def test_every_public_name_resolves_to_the_object_its_submodule_defines():
 
 def test_the_public_names_keep_their_order():
     assert markovwire.__all__[:3] == ["MarkovwireError", "ContractionTooLarge", "ErrorList"]
-    assert markovwire.__all__[-13:] == ["Program", "memory_budget", "set_memory_budget", "cost_budget",
+    assert markovwire.__all__[-17:] == ["Program", "memory_budget", "set_memory_budget", "cost_budget",
                                         "set_cost_budget", "sweep_limit", "set_sweep_limit", "figure_limit",
-                                        "set_figure_limit", "Net", "NetBox", "Episode", "Model"]
+                                        "set_figure_limit", "Net", "NetBox", "Episode", "Model",
+                                        "Engine", "set_engine", "open_sweep", "SweepFile"]
 
 
 def test_unknown_names_are_attribute_and_import_errors():

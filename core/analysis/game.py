@@ -287,7 +287,7 @@ class _Side:
                                      f"has {_count_text(count)} deterministic policies over what it observes "
                                      f"({', '.join(observes) or 'nothing'}), more than {MAX_OPTIONS:,}",
                                      fix="let it observe fewer ports (observes: [...]) or bin the observed types "
-                                         "more coarsely")
+                                         "more coarsely", box=c.instance)
                 self.instances[c.instance] = (kern, observes, deterministic_kernels(kern, observes))
         names = [a.name for a in self.axes] + list(self.instances)
         clash = [n for n in names if n in taken]
@@ -1050,8 +1050,8 @@ class _Dynamic:
                                  f"observes {', '.join(self.observes) or 'nothing'}, which does not tell apart "
                                  f"episode states that need different choices at step {t + 1}: its best policy "
                                  "depends on what it cannot see, so it is not a dynamic programme",
-                                 fix="let the instance observe the episode's state (e.g. the remaining budget), "
-                                     "or solve over kernels kept all episode (drop the state from the episode)")
+                                 fix="let the instance observe the ports that carry the episode's state (observes: "
+                                     "[...], e.g. the remaining budget)", box=self.instance)
             choice[g] = common[0]
         return choice
 

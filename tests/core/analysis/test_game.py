@@ -373,7 +373,8 @@ def test_a_policy_that_must_see_the_state_it_does_not_observe_is_refused():
     with pytest.raises(ShapeError) as err:
         solve(m, "good", [Choice(instance="blue", observes=())], [Choice(over=("c",), grid=2)])
     assert "'blue'" in str(err.value.where) and "does not tell apart" in err.value.what
-    assert "at step 1" in err.value.what and "observe the episode's state" in err.value.fix
+    assert "at step 1" in err.value.what and "observe the ports that carry the episode's state" in err.value.fix
+    assert err.value.box == "blue"
 
 
 # ----- mistakes ----------------------------------------------------------------------------------------
@@ -387,7 +388,7 @@ def test_too_many_policies_are_refused_with_the_count_and_the_fix():
     with pytest.raises(ShapeError) as err:
         solve(m, "q", [Choice(instance="auditor")], [Choice(instance="red")])
     assert "'auditor'" in str(err.value.where) and "8,192 deterministic policies" in err.value.what
-    assert "observe fewer ports" in err.value.fix
+    assert "observe fewer ports" in err.value.fix and err.value.box == "auditor"
     eq = solve(m, "q", [Choice(instance="auditor", observes=())], [Choice(instance="red")])
     assert eq.value == 1.0
 

@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"core": "markovwire", "diagrams": "markovwire/diagrams", "library": "markovwire/library",
            "tui": "markovwire/tui"}
-DATA = (".yaml", ".tcss", ".json")
+DATA = (".yaml", ".tcss", ".json", ".csv", ".md")   # .csv, .md: the shipped evaluation log and its provenance
 
 pytestmark = pytest.mark.slow
 

@@ -179,12 +179,15 @@ class Program:
             raise ValueError(f"this program contracts {len(self.operands)} operands, got {len(arrays)}")
         if not self.sliced:
             return self._steps(arrays)
+        from .parallel import chunks, run
+        keys = list(self.slices())
+        pieces = chunks(len(keys), self.peak)   # as many slices per piece as fit in the budget at once
         result = None
-        for key in self.slices():
-            part = self.run_slice(key, arrays)
-            if result is None:
-                result = np.zeros(tuple(self.sizes[i] for i in self.output), dtype=part.dtype)
-            result[self.place(key)] += part
+        for piece, parts in zip(pieces, run(_Slices(self, arrays, keys), pieces, piece_bytes=self.peak)):
+            for key, part in zip(keys[piece[0]:piece[1]], parts):   # summed in the order of the slices
+                if result is None:
+                    result = np.zeros(tuple(self.sizes[i] for i in self.output), dtype=part.dtype)
+                result[self.place(key)] += part
         return result
 
     # ----- planning --------------------------------------------------------
@@ -418,6 +421,16 @@ class _Steps:
                 vals[out] = fn(x, y)
         result = vals[self._last]
         return result if self._final is None else self._final(result)
+
+
+class _Slices:
+    """The parts of some slices of a program (a piece of :mod:`markovwire.parallel`, picklable for workers)."""
+
+    def __init__(self, program: Program, arrays, keys):
+        self.program, self.arrays, self.keys = program, arrays, keys
+
+    def __call__(self, piece: tuple[int, int]) -> list[np.ndarray]:
+        return [self.program.run_slice(key, self.arrays) for key in self.keys[piece[0]:piece[1]]]
 
 
 @contextmanager

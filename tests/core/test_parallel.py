@@ -21,6 +21,7 @@ from markovwire import (
     Kernel,
     Net,
     Parameter,
+    Program,
     parallel,
 )
 from markovwire.analysis import IntervalKernel, Query, credal_bounds, worst_case
@@ -155,6 +156,20 @@ def test_credal_enumeration_in_pieces_on_a_cluster_equals_threads_bit_for_bit(cl
     assert (here.lower, here.upper) == (there.lower, there.upper)
     assert here.lower == pytest.approx(whole.lower, abs=1e-14) and here.upper == pytest.approx(whole.upper, abs=1e-14)
     assert whole.exact and here.exact
+
+
+def test_slices_of_a_sliced_contraction_on_a_cluster_equal_threads_bit_for_bit(cluster, budget):
+    sizes = {0: 40, 1: 40, 2: 40}                    # a 40^3 intermediate; slicing index 0 splits the result
+    ops, out = [(0, 1), (0, 2), (1, 2)], (0,)
+    arrays = [np.random.default_rng(k).random((40, 40)) for k in range(3)]
+    budget(3 * 40 * 40 * 8 + 3 * 40 * 8 + 30_000)
+    prog = Program(ops, out, sizes, strategy="sequential")
+    assert prog.sliced and prog.nslices == 40
+    here = prog(*arrays)
+    with parallel.using(cluster):
+        there = prog(*arrays)
+    assert np.array_equal(here, there)
+    np.testing.assert_allclose(here, np.einsum("ab,ac,bc->a", *arrays), rtol=1e-12)
 
 
 # ----- sweeps on disk ----------------------------------------------------------------------------------

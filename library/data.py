@@ -45,6 +45,7 @@ from .schema import DataSpec
 MAX_DATA_BYTES = 50_000_000   # bytes of one data file
 MAX_ROWS = 1_000_000          # samples of one data file
 MAX_PROBLEMS = 20             # bad rows reported before reading stops
+MAX_COLUMNS = 10_000          # columns of a CSV file's header
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -284,6 +285,9 @@ def _csv_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
         header = next(reader, None)
         if header is None:
             raise FileFormatError(Place(file=display), "is empty", fix="give a header line, then one sample a row")
+        if len(header) > MAX_COLUMNS:
+            raise FileFormatError(Place(file=display, line=1), f"has {len(header):,} columns, more than the limit of "
+                                  f"{MAX_COLUMNS:,}", fix="keep only the columns the data entry reads")
         for fields in reader:
             if not fields:
                 continue

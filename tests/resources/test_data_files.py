@@ -25,10 +25,12 @@ def proposal(tmp_path, name: str, stem: str = "p"):
 
 
 def test_huge_and_special_files_are_refused_before_they_are_read(tmp_path):
-    """Past the byte limit (a sparse file of 60 MB), one field of 5 MB, a device and a FIFO: one check, four files."""
+    """Past the byte limit (a sparse file of 60 MB), one field of 5 MB, 4 million columns, a device and a FIFO: one
+    check, five files."""
     with open(tmp_path / "huge.csv", "wb") as f:
         f.truncate(60_000_000)
     (tmp_path / "wide.csv").write_text("act,score\nclean,0.5\nclean," + "9" * 5_000_000 + "\n")
+    (tmp_path / "many.csv").write_text("act,score," + ",".join(["x"] * 4_000_000) + "\nclean,0.5\n")
     os.symlink("/dev/zero", tmp_path / "zero.csv")
     os.mkfifo(tmp_path / "pipe.csv")
     cases = {
@@ -36,6 +38,8 @@ def test_huge_and_special_files_are_refused_before_they_are_read(tmp_path):
                  "fix: keep only the columns and rows this component needs"),
         "wide": ("wide.csv:3: is not valid CSV: field larger than field limit (131072)",
                  "fix: check the quoting of that line"),
+        "many": ("many.csv:1: has 4,000,002 columns, more than the limit of 10,000",
+                 "fix: keep only the columns the data entry reads"),
         "zero": ("zero.csv: is a character device, not a regular file", "fix: give the path of a CSV or JSON Lines"),
         "pipe": ("pipe.csv: is a FIFO", "fix: give the path of a CSV or JSON Lines file"),
     }

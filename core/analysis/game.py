@@ -408,8 +408,8 @@ def _grid_points(axes: Sequence[Axis], grids: Sequence[int | None]) -> dict[str,
             pts = np.arange(a.lo, a.hi + 1)
         else:
             pts = np.linspace(a.lo, a.hi, n)
-            pts = np.unique(np.round(pts)) if a.integer else pts
-        lines.append(pts.astype(float))
+            pts = np.unique(np.round(pts)) if a.integer else np.clip(np.round(pts, 12), a.lo, a.hi)  # 0.02, not
+        lines.append(pts.astype(float))                                                           # 0.0199…97
     mesh = np.meshgrid(*lines, indexing="ij")
     return {a.name: m.reshape(-1) for a, m in zip(axes, mesh)}
 

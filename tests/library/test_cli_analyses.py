@@ -92,7 +92,7 @@ def test_diff_of_trusted_editing_and_defer_to_trusted():
     assert "editor" in out["boxes"]["removed"] and "router" in out["boxes"]["added"]
     assert "u_T" in out["parameters"]["added"] and "u_edit" in out["parameters"]["removed"]
     changes = {q["query"]: q for q in out["queries"]}
-    assert set(changes) == {"safety", "p_catastrophe", "usefulness", "worst_safety"}  # the queries both ask
+    assert set(changes) == {"safety", "p_catastrophe", "usefulness", "p_audited", "worst_safety"}  # both ask
     a, b = load_proposal(old).evaluate(queries=["safety"]), load_proposal(new).evaluate(queries=["safety"])
     assert changes["safety"]["old"] == pytest.approx(a["safety"], abs=1e-12)
     assert changes["safety"]["new"] == pytest.approx(b["safety"], abs=1e-12)

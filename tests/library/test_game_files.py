@@ -321,9 +321,9 @@ def test_each_frontier_dominates_the_model_s_own_protocol_at_each_row(shipped):
         usefulness = float(p.value("usefulness", setting))
         assert fr.dominates(safety, usefulness, tol=1e-9), (name, row, safety, usefulness)
     assert all(x.blue.to_dict()["options"] for x in fr.points)
-    honest = [sum(w * p.value("p_audited", o) for o, w in zip(x.blue.options, x.blue.weights)) for x in fr.points]
-    budget = p.spec.blue[next(iter(p.spec.blue))].constraints[0].at_most
-    assert max(honest) <= budget + 1e-9                                 # every protocol keeps the audit budget
+    for c in p.spec.blue[next(iter(p.spec.blue))].constraints:          # every protocol keeps the audit budget
+        kept = [sum(w * p.value(c.query, o) for o, w in zip(x.blue.options, x.blue.weights)) for x in fr.points]
+        assert max(kept) <= c.at_most + 1e-9
 
 
 def test_the_readme_table_holds_the_model_s_numbers():

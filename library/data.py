@@ -82,27 +82,37 @@ def _path(file: str, base: Path | None) -> Path:
                               + f", or the name of a shipped log: {shipped}")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class _Reader:
-    """How one port is read from a row: its columns, and a value (or values) to the label's index."""
+    """How one port is read from a row: its columns (positions among the columns read), and a value (or values) to
+    the label's index, or a number to bin."""
 
     port: str
     columns: tuple[str, ...]
     type: object
     labels: object = None          # a (nested) mapping of column values to labels, or None
     edges: tuple | None = None     # bins of a numeric column, or None
+    at: tuple[int, ...] = ()       # the columns' positions in a row as read
+    seen: dict = dataclasses.field(default_factory=dict)   # values -> index, for the labels met so far
 
-    def index(self, values: tuple) -> int:
-        """The label's index for the column values of one row; a markovwire error (placed by the caller) if none."""
+    def value(self, row: tuple):
+        """The label's index for one row, or the number to bin; a markovwire error (placed by the caller) if none."""
+        values = tuple(row[i] for i in self.at)
+        if _MISSING in values:
+            missing = self.columns[values.index(_MISSING)]
+            raise FileFormatError(f"column {missing!r}", "is missing from this row",
+                                  fix="give every row a value in every column the data entry reads")
         if self.edges is not None:
-            x = _number(values[0])
-            i = int(bin_index([x], self.edges)[0])
-            if i < 0:
-                raise FileFormatError(None, f"{_shown(values[0])} is outside every bin "
-                                      f"[{self.edges[0]:g}, {self.edges[-1]:g}] of port {self.port!r}",
-                                      fix=f"widen the first or last edge in bins: {{{self.port}: [...]}} to take "
-                                          "it in, or remove the row")
-            return i
+            return _number(values[0])
+        try:
+            return self.seen[values]
+        except (KeyError, TypeError):   # TypeError: a JSON list or object as a value (refused by _text)
+            index = self._index(values)
+            if len(self.seen) < 100_000:
+                self.seen[values] = index
+            return index
+
+    def _index(self, values: tuple) -> int:
         if self.labels is None:
             return self._plain(_text(values[0]))
         node = self.labels
@@ -127,6 +137,11 @@ class _Reader:
         except UnknownName as e:
             raise e.relocated(None, fix=f"{e.fix}; or map it to a label under labels: {{{self.port}: "
                                         f"{{{text}: LABEL}}}}") from None
+
+    def outside(self, x: float) -> MarkovwireError:
+        return FileFormatError(None, f"{x:g} is outside every bin [{self.edges[0]:g}, {self.edges[-1]:g}] of port "
+                               f"{self.port!r}", fix=f"widen the first or last edge in bins: {{{self.port}: [...]}} to "
+                               "take it in, or remove the row")
 
 
 def _readers(spec: DataSpec, ports: Mapping[str, object], where: Callable[..., Place]) -> list[_Reader]:
@@ -204,69 +219,68 @@ def _count(path: Path, kind: str, readers: list[_Reader], sizes: list[int]) -> n
                               fix="keep only the columns and rows this component needs, or aggregate the samples "
                                   f"into a smaller file (at most {MAX_ROWS:,} rows)")
     text = read_text(display, MAX_DATA_BYTES)
-    rows = _csv_rows(text, display) if kind == "csv" else _json_rows(text, display)
-    needed = [c for r in readers for c in r.columns]
-    counts: dict[tuple, int] = {}
+    needed = list(dict.fromkeys(c for r in readers for c in r.columns))
+    for r in readers:
+        r.at = tuple(needed.index(c) for c in r.columns)
+    rows = _csv_rows(text, display, needed) if kind == "csv" else _json_rows(text, display, needed)
+    lines: list[int] = []
+    columns: list[list] = [[] for _ in readers]   # per port: label indices, or numbers to bin
     errors: list[MarkovwireError] = []
-    n = 0
     try:
-        n = _tally(rows, kind, readers, needed, display, counts, errors)
+        _tally(rows, readers, display, lines, columns, errors)
     except MarkovwireError as e:   # a line that is no row at all ends the reading; the rows before it are reported
         errors.extend(flatten(e))
+    keep = np.ones(len(lines), dtype=bool)
+    index = []
+    for r, col in zip(readers, columns):
+        if r.edges is None:
+            index.append(np.asarray(col, dtype=np.intp))
+            continue
+        i = bin_index(col, r.edges)   # every number of the column at once
+        for k in np.flatnonzero(i < 0)[: max(0, MAX_PROBLEMS - len(errors))]:
+            errors.append(r.outside(col[k]).relocated(Place(f"column {r.columns[0]!r}", file=display, line=lines[k])))
+        keep &= i >= 0
+        index.append(i)
     raise_all(errors)
-    if n == 0:
+    if not lines:
         raise FileFormatError(Place(file=display), "has no samples",
                               fix="give one sample a row" + (" after the header line" if kind == "csv" else ""))
-    arr = np.zeros(sizes)
-    for t, c in counts.items():
-        arr[t] = c
-    return arr
+    counts = np.zeros(sizes)
+    np.add.at(counts, tuple(i[keep] for i in index), 1)
+    return counts
 
 
-def _tally(rows, kind: str, readers: list[_Reader], needed: list[str], display: str, counts: dict,
-           errors: list) -> int:
-    """Count the rows' label tuples into ``counts`` and their problems into ``errors``; the number of rows read."""
-    n = 0
+def _tally(rows, readers: list[_Reader], display: str, lines: list, columns: list, errors: list) -> None:
+    """Each good row's line and values (a label's index, or a number to bin) per port; problems into ``errors``."""
     for line, row in rows:
-        n += 1
-        if n > MAX_ROWS:
+        if len(lines) >= MAX_ROWS:
             raise FileFormatError(Place(file=display, line=line), f"has more than {MAX_ROWS:,} samples",
                                   fix="aggregate or subsample the rows into a smaller file (the counts are what "
                                       f"matters: at most {MAX_ROWS:,} rows a file)")
-        if n == 1 and kind == "csv":
-            _check_header(row, needed, display)
-        key, bad = [], False
+        got, bad = [], False
         for r in readers:
-            values = []
-            for c in r.columns:
-                if c not in row or row[c] is None:
-                    errors.append(FileFormatError(Place(f"column {c!r}", file=display, line=line),
-                                                  "is missing from this row",
-                                                  fix="give every row a value in every column the data entry reads"))
-                    bad = True
-                    break
-                values.append(row[c])
-            else:
-                try:
-                    key.append(r.index(tuple(values)))
-                except MarkovwireError as e:
-                    where = Place(f"column {', '.join(repr(c) for c in r.columns)}", file=display, line=line)
-                    errors.append(e.relocated(where))
-                    bad = True
+            try:
+                got.append(r.value(row))
+            except MarkovwireError as e:
+                detail = e.where or f"column {', '.join(repr(c) for c in r.columns)}"
+                errors.append(e.relocated(Place(detail, file=display, line=line)))
+                bad = True
         if bad:
             if len(errors) >= MAX_PROBLEMS:
                 errors.append(FileFormatError(Place(file=display), f"stopped reading after {len(errors)} problems",
                                               fix="fix these rows (or the data entry's mapping), then check again"))
-                break
+                return
             continue
-        t = tuple(key)
-        counts[t] = counts.get(t, 0) + 1
-    return n
+        lines.append(line)
+        for col, v in zip(columns, got):
+            col.append(v)
 
 
-def _check_header(row: Mapping, needed: list[str], display: str) -> None:
-    header = [c for c in row if c is not None]
-    missing = [c for c in dict.fromkeys(needed) if c not in header]
+_MISSING = object()   # a column a JSON object does not have
+
+
+def _check_header(header: list[str], needed: list[str], display: str) -> None:
+    missing = [c for c in needed if c not in header]
     if missing:
         errors = []
         for c in missing:
@@ -278,8 +292,8 @@ def _check_header(row: Mapping, needed: list[str], display: str) -> None:
         raise_all(errors)
 
 
-def _csv_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
-    """``(line, {column: text})`` per row of a CSV file with a header line (blank lines skipped)."""
+def _csv_rows(text: str, display: str, needed: list[str]) -> Iterator[tuple[int, tuple]]:
+    """``(line, values of the needed columns)`` per row of a CSV file with a header line (blank lines skipped)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -288,6 +302,8 @@ def _csv_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
         if len(header) > MAX_COLUMNS:
             raise FileFormatError(Place(file=display, line=1), f"has {len(header):,} columns, more than the limit of "
                                   f"{MAX_COLUMNS:,}", fix="keep only the columns the data entry reads")
+        _check_header(header, needed, display)
+        at = [header.index(c) for c in needed]
         for fields in reader:
             if not fields:
                 continue
@@ -296,14 +312,14 @@ def _csv_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
                                       f"has {len(fields)} field(s), but the header has {len(header)}",
                                       fix="give every row one value per column of the header (quote values "
                                           "holding commas)")
-            yield reader.line_num, dict(zip(header, fields))
+            yield reader.line_num, tuple(fields[i] for i in at)
     except csv.Error as err:
         raise FileFormatError(Place(file=display, line=reader.line_num), f"is not valid CSV: {err}",
                               fix="check the quoting of that line") from None
 
 
-def _json_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
-    """``(line, object)`` per non-blank line of a JSON Lines file."""
+def _json_rows(text: str, display: str, needed: list[str]) -> Iterator[tuple[int, tuple]]:
+    """``(line, values of the needed keys)`` per non-blank line of a JSON Lines file (``_MISSING`` where absent)."""
     for i, raw in enumerate(io.StringIO(text, newline=None), start=1):
         if not raw.strip():
             continue
@@ -320,7 +336,7 @@ def _json_rows(text: str, display: str) -> Iterator[tuple[int, dict]]:
         if not isinstance(obj, dict):
             raise FileFormatError(Place(file=display, line=i), f"is a JSON {type(obj).__name__}, not an object",
                                   fix="write one JSON object a line, e.g. {\"mode\": \"attack\", \"score\": 3.2}")
-        yield i, obj
+        yield i, tuple(_MISSING if obj.get(c) is None else obj[c] for c in needed)
 
 
 # ----- values ---------------------------------------------------------------------------------------
@@ -335,13 +351,11 @@ def _text(v) -> str:
 
 
 def _number(v) -> float:
-    if isinstance(v, bool) or isinstance(v, (dict, list)):
+    """A value to bin as a float (JSON true is not a number, nor is a CSV "nan")."""
+    try:
+        x = math.nan if v is True or v is False else float(v)
+    except (TypeError, ValueError, OverflowError):
         x = math.nan
-    else:
-        try:
-            x = float(v)
-        except (TypeError, ValueError, OverflowError):
-            x = math.nan
     if not math.isfinite(x):
         raise ParameterError(None, f"{_shown(v)} is not a finite number", fix="give a number to bin, such as 3.5")
     return x

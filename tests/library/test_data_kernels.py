@@ -135,7 +135,7 @@ def test_a_missing_column_names_the_header_and_the_closest_column(tmp_path):
 
 @pytest.mark.parametrize("value, kind, what", [("high", ParameterError, "'high' is not a finite number"),
                                                ("nan", ParameterError, "'nan' is not a finite number"),
-                                               ("7", FileFormatError, "'7' is outside every bin [0, 3]")])
+                                               ("7", FileFormatError, "7 is outside every bin [0, 3] of port 'sus'")])
 def test_a_score_that_cannot_be_binned(tmp_path, value, kind, what):
     data = "{file: m.csv, columns: {act: act, sus: score}, bins: {sus: [0, 1, 2, 3]}}"
     e = refused(tmp_path, data, f"act,score\nclean,1.5\nclean,{value}\n", kind=kind)

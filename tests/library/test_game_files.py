@@ -258,6 +258,12 @@ def test_frontier_refuses_mistakes_on_the_command_line(game_file, args, message,
     assert message in err and "fix:" in err and "Traceback" not in err
 
 
+def test_frontier_weights_are_a_usage_matter(game_file):
+    for count in ("1", "100000"):
+        out = CliRunner().invoke(cli, ["frontier", str(game_file), "--usefulness", "heads", "--weights", count])
+        assert out.exit_code == 2 and "Invalid value for '--weights'" in out.output
+
+
 def test_a_file_without_blue_entries_says_what_to_add(capsys):
     with pytest.raises(SystemExit) as info:
         main(["solve", str(proposals_dir() / "swiss_cheese.yaml")])

@@ -100,6 +100,15 @@ def test_labels_map_several_columns_and_bins_take_scores(tmp_path):
     assert p.measured["monitor"].counts.tolist() == [[3, 0, 1], [1, 0, 2], [0, 1, 1]]
 
 
+def test_a_value_with_no_entry_in_a_nested_label_map(tmp_path):
+    data = ("{file: m.csv, columns: {act: [mode, works], sus: sus},"
+            " labels: {act: {honest: {_: clean}, attack: {true: backdoor_ok, false: backdoor_broken}}}}")
+    e = refused(tmp_path, data, "mode,works,sus\nhonest,,low\nattack,maybe,high\n", kind=UnknownName)
+    assert (Path(e.file).name, e.line) == ("m.csv", 3) and "column 'mode', 'works'" in str(e.where)
+    assert e.what == "value 'maybe' has no entry in labels.act.attack"
+    assert "add 'maybe' (or '_' for any value) under labels: {act: ...}" in e.fix
+
+
 def test_a_value_map_of_one_column_passes_other_labels_through(tmp_path):
     rows = "act,sus\nhonest,low\nclean,high\nbackdoor_ok,low\nbackdoor_broken,low\n"
     p = proposal(tmp_path, "{file: m.csv, columns: {act: act, sus: sus}, labels: {act: {honest: clean}}}", rows)

@@ -25,8 +25,8 @@ def proposal(tmp_path, name: str, stem: str = "p"):
 
 
 def test_huge_and_special_files_are_refused_before_they_are_read(tmp_path):
-    """Past the byte limit (a sparse file of 60 MB), one field of 5 MB, 4 million columns, a device and a FIFO: one
-    check, five files."""
+    """Past the byte limit (a sparse file of 60 MB), one field of 5 MB, 4 million columns, a device, a FIFO and
+    hostile JSON Lines: one check of six files. (Arrays nested 100,000 deep: tests/library/test_data_kernels.py.)"""
     with open(tmp_path / "huge.csv", "wb") as f:
         f.truncate(60_000_000)
     (tmp_path / "wide.csv").write_text("act,score\nclean,0.5\nclean," + "9" * 5_000_000 + "\n")
@@ -44,24 +44,16 @@ def test_huge_and_special_files_are_refused_before_they_are_read(tmp_path):
         "pipe": ("pipe.csv: is a FIFO", "fix: give the path of a CSV or JSON Lines file"),
     }
     paths = {stem: proposal(tmp_path, f"{stem}.csv", stem) for stem in cases}
+    # JSON Lines: infinity, then an integer of 100,000 digits (Python refuses to read it): both rows reported
+    (tmp_path / "bad.jsonl").write_text('{"act": "clean", "score": 0.5}\n{"act": "clean", "score": 1e999}\n'
+                                        '{"act": "clean", "score": ' + "7" * 100_000 + "}\n")
+    paths["bad"] = proposal(tmp_path, "bad.jsonl", "bad")
     r = limits.run_cli(["check", *map(str, paths.values())])
     assert r.clean, r
     assert r.returncode == 1
     for stem, (what, fix) in cases.items():
         assert f"{paths[stem]}:5: instances.monitor.data: {tmp_path}/{what}" in r.stderr, r
         assert fix in r.stderr
-
-
-def test_hostile_json_lines(tmp_path):
-    """Infinity, then an integer of 100,000 digits (Python refuses to read it): both rows reported, no traceback.
-    (Arrays nested 100,000 deep: tests/library/test_data_kernels.py.)"""
-    lines = ['{"act": "clean", "score": 0.5}', '{"act": "clean", "score": 1e999}',
-             '{"act": "clean", "score": ' + "7" * 100_000 + "}"]
-    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
-    p = proposal(tmp_path, "bad.jsonl")
-    r = limits.run_cli(["check", str(p)])
-    assert r.clean, r
-    assert r.returncode == 1
     for problem in ("bad.jsonl:2: column 'score': inf is not a finite number",
                     "bad.jsonl:3: holds a number too long or values nested too deep to read"):
-        assert f"{p}:5: instances.monitor.data: {tmp_path}/{problem}" in r.stderr, r
+        assert f"{paths['bad']}:5: instances.monitor.data: {tmp_path}/{problem}" in r.stderr, r

@@ -77,6 +77,30 @@ def test_a_batch_of_n_tables_equals_n_separate_evaluations(spec, n, data):
                                                                   outputs=spec.outputs).array, rtol=0, atol=1e-12)
 
 
+@settings(max_examples=15, deadline=None)
+@given(nets(shape="dag", max_wires=5, symbolic=True), st.integers(1, 3), st.data())
+def test_a_batch_and_a_sweep_alongside_equal_each_point_with_its_table(spec, n, data):
+    net = spec.net
+    numeric = [b.name for b in net.boxes if not b.kernel.is_symbolic]
+    if not numeric:
+        return
+    name = data.draw(st.sampled_from(numeric))
+    swept = sorted({s.name for b in net.boxes if b.name != name for s in b.kernel.free_symbols})
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    k = net.box(name).kernel
+    tables = np.stack([stochastic(rng, k.shape_in, k.shape_out, zeros=0) for _ in range(n)])
+    values = {p: np.array(data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n))) for p in swept}
+    batched = net.clone()
+    batched.boxes = [type(b)(b.name, Kernel(tables, b.kernel.dom, b.kernel.cod, batch=n), b.inputs, b.outputs)
+                     if b.name == name else b for b in net.boxes]
+    got = batched.evaluate(values, evidence=spec.evidence, outputs=spec.outputs, normalize=False)
+    assert got.shape[0] == n
+    for i in range(n):  # P(outputs, evidence) by brute force, sharing no code with the evaluator
+        joint, _ = brute_force(with_table(net, name, tables[i]), spec.outputs, spec.evidence,
+                               {p: float(v[i]) for p, v in values.items()})
+        np.testing.assert_allclose(got[i], joint, rtol=0, atol=1e-12)
+
+
 def test_marginals_and_query_values_take_the_batch_axis():
     net = noisy_bit()
     marg = net.marginals()

@@ -260,20 +260,36 @@ class JunctionTree:
             i = self.home_of[w]
             c = self.cliques[i]
             axes = tuple(k - len(c) for k, v in enumerate(c) if v != w)
-            self._marg[w] = (belief[i], _summer(c, axes, self.sizes))
+            self._marg[w] = self._reg()
+            self._code.append((self._marg[w], _summer(c, axes, self.sizes), belief[i], None))
         c = self.cliques[self._norm_clique]
-        self._z = (belief[self._norm_clique], _summer(c, tuple(range(-len(c), 0)), self.sizes))
+        self._z = self._reg()
+        self._code.append((self._z, _summer(c, tuple(range(-len(c), 0)), self.sizes), belief[self._norm_clique], None))
+        # each register is dropped after its last use: the beliefs once summed, the messages once read
+        kept = set(self._marg.values()) | {self._z}
+        last: dict[int, int] = {}
+        for k, (_, _, a, b) in enumerate(self._code):
+            last[a] = k
+            if b is not None:
+                last[b] = k
+        self._drop: list[list[int]] = [[] for _ in self._code]
+        for reg, k in last.items():
+            if reg not in kept:
+                self._drop[k].append(reg)
 
     # ----- running -----------------------------------------------------------
     def calibrate(self, arrays: Sequence[np.ndarray], obs: Mapping[str, int]) -> list:
-        """The registers after both passes (beliefs of the cliques that marginals need)."""
+        """The registers after both passes: the beliefs of the cliques that marginals need (the others are
+        dropped as soon as they are read for the last time)."""
         r: list = [None] * self._nregs
         for k, reg, prep in self._factors:
             r[reg] = prep(arrays[k], obs)
         for reg, ones in self._ones:
             r[reg] = ones
-        for out, fn, a, b in self._code:
+        for (out, fn, a, b), drop in zip(self._code, self._drop):
             r[out] = fn(r[a]) if b is None else fn(r[a], r[b])
+            for reg in drop:
+                r[reg] = None
         return r
 
     def marginals(self, arrays, obs: Mapping[str, int], batch, wires: Sequence[str],
@@ -284,8 +300,7 @@ class JunctionTree:
         r = self.calibrate(arrays, obs)
         scale = None
         if obs:
-            reg, total = self._z
-            z = total(r[reg])
+            z = r[self._z]
             if not np.all(z > 0):
                 self._zero_evidence(z, n, evidence or obs)
             scale = (1.0 / z)[..., None]
@@ -293,8 +308,7 @@ class JunctionTree:
         out = {}
         for w in wires:
             if w in self._marg:
-                reg, total = self._marg[w]
-                m = np.array(total(r[reg]))  # a copy: never hand out a kernel's array
+                m = np.array(r[self._marg[w]])  # a copy: never hand out a kernel's array
                 if scale is not None:
                     m = m * scale
             else:

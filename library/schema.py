@@ -173,9 +173,9 @@ class DataSpec(Model):
     @model_validator(mode="after")
     def _method_options(self):
         if self.s is not None and self.method != "idm":
-            raise ValueError("'s' belongs to method: idm")
+            raise ValueError("'s' belongs to method: idm (write method: idm, or remove s)")
         if self.simultaneous and self.method != "clopper_pearson":
-            raise ValueError("'simultaneous' belongs to method: clopper_pearson")
+            raise ValueError("'simultaneous' belongs to method: clopper_pearson (remove it for the IDM)")
         return self
 
 

@@ -293,9 +293,6 @@ REPRODUCED = {"trusted_monitoring": {"defer 0%"},
               "trusted_editing": {"edit 5%"},
               "untrusted_monitoring": {"defer 0%", "defer 5%"}}
 ROUNDING = 0.005
-# Weights of usefulness: the ends moved inside (0, 1) so that a tie in one objective is broken by the other (at
-# weight exactly 0 the LP may return a safest protocol that is not the most useful of the safest).
-WEIGHTS = [1e-4, *np.linspace(0.025, 0.975, 39), 1 - 1e-4]
 
 
 @functools.cache
@@ -307,7 +304,7 @@ def shipped_proposal(name: str):
 def shipped(request):
     """One computed frontier per shipped proposal (the module's only frontier of each)."""
     p = shipped_proposal(request.param)
-    return request.param, p, p.frontier("safety", "usefulness", weights=WEIGHTS)
+    return request.param, p, p.frontier("safety", "usefulness", weights=21)       # as markovwire frontier
 
 
 def test_each_frontier_dominates_the_table_7_rows_its_model_reproduces(shipped):

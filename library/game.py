@@ -113,7 +113,7 @@ def check_blue(p, errors: list) -> None:
                                           fix="give blue the query to maximise (safety rather than p_catastrophe) "
                                               "with sense: max, and its adversary entries sense: min"))
         reds = red_entries(spec, name)
-        if not reds:
+        if not reds and blue.query in spec.queries:      # (an unknown query is reported once, above)
             others = ", ".join(f"{k} (on {a.query!r})" for k, a in spec.adversary.items())
             errors.append(FileFormatError(where("query") if blue.against is None else where("against"),
                                           f"no adversary entry optimises query {blue.query!r}: the red team has "
@@ -132,9 +132,9 @@ def check_blue(p, errors: list) -> None:
             if adv.query != blue.query:
                 errors.append(FileFormatError(at, f"adversary entry {red!r} optimises {adv.query!r}, not "
                                               f"{blue.query!r}: a game has one payoff",
-                                              fix=f"name adversary entries on {blue.query!r}, or set {red!r}'s "
-                                                  f"query to {blue.query!r}"))
-            elif adv.sense == blue.sense:
+                                              fix=f"name adversary entries on {blue.query!r}, or set the query of "
+                                                  f"{red!r} to {blue.query!r}"))
+            elif adv.sense == blue.sense == "max":             # (blue minimising is refused above)
                 errors.append(FileFormatError(at, f"adversary entry {red!r} also {_verb(adv.sense)} {blue.query!r}"
                                               ": in a zero-sum game red optimises against blue",
                                               fix=f"give {red!r} sense: {_opposite(blue.sense)} (or blue sense: "
@@ -152,7 +152,7 @@ def check_blue(p, errors: list) -> None:
                                                   fix="constrain another query (the audit rate on honest traffic, "
                                                       "usefulness), or narrow blue's bounds"))
                 red = [k for k in reds if k in spec.adversary and spec.adversary[k].query == c.query]
-                if red:
+                if red and c.query != blue.query:
                     errors.append(FileFormatError(where("constraints", i, "query"),
                                                   f"query {c.query!r} is what the red team ({red[0]}) optimises",
                                                   fix="constrain a query that does not depend on the red team"))

@@ -111,7 +111,7 @@ def test_blue_entries_read_and_export_as_json_schema():
     ("{query: safety, over: [p], against: [red_tem]}", "no adversary entry 'red_tem' (did you mean 'red_team'?)",
      ("blue", "guesser", "against", 0), "name adversary entries: red_team"),
     ("{query: safety, over: [p], against: [other]}", "adversary entry 'other' optimises 'heads', not 'safety'",
-     ("blue", "guesser", "against", 0), "set 'other''s query to 'safety'"),
+     ("blue", "guesser", "against", 0), "set the query of 'other' to 'safety'"),
     ("{query: safety, over: [q]}", "both teams choose q", ("blue", "guesser", "query"), "let one team choose"),
     ("{query: safety, over: [p], sense: min}", "the blue team maximises its query", ("blue", "guesser", "sense"),
      "sense: max"),
@@ -137,6 +137,14 @@ def test_a_blue_entry_without_a_red_team_says_how_to_add_one(tmp_path):
     text = with_blue("{query: heads, over: [p]}")
     (e,) = [e for e in problems(tmp_path, text) if "red team has no choice" in e.what]
     assert e.keys == ("blue", "guesser", "query") and "red_team (on 'safety')" in e.fix and "sense: min" in e.fix
+
+
+def test_each_mistake_is_reported_once(tmp_path):
+    """An unknown query is not also a game without a red team; blue minimising is not also red's sense."""
+    for entry, count in [("{query: safty, over: [p]}", 1), ("{query: safety, over: [p], sense: min}", 1),
+                         ("{query: safety, over: [p], constraints: [{query: safety, at_most: 0.4}]}", 1)]:
+        found = problems(tmp_path, with_blue(entry))
+        assert len(found) == count, [str(e) for e in found]
 
 
 def test_an_adversary_with_blue_s_own_sense_is_refused(tmp_path):

@@ -198,7 +198,7 @@ def _choice(Choice, entry):
     return Choice(over=tuple(entry.over), instance=entry.instance,
                   observes=tuple(entry.observes) if entry.observes is not None else None,
                   bounds={k: (float(lo), float(hi)) for k, (lo, hi) in entry.bounds.items()} or None,
-                  grid=entry.grid)
+                  grid=entry.grid, stationary=getattr(entry, "stationary", False))
 
 
 def blue_name(proposal, name: str | None) -> str:
@@ -220,21 +220,37 @@ def blue_name(proposal, name: str | None) -> str:
     return name
 
 
-def solve(proposal, name: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True):
-    """The equilibrium of blue entry ``name`` at ``values`` (see :func:`markovwire.analysis.game.solve`)."""
+def nature(proposal, game: Game, robust: bool | None) -> dict:
+    """The credal sets that join the red team when the game is solved robustly: every instance measured from data
+    (``data:``) that neither team chooses. ``robust=None`` (the default) means robust exactly when the proposal has
+    measured instances, so a data-driven result always shows its sampling uncertainty; ``False``: none."""
+    if robust is False:
+        return {}
+    chosen = {c.instance for c in game.blue + game.red}
+    out = {n: e.credal for n, e in proposal.measured.items() if n not in chosen}
+    if robust and not out:
+        raise ParameterError("--robust", f"proposal {proposal.name!r} has no instance measured from data that the "
+                             "teams leave to nature", fix="drop --robust, or give an instance a data: entry")
+    return out
+
+
+def solve(proposal, name: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True,
+          robust: bool | None = None):
+    """The equilibrium of blue entry ``name`` at ``values`` (see :func:`markovwire.analysis.game.solve`), with its
+    robust counterpart when instances are measured from data (see :func:`nature`)."""
     from markovwire.analysis.game import solve as solve_game
 
     game = game_of(proposal, name)
     model, values = _model(proposal, values)
     with proposal._asking(game.name):
         return solve_game(model, game.query, game.blue, game.red, constraints=game.constraints, values=values,
-                          mixed=mixed)
+                          mixed=mixed, nature=nature(proposal, game, robust))
 
 
 def frontier(proposal, safety: str | None, usefulness: str, name: str | None = None,
-             values: Mapping[str, object] | None = None, weights=21, mixed: bool = True):
+             values: Mapping[str, object] | None = None, weights=21, mixed: bool = True, robust: bool | None = None):
     """The safety-usefulness frontier of blue entry ``name`` (see :func:`markovwire.analysis.game.frontier`);
-    ``safety`` is the blue entry's query (None: that one)."""
+    ``safety`` is the blue entry's query (None: that one); each point's robust safety as in :func:`solve`."""
     from markovwire.analysis.game import frontier as frontier_of
 
     game = game_of(proposal, name)
@@ -249,7 +265,8 @@ def frontier(proposal, safety: str | None, usefulness: str, name: str | None = N
     model, values = _model(proposal, values)
     with proposal._asking(game.name):
         return frontier_of(model, game.query, usefulness, game.blue, game.red, weights=weights,
-                           constraints=game.constraints, values=values, mixed=mixed)
+                           constraints=game.constraints, values=values, mixed=mixed,
+                           nature=nature(proposal, game, robust))
 
 
 def _model(proposal, values):

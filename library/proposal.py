@@ -346,15 +346,20 @@ class Proposal:
         with self._asking(query, ContractionTooLarge):   # other mistakes are the options' (--tv)
             return band(built, built.model(), query, radii, rest)
 
-    def solve(self, blue: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True):
+    def solve(self, blue: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True,
+              robust: bool | None = None):
         """The control game of ``blue:`` entry ``blue`` (the only one when None): blue's best choice against the red
-        team's best reply, an :class:`~markovwire.analysis.game.Equilibrium` (see :mod:`markovwire.library.game`)."""
-        return solve_game(self, blue, values, mixed)
+        team's best reply, an :class:`~markovwire.analysis.game.Equilibrium` (see :mod:`markovwire.library.game`).
+        With instances measured from data (and ``robust`` not False) its ``robust`` field is the game with their
+        credal sets on red's side."""
+        return solve_game(self, blue, values, mixed, robust)
 
     def frontier(self, safety: str | None, usefulness: str, blue: str | None = None,
-                 values: Mapping[str, object] | None = None, weights=21, mixed: bool = True):
-        """The safety-usefulness frontier of ``blue:`` entry ``blue``: a :class:`~markovwire.analysis.game.Frontier`."""
-        return game_frontier(self, safety, usefulness, blue, values, weights, mixed)
+                 values: Mapping[str, object] | None = None, weights=21, mixed: bool = True,
+                 robust: bool | None = None):
+        """The safety-usefulness frontier of ``blue:`` entry ``blue``: a :class:`~markovwire.analysis.game.Frontier`
+        (each point's ``robust_safety`` too when instances are measured from data, unless ``robust`` is False)."""
+        return game_frontier(self, safety, usefulness, blue, values, weights, mixed, robust)
 
     def claims(self):
         """The file's information-flow claims, each checked by d-separation (a :class:`FlowChecklist`)."""

@@ -799,12 +799,15 @@ def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensit
 
 # ----- control games ----------------------------------------------------------------------------------
 def _game_options(command):
-    """``--blue``, ``--set``, ``--pure`` and ``--json``, shared by ``solve`` and ``frontier``."""
+    """``--blue``, ``--set``, ``--pure``, ``--robust`` and ``--json``, shared by ``solve`` and ``frontier``."""
     for option in reversed([
             click.option("--blue", "blue", metavar="NAME", help="The blue: entry (default: the file's only one)."),
             click.option("--set", "sets", multiple=True, metavar="P=V", help="Give parameter P the value V."),
             click.option("--pure", is_flag=True, help="Blue commits to one protocol (Stackelberg, pure commitment) "
                          "instead of a mixture."),
+            click.option("--robust/--no-robust", default=None,
+                         help="Also solve with the kernels measured from data (data:) chosen anywhere in their "
+                              "credal sets on the red team's side (default: robust when the file measures one)."),
             click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")]):
         command = option(command)
     return command
@@ -820,7 +823,7 @@ def _game_values(proposal, sets) -> dict:
 @_game_options
 @limit_options
 @json_errors
-def solve(file: str, blue: str | None, sets, pure: bool, as_json: bool) -> None:
+def solve(file: str, blue: str | None, sets, pure: bool, robust: bool | None, as_json: bool) -> None:
     """The blue team's best protocol in FILE against the red team's best reply (a blue: entry and its adversary
     entries): the value, both strategies (mixtures with their weights), the solution concept and what is guaranteed.
     """
@@ -830,7 +833,7 @@ def solve(file: str, blue: str | None, sets, pure: bool, as_json: bool) -> None:
     proposal = load_proposal(file)
     values = _game_values(proposal, sets)
     name = blue_name(proposal, blue)
-    eq = proposal.solve(name, values, mixed=not pure)
+    eq = proposal.solve(name, values, mixed=not pure, robust=robust)
     entry = proposal.spec.blue[name]
     if as_json:
         click.echo(json.dumps({"proposal": proposal.name, "blue_entry": name, "query": entry.query,
@@ -843,15 +846,22 @@ def solve(file: str, blue: str | None, sets, pure: bool, as_json: bool) -> None:
     console = Console(highlight=False)
     console.print(f"[bold]{escape(proposal.name)}[/bold]: blue entry {escape(name)} against "
                   f"{escape(', '.join(red_entries(proposal.spec, name)))}")
-    console.print(f"value: {escape(entry.query)} = {_fmt(eq.value)}")
-    console.print(f"concept: {escape(eq.concept)}")
-    for side, strategy in (("blue", eq.blue), ("red", eq.red)):
-        _print_strategy(console, side, strategy)
-    for k, v in eq.constraints.items():
-        console.print(f"constraint: {escape(k)} (at the equilibrium: {_fmt(v)})")
-    if eq.bracket is not None:
-        console.print(f"bracket: [{_fmt(eq.bracket[0])}, {_fmt(eq.bracket[1])}]")
-    console.print(f"guarantee: {escape(eq.guarantee)}")
+    console.print(f"value: {escape(entry.query)} = {_fmt(eq.value)}"
+                  + (f" (robust {_fmt(eq.robust.value)}: [{_fmt(eq.robust.value)}, {_fmt(eq.value)}] over the "
+                     "measured kernels' credal sets)" if eq.robust is not None else ""))
+    for head, e in (("", eq), ("robust ", eq.robust)):
+        if e is None:
+            continue
+        if head:
+            console.print(f"robust value: {escape(entry.query)} = {_fmt(e.value)}")
+        console.print(f"{head}concept: {escape(e.concept)}")
+        for side, strategy in (("blue", e.blue), ("red", e.red)):
+            _print_strategy(console, head + side, strategy)
+        for k, v in e.constraints.items():
+            console.print(f"{head}constraint: {escape(k)} (at the equilibrium: {_fmt(v)})")
+        if e.bracket is not None:
+            console.print(f"{head}bracket: [{_fmt(e.bracket[0])}, {_fmt(e.bracket[1])}]")
+        console.print(f"{head}guarantee: {escape(e.guarantee)}")
 
 
 def _print_strategy(console, side: str, strategy) -> None:
@@ -884,7 +894,7 @@ def _print_strategy(console, side: str, strategy) -> None:
 @limit_options
 @json_errors
 def frontier(file: str, safety: str | None, usefulness: str, weights: int, output: str | None, published,
-             width: str, blue: str | None, sets, pure: bool, as_json: bool) -> None:
+             width: str, blue: str | None, sets, pure: bool, robust: bool | None, as_json: bool) -> None:
     """The safety-usefulness Pareto frontier of FILE's blue: entry: for each weight of usefulness against safety,
     the blue team's best protocol, its safety against the red team's best reply, its usefulness, and red's reply.
     """
@@ -904,7 +914,7 @@ def frontier(file: str, safety: str | None, usefulness: str, weights: int, outpu
     proposal = load_proposal(file)
     values = _game_values(proposal, sets)
     name = blue_name(proposal, blue)
-    fr = proposal.frontier(safety, usefulness, name, values, weights=weights, mixed=not pure)
+    fr = proposal.frontier(safety, usefulness, name, values, weights=weights, mixed=not pure, robust=robust)
     if output is not None:
         from markovwire.library.plots import frontier_figure, save_figure
         written = save_figure(frontier_figure(proposal, fr, points, width=inches), output)
@@ -920,14 +930,18 @@ def frontier(file: str, safety: str | None, usefulness: str, weights: int, outpu
     console.print(f"[bold]{escape(proposal.name)}[/bold]: frontier of blue entry {escape(name)} "
                   f"({escape(fr.safety)} against the red team's best reply; {escape(fr.usefulness)})")
     table = Table()
-    for col in ("weight", fr.safety, fr.usefulness, "blue", "red"):
+    safety_col = fr.safety + (" [robust, point]" if fr.robust else "")
+    for col in ("weight", safety_col, fr.usefulness, "blue", "red"):
         table.add_column(escape(col), justify="right" if col not in ("blue", "red") else "left")
     for p in fr.points:
         weight = "-" if p.weight is None else f"{p.weight:.3g}"     # a Pareto point no weight reaches: None
-        table.add_row(weight, _fmt(p.safety), _fmt(p.usefulness), escape("\n".join(protocols(p.blue))),
+        safe = _fmt(p.safety) if p.robust_safety is None else f"[{_fmt(p.robust_safety)}, {_fmt(p.safety)}]"
+        table.add_row(weight, safe, _fmt(p.usefulness), escape("\n".join(protocols(p.blue))),
                       escape("\n".join(protocols(p.red))))
     console.print(table)
     console.print(f"concept: {escape(fr.concept)}")
+    if fr.robust:
+        console.print(f"robust: {escape(fr.robust)}")
     if output is not None:
         console.print(f"wrote {escape(written)}")
 

@@ -166,18 +166,28 @@ class Equilibrium:
     guarantee: str
     constraints: dict[str, float] = field(default_factory=dict)
     safety: str = ""
+    robust: "Equilibrium | None" = None     # the game again with credal sets' kernels on red's side
 
     def to_dict(self) -> dict:
-        return {"value": float(self.value), "blue": self.blue.to_dict(), "red": self.red.to_dict(),
-                "concept": self.concept, "bracket": None if self.bracket is None else [float(b) for b in self.bracket],
-                "guarantee": self.guarantee, "constraints": {k: float(v) for k, v in self.constraints.items()},
-                "safety": self.safety}
+        out = {"value": float(self.value), "blue": self.blue.to_dict(), "red": self.red.to_dict(),
+               "concept": self.concept, "bracket": None if self.bracket is None else [float(b) for b in self.bracket],
+               "guarantee": self.guarantee, "constraints": {k: float(v) for k, v in self.constraints.items()},
+               "safety": self.safety}
+        if self.robust is not None:
+            out["robust"] = self.robust.to_dict()
+        return out
 
     def __str__(self) -> str:
         lines = [f"{self.safety or 'value'} = {self.value:.6g}  ({self.concept})",
                  f"  blue: {self.blue}", f"  red:  {self.red}"]
         lines += [f"  constraint {k} = {v:.6g}" for k, v in self.constraints.items()]
         lines.append(f"  guarantee: {self.guarantee}")
+        if self.robust is not None:
+            r = self.robust
+            lines += [f"robust {self.safety or 'value'} = {r.value:.6g}  (point estimate {self.value:.6g}; "
+                      f"{r.concept})", f"  blue: {r.blue}", f"  red:  {r.red}"]
+            lines += [f"  constraint {k} = {v:.6g}" for k, v in r.constraints.items()]
+            lines.append(f"  guarantee: {r.guarantee}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -195,11 +205,15 @@ class FrontierPoint:
     usefulness: float
     blue: Strategy
     red: Strategy
+    robust_safety: float | None = None     # this protocol's safety when nature chooses measured kernels with red
 
     def to_dict(self) -> dict:
-        return {"weight": None if self.weight is None else float(self.weight), "safety": float(self.safety),
-                "usefulness": float(self.usefulness),
-                "blue": self.blue.to_dict(), "red": self.red.to_dict()}
+        out = {"weight": None if self.weight is None else float(self.weight), "safety": float(self.safety),
+               "usefulness": float(self.usefulness),
+               "blue": self.blue.to_dict(), "red": self.red.to_dict()}
+        if self.robust_safety is not None:
+            out["robust_safety"] = float(self.robust_safety)
+        return out
 
 
 @dataclass
@@ -210,10 +224,14 @@ class Frontier:
     safety: str
     usefulness: str
     concept: str
+    robust: str = ""         # what robust_safety means, when the points carry it
 
     def to_dict(self) -> dict:
-        return {"points": [p.to_dict() for p in self.points], "safety": self.safety, "usefulness": self.usefulness,
-                "concept": self.concept}
+        out = {"points": [p.to_dict() for p in self.points], "safety": self.safety, "usefulness": self.usefulness,
+               "concept": self.concept}
+        if self.robust:
+            out["robust"] = self.robust
+        return out
 
     def dominates(self, safety: float, usefulness: float, tol: float = 1e-9) -> bool:
         """Whether some protocol on the frontier is at least as safe and as useful as ``(safety, usefulness)``.
@@ -235,11 +253,17 @@ class Frontier:
         return False
 
     def __str__(self) -> str:
-        lines = [f"{'weight':>7}  {'safety':>10}  {'usefulness':>10}  blue  |  red"]
         weight = lambda p: "-" if p.weight is None else format(p.weight, ".3g")
-        lines += [f"{weight(p):>7}  {p.safety:>10.6g}  {p.usefulness:>10.6g}  {p.blue}  |  {p.red}"
-                  for p in self.points]
-        return "\n".join(lines + [f"  ({self.safety} against red's best reply; {self.usefulness}; {self.concept})"])
+        if self.robust:
+            lines = [f"{'weight':>7}  {'safety [robust, point]':>24}  {'usefulness':>10}  blue  |  red"]
+            lines += [f"{weight(p):>7}  {f'[{p.robust_safety:.6g}, {p.safety:.6g}]':>24}  {p.usefulness:>10.6g}  "
+                      f"{p.blue}  |  {p.red}" for p in self.points]
+        else:
+            lines = [f"{'weight':>7}  {'safety':>10}  {'usefulness':>10}  blue  |  red"]
+            lines += [f"{weight(p):>7}  {p.safety:>10.6g}  {p.usefulness:>10.6g}  {p.blue}  |  {p.red}"
+                      for p in self.points]
+        lines.append(f"  ({self.safety} against red's best reply; {self.usefulness}; {self.concept})")
+        return "\n".join(lines + ([f"  ({self.robust})"] if self.robust else []))
 
     def _repr_html_(self) -> str:
         return display.table(["weight", self.safety, self.usefulness, "blue", "red"],
@@ -252,11 +276,13 @@ class _Side:
     """A side's pure options: a grid over its parameters (``points``, one array per parameter) times every
     combination of deterministic kernels of its instances (``kernels``, one list per instance)."""
 
-    def __init__(self, model, who: str, choices: Sequence[Choice], taken: set):
+    def __init__(self, model, who: str, choices: Sequence[Choice], taken: set,
+                 nature: Mapping[str, object] | None = None):
         self.who = who
         self.axes: list[Axis] = []
         self.grids: list[int | None] = []
-        self.instances: dict[str, tuple[Kernel, tuple[str, ...], list[Kernel]]] = {}
+        self.instances: dict[str, tuple[Kernel, tuple[str, ...] | None, list[Kernel]]] = {}
+        self.nature = tuple(nature or ())          # instances whose options are their credal set's vertices
         step = model.target.step if model.is_episode else model.target
         for c in (choices if not isinstance(choices, Choice) else [choices]):
             if not isinstance(c, Choice):
@@ -289,6 +315,8 @@ class _Side:
                                      fix="let it observe fewer ports (observes: [...]) or bin the observed types "
                                          "more coarsely", box=c.instance)
                 self.instances[c.instance] = (kern, observes, deterministic_kernels(kern, observes))
+        for inst, credal in dict(nature or {}).items():
+            self.instances[inst] = (step.box(inst).kernel, None, _vertices(inst, step.box(inst).kernel, credal, who))
         names = [a.name for a in self.axes] + list(self.instances)
         clash = [n for n in names if n in taken]
         if clash:
@@ -302,9 +330,12 @@ class _Side:
         self.n = math.prod(sizes) * self.n_kernels
         if self.n > MAX_OPTIONS:                      # refused before any grid is built
             what = ", ".join([f"{n:,} values of {a.name}" for a, n in zip(self.axes, sizes)]
-                             + [f"{len(ks):,} policies of {i}" for i, (_, _, ks) in self.instances.items()])
+                             + [f"{len(ks):,} {'vertices of the credal set' if o is None else 'policies'} of {i}"
+                                for i, (_, o, ks) in self.instances.items()])
             raise ShapeError(f"game, {who}'s choices", f"{self.n:,} pure options ({what}) exceed {MAX_OPTIONS:,}",
-                             fix="use a coarser grid (grid: N), narrower bounds, or let instances observe less")
+                             fix="use a coarser grid (grid: N), narrower bounds, or let instances observe less"
+                                 + ("; or solve at the point estimate (--no-robust, robust=False)"
+                                    if self.nature else ""))
         self.points = _grid_points(self.axes, self.grids)
         self.n_points = len(next(iter(self.points.values()))) if self.points else 1
         self.n = self.n_points * self.n_kernels
@@ -323,7 +354,8 @@ class _Side:
         out: dict = {n: float(point[n]) for n in self.names}
         for inst, idx in zip(self.instances, self._kernel_index(k)):
             kern, observes, ks = self.instances[inst]
-            out[inst] = policy(kern, observes, ks[idx])
+            out[inst] = (policy(kern, observes, ks[idx]) if observes is not None else
+                         {"vertex": idx + 1, "of": len(ks), "table": np.asarray(ks[idx].array, float).tolist()})
         return out
 
     def _kernel_index(self, k: int) -> tuple[int, ...]:
@@ -335,6 +367,18 @@ class _Side:
         w = w / w.sum()
         support = [int(i) for i in np.flatnonzero(w)]
         return Strategy([self.option(i) for i in support], [float(w[i]) for i in support])
+
+
+def _vertices(inst: str, kern: Kernel, credal, who: str) -> list[Kernel]:
+    """The vertices of an instance's credal set as kernels of its signature (refused past :data:`MAX_OPTIONS`)."""
+    count = credal.n_vertices
+    if count > MAX_OPTIONS:
+        raise ShapeError(f"game, {who}'s credal set of {inst!r}", f"has {_count_text(count)} vertices, more "
+                         f"than {MAX_OPTIONS:,}", fix="measure it with more samples or a lower confidence (narrower "
+                         "intervals), bin its scores more coarsely, or solve at the point estimate (--no-robust, "
+                         "robust=False)", box=inst)
+    return [Kernel(a, kern.dom, kern.cod, name=f"{inst} vertex {i + 1}")
+            for i, a in enumerate(credal.vertex_arrays())]
 
 
 def _check_memory(nbytes: float, where: str, detail: str) -> None:
@@ -417,7 +461,9 @@ def _grid_points(axes: Sequence[Axis], grids: Sequence[int | None]) -> dict[str,
 def _show_option(o: Mapping) -> str:
     parts = []
     for k, v in o.items():
-        if isinstance(v, Mapping) and "by_state" in v:
+        if isinstance(v, Mapping) and "vertex" in v:
+            parts.append(f"{k}: vertex {v['vertex']} of {v['of']} of its credal set")
+        elif isinstance(v, Mapping) and "by_state" in v:
             parts.append(f"{k}: a policy by step and state ({len(v['by_state'])} state(s) where it matters)")
         elif isinstance(v, Mapping):
             parts.append(f"{k}: {{" + ", ".join(f"{a or 'always'} → {b}" for a, b in v.items()) + "}")
@@ -572,13 +618,17 @@ def _constraint_rows(model, constraints: Sequence[Constraint], blue: _Side, red:
             raise ShapeError("game, constraints", f"{c!r} is not a Constraint",
                              fix="give Constraint(query=..., at_most=...)")
         C = _Payoff(model, c.query, blue, red, values).table()
-        _red_free(C, c.query, blue, red, "constraint")
-        per[str(c)] = C[:, 0]
+        if red.nature:      # red's part was checked at the point estimate; the constraint holds for every kernel
+            hi, lo = C.max(axis=1), C.min(axis=1)
+        else:
+            _red_free(C, c.query, blue, red, "constraint")
+            hi = lo = C[:, 0]
+        per[str(c)] = hi if c.at_most is not None else lo
         if c.at_most is not None:
-            rows.append(C[:, 0])
+            rows.append(hi)
             bounds.append(c.at_most)
         if c.at_least is not None:
-            rows.append(-C[:, 0])
+            rows.append(-lo)
             bounds.append(-c.at_least)
     A = np.array(rows) if rows else None
     return A, np.array(bounds) if rows else None, per
@@ -607,29 +657,56 @@ def _infeasible(constraints, per: Mapping[str, np.ndarray]):
 # ----- the game ---------------------------------------------------------------------------------
 def solve(model, safety: str, blue: Sequence[Choice], red: Sequence[Choice], *,
           constraints: Sequence[Constraint] = (), values: Mapping[str, object] | None = None, mixed: bool = True,
-          lipschitz: float | Mapping[str, float] | None = None) -> Equilibrium:
+          lipschitz: float | Mapping[str, float] | None = None,
+          nature: Mapping[str, object] | None = None) -> Equilibrium:
     """Blue's optimal protocol against red's best reply, for the query ``safety`` of ``model`` (blue maximises).
 
     ``mixed=True``: the mixed equilibrium by linear programming (the value of blue committing first to a
     mixture). ``mixed=False``: blue commits to one pure option. See the module docstring for what the
-    result guarantees over continuous parameters (``lipschitz`` certifies it) and episodes.
+    result guarantees over continuous parameters (``lipschitz`` certifies it) and episodes. ``nature``
+    (instance → credal set, e.g. kernels measured from data): the game is solved again with the sets' vertices
+    joining red's options, as ``robust`` (see :func:`robust_concept`).
     """
     game = _Game(model, safety, blue, red, constraints, values)
-    return game.solve(mixed, lipschitz)
+    out = game.solve(mixed, lipschitz)
+    if nature:
+        out.robust = _Game(model, safety, blue, red, constraints, values, nature).solve(mixed, lipschitz)
+        out.robust.concept += "; " + robust_concept(model, safety, nature)
+    return out
+
+
+def robust_concept(model, query: str, nature: Mapping[str, object]) -> str:
+    """What a robust result means: nature's choice of each credal set's kernel joins red's side (its vertices), and
+    in an episode the kernel is one vertex kept for the whole episode.
+
+    In a net each box is used once, so an unconditional query is linear in its kernel (multilinear in several)
+    and its minimum over the credal sets, for any mixture of blue's, is at vertices: exact. In an episode the
+    box is used at every step, the payoff is a polynomial in its kernel, and the vertices are the candidates."""
+    names = ", ".join(nature)
+    if model.is_episode:
+        return (f"robust: nature chooses {names} among the vertices of the credal set{'s' * (len(nature) > 1)} with "
+                "red, one kernel fixed for the whole episode (fixed semantics, vertices as candidates; a kernel "
+                "changing from step to step, the adaptive semantics, is not searched)")
+    exact = "exact over the credal sets" if not model.query(query).given else \
+        "the vertices as candidates (a conditional query is linear-fractional in them)"
+    return f"robust: nature chooses {names} in the credal set{'s' * (len(nature) > 1)} with red ({exact})"
 
 
 def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: Sequence[Choice], *,
              weights: int | Sequence[float] = 21, constraints: Sequence[Constraint] = (),
-             values: Mapping[str, object] | None = None, mixed: bool = True) -> Frontier:
+             values: Mapping[str, object] | None = None, mixed: bool = True,
+             nature: Mapping[str, object] | None = None) -> Frontier:
     """The safety–usefulness Pareto frontier over blue's options (safety against red's best reply).
 
     With mixtures, for each weight ``w`` of usefulness blue's protocol maximising ``w·usefulness + (1 − w)·safety``
     (one LP per weight), and between two neighbouring points the weight where they tie is solved too, until no
     new point appears (the dichotomic method): the frontier is concave, so this finds every vertex of it, not
     only those the weights hit. With pure commitments, every option not beaten in both (``weight`` is the first
-    asked weight at which it is optimal, None if none is: a Pareto point no weight reaches).
+    asked weight at which it is optimal, None if none is: a Pareto point no weight reaches). ``nature`` (instance
+    → credal set): each point's protocol also gets its safety against red and nature together, ``robust_safety``.
     """
     game = _Game(model, safety, blue, red, constraints, values)
+    robust = _Game(model, safety, blue, red, constraints, values, nature).M if nature else None
     U = _Payoff(model, usefulness, game.blue, game.red, values).table()
     _red_free(U, usefulness, game.blue, game.red, "usefulness")
     u = U[:, 0]
@@ -640,7 +717,8 @@ def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: S
     M = game.M
 
     def point(x, y, w) -> FrontierPoint:
-        return FrontierPoint(w, float(np.min(M.T @ x)), float(u @ x), game.blue.strategy(x), game.red.strategy(y))
+        return FrontierPoint(w, float(np.min(M.T @ x)), float(u @ x), game.blue.strategy(x), game.red.strategy(y),
+                             None if robust is None else float(np.min(robust.T @ x)))
 
     if mixed:
         def at(w: float) -> FrontierPoint:
@@ -662,7 +740,8 @@ def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: S
     concept = game.concept(mixed)
     if model.is_episode and game.blue.instances:
         concept += "; blue's kernels kept for the whole episode (the frontier does not search time-dependent policies)"
-    return Frontier(_pareto(points), safety, usefulness, concept)
+    return Frontier(_pareto(points), safety, usefulness, concept,
+                    robust_concept(model, safety, nature) if nature else "")
 
 
 def _dichotomic(at, weights: list[float], depth: int = 60) -> list[FrontierPoint]:
@@ -704,12 +783,12 @@ def _pareto(points: list[FrontierPoint]) -> list[FrontierPoint]:
 class _Game:
     """The payoff matrix over both sides' grids, the constraints' rows, and the solutions built on them."""
 
-    def __init__(self, model, safety: str, blue, red, constraints, values):
+    def __init__(self, model, safety: str, blue, red, constraints, values, nature=None):
         taken: set = set()
         self.model, self.safety, self.values = model, safety, dict(values or {})
         model.query(safety)
         self.blue = _Side(model, "blue", blue, taken)
-        self.red = _Side(model, "red", red, taken)
+        self.red = _Side(model, "red", red, taken, nature)
         self.payoff = _Payoff(model, safety, self.blue, self.red, values)
         self.M = self.payoff.table()
         if not np.all(np.isfinite(self.M)):
@@ -1151,4 +1230,5 @@ def _lipschitz(lipschitz, axes):
     return float(lipschitz)
 
 
-__all__ = ["Choice", "Constraint", "Strategy", "Equilibrium", "FrontierPoint", "Frontier", "solve", "frontier"]
+__all__ = ["Choice", "Constraint", "Strategy", "Equilibrium", "FrontierPoint", "Frontier", "solve", "frontier",
+           "robust_concept"]

@@ -394,7 +394,7 @@ def threshold(ctx: Context) -> np.ndarray:
     return arr
 
 
-@construction("budgeted_episode", "state: S ⊗ inputs… → state: S ⊗ budget: F",
+@construction("budgeted_episode", "state: S ⊗ inputs… → state: S ⊗ budget: F [⊗ spent: Range(B + 1)]",
               ("spend", "end", "at", "below", "above"))
 def budgeted_episode(ctx: Context) -> np.ndarray:
     """An episode with audit coins (C22): the state counts coins spent (labels 0 … B) or has ended.
@@ -402,13 +402,15 @@ def budgeted_episode(ctx: Context) -> np.ndarray:
     The state type holds the counts ``0 … B`` and absorbing end labels (``Sum(Coins, Ended)``).
     ``end`` maps input ports to {input label: end label}, checked in order (a caught attack
     shuts down, an uncaught catastrophe ends it); otherwise ``spend`` ({port: labels})
-    spends one coin. The output flags the budget from the state alone: ``below`` while
-    fewer than ``at`` (default: B) coins are spent, ``above`` after that or once ended.
+    spends one coin. The other outputs read the state alone: a flag of the budget, ``below``
+    while fewer than ``at`` (default: B) coins are spent, ``above`` after that or once ended;
+    or, when an output's type is the counts ``0 … B`` themselves, the coins spent (B once
+    ended), so that a policy can see how much budget is left.
     """
-    if len(ctx.dom) < 2 or len(ctx.cod) != 2:
-        ctx.ports(2, 2, "the state and inputs in, the state and a budget flag out "
-                        "(state: S ⊗ inputs… → state: S ⊗ budget: F)")
-    S, F = ctx.dom[0].type, ctx.cod[1].type
+    if len(ctx.dom) < 2 or len(ctx.cod) not in (2, 3):
+        ctx.ports(2, 2, "the state and inputs in, the state and a budget flag (or the coins spent) out "
+                        "(state: S ⊗ inputs… → state: S ⊗ budget: F [⊗ spent: Range(B + 1)])")
+    S = ctx.dom[0].type
     if ctx.cod[0].type != S:
         ctx.fail(f"the first output has type {ctx.cod[0].type.name}, not the state's {S.name}",
                  "give the first output the state's type")
@@ -447,15 +449,12 @@ def budgeted_episode(ctx: Context) -> np.ndarray:
     ends = port_rules("end", True)
     spends = port_rules("spend", False)
     top = len(counts) - 1
-    at = ctx.whole("at", top)
-    below, above = ctx.labels("below", F), ctx.labels("above", F)
-    if len(below) != 1 or len(above) != 1:
-        ctx.fail("below and above each name one label", f"write e.g. below: {F.elements[0]}, above: {F.elements[-1]}")
+    reads = [_state_reading(ctx, p.type, counts) for p in ctx.cod[1:]]
     shape = [len(p.type) for p in ctx.dom + ctx.cod]
     arr = np.zeros(shape)
     import itertools
     for s_idx, s_label in enumerate(S.elements):
-        flag = F.index(below[0] if s_label.isdigit() and int(s_label) < at else above[0])
+        flag = tuple(read(s_label) for read in reads)
         for xs in itertools.product(*(range(len(p.type)) for p in ctx.dom[1:])):
             full = (s_idx,) + xs
             if not s_label.isdigit():
@@ -466,8 +465,21 @@ def budgeted_episode(ctx: Context) -> np.ndarray:
                     k = int(s_label)
                     spent = any(full[i] == lab for i, lab, _ in spends)
                     nxt = S.index(str(min(k + 1, top) if spent else k))
-            arr[full + (nxt, flag)] = 1.0
+            arr[full + (nxt,) + flag] = 1.0
     return arr
+
+
+def _state_reading(ctx: Context, F: FinSet, counts: list[str]):
+    """How an output of a budgeted episode reads its state label: the coins spent when ``F`` is the counts
+    ``0 … B`` (B once ended), else the budget flag (``below`` under ``at`` coins spent, ``above`` from there)."""
+    top = len(counts) - 1
+    if list(F.elements) == counts:
+        return lambda s: int(s) if s.isdigit() else top
+    at = ctx.whole("at", top)
+    below, above = ctx.labels("below", F), ctx.labels("above", F)
+    if len(below) != 1 or len(above) != 1:
+        ctx.fail("below and above each name one label", f"write e.g. below: {F.elements[0]}, above: {F.elements[-1]}")
+    return lambda s: F.index(below[0] if s.isdigit() and int(s) < at else above[0])
 
 
 def constant(v, where: str) -> float:

@@ -387,6 +387,14 @@ class BlueSpec(ChoiceSpec):
                         "traffic at most 0.05")
     against: Annotated[list[Name], Len(1, 8)] | None = Field(
         None, description="the adversary entries that are the red team's choices (default: those on 'query')")
+    stationary: bool = Field(False, description="in an episode, keep one kernel of the instance for every step "
+                                                "(no policy by step and state from dynamic programming)")
+
+    @model_validator(mode="after")
+    def _stationary_instance(self):
+        if self.stationary and self.instance is None:
+            raise ValueError("'stationary' belongs to a blue entry choosing an 'instance'")
+        return self
 
 
 Bound = Annotated[list[Value], Len(2, 2)]

@@ -93,13 +93,15 @@ TOL = 1e-9                  # payoffs closer than this are ties (a constraint's 
 @dataclass(frozen=True)
 class Choice:
     """What one side controls: parameters ``over`` (a grid of ``grid`` points each, inside ``bounds``), or the
-    kernel of one ``instance`` reading only its input ports ``observes`` (default: all)."""
+    kernel of one ``instance`` reading only its input ports ``observes`` (default: all); ``stationary`` keeps
+    blue's kernel for every step of an episode (no policy by step and state)."""
 
     over: tuple[str, ...] = ()
     instance: str | None = None
     observes: tuple[str, ...] | None = None
     bounds: Mapping[str, tuple[float, float]] | None = None
     grid: int | None = None
+    stationary: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "over", (self.over,) if isinstance(self.over, str) else tuple(self.over))
@@ -283,6 +285,8 @@ class _Side:
         self.grids: list[int | None] = []
         self.instances: dict[str, tuple[Kernel, tuple[str, ...] | None, list[Kernel]]] = {}
         self.nature = tuple(nature or ())          # instances whose options are their credal set's vertices
+        self.stationary = [c.instance for c in ([choices] if isinstance(choices, Choice) else choices)
+                           if isinstance(c, Choice) and c.stationary]
         step = model.target.step if model.is_episode else model.target
         for c in (choices if not isinstance(choices, Choice) else [choices]):
             if not isinstance(c, Choice):
@@ -464,12 +468,32 @@ def _show_option(o: Mapping) -> str:
         if isinstance(v, Mapping) and "vertex" in v:
             parts.append(f"{k}: vertex {v['vertex']} of {v['of']} of its credal set")
         elif isinstance(v, Mapping) and "by_state" in v:
-            parts.append(f"{k}: a policy by step and state ({len(v['by_state'])} state(s) where it matters)")
+            parts.append(_show_by_state(k, v["by_state"]))
         elif isinstance(v, Mapping):
             parts.append(f"{k}: {{" + ", ".join(f"{a or 'always'} → {b}" for a, b in v.items()) + "}")
+        elif isinstance(v, str):
+            parts.append(f"{k}: {v}")
         else:
             parts.append(f"{k} = {v:.6g}")
     return ", ".join(parts) or "(nothing to choose)"
+
+
+def _show_by_state(inst: str, by_state: Mapping) -> str:
+    """A policy by step and state as lines: per state where the choice matters, each run of steps with its rule
+    (the observed labels every row of the state shares are left out: the state says them)."""
+    lines = [f"{inst}, by step and state (states where the choice matters):"]
+    for state, runs in by_state.items():
+        lines.append(f"  {state}:")
+        for run in runs:
+            rows = [[f.strip() for f in a.split(",")] for a in run["policy"]]
+            common = set.intersection(*map(set, rows)) if rows else set()
+            when: dict[str, list[str]] = {}
+            for r, b in zip(rows, run["policy"].values()):
+                when.setdefault(b, []).append(", ".join(f for f in r if f not in common))
+            rule = "; ".join(f"{b} at {' | '.join(w)}" if len(when) > 1 else f"{b} always" for b, w in when.items())
+            first, last = run["steps"]
+            lines.append(f"    step{'s' if last > first else ''} {first}{f'–{last}' if last > first else ''}: {rule}")
+    return "\n".join(lines)
 
 
 # ----- payoffs ---------------------------------------------------------------------------------
@@ -1012,6 +1036,8 @@ class _Dynamic:
             return "no episode or no blue instance"
         if len(game.blue.instances) > 1:
             return "blue chooses several instances (the dynamic programme handles one)"
+        if game.blue.stationary:
+            return f"blue's {game.blue.stationary[0]!r} is stationary (one kernel for every step)"
         if game.constraints:
             return "constraints bind blue's protocol (a constrained best reply is not a dynamic programme)"
         q = game.model.query(game.safety)
@@ -1085,6 +1111,7 @@ class _Dynamic:
                 seen = seen & hot.reshape([-1 if a == i else 1 for a in range(len(sizes))])
             rows[s] = np.broadcast_to(seen, tuple(sizes))
         rows = rows.reshape(self.S, -1)
+        self.rows = rows                                           # (S, observed rows): which a state can show
         parent = list(range(self.S))
 
         def root(i):
@@ -1198,7 +1225,9 @@ class _Dynamic:
             for t in range(1, self.T + 1):
                 if t == self.T or schedule[t, s] != schedule[start, s]:
                     k = self.kernels[int(schedule[start, s])]
-                    steps.append({"steps": [start + 1, t], "policy": policy(self.kern, self.observes, k)})
+                    shown = policy(self.kern, self.observes, k).items()     # the rows this state can show
+                    steps.append({"steps": [start + 1, t],
+                                  "policy": {a: b for i, (a, b) in enumerate(shown) if self.rows[s, i]}})
                     start = t
             runs[labels[s]] = steps
         out[self.instance] = {"by_state": runs}

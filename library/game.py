@@ -12,10 +12,10 @@ compiled model, so ``markovwire solve``, ``markovwire frontier``, Python and the
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
-from markovwire.errors import FileFormatError, ParameterError, UnknownName
+from markovwire.errors import FileFormatError, MarkovwireError, ParameterError, UnknownName
 
 
 def _hint(name: str, names) -> str:
@@ -242,9 +242,10 @@ def solve(proposal, name: str | None = None, values: Mapping[str, object] | None
 
     game = game_of(proposal, name)
     model, values = _model(proposal, values)
+    sets = nature(proposal, game, robust)               # a mistake of --robust's, placed there
     with proposal._asking(game.name):
         return solve_game(model, game.query, game.blue, game.red, constraints=game.constraints, values=values,
-                          mixed=mixed, nature=nature(proposal, game, robust))
+                          mixed=mixed, nature=sets)
 
 
 def frontier(proposal, safety: str | None, usefulness: str, name: str | None = None,
@@ -263,10 +264,51 @@ def frontier(proposal, safety: str | None, usefulness: str, name: str | None = N
             raise UnknownName(f"{option} {q}", f"proposal {proposal.name!r} has no query {q!r}"
                               f"{_hint(q, proposal.queries)}", fix=f"use one of: {', '.join(proposal.queries)}")
     model, values = _model(proposal, values)
+    sets = nature(proposal, game, robust)
     with proposal._asking(game.name):
         return frontier_of(model, game.query, usefulness, game.blue, game.red, weights=weights,
-                           constraints=game.constraints, values=values, mixed=mixed,
-                           nature=nature(proposal, game, robust))
+                           constraints=game.constraints, values=values, mixed=mixed, nature=sets)
+
+
+def measured_range(proposal, model, name: str, values: Mapping[str, object], result,
+                   ranges: Mapping[str, tuple] | None = None):
+    """Adversary entry ``name``'s worst case ``result`` with the instances measured from data: the query at red's
+    optimum over their credal sets (the credal bounds, :func:`markovwire.library.bounds.bounds`, red's choice
+    fixed) and the robust worst case (red's options and the sets' vertices together,
+    :func:`~markovwire.analysis.game.robust_worst_case`), a :class:`~markovwire.analysis.game.MeasuredRange`;
+    None when nothing is measured."""
+    from markovwire.analysis import CredalKernel
+    from markovwire.analysis.game import Choice, MeasuredRange, robust_concept, robust_worst_case
+
+    from .bounds import bounds
+
+    adv = proposal.spec.adversary[name]
+    nature = {n: e.credal for n, e in proposal.measured.items() if n != adv.instance}
+    if not nature:
+        return None
+    if adv.instance is None:
+        at = bounds(proposal, model, adv.query, values={**values, **result.choice})
+        red = {k: float(v) for k, v in result.choice.items()}
+    else:
+        at = bounds(proposal, model, adv.query, boxes={adv.instance: CredalKernel([result.kernel])}, values=values)
+        red = {adv.instance: dict(result.policy)}
+    extreme = at.lower if adv.sense == "min" else at.upper
+    note = at.note
+    try:
+        choice = _choice(Choice, adv)
+        searched = {**dict(choice.bounds or {}), **{k: r for k, r in dict(ranges or {}).items() if k in adv.over}}
+        choice = replace(choice, bounds=searched or None)
+        robust, where = robust_worst_case(model, adv.query, choice, adv.sense, nature,
+                                          {k: v for k, v in values.items() if k not in adv.over})
+    except MarkovwireError as e:        # too many options to enumerate: the credal bound at red's optimum
+        robust, where = extreme, {}
+        note = "; ".join(x for x in (note, f"red's other options with nature's vertices not searched ({e.what})") if x)
+    if (extreme < robust) if adv.sense == "min" else (extreme > robust):
+        lower = at.lower_choice if adv.sense == "min" else at.upper_choice
+        robust, where = extreme, {**red, **{k: "the kernel at the credal bound" for k in lower if k in nature}}
+    concept = robust_concept(model, adv.query, nature) + ("; red's parameters on its grid" if adv.over else "")
+    return MeasuredRange(tuple(nature), float(at.lower), float(at.upper), float(robust), where, adv.sense,
+                         concept, note)
 
 
 def _model(proposal, values):

@@ -65,7 +65,7 @@ from .compile import compile_model
 from .constructions import constant, to_expr
 from .data import measure
 from .display import Results, descriptions, proposal_bundle
-from .game import check_blue, check_choice, frontier as game_frontier, solve as solve_game
+from .game import check_blue, check_choice, frontier as game_frontier, measured_range, solve as solve_game
 from .latents import natural_latents, prepare as prepare_latent
 from .loader import (
     Library,
@@ -295,10 +295,11 @@ class Proposal:
         built = self.built(values)
         model = built.model()
         rest = {n: v for n, v in values.items() if n not in self.structural}
-        if name in self.spec.adversary and self.spec.adversary[name].instance is not None:
-            return kernel_adversary(built, model, name, rest)
         if name in self.spec.adversary:
-            return self._worst_case(model, name, rest, dict(ranges or {}))
+            out = (kernel_adversary(built, model, name, rest) if self.spec.adversary[name].instance is not None else
+                   self._worst_case(model, name, rest, dict(ranges or {})))
+            out.measured = measured_range(built, model, name, rest, out, ranges)
+            return out
         if name in self.spec.credal:
             return credal(built, model, name, rest)
         v = model.value(name, rest)

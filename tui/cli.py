@@ -544,11 +544,13 @@ def _print_results(proposal, params, axes, grid, results, seconds, infinite) -> 
         for name, v in results.items():
             if isinstance(v, WorstCase):
                 shown = f"{_fmt(v.value)} at {v.location}" + "".join(f"\n{note}" for note in v.edge_notes)
-                qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"), escape(shown))
+                qt.add_row(name, escape(f"{v.sense} {v.query} over {', '.join(v.choice)}"),
+                           escape(shown + _measured_text(v)))
             elif name in proposal.credal:
                 qt.add_row(name, escape(f"bounds of {proposal.credal[name].query}"), escape(_interval(v)))
             elif isinstance(v, KernelAdversary):
-                qt.add_row(name, escape(f"{v.sense} {v.query} over every kernel of {v.box}"), _fmt(v.value))
+                qt.add_row(name, escape(f"{v.sense} {v.query} over every kernel of {v.box}"),
+                           escape(_fmt(v.value) + _measured_text(v)))
             elif isinstance(v, dict):
                 qt.add_row(name, escape(str(proposal.queries[name])), "")
                 for label, x in v.items():
@@ -594,6 +596,17 @@ def _print_results(proposal, params, axes, grid, results, seconds, infinite) -> 
     for name, v in results.items():
         if (name in proposal.credal or isinstance(v, KernelAdversary)) and not grid:
             console.print(f"[bold]{escape(name)}[/bold]: {escape(str(v))}")
+        elif isinstance(v, WorstCase) and v.measured is not None and not grid:
+            console.print(f"[bold]{escape(name)}[/bold]:\n{escape(str(v.measured))}")
+
+
+def _measured_text(v) -> str:
+    """A worst case's range over the measured kernels' credal sets, for its cell (empty when nothing is measured)."""
+    m = v.measured
+    if m is None:
+        return ""
+    return (f"\nmeasured ({', '.join(m.instances)}): [{_fmt(m.lower)}, {_fmt(m.upper)}] at red's optimum"
+            f"\nrobust (nature with red): {_fmt(m.robust)}")
 
 
 def _interval(b) -> str:

@@ -56,6 +56,7 @@ class WorstCase(Outcome):
 
     query: str
     sense: str
+    measured: object = None     # with kernels measured from data: the range over their credal sets (game.MeasuredRange)
 
     @classmethod
     def of(cls, outcome: Outcome, query: str, sense: str) -> "WorstCase":
@@ -84,7 +85,7 @@ class WorstCase(Outcome):
         edges = "".join(f"\n  on the edge: {note}" for note in self.edge_notes)
         return (f"{self.sense} {self.query} = {self.value:.6g} at {self.location}{edges}\n"
                 f"  method: {self.method}; {self.evaluations} evaluations\n"
-                f"  guarantee: {self.guarantee}")
+                f"  guarantee: {self.guarantee}" + (f"\n{self.measured}" if self.measured is not None else ""))
 
     def _repr_html_(self) -> str:
         return display.fields(f"{self.sense} {self.query}", [
@@ -100,7 +101,8 @@ class WorstCase(Outcome):
                 "on_edge": dict(self.on_edge), "ranges": {k: pair(v) for k, v in self.ranges.items()},
                 "location": self.location, "edge_notes": self.edge_notes,
                 "bracket": [float(b) for b in self.bracket] if self.bracket else None, "certified": self.certified,
-                "method": self.method, "evaluations": int(self.evaluations), "guarantee": self.guarantee}
+                "method": self.method, "evaluations": int(self.evaluations), "guarantee": self.guarantee,
+                **({"measured": self.measured.to_dict()} if self.measured is not None else {})}
 
 
 def worst_case(net: Net, query, over: Sequence[str], sense: str = "max", *,
@@ -160,6 +162,7 @@ class KernelAdversary:
     observes: tuple[str, ...]
     policy: dict[str, str]
     method: str
+    measured: object = None     # with kernels measured from data: the range over their credal sets (game.MeasuredRange)
 
     def __str__(self) -> str:
         sees = ", ".join(self.observes) if self.observes else "nothing"
@@ -168,7 +171,7 @@ class KernelAdversary:
                  f"  method: {self.method}",
                  "  optimal choice:"]
         lines += [f"    {k or 'always'} → {v}" for k, v in self.policy.items()]
-        return "\n".join(lines)
+        return "\n".join(lines + ([str(self.measured)] if self.measured is not None else []))
 
     def _repr_html_(self) -> str:
         sees = ", ".join(self.observes) if self.observes else "nothing"
@@ -179,7 +182,8 @@ class KernelAdversary:
     def to_dict(self) -> dict:
         return {"query": self.query, "box": self.box, "sense": self.sense, "value": self.value,
                 "honest": self.honest, "observes": list(self.observes), "policy": dict(self.policy),
-                "kernel": np.asarray(self.kernel.array, dtype=float).tolist(), "method": self.method}
+                "kernel": np.asarray(self.kernel.array, dtype=float).tolist(), "method": self.method,
+                **({"measured": self.measured.to_dict()} if self.measured is not None else {})}
 
 
 def worst_case_kernel(net: Net, box: str, query, sense: str = "max", *, observes: Sequence[str] | None = None,

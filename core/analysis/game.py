@@ -768,6 +768,46 @@ def frontier(model, safety: str, usefulness: str, blue: Sequence[Choice], red: S
                     robust_concept(model, safety, nature) if nature else "")
 
 
+@dataclass
+class MeasuredRange:
+    """A worst case when kernels are measured from data: the query at red's optimum over the measured credal sets
+    (``lower``, ``upper``), and the robust worst case with nature's kernels chosen together with red's reply."""
+
+    instances: tuple[str, ...]
+    lower: float
+    upper: float
+    robust: float
+    robust_at: dict
+    sense: str
+    concept: str
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {"instances": list(self.instances), "at_red_optimum": [float(self.lower), float(self.upper)],
+                "robust": float(self.robust), "robust_at": self.robust_at, "sense": self.sense,
+                "concept": self.concept, "note": self.note}
+
+    def __str__(self) -> str:
+        lines = [f"  measured ({', '.join(self.instances)}): [{self.lower:.6g}, {self.upper:.6g}] at red's optimum "
+                 "over the credal sets",
+                 f"  robust worst case: {self.robust:.6g} at {_show_option(self.robust_at)} ({self.concept})"]
+        return "\n".join(lines + ([f"  note: {self.note}"] if self.note else []))
+
+
+def robust_worst_case(model, query: str, red: Choice, sense: str, nature: Mapping[str, object],
+                      values: Mapping[str, object] | None = None) -> tuple[float, dict]:
+    """The worst case of ``query`` (``sense`` min or max) when nature's kernels (instance → credal set) join red's
+    ``Choice``: one swept evaluation over red's grid (or deterministic kernels) times the sets' vertices, the game's
+    payoff with nothing for blue to choose. Returns the value and where it is attained (red's option with the
+    vertices)."""
+    taken: set = set()
+    blue = _Side(model, "blue", [], taken)
+    side = _Side(model, "red", [red], taken, nature)
+    row = _Payoff(model, query, blue, side, values).table()[0]
+    j = int(np.argmin(row) if sense == "min" else np.argmax(row))
+    return float(row[j]), side.option(j)
+
+
 def _dichotomic(at, weights: list[float], depth: int = 60) -> list[FrontierPoint]:
     """The points at ``weights`` and every vertex of the concave frontier between them: between neighbours
     ``p`` (optimal at a smaller weight) and ``q``, solve at the weight where they tie; a point better there is a
@@ -1260,4 +1300,4 @@ def _lipschitz(lipschitz, axes):
 
 
 __all__ = ["Choice", "Constraint", "Strategy", "Equilibrium", "FrontierPoint", "Frontier", "solve", "frontier",
-           "robust_concept"]
+           "robust_concept", "MeasuredRange", "robust_worst_case"]

@@ -97,6 +97,12 @@ class ResultsTable(KeyedTable):
                                                      Text(where, "dim"), Text(EDGE.get(edge, ""), "yellow")]))
             else:
                 rows.append((name, [Text(name, "bold"), Text(number(v)), Text(bar(float(v) / scale), "green")]))
+            m = getattr(v, "measured", None)
+            if m is not None:                                   # kernels measured from data: their credal sets
+                rows.append((f"{name}\x00measured", [Text("  measured", "dim"), Text(f"{number(m.lower)}–"
+                             f"{number(m.upper)}", "dim"), Text(span(m.lower, m.upper, at=v.value), "magenta")]))
+                rows.append((f"{name}\x00robust", [Text("  robust", "dim"), Text(number(m.robust), "dim"),
+                                                     Text(bar(float(m.robust)), "magenta")]))
         self.fill(rows)
 
     def current_query(self) -> str | None:

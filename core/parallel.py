@@ -471,7 +471,9 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
                 manifest["pieces_done"] = done_to
                 _write_manifest(path, manifest)
         manifest["complete"] = True
-    except Cancelled as e:
+    except (Cancelled, KeyboardInterrupt) as e:      # Ctrl+C inside a piece's run, or while one is written
+        if isinstance(e, KeyboardInterrupt):
+            e = Cancelled(None, f"cancelled (Ctrl+C) after {done_to} of {len(pieces)} piece(s)")
         raise e.relocated(Place(file=str(path)), what=f"{e.what}; the directory holds {done_to} of {len(pieces)} "
                           "piece(s) and its manifest.json says complete: false",
                           fix=f"run the sweep again to write all of it; open_sweep({str(path)!r}) reads the pieces "

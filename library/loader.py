@@ -346,7 +346,7 @@ class Component:
 
         lib = self.library
         params = dict(lib.parameters if params is None else params)
-        sizes = dict(lib.sizes(params) if sizes is None else sizes)
+        sizes = {**lib.sizes(params), **dict(sizes or {})}    # sizes not given: the parameters' values
         for n, v in sizes.items():  # a size given for an integer parameter is its value here
             if n in params and params[n].default != v:
                 params[n] = dataclasses.replace(params[n], default=v)

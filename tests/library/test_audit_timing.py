@@ -91,9 +91,34 @@ def schedule_of(option):
     return audit
 
 
+def test_the_components_split_the_budgeted_auditor_into_a_decision_and_its_effect():
+    from markovwire.library.loader import load_library
+
+    lib = load_library("alignment")
+    box = lib.components["budgeted_episode_coins"].instantiate("e", sizes={"c": 2})
+    assert box.state.elements == ("0", "1", "2", "shutdown", "catastrophe")
+    k = box.step                                  # the coins spent, read from the state before the step
+    assert k.prob("1", "available", "0", state="0", audit="clean", answer="correct") == 1.0
+    assert k.prob("2", "available", "1", state="1", audit="caught", answer="correct") == 0.0
+    assert k.prob("shutdown", "available", "1", state="1", audit="caught", answer="correct") == 1.0
+    assert k.prob("2", "exhausted", "2", state="2", audit="unaudited", answer="correct") == 1.0
+    assert k.prob("catastrophe", "exhausted", "2", state="catastrophe", audit="clean", answer="correct") == 1.0
+    assert not box.instantaneous                  # its outputs read only the state: they can close a loop
+    same = lib.components["budgeted_episode"].instantiate("b", sizes={"B": 2}).step.array
+    assert np.array_equal(k.array.sum(axis=-1), same)      # the same transitions and flag as budgeted_episode
+    decide = lib.components["audit_decision"].instantiate("d", sizes={"c": 2}).kernel
+    assert all(decide.prob("audit" if sus == "high" else "pass", sus=sus, spent=str(n)) == 1.0
+               for sus in SUS for n in range(3))  # the static protocol: audit every 'high'
+    gate = lib.components["audit_gate"].instantiate("g").kernel.subs({"h_ok": 0.9, "h_broken": 0.8})
+    assert gate.prob("caught", act="backdoor_ok", decision="audit", budget="available") == pytest.approx(0.9)
+    assert gate.prob("unaudited", act="backdoor_ok", decision="audit", budget="exhausted") == 1.0
+    assert gate.prob("unaudited", act="backdoor_broken", decision="pass", budget="available") == 1.0
+    assert gate.prob("clean", act="clean", decision="audit", budget="available") == 1.0
+
+
 @functools.cache
 def solved(entry: str, T: int | None = None, B: int | None = None):
-    values = {k: v for k, v in {"T": T, "B": B}.items() if v is not None}
+    values = {k: v for k, v in {"T": T, "c": B}.items() if v is not None}
     return load_proposal(FILE).solve(entry, values or None)
 
 

@@ -57,6 +57,25 @@ def safety(audit, beta, T, B, shape=()):
     return 1 - catastrophe
 
 
+def audits_by_step(audit, beta, T, B):
+    """The expected number of audits at each step (on clean work and on attacks) under ``audit``."""
+    clean, attack = sus_law()
+    x, out = np.eye(B + 1)[0], []
+    for t in range(1, T + 1):
+        nxt, audits = np.zeros(B + 1), 0.0
+        for k in range(B + 1):
+            for s, sus in enumerate(SUS):
+                work, attempt = x[k] * (1 - beta) * clean[s], x[k] * beta * attack[s]
+                if k < B and audit(t, k, sus):
+                    audits += work + attempt
+                    nxt[k + 1] += work
+                else:
+                    nxt[k] += work + attempt * (1 - SIGMA)
+        x = nxt
+        out.append(audits)
+    return np.array(out)
+
+
 def best_schedule(beta, T, B):
     """Blue's best policy by step and coins against one attack rate: backward induction, written out."""
     clean, attack = sus_law()
@@ -163,6 +182,8 @@ def test_the_shipped_game_against_an_independent_backward_induction():
     # the shape: with both coins left, mid suspicion is audited too; with one, only high until the end nears
     assert audit(1, 0, "mid") and not audit(1, 0, "low") and not audit(1, 1, "mid") and audit(1, 1, "high")
     assert audit(20, 0, "low") and audit(20, 1, "low")
+    audits = audits_by_step(audit, float(beta[0]), 20, 2)       # front-loaded: 1.31 in the first ten, 0.19 after
+    assert audits[:10].sum() == pytest.approx(1.312, abs=1e-3) and audits[10:].sum() == pytest.approx(0.185, abs=1e-3)
 
 
 def test_the_stationary_and_threshold_entries_and_the_fixed_threshold():

@@ -173,6 +173,7 @@ def bounds(proposal, model, query: str, intervals: Mapping[str, tuple[float, flo
     intervals = {n: r for n, r in intervals.items() if n not in points}
     table = {p.name for p in model.query(query).params}
     target, q, vals = model.question(query, values)
+    vals = _without_tables_of(model, target, vals, set(boxes))
     inside = [n for n in intervals if n in table and n not in target.params]
     if inside:
         raise ParameterError(proposal.where("queries", query), f"{inside[0]!r} enters only the query's own table",
@@ -194,6 +195,14 @@ def bounds(proposal, model, query: str, intervals: Mapping[str, tuple[float, flo
     return out
 
 
+def _without_tables_of(model, target, values: Mapping[str, float], replaced: set) -> dict:
+    """``values`` without the parameters that only the tables of the ``replaced`` boxes use (a credal set or an
+    adversary's kernel takes their place, so the evaluation of the rest does not know them)."""
+    step = target.step if model.is_episode else target
+    kept = {n for b in step.boxes if b.name not in replaced for n in b.kernel.params}
+    return {k: v for k, v in values.items() if k in kept or k not in step.params}
+
+
 # ----- an adversary replacing a whole instance ------------------------------------------------------
 def kernel_adversary(proposal, model, name: str, values: Mapping[str, float]) -> KernelAdversary:
     """The worst case of an ``adversary:`` entry that replaces an instance by any kernel reading ``observes``:
@@ -202,6 +211,7 @@ def kernel_adversary(proposal, model, name: str, values: Mapping[str, float]) ->
     target, q, vals = model.question(adv.query, values)
     kern = proposal.net().box(adv.instance).kernel
     observes = tuple(adv.observes if adv.observes is not None else [p.name for p in kern.dom])
+    vals = _without_tables_of(model, target, vals, {adv.instance})
     if model.is_episode:
         return episode_worst_kernel(target, adv.instance, q, adv.sense, observes=observes, values=vals)
     return worst_case_kernel(target, adv.instance, q, adv.sense, observes=observes, values=vals)

@@ -558,7 +558,9 @@ class _Payoff:
         if model is None:
             net, _ = with_selectors(target, {i: np.stack([k.array for k in ks]) for i, ks in kernels.items()})
             model = self._built[key] = replace(self.model, target=net)
-        vals = np.asarray(model.value(self.name, {**self.values, **sweep}), dtype=float)
+        gone = set(target.params) - set(model.target.params)      # parameters only of the replaced tables
+        given = {k: v for k, v in {**self.values, **sweep}.items() if k not in gone}
+        vals = np.asarray(model.value(self.name, given), dtype=float)
         want = (n, K) if sweep else (K,)
         if vals.size != math.prod(want):
             missing = [w for w in target.inputs if w not in dict(self.q.at)]

@@ -60,8 +60,9 @@ queries:
   kept: {probability: {audit: skipped}, given: {act: clean}}
 adversary:
   red_team: {query: score, over: [beta], bounds: {beta: [0, 0.8]}, grid: 3, sense: min}
+  any_policy: {query: score, instance: policy, sense: min}
 blue:
-  protocol: {query: score, over: [q], grid: 3}
+  protocol: {query: score, over: [q], grid: 3, against: [red_team]}
 """
 COUNTS = {"clean": (10, 50), "attack": (14, 20)}      # (scored high, samples) per act
 BETAS, QS = [0.0, 0.4, 0.8], [0.0, 0.5, 1.0]
@@ -122,6 +123,17 @@ def test_worst_case_range_is_the_credal_bounds_at_red_s_optimum(path):
     assert m.robust == pytest.approx(min(score(1.0, b, *v) for b in BETAS for v in vertices()), abs=1e-9)
     assert m.instances == ("monitor",) and "log.csv" in m.note
     assert "measured (monitor)" in str(r) and "robust worst case" in str(r)
+
+
+def test_an_instance_adversary_s_range_and_robust_worst_case(path):
+    """Red replaces the policy by any kernel: always attacking is its optimum (0.7 at the point estimate, q = 1)."""
+    r = load_proposal(path).value("any_policy")
+    hi_clean = max(v[0] for v in vertices())
+    lo_attack, hi_attack = min(v[1] for v in vertices()), max(v[1] for v in vertices())
+    assert r.value == pytest.approx(0.7, abs=1e-9) and r.policy == {"": "act=attack"}
+    assert (r.measured.lower, r.measured.upper) == pytest.approx((lo_attack, hi_attack), abs=1e-9)
+    assert r.measured.robust == pytest.approx(min(1 - 0.5 * hi_clean, lo_attack), abs=1e-9)
+    assert "measured (monitor)" in str(r) and "measured" in r.to_dict()
 
 
 def test_frontier_points_carry_their_robust_safety(path):

@@ -189,3 +189,13 @@ def test_too_many_vertices_with_red_s_options_say_how_to_fix(path, monkeypatch):
     with pytest.raises(MarkovwireError) as e:
         load_proposal(path).solve()
     assert "4 vertices of the credal set of monitor" in str(e.value) and "--no-robust" in e.value.fix
+
+
+def test_the_ui_s_game_text_shows_the_robust_value(path):
+    from markovwire.tui.screens.game import equilibrium_text
+
+    p = load_proposal(path)
+    eq = p.solve()
+    text = equilibrium_text("protocol", p.spec.blue["protocol"], eq).plain
+    assert f"robust score = {eq.robust.value:.6g}  [{eq.robust.value:.6g}, {eq.value:.6g}]" in text
+    assert "robust red: beta = 0.8, monitor: vertex" in text

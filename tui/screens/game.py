@@ -56,6 +56,13 @@ def equilibrium_text(name: str, entry, eq) -> Text:
     for k, v in eq.constraints.items():
         out.append(f"\nconstraint {k}: {v:.6g} at the equilibrium", "dim")
     out.append(f"\nguarantee: {eq.guarantee}", "dim italic")
+    if eq.robust is not None:                  # kernels measured from data: nature joins red within their sets
+        out.append(f"\n\nrobust {entry.query} = {eq.robust.value:.6g}", "bold")
+        out.append(f"  [{eq.robust.value:.6g}, {eq.value:.6g}] over the measured kernels' credal sets\n")
+        out.append(eq.robust.concept, "dim")
+        for side, strategy, color in (("blue", eq.robust.blue, "cyan"), ("red", eq.robust.red, "magenta")):
+            out.append(f"\nrobust {side}: ", "bold")
+            out.append("; ".join(protocols(strategy)), color)
     return out
 
 

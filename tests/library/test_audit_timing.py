@@ -207,6 +207,9 @@ def test_check_eval_and_solve_from_the_command_line(capsys):
     assert r.exit_code == 0, r.output
     r = run(cli, ["eval", str(FILE), "--json"])
     assert r.exit_code == 0, r.output
+    out = json.loads(r.output)["queries"]
+    assert set(out) == {"safety", "worst_safety"} and out["worst_safety"]["value"] == pytest.approx(0.656107, abs=1e-6)
+    assert out["safety"] == pytest.approx(float(safety(lambda t, k, sus: sus == "high", 0.05, 20, 2)), abs=1e-12)
     r = run(cli, ["solve", str(FILE), "--blue", "audit_policy"])
     assert r.exit_code == 0, r.output
     assert "decide, by step and state" in r.output and "steps 1–18: decision=pass at sus=low; decision=audit at " \

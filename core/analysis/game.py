@@ -195,7 +195,9 @@ class Equilibrium:
     def _repr_html_(self) -> str:
         return display.fields(f"equilibrium of {self.safety}", [
             ("value", self.value), ("concept", self.concept), ("blue", str(self.blue)), ("red", str(self.red)),
-            *((f"constraint {k}", v) for k, v in self.constraints.items()), ("guarantee", self.guarantee)])
+            *((f"constraint {k}", v) for k, v in self.constraints.items()), ("guarantee", self.guarantee),
+            *((("robust value", r.value), ("robust concept", r.concept), ("robust blue", str(r.blue)),
+               ("robust red", str(r.red))) if (r := self.robust) is not None else ())])
 
 
 @dataclass
@@ -268,9 +270,12 @@ class Frontier:
         return "\n".join(lines + ([f"  ({self.robust})"] if self.robust else []))
 
     def _repr_html_(self) -> str:
-        return display.table(["weight", self.safety, self.usefulness, "blue", "red"],
-                             [[p.weight, p.safety, p.usefulness, str(p.blue), str(p.red)] for p in self.points],
-                             caption=f"safety–usefulness frontier ({self.concept})")
+        robust = [f"robust {self.safety}"] if self.robust else []
+        return display.table(["weight", self.safety, *robust, self.usefulness, "blue", "red"],
+                             [[p.weight, p.safety, *([p.robust_safety] if robust else []), p.usefulness, str(p.blue),
+                               str(p.red)] for p in self.points],
+                             caption=f"safety–usefulness frontier ({self.concept})" + (f"; {self.robust}"
+                                                                                       if robust else ""))
 
 
 # ----- a side's pure options -------------------------------------------------------------------

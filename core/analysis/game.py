@@ -43,6 +43,12 @@ against red's best reply.
   point appears, so every vertex of the (concave) frontier is found, not only those the
   weights hit; the Pareto points, each with blue's protocol and red's reply. With pure
   commitments the frontier is every protocol no other beats in both.
+- **Measured kernels (robust).** ``nature={instance: credal set}`` (kernels measured from data) solves the
+  game again with each set's vertices among red's options: nature's choice joins red's. In a net a box is used
+  once, so an unconditional query is linear (multilinear) in the measured kernels and its minimum over the sets,
+  against any mixture of blue's, is at vertices: exact. In an episode the kernel is one vertex kept for every
+  step (fixed semantics, the vertices as candidates). ``Equilibrium.robust`` and each frontier point's
+  ``robust_safety`` carry the result next to the point estimate's.
 
 Matching pennies, as a net: blue guesses red's coin; safety is P(the guess is right).
 

@@ -136,7 +136,7 @@ def measure(engine: str, name: str) -> tuple[dict, dict] | str:
         r = subprocess.run([sys.executable, "-m", "bench.large", "--child", engine, name, out], cwd=root,
                            capture_output=True, text=True, timeout=TIMEOUT)
         if r.returncode != 0:
-            return (r.stderr.strip().splitlines() or ["no output"])[-1]
+            return (r.stderr.strip().splitlines() or [f"ended with exit status {r.returncode}, no message"])[-1]
         stats = json.loads(Path(out + ".json").read_text())
         with np.load(out + ".npz") as z:
             answers = {k: z[k] for k in z.files}
@@ -153,9 +153,12 @@ def run(quick: bool, names=None) -> list[Row]:
         print(f"  {name} ...", file=sys.stderr, flush=True)
         ours, theirs = measure("markovwire", name), measure("pyagrum", name)
         if isinstance(ours, str) or isinstance(theirs, str):
-            rows.append(Row("(h) large BN all marginals", name, float("nan"), "pyAgrum LazyPropagation",
-                            note=f"markovwire: {ours if isinstance(ours, str) else 'ok'}; "
-                                 f"pyAgrum: {theirs if isinstance(theirs, str) else 'ok'}", met=False))
+            a = None if isinstance(ours, str) else ours[0]
+            mine = ours if a is None else f"warm {a['warm']:.2f} s, peak RSS {mib(a['peak'])} (answering: " \
+                f"{mib(a['used'])})"
+            rows.append(Row("(h) large BN all marginals", f"{name}, cold", a["cold"] if a else float("nan"),
+                            "pyAgrum LazyPropagation", met=False,
+                            note=f"markovwire: {mine}; pyAgrum: {theirs if isinstance(theirs, str) else 'ok'}"))
             continue
         (a, got), (b, want) = ours, theirs
         diff = max(float(np.abs(got[v] - want[v]).max()) for v in want)

@@ -954,7 +954,7 @@ def frontier(file: str, safety: str | None, usefulness: str, weights: int, outpu
     console.print(table)
     console.print(f"concept: {escape(fr.concept)}")
     if fr.robust:
-        console.print(f"robust: {escape(fr.robust)}")
+        console.print(escape(fr.robust))
     if output is not None:
         console.print(f"wrote {escape(written)}")
 

@@ -84,7 +84,7 @@ import numpy as np
 from .. import display
 from ..errors import ContractionTooLarge, ParameterError, ShapeError, UnknownName
 from ..kernel import Kernel
-from ..limits import check_memory_bytes, memory_fix
+from ..limits import check_cost, check_memory_bytes, memory_fix
 from .adversary import deterministic_kernels, policy
 from .search import Axis, axes_for, maximise, minimise
 
@@ -93,6 +93,7 @@ MAX_CELLS = 4_000_000       # entries of one payoff matrix
 GRID = {1: 21, 2: 11}       # default grid points per parameter of a side, by its number of parameters (more: 5)
 REFINE = {1: 401, 2: 41}    # points per parameter when a side's parameters are searched over their range
 TOL = 1e-9                  # payoffs closer than this are ties (a constraint's dependence on red, Pareto order)
+STEP_OVERHEAD = 1000        # operations one step of backward induction counts besides its arithmetic (a Python loop)
 
 
 # ----- what the sides choose -------------------------------------------------------------------
@@ -1077,6 +1078,13 @@ class _Dynamic:
         self.chains = game.payoff.chains({i: k for side in (game.blue, game.red)
                                           for i, (_, _, k) in side.instances.items()})
         self.T, self.S = episode.steps, episode.size
+        try:                                                               # one reply to one red option
+            check_cost(self.T * (len(ks) * self.S ** 2 + STEP_OVERHEAD),
+                       f"game, blue's instance {inst!r}: backward induction over {self.T:,} steps")
+        except ContractionTooLarge as err:
+            raise err.relocated(err.place, fix=f"{err.fix}; or fewer steps, or let the instance observe less "
+                                               f"(it has {len(ks):,} policies), or keep it stationary "
+                                               "(stationary: true)") from None
         self.groups = self._observation_groups(game.payoff._fixed(episode.params))
         self.cache: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
         self.arrays_at: dict[int, tuple] = {}

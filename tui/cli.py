@@ -889,7 +889,7 @@ def _print_strategy(console, side: str, strategy) -> None:
         return
     console.print(f"{side}: a mixture of {len(lines)} protocols")
     for line in lines:
-        console.print(f"  {escape(line)}")
+        console.print("  " + escape(line).replace("\n", "\n  "))       # a policy by step and state: its lines
 
 
 @cli.command()

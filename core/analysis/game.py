@@ -37,7 +37,8 @@ against red's best reply.
   mixture is a POMDP, not a DP). A policy must be implementable: states that share an
   observed row of the instance need a common best kernel, else the DP is refused with a
   placed error. With constraints, or in :func:`frontier`, blue's kernels stay stationary
-  (a constrained or weighted reply is not this DP; ``concept`` says so).
+  (a constrained or weighted reply is not this DP; ``concept`` says so), and so they do when
+  blue's ``Choice`` says ``stationary`` (the best policy kept for every step, for comparison).
 - **Frontier.** For each weight ``w``, ``max_x w·U(x) + (1 − w)·min_j M(x, j)``: one LP
   per weight, and between neighbouring points the weight where they tie, until no new
   point appears, so every vertex of the (concave) frontier is found, not only those the
@@ -188,7 +189,7 @@ class Equilibrium:
 
     def __str__(self) -> str:
         lines = [f"{self.safety or 'value'} = {self.value:.6g}  ({self.concept})",
-                 f"  blue: {self.blue}", f"  red:  {self.red}"]
+                 f"  blue: {self.blue}".replace("\n", "\n    "), f"  red:  {self.red}"]
         lines += [f"  constraint {k} = {v:.6g}" for k, v in self.constraints.items()]
         lines.append(f"  guarantee: {self.guarantee}")
         if self.robust is not None:

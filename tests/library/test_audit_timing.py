@@ -15,6 +15,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 from scipy.optimize import minimize_scalar
 from scipy.stats import norm
 
@@ -36,11 +37,11 @@ def sus_law(mu=MU, a=A, d=D):
     return clean, attack
 
 
-def safety(audit, beta, T, B, shape=()):
+def safety(audit, beta, T, B, shape=(), sigma=SIGMA, mu=MU):
     """P(no catastrophe) when ``audit(t, spent, sus)`` (t = 1 … T) decides: a bool, or an array of them (one per
     policy of a batch of ``shape``, broadcast against the attack rates ``beta``)."""
     beta = np.asarray(beta, dtype=float)
-    clean, attack = sus_law()
+    clean, attack = sus_law(mu)
     x = np.zeros((B + 1,) + np.broadcast_shapes(shape, beta.shape))
     x[0] = 1.0
     catastrophe = np.zeros(x.shape[1:])
@@ -51,8 +52,8 @@ def safety(audit, beta, T, B, shape=()):
                 audited = np.logical_and(k < B, audit(t, k, sus))
                 work, attempt = x[k] * (1 - beta) * clean[s], x[k] * beta * attack[s]
                 nxt[min(k + 1, B)] += np.where(audited, work, 0.0)      # an audit of clean work spends a coin
-                nxt[k] += np.where(audited, 0.0, work + attempt * (1 - SIGMA))
-                catastrophe += np.where(audited, 0.0, attempt * SIGMA)  # an audited attack ends the episode safely
+                nxt[k] += np.where(audited, 0.0, work + attempt * (1 - sigma))
+                catastrophe += np.where(audited, 0.0, attempt * sigma)  # an audited attack ends the episode safely
         x = nxt
     return 1 - catastrophe
 
@@ -76,16 +77,16 @@ def audits_by_step(audit, beta, T, B):
     return np.array(out)
 
 
-def best_schedule(beta, T, B):
+def best_schedule(beta, T, B, sigma=SIGMA, mu=MU):
     """Blue's best policy by step and coins against one attack rate: backward induction, written out."""
-    clean, attack = sus_law()
+    clean, attack = sus_law(mu)
     h = np.ones(B + 1)                               # P(safe from here on | coins spent), after the last step
     value_by_step, choice = [], {}
     for t in range(T, 0, -1):
         new = np.zeros(B + 1)
         for k in range(B + 1):
             for s, sus in enumerate(SUS):
-                pass_ = (1 - beta) * clean[s] * h[k] + beta * attack[s] * (1 - SIGMA) * h[k]
+                pass_ = (1 - beta) * clean[s] * h[k] + beta * attack[s] * (1 - sigma) * h[k]
                 audit = (1 - beta) * clean[s] * h[min(k + 1, B)] + beta * attack[s] if k < B else -1.0
                 choice[t, k, sus] = audit > pass_ + 1e-12
                 new[k] += max(pass_, audit)
@@ -136,9 +137,14 @@ def test_the_components_split_the_budgeted_auditor_into_a_decision_and_its_effec
 
 
 @functools.cache
+def proposal():
+    return load_proposal(FILE)
+
+
+@functools.cache
 def solved(entry: str, T: int | None = None, B: int | None = None):
     values = {k: v for k, v in {"T": T, "c": B}.items() if v is not None}
-    return load_proposal(FILE).solve(entry, values or None)
+    return proposal().solve(entry, values or None)
 
 
 def red_mixture(eq):
@@ -166,6 +172,24 @@ def test_the_dynamic_programme_against_every_deterministic_policy_by_step_and_st
     if len(y) == 1:                                                    # a pure red equilibrium: exact
         assert eq.bracket[1] == pytest.approx(eq.value, abs=1e-12)
         assert best_vs_mixture == pytest.approx(eq.value, abs=1e-9)
+
+
+@settings(max_examples=6, deadline=None)                  # each example solves two games (about 0.3 s)
+@given(T=st.integers(1, 4), c=st.integers(0, 1), sigma=st.floats(0.05, 1), mu=st.floats(0, 4))
+def test_equilibrium_conditions_on_random_small_deployments(T, c, sigma, mu):
+    """Blue's strategy keeps the value against every attack rate of red's grid; no policy by step and coins beats
+    it against red's mixture by more than the bracket (each red option's best policy by independent backward
+    induction); the stationary optimum is never better."""
+    values = {"T": T, "c": c, "sigma": sigma, "mu": mu}
+    p = proposal()
+    eq, stationary = p.solve("audit_policy", values), p.solve("stationary_policy", values)
+    kept = sum(w * safety(schedule_of(o), RED_GRID, T, c, sigma=sigma, mu=mu)
+               for o, w in zip(eq.blue.options, eq.blue.weights))
+    assert kept.min() >= eq.value - 1e-9
+    beta, y = red_mixture(eq)
+    replies = [best_schedule(float(b), T, c, sigma=sigma, mu=mu)[0] for b in beta]
+    assert eq.bracket[1] == pytest.approx(max(eq.value, float(np.dot(y, replies))), abs=1e-9)
+    assert stationary.value <= eq.value + 1e-9
 
 
 def test_the_shipped_game_against_an_independent_backward_induction():

@@ -120,6 +120,9 @@ class Choice:
             raise ShapeError("game choice", "names both parameters and an instance" if self.over else
                              "names neither parameters nor an instance",
                              fix="give over=[parameters] or instance=NAME (one choice each)")
+        if self.stationary and self.instance is None:
+            raise ShapeError("game choice", "is stationary but chooses parameters (they are kept for every step)",
+                             fix="drop stationary=True, or give it to a choice of an instance")
         if self.instance is not None and (self.bounds or self.grid is not None):
             raise ShapeError(f"game choice of instance {self.instance!r}", "has bounds or a grid, which are for "
                              "parameters", fix="drop bounds and grid (an instance's options are its deterministic "

@@ -247,3 +247,12 @@ def test_check_eval_and_solve_from_the_command_line(capsys):
     err = capsys.readouterr().err
     assert info.value.code == 1 and "has 3 blue entries" in err and "--blue audit_policy" in err
     assert "Traceback" not in err
+
+
+def test_stationary_belongs_to_a_choice_of_an_instance():
+    from markovwire.analysis.game import Choice
+    from markovwire.errors import ShapeError
+
+    with pytest.raises(ShapeError, match="is stationary but chooses parameters") as info:
+        Choice(over=("beta",), stationary=True)
+    assert "give it to a choice of an instance" in info.value.fix

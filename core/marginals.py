@@ -44,7 +44,7 @@ import numpy as np
 
 from .contract import Program, check_memory, out_of_memory
 from .errors import ContractionTooLarge, EvidenceError, WiringError
-from .limits import check_memory_bytes
+from .limits import check_memory_bytes, memory_budget
 
 LIVE = 3  # arrays per clique kept during calibration: its potential, its belief, and the messages and products
 
@@ -86,6 +86,8 @@ def all_marginals(net, values: Mapping[str, object], evidence: Mapping[str, str]
         tree = net._plans[key] = JunctionTree(factors, sizes, set(obs), net.inputs, flags, asked)
     if method == "auto":  # the cliques when they fit; else the messages contracted from the factors
         method = "tree" if tree.fits(batch[0] if batch else 1) else "factors"
+    elif method == "tree":
+        tree.check_memory(batch[0] if batch else 1)
     if method == "factors":
         lazy = net._plans.get(key + ("factors",))
         if lazy is None:
@@ -294,9 +296,9 @@ class JunctionTree:
 
     def marginals(self, arrays, obs: Mapping[str, int], batch, wires: Sequence[str],
                   evidence: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
-        """Every wire's marginal, normalised by the probability of the evidence."""
+        """Every wire's marginal, normalised by the probability of the evidence (the caller has checked
+        :meth:`fits`)."""
         n = batch[0] if batch else 1
-        self.check_memory(n)
         r = self.calibrate(arrays, obs)
         scale = None
         if obs:
@@ -343,12 +345,14 @@ class JunctionTree:
         """Refuse a calibration whose arrays, all kept until the marginals are read (every clique's potential
         and belief, and the messages and products between them: ``LIVE`` times the cliques' entries, per sweep
         point and input value), would not fit in the memory budget."""
+        per = (n if self.swept else 1) * math.prod(self.sizes[w] for w in self.inputs)
+        if LIVE * self.entries * per * 8 <= memory_budget():
+            return
         clique = self.cliques[self.largest]
         indices = ((SWEEP,) if self.swept else ()) + self.inputs + tuple(clique)
         sizes = {**self.sizes, SWEEP: n}
         what = "junction tree of the marginals"
         check_memory(indices, sizes, {}, 8, what=what)
-        per = (n if self.swept else 1) * math.prod(self.sizes[w] for w in self.inputs)
         wires = ", ".join(f"{w}({self.sizes[w]})" for w in clique[:8]) + (", …" if len(clique) > 8 else "")
         check_memory_bytes(LIVE * self.entries * per * 8, what,
                            f" ({len(self.cliques)} cliques; the largest, over {wires}, has "
@@ -617,16 +621,20 @@ def _summer(clique, axes: tuple[int, ...], sizes: Mapping[str, int]):
     """Sum a clique's array (right-aligned: it may lack leading axes, or hold some at length one where no
     factor depends on the wire) over ``axes`` (negative, of ``clique``), counting a wire it is constant
     along as many times as the wire has values."""
-    summed = [(ax, sizes[clique[ax]]) for ax in axes]
+    summed = [(ax, sizes[clique[ax]]) for ax in axes if sizes[clique[ax]] > 1]
     width = len(clique)
+    add = np.add.reduce
 
     def total(x):
         if x.ndim < width:
             x = x.reshape((1,) * (width - x.ndim) + x.shape)
         if not axes:
             return x
-        scale = math.prod(n for ax, n in summed if x.shape[ax] == 1)
-        y = x.sum(axis=axes)
+        shape, scale = x.shape, 1
+        for ax, n in summed:
+            if shape[ax] == 1:
+                scale *= n
+        y = add(x, axis=axes)
         return y * scale if scale != 1 else y
     return total
 

@@ -32,23 +32,7 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-# ----- as a user runs it ------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", shipped_proposals(), ids=lambda p: p.stem)
-def test_eval_json_on_every_shipped_proposal(path):
-    r = run("eval", str(path), "--point", "--json")
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
-    assert {"parameters", "queries", "seconds"} <= set(out)
-    assert out["proposal"] == path.stem
-    expected = {"upfront_auditing": 0.1518, "trusted_monitoring": 0.6487, "defer_to_trusted": 0.7776}.get(path.stem)
-    if expected is None:  # the other shipped proposals are checked in tests/library/test_shipped_*.py
-        return
-    assert 0.0 <= out["queries"]["safety"] <= 1.0
-    worst = out["queries"]["worst_safety"]
-    assert worst["value"] <= out["queries"]["safety"] + 1e-9 and set(worst["choice"]) == {"beta"}
-    assert round(out["queries"]["safety"], 4) == expected
-
-
+# ----- as a user runs it (eval --json on every shipped proposal: tests/library/test_shipped_cli.py) ----------------
 def test_check_every_shipped_file_at_once():
     r = run("check", *map(str, shipped_proposals()), str(alignment_path()))
     assert r.returncode == 0, r.stderr

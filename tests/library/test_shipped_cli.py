@@ -9,12 +9,14 @@ import sys
 
 import pytest
 
-from markovwire.library import load_proposal
+from markovwire.library import load_proposal, shipped_proposals
 from markovwire.library.shipped import proposals_dir
 
-PROPOSALS = ["trusted_editing", "untrusted_monitoring", "budgeted_monitoring", "best_of_n_vs_rl",
-             "regressional_goodhart", "debate", "amplification", "guaranteed_safe_ai", "swiss_cheese", "off_switch",
-             "credal_control"]
+# asked at their point, where their safety is the published one (4 decimals); every other proposal is asked whole.
+# The default proposal's sweep is evaluated whole in tests/library/test_one_answer.py, defer_to_trusted's in
+# tests/library/test_cli.py.
+SAFETY = {"upfront_auditing": 0.1518, "trusted_monitoring": 0.6487, "defer_to_trusted": 0.7776}
+PROPOSALS = sorted(p.stem for p in shipped_proposals())
 
 
 def numbers(value) -> list[float]:
@@ -32,14 +34,19 @@ def numbers(value) -> list[float]:
 def test_eval_json(name):
     path = proposals_dir() / f"{name}.yaml"
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    r = subprocess.run([sys.executable, "-m", "markovwire", "eval", str(path), "--json"],
+    point = ["--point"] if name in SAFETY else []
+    r = subprocess.run([sys.executable, "-m", "markovwire", "eval", str(path), "--json", *point],
                        capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     spec = load_proposal(path).spec
     assert out["proposal"] == name and {"parameters", "queries", "seconds"} <= set(out)
     assert set(out["queries"]) == set(spec.queries) | set(spec.adversary) | set(spec.credal)
-    assert set(out["sweep"]) == {s.parameter for s in spec.sweeps}
+    assert set(out.get("sweep", {})) == ({s.parameter for s in spec.sweeps} if not point else set())
     for query, value in out["queries"].items():
         got = numbers(value)
         assert got and all(isinstance(x, float) and math.isfinite(x) for x in got), query
+    if point:
+        worst = out["queries"]["worst_safety"]
+        assert worst["value"] <= out["queries"]["safety"] + 1e-9 and set(worst["choice"]) == {"beta"}
+        assert round(out["queries"]["safety"], 4) == SAFETY[name]

@@ -22,6 +22,24 @@ settings.register_profile("thorough", parent=settings.get_profile("default"), de
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def _cpus() -> int:
+    """The CPUs this process may use: its affinity, lowered by a cgroup's CPU quota (a container's share)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return n
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker per usable CPU, at least 2 and at most 4 (each worker imports the UI and numpy;
+    past 4 the suite's longest tests, not the number of workers, set its time)."""
+    return max(2, min(4, _cpus()))
+
+
 @pytest.fixture
 def budget():
     """``set_memory_budget`` for one test; the budget is restored afterwards."""

@@ -23,7 +23,7 @@ def test_message_without_place_or_fix():
 
 def test_every_error_is_a_markovwire_error_and_exported():
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
-    assert len(classes) == 14
+    assert {"TypeMismatch", "ContractionTooLarge", "EngineError", "Cancelled"} <= {c.__name__ for c in classes}
     for cls in classes:
         assert issubclass(cls, MarkovwireError)
         assert getattr(markovwire, cls.__name__) is cls

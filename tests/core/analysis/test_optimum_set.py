@@ -102,10 +102,11 @@ def test_two_parameters_flat_in_one_strict_in_the_other(c, y0, seed):
     assert c - h <= xlo <= c + h and xhi == 1.0 and yhi - ylo <= 2 * h and ylo - h <= y0 <= yhi + h
     assert clean.flat and clean.pieces == 1 and clean.on_edge == {"x": "upper"}
     # under noise: the flat parameter's set and representative are the same; the strict one moves only as
-    # far as refinement's precision (y0 between grid points is located by Brent's method)
+    # far as the noise lets any method locate a quadratic peak: values within 1e-14 of the top lie within
+    # sqrt(1e-14) = 1e-7 of y0, so its location is known to a few 1e-7
     assert dirty.choice["x"] == clean.choice["x"] == xlo and dirty.optimum["x"] == clean.optimum["x"]
-    assert dirty.choice["y"] == pytest.approx(clean.choice["y"], abs=1e-7)
-    assert dirty.optimum["y"] == pytest.approx(clean.optimum["y"], abs=1e-7)
+    assert dirty.choice["y"] == pytest.approx(clean.choice["y"], abs=1e-6)
+    assert dirty.optimum["y"] == pytest.approx(clean.optimum["y"], abs=1e-6)
 
 
 def test_integer_axes_report_every_optimal_value():

@@ -780,6 +780,7 @@ def _check_output(file: str, output: str) -> None:
               help="Figure width: column (3.3in), page (6.5in), or a length such as 3.3in, 8cm, 80mm, 240pt.")
 @click.option("--dpi", type=click.IntRange(min=50, max=1200), default=300, show_default=True,
               help="Resolution of a PNG.")
+@engine_options
 @limit_options
 def plot(file: str, output: str, sweeps, queries, sets, intervals, radii, sensitivity: bool, width: str,
          dpi: int) -> None:
@@ -834,6 +835,7 @@ def _game_values(proposal, sets) -> dict:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @_game_options
+@engine_options
 @limit_options
 @json_errors
 def solve(file: str, blue: str | None, sets, pure: bool, robust: bool | None, as_json: bool) -> None:
@@ -904,6 +906,7 @@ def _print_strategy(console, side: str, strategy) -> None:
 @click.option("--width", metavar="WIDTH", default="column", show_default=True,
               help="Figure width: column (3.3in), page (6.5in), or a length such as 3.3in, 8cm.")
 @_game_options
+@engine_options
 @limit_options
 @json_errors
 def frontier(file: str, safety: str | None, usefulness: str, weights: int, output: str | None, published,

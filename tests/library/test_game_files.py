@@ -21,21 +21,7 @@ from markovwire.library.schema import BlueSpec, ProposalFile, json_schemas
 from markovwire.library.shipped import proposals_dir
 from markovwire.tui.cli import cli, main
 
-LIBRARY = """\
-name: pennies
-version: "1"
-types: {Coin: [h, t], Outcome: [right, wrong]}
-parameters:
-  p: {domain: [0, 1], default: 0.5, doc: "blue guesses heads"}
-  q: {domain: [0, 1], default: 0.5, doc: "red shows heads"}
-components:
-  coin: {outputs: {coin: Coin}, parameters: [q], kernel: {table: {h: q, t: 1 - q}}}
-  guess: {outputs: {guess: Coin}, parameters: [p], kernel: {table: {h: p, t: 1 - p}}}
-  referee:
-    inputs: {coin: Coin, guess: Coin}
-    outputs: {outcome: Outcome}
-    kernel: {function: {h: {h: right, t: wrong}, t: {h: wrong, t: right}}}
-"""
+from games import PENNIES
 
 PROPOSAL = """\
 name: pennies_game
@@ -69,14 +55,14 @@ blue:
 
 @pytest.fixture
 def game_file(tmp_path):
-    (tmp_path / "pennies.yaml").write_text(LIBRARY)
+    (tmp_path / "pennies.yaml").write_text(PENNIES)
     path = tmp_path / "pennies_game.yaml"
     path.write_text(PROPOSAL)
     return path
 
 
 def problems(tmp_path, text: str) -> list[MarkovwireError]:
-    (tmp_path / "pennies.yaml").write_text(LIBRARY)
+    (tmp_path / "pennies.yaml").write_text(PENNIES)
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(MarkovwireError) as e:
@@ -164,7 +150,7 @@ def test_schema_mistakes_of_blue_entries(tmp_path):
 
 def test_a_constraint_that_depends_on_red_is_refused_where_the_file_asks(tmp_path):
     """Found by the core while solving (it evaluates the constraint against red's options), placed at the entry."""
-    (tmp_path / "pennies.yaml").write_text(LIBRARY)
+    (tmp_path / "pennies.yaml").write_text(PENNIES)
     text = PROPOSAL.replace("heads: {probability: {guess: h}}", "heads: {probability: {guess: h}}\n"
                             "  red_heads: {probability: {referee.coin: h}}").replace("query: heads, at_most",
                                                                                       "query: red_heads, at_most")
@@ -360,3 +346,15 @@ def test_the_readme_table_holds_the_model_s_numbers():
         for (s, u, _, _), worst, useful in zip(points, safety.reshape(len(at), -1).min(axis=1), usefulness):
             assert worst == pytest.approx(float(s), abs=0.6 * 10 ** -len(s.split(".")[1])), (name, s)
             assert useful == pytest.approx(float(u), abs=0.6 * 10 ** -len(u.split(".")[1])), (name, u)
+
+
+@pytest.mark.parametrize("command", [["solve"], ["frontier", "--usefulness", "heads"], ["plot", "-o", "f.pdf"]])
+def test_games_and_plots_run_their_searches_where_eval_does(game_file, command):
+    """--workers and --scheduler choose where the pieces of a game's searches (and a plot's sweep) run, as for
+    eval; a malformed address is refused before any work, and the engine is left as it was."""
+    from markovwire import parallel
+
+    r = CliRunner().invoke(cli, [command[0], str(game_file), *command[1:], "--scheduler", "no-port-here"])
+    assert r.exit_code == 2 and parallel.engine().kind == "threads"
+    assert "Invalid value for '--scheduler': 'no-port-here' is not a dask scheduler address" in r.output
+    assert "--workers N" in CliRunner().invoke(cli, [command[0], "--help"]).output

@@ -7,21 +7,7 @@ from __future__ import annotations
 
 import limits
 
-PENNIES = """\
-    name: pennies
-    version: "1"
-    types: {Coin: [h, t], Outcome: [right, wrong]}
-    parameters:
-      p: {domain: [0, 1], default: 0.5}
-      q: {domain: [0, 1], default: 0.5}
-    components:
-      coin: {outputs: {coin: Coin}, parameters: [q], kernel: {table: {h: q, t: 1 - q}}}
-      guess: {outputs: {guess: Coin}, parameters: [p], kernel: {table: {h: p, t: 1 - p}}}
-      referee:
-        inputs: {coin: Coin, guess: Coin}
-        outputs: {outcome: Outcome}
-        kernel: {function: {h: {h: right, t: wrong}, t: {h: wrong, t: right}}}
-    """
+from games import PENNIES
 
 
 def test_a_blue_grid_of_ten_billion_protocols_is_refused_at_its_entry(tmp_path):

@@ -14,22 +14,9 @@ from markovwire.library.shipped import proposals_dir
 from markovwire.tui.app import MarkovwireApp
 from markovwire.tui.document import Document
 
+from games import PENNIES
+
 TRUSTED = proposals_dir() / "trusted_monitoring.yaml"
-PENNIES = """\
-name: pennies
-version: "1"
-types: {Coin: [h, t], Outcome: [right, wrong]}
-parameters:
-  p: {domain: [0, 1], default: 0.5}
-  q: {domain: [0, 1], default: 0.5}
-components:
-  coin: {outputs: {coin: Coin}, parameters: [q], kernel: {table: {h: q, t: 1 - q}}}
-  guess: {outputs: {guess: Coin}, parameters: [p], kernel: {table: {h: p, t: 1 - p}}}
-  referee:
-    inputs: {coin: Coin, guess: Coin}
-    outputs: {outcome: Outcome}
-    kernel: {function: {h: {h: right, t: wrong}, t: {h: wrong, t: right}}}
-"""
 GAME = """\
 name: pennies_game
 libraries: [pennies.yaml]

@@ -76,7 +76,8 @@ def test_sensitivities_are_taken_at_the_given_episode_length():
 
 
 def test_the_default_proposal_evaluates_as_json():
-    res = CliRunner().invoke(cli, ["eval", str(proposals_dir() / "trusted_monitoring.yaml"), "--json"])
+    res = CliRunner().invoke(cli, ["eval", str(proposals_dir() / "trusted_monitoring.yaml"), "--json",
+                                   "-q", "worst_safety", "-q", "safety"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     swept = out["queries"]["worst_safety"]

@@ -235,7 +235,7 @@ def nature(proposal, game: Game, robust: bool | None) -> dict:
 
 
 def solve(proposal, name: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True,
-          robust: bool | None = None):
+          robust: bool | None = None, lipschitz: float | None = None):
     """The equilibrium of blue entry ``name`` at ``values`` (see :func:`markovwire.analysis.game.solve`), with its
     robust counterpart when instances are measured from data (see :func:`nature`)."""
     from markovwire.analysis.game import solve as solve_game
@@ -245,7 +245,7 @@ def solve(proposal, name: str | None = None, values: Mapping[str, object] | None
     sets = nature(proposal, game, robust)               # a mistake of --robust's, placed there
     with proposal._asking(game.name):
         return solve_game(model, game.query, game.blue, game.red, constraints=game.constraints, values=values,
-                          mixed=mixed, nature=sets)
+                          mixed=mixed, nature=sets, lipschitz=lipschitz)
 
 
 def frontier(proposal, safety: str | None, usefulness: str, name: str | None = None,

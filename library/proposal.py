@@ -348,12 +348,13 @@ class Proposal:
             return band(built, built.model(), query, radii, rest)
 
     def solve(self, blue: str | None = None, values: Mapping[str, object] | None = None, mixed: bool = True,
-              robust: bool | None = None):
+              robust: bool | None = None, lipschitz: float | None = None):
         """The control game of ``blue:`` entry ``blue`` (the only one when None): blue's best choice against the red
         team's best reply, an :class:`~markovwire.analysis.game.Equilibrium` (see :mod:`markovwire.library.game`).
         With instances measured from data (and ``robust`` not False) its ``robust`` field is the game with their
-        credal sets on red's side."""
-        return solve_game(self, blue, values, mixed, robust)
+        credal sets on red's side. ``lipschitz`` (a bound on the safety query's slope in each chosen parameter)
+        turns the search's result over the parameters' whole ranges into a certified bracket."""
+        return solve_game(self, blue, values, mixed, robust, lipschitz)
 
     def frontier(self, safety: str | None, usefulness: str, blue: str | None = None,
                  values: Mapping[str, object] | None = None, weights=21, mixed: bool = True,

@@ -835,10 +835,14 @@ def _game_values(proposal, sets) -> dict:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @_game_options
+@click.option("--lipschitz", type=click.FloatRange(min=0, min_open=True), metavar="L",
+              help="A bound on the safety query's slope in each chosen parameter: the search over the parameters' "
+                   "whole ranges then gives a certified bracket.")
 @engine_options
 @limit_options
 @json_errors
-def solve(file: str, blue: str | None, sets, pure: bool, robust: bool | None, as_json: bool) -> None:
+def solve(file: str, blue: str | None, sets, pure: bool, robust: bool | None, as_json: bool,
+          lipschitz: float | None) -> None:
     """The blue team's best protocol in FILE against the red team's best reply (a blue: entry and its adversary
     entries): the value, both strategies (mixtures with their weights), the solution concept and what is guaranteed.
     """
@@ -848,7 +852,7 @@ def solve(file: str, blue: str | None, sets, pure: bool, robust: bool | None, as
     proposal = load_proposal(file)
     values = _game_values(proposal, sets)
     name = blue_name(proposal, blue)
-    eq = proposal.solve(name, values, mixed=not pure, robust=robust)
+    eq = proposal.solve(name, values, mixed=not pure, robust=robust, lipschitz=lipschitz)
     entry = proposal.spec.blue[name]
     if as_json:
         click.echo(json.dumps({"proposal": proposal.name, "blue_entry": name, "query": entry.query,

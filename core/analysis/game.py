@@ -963,7 +963,7 @@ class _Game:
         red_keeps = f" and red's keeps blue to {hi:.6g}" if mixed else ""
         return None, (f"exact for the grid game ({grids}); over the whole ranges blue's strategy keeps "
                       f"{lo:.6g} against red's best reply found{red_keeps}: best found on the grid, not certified; "
-                      "pass lipschitz= for a certified bracket")
+                      + CERTIFY)
 
     def _refine_pure(self, i: int, value: float, lipschitz):
         """Blue's pure commitment refined over its parameters' whole ranges: ``max_b max_k min_j f(b, k, j)`` over
@@ -1011,8 +1011,7 @@ class _Game:
         return value, blue, red, constraints, None, (
             f"blue's parameters refined by Brent against red's grid; over red's whole ranges this commitment keeps "
             f"{lo:.6g} against red's best reply found: best found, not certified"
-            + ("; pass lipschitz= for a certified bracket" if not cons else
-               " (with constraints the upper end is not certified)"))
+            + (f"; {CERTIFY}" if not cons else " (with constraints the upper end is not certified)"))
 
     def _red_reply(self, x, lipschitz):
         """Red's best reply, over its whole parameter ranges and every kernel, to blue's mixture ``x``."""
@@ -1311,6 +1310,9 @@ def _searched(out) -> tuple[float, bool]:
     if out.certified:
         return float(out.bound), True
     return float(out.value), not any(out.spacing.values())
+
+
+CERTIFY = "give a Lipschitz constant (solve --lipschitz L; lipschitz= in Python) for a certified bracket"
 
 
 def _lipschitz(lipschitz, axes):

@@ -358,3 +358,14 @@ def test_games_and_plots_run_their_searches_where_eval_does(game_file, command):
     assert r.exit_code == 2 and parallel.engine().kind == "threads"
     assert "Invalid value for '--scheduler': 'no-port-here' is not a dask scheduler address" in r.output
     assert "--workers N" in CliRunner().invoke(cli, [command[0], "--help"]).output
+
+
+def test_solve_certifies_its_bracket_with_a_lipschitz_constant_from_the_command_line(game_file):
+    """Without a Lipschitz constant the search over blue's whole range is the best found; with --lipschitz the
+    same answer comes with a certified bracket, equal to Python's."""
+    plain = json.loads(CliRunner().invoke(cli, ["solve", str(game_file), "--json"]).output)
+    assert plain["bracket"] is None and "solve --lipschitz L" in plain["guarantee"]
+    out = json.loads(CliRunner().invoke(cli, ["solve", str(game_file), "--lipschitz", "1", "--json"]).output)
+    eq = load_proposal(game_file).solve(lipschitz=1.0)
+    assert out["bracket"] == list(eq.bracket) and out["bracket"][0] <= out["value"] <= out["bracket"][1]
+    assert out["guarantee"].startswith("certified bracket")

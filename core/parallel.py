@@ -177,8 +177,15 @@ def client(eng: Engine | None = None):
                                   "start one with `dask scheduler` and workers with `dask worker ADDRESS`), "
                                   "or drop --scheduler to run in this process") from None
     else:
-        cluster = distributed.LocalCluster(n_workers=int(eng.workers), threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+        import dask
+        # dask's nannies set MALLOC_TRIM_THRESHOLD_ for long-lived workers; it turns off glibc's dynamic mmap
+        # threshold, so every large array a piece allocates is a fresh mmap (page faults, zeroing): pieces ran
+        # 15-30% slower than in this process, and two workers contended for memory bandwidth. Pieces are
+        # bounded by the memory budget, so a worker allocates as this process does.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                              "distributed.worker.profile.enabled": False}):
+            cluster = distributed.LocalCluster(n_workers=int(eng.workers), threads_per_worker=1, processes=True,
+                                               dashboard_address=None, silence_logs=logging.CRITICAL)
         made = distributed.Client(cluster, set_as_default=False)
     _clients[key] = made
     return made
@@ -237,19 +244,20 @@ def _call(fn: Callable, piece, limits: Mapping[str, float]):
 
 
 def run(fn: Callable[[Any], Any], pieces: Sequence, *, engine: Engine | None = None,
-        progress: Progress | None = None, piece_bytes: float = 0) -> Iterator[Any]:
+        progress: Progress | None = None, piece_bytes: float = 0, already: int = 0) -> Iterator[Any]:
     """``fn(piece)`` for every piece, on the engine; the results come back in the order of ``pieces``.
 
     ``progress(done, total)`` is called after each result has been taken (default: the one of
     :func:`reporting`); an exception it raises, or Ctrl+C, cancels the pieces not yet done and propagates
-    (Ctrl+C as :class:`~markovwire.errors.Cancelled`). On threads, as many pieces run at once as fit in
+    (Ctrl+C as :class:`~markovwire.errors.Cancelled`); ``already`` pieces of the same job were done before this
+    run (progress and messages count them). On threads, as many pieces run at once as fit in
     the memory budget with ``piece_bytes`` each; a single piece runs in the calling thread. Results are
     yielded as they arrive, so a caller may write each away and keep none: at most a few per worker are
     held at once.
     """
     pieces = list(pieces)
     eng = engine or _engine
-    tally = _Tally(len(pieces), progress or _reporter.get())
+    tally = _Tally(already + len(pieces), progress or _reporter.get(), already)
     try:
         if eng.kind != "threads":
             results = _on_cluster(fn, pieces, client(eng), eng)
@@ -267,8 +275,8 @@ def run(fn: Callable[[Any], Any], pieces: Sequence, *, engine: Engine | None = N
 class _Tally:
     """Pieces done of a run, reported as they are taken."""
 
-    def __init__(self, total: int, progress: Progress | None):
-        self.total, self.done, self.progress = total, 0, progress
+    def __init__(self, total: int, progress: Progress | None, done: int = 0):
+        self.total, self.done, self.progress = total, done, progress
 
     def step(self) -> None:
         self.done += 1
@@ -439,6 +447,7 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
     axes = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in axes.items()}
     n = math.prod(len(v) for v in axes.values())
     pieces = list(chunks(n, point_bytes) if pieces is None else pieces)
+    eng = engine or _engine
     _prepare_dir(path)
     names = list(results)
     files = {name: f"r{i}.npy" for i, name in enumerate(names)}
@@ -451,25 +460,33 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
                             for name in names],
                 "points": n, "pieces": len(pieces), "pieces_done": 0, "complete": False, **dict(meta or {})}
     _write_manifest(path, manifest)
-    arrays: dict[str, np.memmap] = {}
     task = GridPiece(evaluate, axes)
+    writer = _PieceWriter(task, path, files)
     done_to = 0
+
+    def written():
+        """The pieces as they are done, in order. The first is computed here: its rows fix each file's shape.
+        The rest are written by whatever runs them where it shares this disk (threads, a local cluster, a
+        cluster on a shared file system), else handed back and written here: rows that need not travel back
+        through this process leave it the CPU (on two cores, a tenth of the work went to receiving them)."""
+        report = progress or _reporter.get()
+        yield writer.create(pieces[0], n, task(pieces[0]))
+        if report:
+            report(1, len(pieces))
+        in_place = _shares_disk(eng, path)
+        rest = pieces[1:]
+        outs = run(writer if in_place else task, rest, engine=eng, piece_bytes=point_bytes, progress=report,
+                   already=1)
+        for piece, out in zip(rest, outs):
+            yield piece if in_place else writer.write(piece, out)
+
     try:
-        for piece, out in zip(pieces, run(task, pieces, engine=engine, progress=progress, piece_bytes=point_bytes)):
-            for name in names:
-                rows = np.asarray(out[name], dtype=float)
-                rows = rows.reshape((piece[1] - piece[0],) + rows.shape[1:] if rows.ndim else (piece[1] - piece[0],))
-                if name not in arrays:
-                    arrays[name] = np.lib.format.open_memmap(path / files[name], mode="w+", dtype=float,
-                                                             shape=(n,) + rows.shape[1:])
-                    arrays[name][:] = np.nan
-                arrays[name][piece[0]:piece[1]] = rows
-            done_to += 1
-            if done_to % 8 == 0 or done_to == len(pieces):
-                for a in arrays.values():
-                    a.flush()
-                manifest["pieces_done"] = done_to
-                _write_manifest(path, manifest)
+        if pieces:
+            for _ in written():
+                done_to += 1
+                if done_to % 8 == 0 or done_to == len(pieces):
+                    manifest["pieces_done"] = done_to
+                    _write_manifest(path, manifest)
         manifest["complete"] = True
     except (Cancelled, KeyboardInterrupt) as e:      # Ctrl+C inside a piece's run, or while one is written
         if isinstance(e, KeyboardInterrupt):
@@ -479,12 +496,51 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
                           fix=f"run the sweep again to write all of it; open_sweep({str(path)!r}) reads the pieces "
                               "written (NaN elsewhere)") from None
     finally:
-        for a in arrays.values():
-            a.flush()
+        if done_to < len(pieces):
+            writer.blank(pieces[done_to][0], n)
         manifest["pieces_done"] = done_to
         _write_manifest(path, manifest)
-        arrays.clear()
     return open_sweep(path)
+
+
+class _PieceWriter:
+    """Evaluate one piece of a sweep and write its rows into the sweep's ``.npy`` files (a picklable callable: a
+    worker process on this machine writes its own rows, so that they never travel back through this process)."""
+
+    def __init__(self, task: "GridPiece", path: Path, files: Mapping[str, str]):
+        self.task, self.path, self.files = task, path, dict(files)
+
+    def create(self, piece: Piece, n: int, out: Mapping[str, Any]) -> Piece:
+        """Create each result's file for ``n`` points, shaped by the rows of the first piece, and write them."""
+        for name, file in self.files.items():
+            rows = self._rows(piece, out[name])
+            np.lib.format.open_memmap(self.path / file, mode="w+", dtype=float, shape=(n,) + rows.shape[1:]).flush()
+        return self.write(piece, out)
+
+    def write(self, piece: Piece, out: Mapping[str, Any]) -> Piece:
+        for name, file in self.files.items():
+            arr = np.load(self.path / file, mmap_mode="r+")
+            arr[piece[0]:piece[1]] = self._rows(piece, out[name])
+            arr.flush()
+            del arr
+        return piece
+
+    def blank(self, start: int, stop: int) -> None:
+        """Fill the points ``start .. stop - 1`` with NaN (the pieces a stopped sweep did not write)."""
+        for file in self.files.values():
+            if (self.path / file).exists():
+                arr = np.load(self.path / file, mmap_mode="r+")
+                arr[start:stop] = np.nan
+                arr.flush()
+                del arr
+
+    @staticmethod
+    def _rows(piece: Piece, out) -> np.ndarray:
+        rows = np.asarray(out, dtype=float)
+        return rows.reshape((piece[1] - piece[0],) + rows.shape[1:] if rows.ndim else (piece[1] - piece[0],))
+
+    def __call__(self, piece: Piece) -> Piece:
+        return self.write(piece, self.task(piece))
 
 
 class GridPiece:
@@ -495,6 +551,30 @@ class GridPiece:
 
     def __call__(self, piece: Piece) -> dict:
         return self.evaluate(grid_points(self.axes, piece))
+
+
+def _shares_disk(eng: Engine, path: Path) -> bool:
+    """Whether every worker of the engine sees the directory ``path`` as this process does (always on threads):
+    a token written here is read back by each worker."""
+    if eng.kind == "threads":
+        return True
+    token = os.urandom(8).hex()
+    probe = path / ".workers-see-this"
+    probe.write_text(token)
+    try:
+        seen = client(eng).run(_reads, str(probe), token)
+    except Exception:  # a worker that cannot answer: hand the rows back, which always works
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+    return bool(seen) and all(seen.values())
+
+
+def _reads(file: str, token: str) -> bool:
+    try:
+        return Path(file).read_text() == token
+    except OSError:
+        return False
 
 
 def _prepare_dir(path: Path) -> None:

@@ -185,6 +185,23 @@ def test_a_sweep_written_to_disk_opens_as_memmaps(tmp_path):
     assert float(arr.sum()) == pytest.approx(6000.0)          # a law per point
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["workers-write-their-rows", "rows-handed-back"])
+def test_a_sweep_to_disk_on_a_cluster_equals_threads_bit_for_bit(cluster, tmp_path, monkeypatch, shared):
+    """Workers that see the directory write their pieces' rows themselves; others hand them back to be written
+    here. Either way the files hold the same bits as a sweep on threads."""
+    net = monitored(3)
+    here = net.sweep(GRID, out=tmp_path / "here.npyd", chunk=700)
+    seen = []
+    real = parallel._shares_disk
+    monkeypatch.setattr(parallel, "_shares_disk", lambda eng, path: seen.append(real(eng, path)) or shared)
+    with parallel.using(cluster):
+        there = net.sweep(GRID, out=tmp_path / "there.npyd", chunk=700)
+    assert seen == [True]                                     # the cluster's workers run on this machine
+    assert not (tmp_path / "there.npyd" / ".workers-see-this").exists()
+    assert there.complete and there.pieces == there.pieces_done == 9
+    assert np.array_equal(here["result"], there["result"]) and np.array_equal(there["result"], net.sweep(GRID))
+
+
 def test_cancelling_a_sweep_on_disk_leaves_it_marked_incomplete(tmp_path):
     net = monitored()
 

@@ -105,6 +105,7 @@ def child(engine: str, name: str, out: str) -> None:
     bn = load(name)
     if engine == "markovwire":
         import markovwire
+        import markovwire.marginals  # noqa: F401  (imported before timing, as pyAgrum is: the answer is timed, not imports)
         markovwire.set_memory_budget(BUDGET)
         net = to_net(bn)
         answer = lambda: net.marginals()  # noqa: E731

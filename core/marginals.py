@@ -46,6 +46,7 @@ from .contract import Program, check_memory, out_of_memory
 from .errors import ContractionTooLarge, EvidenceError, WiringError
 from .limits import check_memory_bytes, memory_budget
 
+SMALL_TREE = 10**6  # entries in all cliques below which one elimination heuristic is enough (see _cliques)
 LIVE = 3  # arrays per clique kept during calibration: its potential, its belief, and the messages and products
 
 
@@ -123,10 +124,10 @@ class JunctionTree:
         order = {w: k for k, w in enumerate(self.sizes)}
         self.variables = sorted({w for f in factors for w in f if w not in outer}, key=order.__getitem__)
         scopes = [{w for w in f if w not in outer} for f in factors]
-        cliques = _cliques(self.variables, self.sizes, scopes) or [frozenset()]
+        cliques, edges = _cliques(self.variables, self.sizes, scopes)
         pos = {w: k for k, w in enumerate(self.variables)}
-        self.cliques = [tuple(sorted(c, key=pos.__getitem__)) for c in cliques]
-        self.root, self.parent, self.children = _spanning_tree(self.cliques, self.sizes)
+        self.cliques = [tuple(sorted(c, key=pos.__getitem__)) for c in cliques] or [()]
+        self.root, self.parent, self.children = _rooted(self.cliques, edges, self.sizes)
         entries = [math.prod(self.sizes[w] for w in c) for c in self.cliques]
         self.largest = max(range(len(self.cliques)), key=entries.__getitem__)
         self.entries = sum(entries)
@@ -372,124 +373,148 @@ class JunctionTree:
 
 
 # ----- the tree ----------------------------------------------------------------------
-def _cliques(variables: Sequence[str], sizes: Mapping[str, int], scopes) -> list[frozenset]:
-    """The maximal cliques of a min-fill or a min-weight elimination of the moral graph, whichever has
-    fewer entries in all (then in the largest clique).
+def _cliques(variables: Sequence[str], sizes: Mapping[str, int], scopes) -> tuple[list[frozenset], list[tuple]]:
+    """The maximal cliques of a min-weight or a min-fill elimination of the moral graph, whichever has
+    fewer entries in all (then in the largest clique), and the edges of a junction tree over them; min-fill
+    only when min-weight's cliques hold more than ``SMALL_TREE`` entries.
 
     >>> sizes = dict.fromkeys("abcd", 2) | {"h": 50}   # a cycle a-b-c-d-a, and a wide h joined to a and c
     >>> scopes = [{"a", "b"}, {"b", "c"}, {"c", "d"}, {"d", "a"}, {"h", "a"}, {"h", "c"}]
-    >>> sorted(sorted(c) for c in _cliques(list(sizes), sizes, scopes))
-    [['a', 'b', 'c'], ['a', 'c', 'd'], ['a', 'c', 'h']]
+    >>> cliques, edges = _cliques(list(sizes), sizes, scopes)
+    >>> sorted(sorted(c) for c in cliques), len(edges)
+    ([['a', 'b', 'c'], ['a', 'c', 'd'], ['a', 'c', 'h']], 2)
     """
     best = None
-    for how in ("fill", "weight"):
-        cliques = _eliminate(variables, sizes, scopes, how)
+    for how in ("weight", "fill"):
+        cliques, edges = _eliminate(variables, sizes, scopes, how)
         entries = [math.prod(sizes[w] for w in c) for c in cliques]
         score = (sum(entries), max(entries, default=0))
         if best is None or score < best[0]:
-            best = (score, cliques)
-    return best[1]
+            best = (score, cliques, edges)
+        if score[0] <= SMALL_TREE:  # calibrating it takes milliseconds: no better tree would pay for min-fill's search
+            break
+    return best[1], best[2]
 
 
-def _eliminate(variables: Sequence[str], sizes: Mapping[str, int], scopes, how: str) -> list[frozenset]:
-    """The maximal cliques of a greedy elimination: ``"fill"`` (fewest fill-in edges, ties: smaller clique)
-    or ``"weight"`` (smallest clique, in entries)."""
-    adj: dict[str, set] = {v: set() for v in variables}
-    for s in scopes:
-        for a in s:
-            adj[a].update(s)
-    for v in variables:
-        adj[v].discard(v)
+def _eliminate(variables: Sequence[str], sizes: Mapping[str, int], scopes,
+               how: str) -> tuple[list[frozenset], list[tuple[int, int]]]:
+    """The maximal cliques of a greedy elimination, ``"fill"`` (fewest fill-in edges, ties: smaller clique)
+    or ``"weight"`` (smallest clique, in entries), and the edges of its elimination tree between them.
+
+    Eliminating v makes the clique {v} ∪ neighbours, whose parent is the clique of the neighbour eliminated
+    next: a junction tree. A clique inside an earlier one is that earlier clique's parent, so it merges into
+    it (an edge contracted), and the tree stays a junction tree over the maximal cliques. Neighbourhoods are
+    kept twice: as sets of positions to walk, and as bit masks (Python ints) for the fill counts, which are
+    one and-not and one bit count per neighbour.
+    """
     pos = {v: k for k, v in enumerate(variables)}
+    size = [sizes[v] for v in variables]
+    adj: list[set[int]] = [set() for _ in variables]
+    for s in scopes:
+        ks = [pos[w] for w in s]
+        for a in ks:
+            adj[a].update(ks)
+    mask = []
+    for k, nb in enumerate(adj):
+        nb.discard(k)
+        mask.append(sum(1 << u for u in nb))
 
     def score(v):
         nb = adj[v]
-        weight = sizes[v] * math.prod(sizes[u] for u in nb)
+        weight = size[v] * math.prod(size[u] for u in nb)
         if how == "weight":
-            return weight, pos[v]
-        fill = sum(len(nb - adj[a]) - 1 for a in nb) // 2   # pairs of neighbours not yet joined
-        return fill, weight, pos[v]
+            return weight, v
+        m = mask[v]
+        fill = sum((m & ~mask[a]).bit_count() - 1 for a in nb) // 2   # pairs of neighbours not yet joined
+        return fill, weight, v
 
-    stamp = dict.fromkeys(variables, 0)
-    heap = [(score(v), 0, v) for v in variables]
+    n = len(variables)
+    stamp = [0] * n
+    heap = [(score(v), 0, v) for v in range(n)]
     heapq.heapify(heap)
-    done: set = set()
-    cliques: list[frozenset] = []
-    holding: dict[str, list[int]] = {v: [] for v in variables}
+    done = [False] * n
+    made: list[tuple[int, frozenset]] = []   # (v, {v} ∪ its neighbours) in the order of elimination
     while heap:
         _, st, v = heapq.heappop(heap)
-        if v in done or st != stamp[v]:
+        if done[v] or st != stamp[v]:
             continue
-        nb = adj.pop(v)
-        clique = frozenset(nb | {v})
-        if not any(clique <= cliques[k] for k in holding[v]):
-            for u in clique:
-                holding[u].append(len(cliques))
-            cliques.append(clique)
-        done.add(v)
+        nb = adj[v]
+        made.append((v, frozenset(nb | {v})))
+        done[v] = True
+        m = mask[v]
         for a in nb:
             adj[a].discard(v)
-            adj[a].update(nb - {a})
+            adj[a].update(nb)
+            adj[a].discard(a)
+            mask[a] = (mask[a] | m) & ~(1 << a) & ~(1 << v)
         touched = set(nb)
-        if how == "fill":  # joining neighbours changes the fill of their neighbours too; weights only theirs
+        if how == "fill":  # new edges among nb change the fill of a vertex next to two of them; weights only nb's
             for a in nb:
-                touched |= adj[a]
-        for u in touched - done:
-            stamp[u] += 1
-            heapq.heappush(heap, (score(u), stamp[u], u))
-    return cliques
+                touched.update(u for u in adj[a] if (mask[u] & m).bit_count() >= 2)
+        for u in touched:
+            if not done[u]:
+                stamp[u] += 1
+                heapq.heappush(heap, (score(u), stamp[u], u))
+        adj[v] = set()
+    return _elimination_tree(made, variables)
 
 
-def _spanning_tree(cliques, sizes):
-    """A maximum spanning tree by separator size (Kruskal), parts joined by empty separators.
+def _elimination_tree(made, variables) -> tuple[list[frozenset], list[tuple[int, int]]]:
+    """The maximal cliques among an elimination's cliques ``made`` (``(v, {v} ∪ neighbours)`` in order), and
+    the edges of the elimination tree between them.
 
-    Returns the root (the largest clique), each clique's parent and children.
+    Each clique's parent is the clique of its neighbour eliminated next. A clique that is not maximal lies
+    inside one of its children's (a standard fact of elimination orders): it merges into that child, an edge
+    contracted, so the tree stays a junction tree.
     """
+    order = {v: k for k, (v, _) in enumerate(made)}
+    parent = {v: min(c - {v}, key=order.__getitem__) for v, c in made if len(c) > 1}
+    children: dict[int, list[int]] = {}
+    for v, p in parent.items():
+        children.setdefault(p, []).append(v)
+    clique_of = dict(made)
+    node: dict[int, int] = {}
+    cliques: list[frozenset] = []
+    for v, c in made:
+        inside = next((w for w in children.get(v, ()) if c <= clique_of[w]), None)
+        if inside is None:
+            node[v] = len(cliques)
+            cliques.append(c)
+        else:
+            node[v] = node[inside]
+    edges = [(node[v], node[p]) for v, p in parent.items() if node[v] != node[p]]
+    return [frozenset(variables[k] for k in c) for c in cliques], edges
+
+
+def _rooted(cliques, edges, sizes):
+    """The junction tree of ``edges`` rooted at the largest clique; the parts of a disconnected net are joined to
+    it by empty separators. Returns the root, each clique's parent and children."""
     n = len(cliques)
-    holding: dict[str, list[int]] = {}
-    for i, c in enumerate(cliques):
-        for w in c:
-            holding.setdefault(w, []).append(i)
-    pairs = {(i, j) for ks in holding.values() for a, i in enumerate(ks) for j in ks[a + 1:]}
-    edges = []
-    for i, j in pairs:
-        sep = set(cliques[i]) & set(cliques[j])
-        edges.append((-len(sep), math.prod(sizes[w] for w in sep), i, j))
-    edges.sort()
-    root_of = list(range(n))
-
-    def find(i):
-        while root_of[i] != i:
-            root_of[i] = root_of[root_of[i]]
-            i = root_of[i]
-        return i
-
     adj: list[list[int]] = [[] for _ in range(n)]
-    for *_, i, j in edges:
-        a, b = find(i), find(j)
-        if a != b:
-            root_of[a] = b
-            adj[i].append(j)
-            adj[j].append(i)
-    for i in range(1, n):  # the parts of a disconnected net: join with empty separators
-        a, b = find(0), find(i)
-        if a != b:
-            root_of[b] = a
-            adj[0].append(i)
-            adj[i].append(0)
+    for i, j in edges:
+        adj[i].append(j)
+        adj[j].append(i)
     entries = [math.prod(sizes[w] for w in c) for c in cliques]
     root = max(range(n), key=entries.__getitem__)
     parent: list = [None] * n
     children: list[list[int]] = [[] for _ in range(n)]
-    stack, seen = [root], {root}
-    while stack:
-        i = stack.pop()
-        for j in adj[i]:
-            if j not in seen:
-                seen.add(j)
-                parent[j] = i
-                children[i].append(j)
-                stack.append(j)
+    seen = [False] * n
+    for start in [root] + list(range(n)):
+        if seen[start]:
+            continue
+        if start != root:  # a part not reached from the root
+            parent[start] = root
+            children[root].append(start)
+        seen[start] = True
+        stack = [start]
+        while stack:
+            i = stack.pop()
+            for j in adj[i]:
+                if not seen[j]:
+                    seen[j] = True
+                    parent[j] = i
+                    children[i].append(j)
+                    stack.append(j)
     return root, parent, children
 
 

@@ -47,7 +47,6 @@ from .errors import ContractionTooLarge, EvidenceError, WiringError
 from .limits import check_memory_bytes, memory_budget
 
 SMALL_TREE = 10**6  # entries in all cliques below which one elimination heuristic is enough (see _cliques)
-LIVE = 3  # arrays per clique kept during calibration: its potential, its belief, and the messages and products
 
 
 class _Sweep:
@@ -139,11 +138,13 @@ class JunctionTree:
         self.home_of = {w: self._smallest({w}, entries) for w in self.variables}
         self.wanted = [w for w in (self.variables if wires is None else wires) if w in self.home_of]
         self._code: list = []
-        self._nregs = 0
+        self._scope: list[frozenset] = []   # each register's wires (and the sweep), for its size: see peak()
         self._ones: list = []
-        self._factors = [(k, self._reg(), self._factor_prep(f, batched[k], self.cliques[home[k]]))
+        self._factors = [(k, self._reg({w for w in f if w not in self.observed} | ({SWEEP} if batched[k] else set())),
+                          self._factor_prep(f, batched[k], self.cliques[home[k]]))
                          for k, f in enumerate(factors)]
         self._compile(home, entries)
+        self._peaks: dict[int, int] = {}
 
     # ----- compilation -----------------------------------------------------
     def _smallest(self, scope: set, entries) -> int:
@@ -153,9 +154,10 @@ class JunctionTree:
         first = next(iter(scope))
         return min((i for i in self._holding[first] if scope <= set(self.cliques[i])), key=entries.__getitem__)
 
-    def _reg(self) -> int:
-        self._nregs += 1
-        return self._nregs - 1
+    def _reg(self, scope) -> int:
+        """A new register, holding an array over the wires of ``scope``."""
+        self._scope.append(frozenset(scope))
+        return len(self._scope) - 1
 
     def _layout(self, clique) -> tuple[str, ...]:
         return self.prefix + tuple(clique)
@@ -195,7 +197,7 @@ class JunctionTree:
         """A register holding ``a * b`` (None stands for the constant one)."""
         if a is None or b is None:
             return b if a is None else a
-        out = self._reg()
+        out = self._reg(self._scope[a] | self._scope[b])
         self._code.append((out, np.multiply, a, b))
         return out
 
@@ -203,7 +205,7 @@ class JunctionTree:
         """``reg``, or a register of ones over the whole clique when the product is empty."""
         if reg is not None:
             return reg
-        out = self._reg()
+        out = self._reg(clique)
         self._ones.append((out, np.ones(tuple(self.sizes[w] for w in clique))))
         return out
 
@@ -215,7 +217,7 @@ class JunctionTree:
         expand = (Ellipsis,) + tuple(slice(None) if w in sep else None for w in dst)
         if all(e == slice(None) for e in expand[1:]):
             expand = None
-        out = self._reg()
+        out = self._reg(self._scope[reg] & (sep | set(self.prefix)))
         total = _summer(src, axes, self.sizes)
         fn = total if expand is None else (lambda x: total(x)[expand])
         self._code.append((out, fn, reg, None))
@@ -244,14 +246,17 @@ class JunctionTree:
             for c in self.children[i]:  # the children asked about nothing still send their messages
                 if c not in reaching:
                     a = self._mul(a, up[c])
-            prefix = [a]
-            for c in ch[:-1]:
-                prefix.append(self._mul(prefix[-1], up[c]))
+            # each child's message leaves out its own: a prefix times a suffix of the others. The suffixes (over
+            # separators) come first; each prefix (over the clique) is used at once and then dropped, so a hub
+            # with many children never holds more than one clique-sized product
             suffix: list = [None] * (len(ch) + 1)
             for j in range(len(ch) - 1, 0, -1):
                 suffix[j] = self._mul(up[ch[j]], suffix[j + 1])
+            prefix = a
             for j, c in enumerate(ch):
-                down[c] = self._message(self._mul(prefix[j], suffix[j + 1]), self.cliques[i], self.cliques[c])
+                down[c] = self._message(self._mul(prefix, suffix[j + 1]), self.cliques[i], self.cliques[c])
+                if j + 1 < len(ch):
+                    prefix = self._mul(prefix, up[c])
         # each wire from the smallest clique holding it; beliefs only where needed
         needed = sorted(needed)
         self._norm_clique = min(needed, key=entries.__getitem__)
@@ -263,10 +268,10 @@ class JunctionTree:
             i = self.home_of[w]
             c = self.cliques[i]
             axes = tuple(k - len(c) for k, v in enumerate(c) if v != w)
-            self._marg[w] = self._reg()
+            self._marg[w] = self._reg(self._scope[belief[i]] & {w, *self.prefix})
             self._code.append((self._marg[w], _summer(c, axes, self.sizes), belief[i], None))
         c = self.cliques[self._norm_clique]
-        self._z = self._reg()
+        self._z = self._reg(self._scope[belief[self._norm_clique]] & set(self.prefix))
         self._code.append((self._z, _summer(c, tuple(range(-len(c), 0)), self.sizes), belief[self._norm_clique], None))
         # each register is dropped after its last use: the beliefs once summed, the messages once read
         kept = set(self._marg.values()) | {self._z}
@@ -284,7 +289,7 @@ class JunctionTree:
     def calibrate(self, arrays: Sequence[np.ndarray], obs: Mapping[str, int]) -> list:
         """The registers after both passes: the beliefs of the cliques that marginals need (the others are
         dropped as soon as they are read for the last time)."""
-        r: list = [None] * self._nregs
+        r: list = [None] * len(self._scope)
         for k, reg, prep in self._factors:
             r[reg] = prep(arrays[k], obs)
         for reg, ones in self._ones:
@@ -342,21 +347,34 @@ class JunctionTree:
             return False
         return True
 
+    def peak(self, n: int) -> int:
+        """The most entries held at once while calibrating for ``n`` sweep points: the program's registers are
+        walked in order, each counted from its creation to its last use (the factors are the kernels' own
+        arrays, not counted). Exact up to numpy's temporaries, which are no larger than one step's result."""
+        if n not in self._peaks:
+            sizes = {**self.sizes, SWEEP: n}
+            entries = [math.prod(sizes[w] for w in scope) for scope in self._scope]
+            held = peak = sum(entries[reg] for reg, _ in self._ones)
+            for (out, *_), drop in zip(self._code, self._drop):
+                held += entries[out]
+                peak = max(peak, held)
+                held -= sum(entries[reg] for reg in drop if reg >= len(self._factors))
+            self._peaks[n] = peak
+        return self._peaks[n]
+
     def check_memory(self, n: int) -> None:
-        """Refuse a calibration whose arrays, all kept until the marginals are read (every clique's potential
-        and belief, and the messages and products between them: ``LIVE`` times the cliques' entries, per sweep
-        point and input value), would not fit in the memory budget."""
-        per = (n if self.swept else 1) * math.prod(self.sizes[w] for w in self.inputs)
-        if LIVE * self.entries * per * 8 <= memory_budget():
+        """Refuse a calibration whose arrays held at once (:meth:`peak`) would not fit in the memory budget."""
+        need = self.peak(n if self.swept else 1) * 8
+        if need <= memory_budget():
             return
         clique = self.cliques[self.largest]
         indices = ((SWEEP,) if self.swept else ()) + self.inputs + tuple(clique)
         sizes = {**self.sizes, SWEEP: n}
         what = "junction tree of the marginals"
         check_memory(indices, sizes, {}, 8, what=what)
+        per = (n if self.swept else 1) * math.prod(self.sizes[w] for w in self.inputs)
         wires = ", ".join(f"{w}({self.sizes[w]})" for w in clique[:8]) + (", …" if len(clique) > 8 else "")
-        check_memory_bytes(LIVE * self.entries * per * 8, what,
-                           f" ({len(self.cliques)} cliques; the largest, over {wires}, has "
+        check_memory_bytes(need, what, f" ({len(self.cliques)} cliques; the largest, over {wires}, has "
                            f"{math.prod(self.sizes[w] for w in clique) * per:,} entries)")
 
     def _zero_evidence(self, z, n: int, evidence) -> None:

@@ -6,6 +6,7 @@ code with the junction tree (and is itself checked against brute force elsewhere
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -271,17 +272,39 @@ def join_net():
 
 def test_a_tree_past_the_budget_is_answered_from_the_factors(budget):
     net = join_net()
-    from markovwire.marginals import LIVE
     sizes = {w: len(t) for w, t in net.wires.items()}
     tree = JunctionTree([tuple(b.inputs) + tuple(b.outputs) for b in net.boxes], sizes, set(), ())
-    tree_entries = sum(int(np.prod([sizes[w] for w in c])) for c in tree.cliques)
-    assert tree_entries >= 40**3 * 2
+    assert tree.peak(1) >= 40**3 * 2
     assert tree.fits(1)
-    budget(LIVE * tree_entries * 8 - 1)     # every clique's arrays alive together would not fit
+    budget(tree.peak(1) * 8)
+    assert tree.fits(1)
+    budget(tree.peak(1) * 8 - 1)     # the arrays held at once would not fit
     assert not tree.fits(1)
     check(net, {"j": "1"})
     check(net)
     assert any(k[-1] == "factors" for k in net._plans if k[0] == "marginals")
+
+
+@settings(max_examples=25, deadline=None)
+@given(wide_nets(max_vars=10))
+def test_the_peak_bounds_what_calibration_allocates(case):
+    """tracemalloc (which numpy reports to) sees calibration allocate no more than the registers held at once,
+    plus numpy's temporaries (at most one step's result) and a little for Python's lists."""
+    import tracemalloc
+    net, evidence = case
+    sizes = {w: len(t) for w, t in net.wires.items()}
+    boxes, _ = net._operands()
+    tree = JunctionTree([tuple(b.inputs) + tuple(b.outputs) for b in boxes], sizes, set(evidence), net.inputs)
+    arrays, _ = net._operand_arrays({}, False)
+    obs = net._evidence_indices(dict(evidence), list(tree.wanted))
+    step = max((math.prod(sizes[w] for w in c) for c in tree.cliques), default=1)
+    tracemalloc.start()
+    try:
+        tree.calibrate(arrays, obs)
+        _, allocated = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert allocated <= 8 * (tree.peak(1) + step) + 64 * 1024
 
 
 def test_a_factor_past_the_budget_is_refused_naming_the_marginals(budget):

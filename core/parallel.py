@@ -154,6 +154,12 @@ def reporting(progress: Progress | None) -> Iterator[None]:
         _reporter.reset(token)
 
 
+def reporter() -> Progress | None:
+    """The ``progress`` of the enclosing :func:`reporting` block (``None`` outside one): a job of several runs
+    reports its pieces to it as one count."""
+    return _reporter.get()
+
+
 def client(eng: Engine | None = None):
     """The dask.distributed client of a cluster engine (started or connected on first use, then kept)."""
     eng = eng or _engine

@@ -154,17 +154,20 @@ def credal(proposal, model, name: str, values: Mapping[str, float] | None = None
         except MarkovwireError as e:
             errors.append(e)
     raise_all(errors)
-    return bounds(proposal, model, spec.query, intervals, boxes, values, spec.max_combinations)
+    given = spec.max_combinations if "max_combinations" in spec.model_fields_set else None  # else: the budgets
+    return bounds(proposal, model, spec.query, intervals, boxes, values, given)
 
 
 def bounds(proposal, model, query: str, intervals: Mapping[str, tuple[float, float]] | None = None,
            boxes: Mapping[str, object] | None = None, values: Mapping[str, float] | None = None,
-           max_combinations: int = 20_000):
+           max_combinations: int | None = None):
     """Lower and upper values of ``query`` of the compiled ``model`` when ``intervals`` bound parameters and
     ``boxes`` are credal sets: a :class:`~markovwire.analysis.CredalBounds` for a net, an
     :class:`~markovwire.analysis.episodes.EpisodeBounds` for an episode. Intervals of parameters the query does
     not depend on are noted and ignored; a degenerate interval is the point it names. Instances measured from
-    data (``proposal.measured``) take part with their credal sets unless ``boxes`` gives them another."""
+    data (``proposal.measured``) take part with their credal sets unless ``boxes`` gives them another.
+    ``max_combinations``: for a net, the vertex combinations enumerated before sampling (default 20,000); for an
+    episode, a cap only if given (the memory and cost budgets bound its enumeration)."""
     measured = {n: e for n, e in proposal.measured.items() if n not in dict(boxes or {})}
     boxes = {**{n: e.credal for n, e in measured.items()}, **dict(boxes or {})}
     intervals = dict(intervals or {})
@@ -185,7 +188,7 @@ def bounds(proposal, model, query: str, intervals: Mapping[str, tuple[float, flo
                              max_combinations=max_combinations)
     else:
         out = credal_bounds(target, q, boxes=boxes, intervals=intervals, values=vals,
-                            max_combinations=max_combinations)
+                            max_combinations=20_000 if max_combinations is None else max_combinations)
     if ignored:
         out.note = "; ".join(x for x in (out.note, f"{', '.join(ignored)} do not affect this query") if x)
     if measured:

@@ -327,7 +327,7 @@ class Proposal:
 
     def bounds(self, query: str, intervals: Mapping[str, tuple[float, float]] | None = None,
                imprecise: Mapping[str, object] | None = None, values: Mapping[str, object] | None = None,
-               max_combinations: int = 20_000):
+               max_combinations: int | None = None):
         """Lower and upper values of ``query`` with parameters in ``intervals`` and instances in credal sets
         (``imprecise``: instance → IntervalKernel or CredalKernel); see :mod:`markovwire.library.bounds`."""
         self._known_query(query)

@@ -13,6 +13,12 @@ credal sets and some parameters lie in intervals, its query has two ranges (ALIG
   the credal boxes are taken at their vertices: a mixture kept for the whole episode may
   go beyond that vertex range, but never beyond the adaptive range.
 
+Both enumerate *candidates*: one step kernel per vertex combination of the credal boxes and
+parameter point. They run in pieces sized by the memory budget on the engine of
+:mod:`markovwire.parallel` (threads, ``--workers N``, ``--scheduler ADDRESS``), with
+progress; the cost budget (``--max-cost``) bounds the whole enumeration's work, not a count
+of combinations.
+
 The total-variation band of an episode is ``(M − m)·T·Σ ε`` over the boxes that can
 influence the query within the episode's steps (:func:`reaching_boxes`). Next to it,
 the exact worst case over the boxes' TV balls: the adaptive range of
@@ -23,6 +29,7 @@ every step (for one fixed kernel it is an outer bound).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -30,9 +37,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .. import display, multistep
-from ..errors import ShapeError, UnknownName
+from .. import display, multistep, parallel
+from ..errors import ContractionTooLarge, ShapeError, UnknownName
 from ..kernel import Kernel
+from ..limits import check_cost, cost_budget, memory_budget
 from .adversary import KernelAdversary, deterministic_kernels, policy
 from .credal import (
     CredalKernel,
@@ -129,9 +137,13 @@ class EpisodeBounds:
 
 def episode_bounds(episode, query, *, boxes: Mapping[str, object] | None = None,
                    intervals: Mapping[str, tuple[float, float]] | None = None,
-                   values: Mapping[str, float] | None = None, max_combinations: int = 20_000) -> EpisodeBounds:
+                   values: Mapping[str, float] | None = None, max_combinations: int | None = None) -> EpisodeBounds:
     """Bounds of an episode's query: the lower transition operator (adaptive) and a search of the
-    intervals for one choice kept all episode (fixed); see the module docstring."""
+    intervals for one choice kept all episode (fixed); see the module docstring.
+
+    The vertex combinations run in pieces within the memory budget, on the engine of
+    :mod:`markovwire.parallel`; the cost budget bounds their work. ``max_combinations``, if given, also
+    refuses more combinations than that."""
     query = as_query(query)
     if query.at:
         episode = episode.fed(dict(query.at))
@@ -151,17 +163,16 @@ def episode_bounds(episode, query, *, boxes: Mapping[str, object] | None = None,
     fixed = fixed_values(values, list(intervals), where)
     axes = axes_for(params_of(episode, query), list(intervals), intervals, where=where)
     linear, other = split_multilinear(episode.step, boxes, axes)
-    chains = _Chains(episode, query, boxes, fixed)
+    chains = _Chains(episode, query, boxes, fixed, where)
     points = [(a.lo, a.hi) for a in linear] + [tuple(np.linspace(a.lo, a.hi, GRID)) for a in other]
     names = [a.name for a in linear + other]
     count = chains.K * math.prod(len(p) for p in points)
-    if count > max_combinations:
+    if max_combinations is not None and count > max_combinations:
         raise ShapeError(where, f"{count} vertex combinations exceed max_combinations = {max_combinations}",
                          fix="narrow the credal sets, make fewer instances imprecise, or raise max_combinations")
     grid = {n: np.array(c, dtype=float) for n, c in zip(names, zip(*itertools.product(*points)))} if points else {}
-    P, J, x0 = chains.candidates(grid)
-    adaptive = Interval(*(_adaptive(P, J, x0, chains.f, episode.steps, s) for s in ("min", "max")))
-    fixed_range, lo_choice, hi_choice, fixed_method = chains.fixed_range(axes)
+    adaptive, at_grid = chains.adaptive(grid)
+    fixed_range, lo_choice, hi_choice, fixed_method = chains.fixed_range(axes, None if axes else at_grid)
     detail = [f"the endpoints of {', '.join(a.name for a in linear)}"] if linear else []
     detail += [f"the vertices of {', '.join(boxes)}"] if boxes else []
     detail += [f"{GRID} grid points of {', '.join(a.name for a in other)}"] if other else []
@@ -173,48 +184,183 @@ def episode_bounds(episode, query, *, boxes: Mapping[str, object] | None = None,
 
 
 class _Chains:
-    """The episode's step under every vertex combination of the credal boxes, at batches of parameter points."""
+    """The episode's step under every vertex combination of the credal boxes, at batches of parameter points.
 
-    def __init__(self, episode, query: Query, boxes: Mapping[str, object], fixed: Mapping[str, object]):
+    The *candidates* are the pairs (parameter point ``b``, vertex combination ``k``), flattened ``c = b·K + k``;
+    each is one step kernel, so they split into contiguous pieces (:func:`markovwire.parallel.chunks`, sized by
+    the memory budget from the bytes one candidate needs) that run on the engine of :mod:`markovwire.parallel`.
+    A piece is the step net with each credal box a batch of its vertex tables (``Kernel(..., batch=n)``) and the
+    parameters swept along the same axis, one contraction per piece. The pieces depend only on the candidates
+    and the budget, so the values are the same on threads and on a cluster.
+
+    The adaptive range takes, at each of the ``T`` steps, the best candidate row per state: a min (or max)
+    over pieces of the min over each piece, which is exact in any grouping. When all the pieces' step arrays
+    fit in half the memory budget they are computed once and kept (``T`` cheap reductions follow); otherwise
+    each step recomputes every piece and reduces it at once (``T`` times the work, memory one piece per
+    worker). The cost budget bounds the total work either way.
+    """
+
+    PROBE = 64  # candidates of the first plan, which measures the memory and work one candidate needs
+
+    def __init__(self, episode, query: Query, boxes: Mapping[str, object], fixed: Mapping[str, object],
+                 where: str | None = None):
         self.episode, self.query, self.boxes, self.fixed = episode, query, boxes, dict(fixed)
+        self.where = where or f"episode query {query}"
         self.vertices = {b: s.vertex_arrays() for b, s in boxes.items()}
-        self.K = int(np.prod([len(v) for v in self.vertices.values()], dtype=int))
-        self.combos = list(itertools.product(*(range(len(v)) for v in self.vertices.values())))
+        self.counts = tuple(len(v) for v in self.vertices.values())
+        self.K = math.prod(self.counts)
         self.extras = [w for w in query.wires if w not in episode.state_wires]
         self.f = _function(episode, query, self.extras)
-        self.net, _ = with_selectors(episode.step, self.vertices)   # built once: its plan is reused per batch
+        self.E = max(1, len(self.f) // episode.size)
+        self._per: dict = {}     # (bytes, operations) of one candidate, per set of swept parameters
+        self._nets: dict = {}    # the nets of recent pieces, whose plans are reused when the pieces come again
+
+    # ----- one piece -------------------------------------------------------------------------------
+    def _net(self, piece: tuple[int, int]):
+        """The step with each credal box a batch of its vertex tables: table ``i`` is the vertex of the ``i``-th
+        candidate of ``piece`` (kept for a few pieces, so that a search asking again reuses the plan)."""
+        step = self.episode.step
+        key = (piece[0] % self.K, piece[1] - piece[0]) if self.vertices else None   # the piece's combinations
+        if key is None and key not in self._nets:
+            self._nets[key] = step.clone()                    # its own plans: they measure a candidate
+        elif key not in self._nets:
+            combos = np.arange(*piece) % self.K
+            idx = dict(zip(self.vertices, np.unravel_index(combos, self.counts)))
+            net = step.clone()
+            net.boxes = [type(b)(b.name, Kernel(self.vertices[b.name][idx[b.name]], b.kernel.dom, b.kernel.cod,
+                                                name=f"{b.kernel.name} (vertices)", check=False, batch=len(combos)),
+                                 b.inputs, b.outputs) if b.name in idx else b for b in step.boxes]
+            if len(self._nets) >= 8:
+                self._nets.pop(next(iter(self._nets)))
+            self._nets[key] = net
+        return self._nets[key]
+
+    def arrays(self, points: Mapping[str, np.ndarray], piece: tuple[int, int]):
+        """The candidates ``piece`` of the ``B·K``: ``P (states, n, states)`` and the last step with the query's
+        other wires ``J (states, n, states·extra)``."""
+        ep = self.episode
+        at = np.arange(*piece) // self.K
+        n = len(at)
+        net = self._net(piece)
+        vals = {k: v for k, v in self.fixed.items() if k in net.params}
+        vals.update({k: np.asarray(v, dtype=float)[at] for k, v in points.items() if k in net.params})
+        out = np.asarray(net.evaluate(vals, outputs=ep.next_wires + tuple(self.extras), normalize=False),
+                         dtype=float)
+        S, F = ep.size, ep.feed_law().size
+        arr = np.broadcast_to(out.reshape(-1, S, F, S * self.E), (n, S, F, S * self.E))
+        J = np.einsum("csfr,f->scr", arr, ep.feed_law())                      # the inputs' law at every step
+        P = J.reshape(S, n, S, self.E).sum(axis=-1)
+        return P, J
+
+    def initial(self, points: Mapping[str, np.ndarray], at: np.ndarray) -> np.ndarray:
+        """The initial laws ``(len(at), states)`` at the parameter points ``at``."""
+        ep = self.episode
+        x0 = ep.initial_law({k: v for k, v in self.fixed.items() if k in ep.params}
+                            | {k: np.asarray(v, dtype=float)[at] for k, v in points.items() if k in ep.params})
+        return np.broadcast_to(x0.reshape(-1, ep.size), (len(at), ep.size))
+
+    # ----- sizes and budgets ----------------------------------------------------------------------
+    def per_candidate(self, points: Mapping[str, np.ndarray]) -> tuple[float, float]:
+        """``(bytes, operations)`` one candidate's step needs, from the plan of a probe of a few candidates."""
+        key = tuple(sorted(k for k in points if k in self.episode.step.params))
+        if key not in self._per:
+            probe = min(self.count(points), self.PROBE)
+            while True:
+                try:
+                    self.arrays(points, (0, probe))
+                    break
+                except ContractionTooLarge:
+                    if probe == 1:
+                        raise       # one candidate is too large: its own message says by how much
+                    probe //= 2
+            peak, work = _plan_sizes(self._net((0, probe)))
+            S, F = self.episode.size, self.episode.feed_law().size
+            table = sum(8 * v[0].size for v in self.vertices.values())
+            self._per[key] = (peak / probe + table + 8 * S * S * (F * self.E + 3 * self.E + 2),
+                              work / probe + S * S * F * self.E)
+        return self._per[key]
+
+    def count(self, points: Mapping[str, np.ndarray]) -> int:
+        return self.K * (len(next(iter(points.values()))) if points else 1)
+
+    def _check(self, points, steps: float, passes: int = 1) -> None:
+        """Refuse when the candidates' work (``passes`` contractions each, and ``steps`` reductions of their
+        rows) exceeds the cost budget; the message names the candidates."""
+        nbytes, work = self.per_candidate(points)
+        S, C = self.episode.size, self.count(points)
+        ops = C * (passes * work + S * S * (steps + self.E))
+        if ops > cost_budget():
+            parts = [f"{self.K:,} vertex combination(s) of {', '.join(self.vertices)}"] if self.K > 1 else []
+            parts += [f"{C // self.K:,} parameter point(s)"] if C > self.K else []
+            what = f"{C:,} candidate step kernel(s)" + (f" ({' × '.join(parts)})" if parts else "")
+            try:
+                check_cost(ops, self.where)
+            except ContractionTooLarge as e:     # its message and fix, told what the operations are for
+                raise e.relocated(e.place, what=f"enumerates {what} over {self.episode.steps} steps: {e.what}",
+                                  fix=e.fix + self._fewer()) from None
+
+    def _fewer(self) -> str:
+        return ("; or enumerate fewer: narrow the credal sets, make fewer instances imprecise (or let an adversary "
+                "observe fewer ports), or give fewer interval parameters")
+
+    def _run(self, task, points, share: float = 1.0, passes: int = 1):
+        """``task(t)(piece)`` over the pieces of the candidates for ``t`` in ``range(passes)`` (a picklable callable
+        per pass, for worker processes), each piece within ``share`` of the memory budget (and as many at once on
+        threads); progress counts the pieces of all passes."""
+        nbytes, _ = self.per_candidate(points)
+        pieces = parallel.chunks(self.count(points), nbytes, budget=max(nbytes, share * memory_budget()))
+        size = nbytes * (pieces[0][1] - pieces[0][0]) / share
+        report, n = parallel.reporter(), len(pieces)
+        for t in range(passes):
+            progress = (lambda d, _, t=t: report(t * n + d, passes * n)) if report else None
+            yield pieces, parallel.run(task(t), pieces, piece_bytes=size, progress=progress)
+
+    # ----- the two semantics ----------------------------------------------------------------------
+    def adaptive(self, points: Mapping[str, np.ndarray]) -> tuple[Interval, np.ndarray | None]:
+        """The adaptive range (the lower and upper transition operators over every candidate, ``T`` steps) and,
+        when the candidates' arrays were kept, the fixed semantics' values ``(B, K)`` read from them."""
+        T, S, C = self.episode.steps, self.episode.size, self.count(points)
+        keep = 8 * S * S * (self.E + 1) * C <= memory_budget() / 2
+        B = C // self.K
+        if keep:             # half the budget holds every piece's arrays, the other half the pieces in flight
+            self._check(points, 2 * T)
+            ((pieces, parts),) = self._run(lambda t: functools.partial(_arrays, self, points), points, share=0.5)
+            held = list(parts)
+            fixed = np.concatenate([_fixed(self, points, p, P, J) for p, (P, J) in zip(pieces, held)])
+            g = _reduce([J for _, J in held], (self.f, self.f))
+            for _ in range(T - 1):
+                g = _reduce([P for P, _ in held], g)
+        else:                # every step computes every piece again and reduces it at once
+            self._check(points, T, passes=T)
+            g, fixed = (self.f, self.f), None
+            for _, parts in self._run(lambda t: functools.partial(_step, self, points, g, t == 0), points, passes=T):
+                g = _combine(parts)          # the next pass's task is made after this, with the new g
+        x0 = self.initial(points, np.arange(B))
+        interval = Interval(float((x0 @ g[0]).min()), float((x0 @ g[1]).max()))
+        return interval, None if fixed is None else fixed.reshape(B, self.K)
 
     def candidates(self, points: Mapping[str, np.ndarray]):
-        """``P (states, B·K, states)``, the last step with the query's other wires ``J (states, B·K,
-        states·extra)`` and the initial laws ``x0 (B, states)``, for B parameter points (major) × K vertices."""
-        ep = self.episode
-        B = len(next(iter(points.values()))) if points else 1
-        net = self.net
-        vals = {k: v for k, v in {**self.fixed, **points}.items() if k in net.params}
-        out = net.evaluate(vals, outputs=ep.next_wires + tuple(self.extras), normalize=False)
-        arr = np.asarray(out, dtype=float)
-        n_axes = len(net.inputs) + len(ep.next_wires) + len(self.extras)
-        arr = np.broadcast_to(arr.reshape((-1,) + arr.shape[arr.ndim - n_axes:]), (B,) + arr.shape[arr.ndim - n_axes:])
-        S = ep.size
-        feed = ep.feed_law()                                 # the inputs' law at every step
-        arr = np.einsum("bsfkr,f->bskr", arr.reshape(B, S, feed.size, self.K, -1), feed)
-        J = arr.transpose(1, 0, 2, 3).reshape(S, B * self.K, -1)
-        P = J.reshape(S, B * self.K, S, -1).sum(axis=-1)
-        x0 = ep.initial_law({k: v for k, v in {**self.fixed, **points}.items() if k in ep.params})
-        return P, J, np.broadcast_to(x0.reshape(-1, S), (B, S))
+        """Every candidate's ``P (states, B·K, states)`` and ``J (states, B·K, states·extra)``, computed in pieces
+        and joined, and the initial laws ``x0 (B, states)``: for a caller that holds them all (a game's dynamic
+        programme checks that they fit)."""
+        self._check(points, 0)
+        ((_, parts),) = self._run(lambda t: functools.partial(_arrays, self, points), points)
+        P, J = zip(*parts)
+        return np.concatenate(P, axis=1), np.concatenate(J, axis=1), self.initial(points, np.arange(len(
+            next(iter(points.values()))) if points else 1))
 
     def fixed_values(self, points: Mapping[str, np.ndarray]) -> np.ndarray:
         """The query for one choice kept all episode: ``(B, K)`` over points and vertex combinations."""
-        P, J, x0 = self.candidates(points)
-        B = x0.shape[0]
-        x = multistep.distribution_after(P.transpose(1, 0, 2), np.repeat(x0, self.K, axis=0), self.episode.steps - 1)
-        return np.einsum("cs,scy,y->c", x, J, self.f).reshape(B, self.K)
+        self._check(points, self.episode.steps)
+        ((_, parts),) = self._run(lambda t: functools.partial(_fixed, self, points), points)
+        return np.concatenate(list(parts)).reshape(-1, self.K)
 
-    def fixed_range(self, axes):
-        """The fixed semantics' range: the intervals searched (for the best vertex combination at each point)."""
+    def fixed_range(self, axes, at_grid: np.ndarray | None = None):
+        """The fixed semantics' range: the intervals searched (for the best vertex combination at each point);
+        with no intervals, the extremes over the combinations (``at_grid``: their values, if known)."""
         choice = lambda point, k: {**point, **self._kernels(k)}
         if not axes:
-            vals = self.fixed_values({})[0]
+            vals = (self.fixed_values({}) if at_grid is None else at_grid)[0]
             lo, hi = int(np.argmin(vals)), int(np.argmax(vals))
             how = f"the extremes over the {self.K} vertex combination(s)" if self.K > 1 else "a single point"
             return Interval(float(vals[lo]), float(vals[hi])), choice({}, lo), choice({}, hi), how
@@ -234,11 +380,56 @@ class _Chains:
 
     def _kernels(self, k: int) -> dict:
         out = {}
-        for (b, vs), i in zip(self.vertices.items(), self.combos[k]):
+        for (b, vs), i in zip(self.vertices.items(), np.unravel_index(k, self.counts)):
             s = self.boxes[b]
             if s.n_vertices > 1:
                 out[b] = Kernel(vs[i], s.dom, s.cod, name=f"{b} (extreme)", check=False)
         return out
+
+    def __getstate__(self):
+        return {**self.__dict__, "_nets": {}}     # a worker builds its pieces' nets itself
+
+
+# ----- pieces of candidates (module functions, so that worker processes can run them) --------------------
+def _arrays(chains: _Chains, points, piece):
+    """``(P, J)`` of the candidates ``piece``."""
+    return chains.arrays(points, piece)
+
+
+def _fixed(chains: _Chains, points, piece, P=None, J=None) -> np.ndarray:
+    """The query for each candidate of ``piece`` kept all episode (its chain pushed ``T`` steps)."""
+    if P is None:
+        P, J = chains.arrays(points, piece)
+    x0 = np.ascontiguousarray(chains.initial(points, np.arange(*piece) // chains.K))
+    x = multistep.distribution_after(P.transpose(1, 0, 2), x0, chains.episode.steps - 1)
+    return np.einsum("cs,scy,y->c", x, J, chains.f)
+
+
+def _reduce(arrays, g) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and upper operators over the candidate rows of ``arrays`` (``(states, n, next)`` each), applied
+    to ``g = (lower, upper)``: a min (max) over arrays of the min (max) within each, exact in any grouping."""
+    lo = np.minimum.reduce([lower_transition(A, g[0], "min") for A in arrays])
+    hi = np.maximum.reduce([lower_transition(A, g[1], "max") for A in arrays])
+    return lo, hi
+
+
+def _step(chains: _Chains, points, g, last: bool, piece):
+    """One step of the operators over the candidates ``piece``, recomputed (the last step reads ``J``)."""
+    P, J = chains.arrays(points, piece)
+    return _reduce([J if last else P], g)
+
+
+def _combine(parts) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces' ``_reduce`` results as one."""
+    parts = list(parts)
+    return np.minimum.reduce([p[0] for p in parts]), np.maximum.reduce([p[1] for p in parts])
+
+
+def _plan_sizes(net) -> tuple[float, float]:
+    """``(peak bytes, operations)`` of the contractions planned for ``net`` so far (its cached plans)."""
+    programs = [p.program for key, p in net._plans.items() if key != "operands" and hasattr(p, "program")]
+    programs += [p.apart.program for key, p in net._plans.items() if getattr(p, "apart", None) is not None]
+    return max((p.peak for p in programs), default=0.0), sum(p.work for p in programs)
 
 
 def _function(episode, query: Query, extras: Sequence[str]) -> np.ndarray:
@@ -252,18 +443,9 @@ def _function(episode, query: Query, extras: Sequence[str]) -> np.ndarray:
     return np.broadcast_to(weights.reshape(shape), sizes).reshape(-1)
 
 
-def _adaptive(P, J, x0, f, T: int, sense: str) -> float:
-    """``x0 · T̲^T f`` (``sense='max'``: the upper operator), the last step read through ``J``; the initial
-    law is chosen among the parameter points' too."""
-    g = lower_transition(J, f, sense)
-    for _ in range(T - 1):
-        g = lower_transition(P, g, sense)
-    values = x0 @ g
-    return float(values.min() if sense == "min" else values.max())
-
-
 def episode_worst_kernel(episode, box: str, query, sense: str = "max", *, observes: Sequence[str] | None = None,
-                         values: Mapping[str, float] | None = None, max_combinations: int = 20_000) -> KernelAdversary:
+                         values: Mapping[str, float] | None = None,
+                         max_combinations: int | None = None) -> KernelAdversary:
     """An adversary replacing ``box`` by any kernel reading ``observes``, in every step of the episode.
 
     Its set is the hull of the deterministic kernels, so the value is exact for a red team that may change its
@@ -277,7 +459,7 @@ def episode_worst_kernel(episode, box: str, query, sense: str = "max", *, observ
     observes = tuple(observes if observes is not None else [p.name for p in kern.dom])
     choices = deterministic_kernels(kern, observes)
     res = episode_bounds(episode, query, boxes={box: CredalKernel(choices)}, values=values,
-                         max_combinations=max(max_combinations, len(choices)))
+                         max_combinations=None if max_combinations is None else max(max_combinations, len(choices)))
     value = res.adaptive.upper if sense == "max" else res.adaptive.lower
     kept = res.fixed.upper if sense == "max" else res.fixed.lower
     best = (res.upper_choice if sense == "max" else res.lower_choice).get(box, choices[0])

@@ -139,6 +139,7 @@ class JunctionTree:
         self.wanted = [w for w in (self.variables if wires is None else wires) if w in self.home_of]
         self._code: list = []
         self._scope: list[frozenset] = []   # each register's wires (and the sweep), for its size: see peak()
+        self._views: set[int] = set()        # registers a later step may hand on as a view, never overwritten
         self._ones: list = []
         self._factors = [(k, self._reg({w for w in f if w not in self.observed} | ({SWEEP} if batched[k] else set())),
                           self._factor_prep(f, batched[k], self.cliques[home[k]]))
@@ -218,6 +219,8 @@ class JunctionTree:
         if all(e == slice(None) for e in expand[1:]):
             expand = None
         out = self._reg(self._scope[reg] & (sep | set(self.prefix)))
+        if not axes:
+            self._views.add(reg)
         total = _summer(src, axes, self.sizes)
         fn = total if expand is None else (lambda x: total(x)[expand])
         self._code.append((out, fn, reg, None))
@@ -269,9 +272,13 @@ class JunctionTree:
             c = self.cliques[i]
             axes = tuple(k - len(c) for k, v in enumerate(c) if v != w)
             self._marg[w] = self._reg(self._scope[belief[i]] & {w, *self.prefix})
+            if not axes:
+                self._views.add(belief[i])
             self._code.append((self._marg[w], _summer(c, axes, self.sizes), belief[i], None))
         c = self.cliques[self._norm_clique]
         self._z = self._reg(self._scope[belief[self._norm_clique]] & set(self.prefix))
+        if not c:
+            self._views.add(belief[self._norm_clique])
         self._code.append((self._z, _summer(c, tuple(range(-len(c), 0)), self.sizes), belief[self._norm_clique], None))
         # each register is dropped after its last use: the beliefs once summed, the messages once read
         kept = set(self._marg.values()) | {self._z}
@@ -284,6 +291,16 @@ class JunctionTree:
         for reg, k in last.items():
             if reg not in kept:
                 self._drop[k].append(reg)
+        # a product read for the last time by another product over no more wires takes the result in place
+        owned: set[int] = set()     # the program's own products (never a kernel's array, never the shared ones)
+        for k, (out, fn, a, b) in enumerate(self._code):
+            if fn is not np.multiply:
+                continue
+            for x, y in ((a, b), (b, a)):
+                if x in owned and x in self._drop[k] and x not in self._views and self._scope[x] >= self._scope[y]:
+                    self._code[k] = (out, _into, x, y)
+                    break
+            owned.add(out)
 
     # ----- running -----------------------------------------------------------
     def calibrate(self, arrays: Sequence[np.ndarray], obs: Mapping[str, int]) -> list:
@@ -355,10 +372,11 @@ class JunctionTree:
             sizes = {**self.sizes, SWEEP: n}
             entries = [math.prod(sizes[w] for w in scope) for scope in self._scope]
             held = peak = sum(entries[reg] for reg, _ in self._ones)
-            for (out, *_), drop in zip(self._code, self._drop):
-                held += entries[out]
+            for (out, fn, a, _), drop in zip(self._code, self._drop):
+                reused = a if fn is _into else None       # its result is written over a
+                held += entries[out] - (entries[a] if reused is not None else 0)
                 peak = max(peak, held)
-                held -= sum(entries[reg] for reg in drop if reg >= len(self._factors))
+                held -= sum(entries[reg] for reg in drop if reg >= len(self._factors) and reg != reused)
             self._peaks[n] = peak
         return self._peaks[n]
 
@@ -658,6 +676,14 @@ class FactorTree:
             m = out[w] if w in out else np.broadcast_to(tree._point_mass(w, obs), lead + (tree.sizes[w],)).copy()
             result[w] = m.reshape(batch[1] + m.shape[1:]) if batch else m
         return result
+
+
+def _into(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x * y``, written over ``x`` (a product of the calibration's own that nothing reads again) when the
+    result has its shape: the same bits as ``x * y``, one clique-sized array fewer."""
+    if x.shape == np.broadcast_shapes(x.shape, y.shape):
+        return np.multiply(x, y, out=x)
+    return np.multiply(x, y)
 
 
 def _summer(clique, axes: tuple[int, ...], sizes: Mapping[str, int]):

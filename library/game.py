@@ -245,7 +245,8 @@ def solve(proposal, name: str | None = None, values: Mapping[str, object] | None
     sets = nature(proposal, game, robust)               # a mistake of --robust's, placed there
     with proposal._asking(game.name):
         return solve_game(model, game.query, game.blue, game.red, constraints=game.constraints, values=values,
-                          mixed=mixed, nature=sets, lipschitz=lipschitz)
+                          mixed=mixed, nature=sets,
+                          lipschitz=lipschitz if lipschitz is not None else proposal.spec.blue[game.name].lipschitz)
 
 
 def frontier(proposal, safety: str | None, usefulness: str, name: str | None = None,

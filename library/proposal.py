@@ -313,7 +313,8 @@ class Proposal:
         bounds = {k: tuple(v) for k, v in adv.bounds.items()}
         bounds.update({k: r for k, r in ranges.items() if k in adv.over})
         fixed = {k: v for k, v in vals.items() if k not in adv.over}
-        return worst_case(target, q, adv.over, adv.sense, values=fixed, bounds=bounds, grid=adv.grid)
+        return worst_case(target, q, adv.over, adv.sense, values=fixed, bounds=bounds, grid=adv.grid,
+                          lipschitz=adv.lipschitz)
 
     def _with_values(self, fixed: Mapping[str, float]) -> "Proposal":
         """The same proposal with structural parameters (type sizes, steps) set to other values (cached)."""

@@ -332,6 +332,8 @@ class ChoiceSpec(Model):
     bounds: Annotated[dict[Name, Annotated[list[Number], Len(2, 2)]], Len(0, 8)] = Field(
         {}, description="narrower search ranges than the parameters' domains")
     grid: Annotated[int, Field(ge=3, le=100_000)] | None = Field(None, description="grid points per parameter")
+    lipschitz: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="a bound on the query's change per unit of each parameter chosen: certifies a bracket")
     doc: Text = ""
 
     @model_validator(mode="after")
@@ -341,8 +343,9 @@ class ChoiceSpec(Model):
                              "(an instance whose whole kernel it chooses)")
         if self.instance is None and self.observes is not None:
             raise ValueError(f"'observes' belongs to an 'instance' {self.ENTRY[1]}")
-        if self.instance is not None and (self.bounds or self.grid is not None):
-            raise ValueError(f"'bounds' and 'grid' belong to {' '.join(self.ENTRY)} choosing parameters ('over')")
+        if self.instance is not None and (self.bounds or self.grid is not None or self.lipschitz is not None):
+            raise ValueError(f"'bounds', 'grid' and 'lipschitz' belong to {' '.join(self.ENTRY)} choosing "
+                             "parameters ('over')")
         return self
 
 

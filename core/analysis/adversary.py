@@ -79,7 +79,8 @@ class WorstCase(Outcome):
             return "exact (every admissible value was evaluated)"
         gaps = ", ".join(f"{k}: {v:.3g}" for k, v in self.spacing.items())
         return ("best found, not certified: exact if the query has no peak narrower than the grid spacing "
-                f"({gaps}); pass lipschitz= for a certified bracket")
+                f"({gaps}); a Lipschitz constant certifies a bracket (lipschitz: L in the file's entry, "
+                "--lipschitz L for solve, lipschitz=L in Python)")
 
     def __str__(self) -> str:
         edges = "".join(f"\n  on the edge: {note}" for note in self.edge_notes)

@@ -1312,7 +1312,8 @@ def _searched(out) -> tuple[float, bool]:
     return float(out.value), not any(out.spacing.values())
 
 
-CERTIFY = "give a Lipschitz constant (solve --lipschitz L; lipschitz= in Python) for a certified bracket"
+CERTIFY = ("give a Lipschitz constant (lipschitz: L in the blue entry, solve --lipschitz L, lipschitz=L in Python) "
+           "for a certified bracket")
 
 
 def _lipschitz(lipschitz, axes):

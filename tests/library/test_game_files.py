@@ -369,3 +369,32 @@ def test_solve_certifies_its_bracket_with_a_lipschitz_constant_from_the_command_
     eq = load_proposal(game_file).solve(lipschitz=1.0)
     assert out["bracket"] == list(eq.bracket) and out["bracket"][0] <= out["value"] <= out["bracket"][1]
     assert out["guarantee"].startswith("certified bracket")
+
+
+def test_a_lipschitz_constant_in_the_file_certifies_worst_cases_and_solutions(game_file):
+    """`lipschitz: L` in an adversary entry certifies eval's worst case; in a blue entry, solve's bracket (the
+    command line's --lipschitz wins over it). Without one, the guarantee says where to give it."""
+    text = game_file.read_text()
+    plain = load_proposal(game_file).evaluate(queries=["red_team"])["red_team"]
+    assert plain.bracket is None and "lipschitz: L in the file's entry" in plain.guarantee
+    certified = text.replace("grid: 3}", "grid: 3, lipschitz: 1}")
+    game_file.write_text(certified.replace("    grid: 3\n", "    grid: 3\n    lipschitz: 1\n"))
+    worst = load_proposal(game_file).evaluate(queries=["red_team"])["red_team"]
+    assert worst.certified and worst.bracket[0] <= worst.value <= worst.bracket[1]
+    out = json.loads(CliRunner().invoke(cli, ["eval", str(game_file), "-q", "red_team", "--json"]).output)
+    assert out["queries"]["red_team"]["guarantee"] == worst.guarantee
+    from_file = json.loads(CliRunner().invoke(cli, ["solve", str(game_file), "--json"]).output)
+    game_file.write_text(text)
+    given = json.loads(CliRunner().invoke(cli, ["solve", str(game_file), "--lipschitz", "1", "--json"]).output)
+    assert from_file["bracket"] == given["bracket"] and from_file["guarantee"].startswith("certified bracket")
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{query: safety, over: [q], sense: min, lipschitz: 0}",
+     "adversary.bad.lipschitz: 0: input should be greater than 0"),
+    ("{query: safety, instance: red, sense: min, lipschitz: 2}",
+     "'bounds', 'grid' and 'lipschitz' belong to an adversary choosing parameters ('over')"),
+])
+def test_lipschitz_mistakes_are_placed(tmp_path, entry, message):
+    errors = problems(tmp_path, PROPOSAL.replace("adversary:\n", f"adversary:\n  bad: {entry}\n", 1))
+    assert any(message in str(e) and "bad.yaml:" in str(e) for e in errors), [str(e) for e in errors]

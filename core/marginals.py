@@ -210,20 +210,26 @@ class JunctionTree:
         self._ones.append((out, np.ones(tuple(self.sizes[w] for w in clique))))
         return out
 
-    def _message(self, reg, src, dst):
-        """Sum the clique ``src``'s array onto the separator with ``dst``, laid out for ``dst``."""
+    def _message(self, reg, src, dst, times=None):
+        """Sum the clique ``src``'s array (times the register ``times``, if given, without forming the product)
+        onto the separator with ``dst``, laid out for ``dst``."""
+        if reg is None or times is None:
+            reg, times = self._full(self._mul(reg, times), src), None
         sep = set(src) & set(dst)
-        reg = self._full(reg, src)
         axes = tuple(k - len(src) for k, w in enumerate(src) if w not in sep)
         expand = (Ellipsis,) + tuple(slice(None) if w in sep else None for w in dst)
         if all(e == slice(None) for e in expand[1:]):
             expand = None
-        out = self._reg(self._scope[reg] & (sep | set(self.prefix)))
-        if not axes:
-            self._views.add(reg)
-        total = _summer(src, axes, self.sizes)
-        fn = total if expand is None else (lambda x: total(x)[expand])
-        self._code.append((out, fn, reg, None))
+        scope = self._scope[reg] | (self._scope[times] if times is not None else frozenset())
+        out = self._reg(scope & (sep | set(self.prefix)))
+        if times is None:
+            if not axes:
+                self._views.add(reg)
+            total = _summer(src, axes, self.sizes)
+        else:
+            total = _product_summer(src, axes, self.sizes)
+        fn = total if expand is None else (lambda *x: total(*x)[expand])
+        self._code.append((out, fn, reg, times))
         return out
 
     def _compile(self, home, entries):
@@ -257,7 +263,7 @@ class JunctionTree:
                 suffix[j] = self._mul(up[ch[j]], suffix[j + 1])
             prefix = a
             for j, c in enumerate(ch):
-                down[c] = self._message(self._mul(prefix, suffix[j + 1]), self.cliques[i], self.cliques[c])
+                down[c] = self._message(prefix, self.cliques[i], self.cliques[c], times=suffix[j + 1])
                 if j + 1 < len(ch):
                     prefix = self._mul(prefix, up[c])
         # each wire from the smallest clique holding it; beliefs only where needed
@@ -684,6 +690,29 @@ def _into(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if x.shape == np.broadcast_shapes(x.shape, y.shape):
         return np.multiply(x, y, out=x)
     return np.multiply(x, y)
+
+
+def _product_summer(clique, axes: tuple[int, ...], sizes: Mapping[str, int]):
+    """As :func:`_summer`, for the product of two arrays, summed as it is formed (``np.einsum``): a message out
+    of a clique never holds the clique-sized product."""
+    width = len(clique)
+    wide = [(ax, sizes[clique[ax]]) for ax in axes if sizes[clique[ax]] > 1]
+
+    def total(x, y):
+        nd = max(x.ndim, y.ndim, width)
+        lx, ly = list(range(nd - x.ndim, nd)), list(range(nd - y.ndim, nd))
+        summed = {nd + ax for ax in axes}
+        kept = [k for k in range(nd - max(x.ndim, y.ndim), nd) if k not in summed]
+        out = np.einsum(x, lx, y, ly, kept)
+        missing = nd - len(summed) - out.ndim          # leading clique axes neither array holds
+        if missing:
+            out = out.reshape((1,) * missing + out.shape)
+        scale = 1
+        for ax, n in wide:                             # a wire both arrays are constant along: n equal terms
+            if (x.shape[ax] if x.ndim >= -ax else 1) == 1 and (y.shape[ax] if y.ndim >= -ax else 1) == 1:
+                scale *= n
+        return out * scale if scale != 1 else out
+    return total
 
 
 def _summer(clique, axes: tuple[int, ...], sizes: Mapping[str, int]):

@@ -453,3 +453,26 @@ def test_the_tree_is_compiled_once_and_reused():
     trees = {k: v for k, v in net._plans.items() if k[0] == "marginals"}
     check(net, {"b": "1"})  # another label on the same wire: the same tree
     assert {k: v for k, v in net._plans.items() if k[0] == "marginals"} == trees
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_message_summed_as_its_product_is_formed_equals_summing_the_product(data):
+    """``_product_summer(x, y)`` is ``_summer(x * y)``: arrays right-aligned in a clique's layout, either lacking
+    leading axes or constant (length one) along some wires, including summed wires both are constant along."""
+    from markovwire.marginals import _product_summer, _summer
+    width = data.draw(st.integers(1, 4))
+    clique = tuple(f"w{k}" for k in range(width))
+    sizes = {w: data.draw(st.integers(1, 3)) for w in clique}
+    rng = np.random.default_rng(data.draw(seeds))
+
+    def operand():
+        nd = data.draw(st.integers(0, width + 1))        # one axis more: a sweep or an input before the clique
+        full = [2] * max(nd - width, 0) + [sizes[w] for w in clique][max(width - nd, 0):]
+        return rng.random([n if data.draw(st.booleans()) else 1 for n in full])
+    x, y = operand(), operand()
+    axes = tuple(sorted(data.draw(st.sets(st.sampled_from(range(-width, 0))))))
+    want = _summer(clique, axes, sizes)(x * y)
+    got = _product_summer(clique, axes, sizes)(x, y)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)

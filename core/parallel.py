@@ -409,7 +409,8 @@ def open_sweep(path: str | os.PathLike) -> SweepFile:
     """A sweep that ``markovwire eval --sweep … -o PATH`` (or :func:`write_sweep`) wrote, as memmaps.
 
     An incomplete sweep (cancelled, or stopped by an error) opens too, with ``complete`` False:
-    the pieces not written hold NaN.
+    the pieces not written hold NaN (on a cluster, a piece that was running when the sweep stopped may
+    still have written its own rows).
     """
     path = Path(path)
     where = Place(file=str(path))
@@ -473,8 +474,8 @@ def write_sweep(path: str | os.PathLike, axes: Mapping[str, Sequence[float]], ev
     def written():
         """The pieces as they are done, in order. The first is computed here: its rows fix each file's shape.
         The rest are written by whatever runs them where it shares this disk (threads, a local cluster, a
-        cluster on a shared file system), else handed back and written here: rows that need not travel back
-        through this process leave it the CPU (on two cores, a tenth of the work went to receiving them)."""
+        cluster on a shared file system), else handed back and written here (rows that need not travel back
+        through this process leave its CPU to the workers)."""
         report = progress or _reporter.get()
         yield writer.create(pieces[0], n, task(pieces[0]))
         if report:

@@ -31,6 +31,7 @@ from .report import Row
 LARGE = ("andes", "pathfinder", "munin1", "munin2", "munin3", "munin4", "link")
 BUDGET = 2 * 1024**3
 AGREE = 1e-9
+MEMORY = 1.25   # "within a quarter of its peak memory": the memory used while answering at most 1.25x pyAgrum's
 TIMEOUT = 1800
 
 
@@ -168,8 +169,8 @@ def run(quick: bool, names=None) -> list[Row]:
                 f"(answering: {mib(a['used'])} vs {mib(b['used'])}, "
                 f"{a['used'] / max(b['used'], 1):.2f}x); largest difference {diff:.1e}")
         rows.append(Row("(h) large BN all marginals", f"{name} ({len(want)} vars), cold", a["cold"],
-                        "pyAgrum LazyPropagation", b["cold"], need=1.0, target="≥1x, memory ≤ 1/4 of pyAgrum",
-                        met=ok and a["cold"] <= b["cold"] and a["used"] <= b["used"] / 4, note=note))
+                        "pyAgrum LazyPropagation", b["cold"], need=1.0, target="≥1x, memory within 1/4 of pyAgrum's",
+                        met=ok and a["cold"] <= b["cold"] and a["used"] <= MEMORY * b["used"], note=note))
     return rows
 
 

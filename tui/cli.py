@@ -247,8 +247,9 @@ def eval_(file: str, sets, sweeps, point: bool, queries, as_json: bool, sensitiv
     tables, notes = _sensitivities(proposal, values, list(queries) or None) if sensitivity else ({}, [])
     asked = [n for n in (list(queries) or proposal.queries) if n in proposal.queries
              and proposal.queries[n].is_linear]
-    bounds = {n: proposal.bounds(n, ranges, values=values) for n in asked} if ranges else {}
-    bands = {n: proposal.band(n, tv, values) for n in asked} if tv else {}
+    with _progress(not as_json, "bounds"):         # their enumerations' pieces show on the bar's second line
+        bounds = {n: proposal.bounds(n, ranges, values=values) for n in asked} if ranges else {}
+        bands = {n: proposal.band(n, tv, values) for n in asked} if tv else {}
     claims = proposal.claims()
     swept_latents = bool(grid) and not set(grid) & proposal.structural    # a size swept: at the point values
     latents = proposal.natural_latents({**values, **grid} if swept_latents else values)
@@ -471,20 +472,31 @@ def _error(where: str, what: str, fix: str):
 class _progress:
     """A rich progress bar on stderr that appears only once a sweep has taken more than a second.
 
-    Only on a terminal and not under CI (``CI=true``): piped or captured, standard error keeps only the
-    messages (no stray line from the bar).
+    The pieces of every run of :mod:`markovwire.parallel` inside the block (a credal enumeration, an adversary's
+    grid, a sweep's pieces) show on a second line. Only on a terminal and not under CI (``CI=true``): piped or
+    captured, standard error keeps only the messages (no stray line from the bar).
     """
 
     def __init__(self, enabled: bool, label: str = "evaluating"):
         import os
         enabled = enabled and os.environ.get("CI", "").lower() not in ("true", "1")
-        self.enabled, self.bar, self.task, self.start = enabled, None, None, time.perf_counter()
-        self.label = label
+        self.enabled, self.bar, self.start = enabled, None, time.perf_counter()
+        self.label, self.tasks, self.inner = label, {}, None
 
     def __enter__(self):
+        from markovwire import parallel
+        self.inner = parallel.reporting(self.pieces)
+        self.inner.__enter__()
         return self.report
 
     def report(self, done: int, total: int) -> None:
+        self._show(self.label, done, total)
+
+    def pieces(self, done: int, total: int) -> None:
+        """The pieces of a run inside one evaluation, on a line of their own."""
+        self._show("  pieces", done, total)
+
+    def _show(self, line: str, done: int, total: int) -> None:
         if not self.enabled or total <= 1:
             return
         if self.bar is None:
@@ -500,10 +512,13 @@ class _progress:
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("pieces"), TimeRemainingColumn(), console=console, transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=total)
-        self.bar.update(self.task, completed=done)
+        if line not in self.tasks:
+            self.tasks[line] = self.bar.add_task(line, total=total)
+        self.bar.update(self.tasks[line], completed=done, total=total)
 
     def __exit__(self, *exc):
+        if self.inner is not None:
+            self.inner.__exit__(None, None, None)
         if self.bar is not None:
             self.bar.stop()
         return False

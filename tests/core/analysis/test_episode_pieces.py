@@ -243,7 +243,7 @@ def test_a_two_worker_cluster_gives_the_values_of_threads_bit_for_bit(cluster):
     ep, _ = controlled(np.random.default_rng(11), T=3)
     boxes, grid = credal_boxes(ep), {"q": np.array([0.1, 0.9])}
     nbytes, count = per_candidate(ep, QUERIES["obs"], boxes, {"q": (0.1, 0.9)})
-    for memory_bytes in (2 * 8 * 9 * 3 * count, 16 * nbytes):    # kept in pieces; recomputed at each step
+    for memory_bytes in (2 * 8 * 9 * 3 * count, 40 * nbytes):    # kept in pieces; recomputed at each step
         with memory(memory_bytes):
             threads = episode_bounds(ep, QUERIES["obs"], boxes=boxes), chains_values(ep, QUERIES["obs"], boxes, grid)
             with parallel.using(cluster):

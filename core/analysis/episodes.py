@@ -49,7 +49,6 @@ from .credal import (
     check_signature,
     choice_data,
     choice_lines,
-    lower_transition,
     show_choice,
     split_multilinear,
     with_selectors,
@@ -324,12 +323,14 @@ class _Chains:
         B = C // self.K
         if keep:             # half the budget holds every piece's arrays, the other half the pieces in flight
             self._check(points, 2 * T)
-            ((pieces, parts),) = self._run(lambda t: functools.partial(_arrays, self, points), points, share=0.5)
+            ((_, parts),) = self._run(lambda t: functools.partial(_arrays, self, points, True), points, share=0.5)
             held = list(parts)
-            fixed = np.concatenate([_fixed(self, points, p, P, J) for p, (P, J) in zip(pieces, held)])
-            g = _reduce([J for _, J in held], (self.f, self.f))
-            for _ in range(T - 1):
-                g = _reduce([P for P, _ in held], g)
+            fixed = np.concatenate([v for _, _, v in held])
+            here = parallel.Engine(threads=parallel.engine().threads)     # the held arrays are in this process
+            g = (self.f, self.f)
+            for t in range(T):
+                g = _combine(parallel.run(functools.partial(_reduce, g), [J if t == 0 else P for P, J, _ in held],
+                                          engine=here, progress=_quiet))
         else:                # every step computes every piece again and reduces it at once
             self._check(points, T, passes=T)
             g, fixed = (self.f, self.f), None
@@ -344,7 +345,7 @@ class _Chains:
         and joined, and the initial laws ``x0 (B, states)``: for a caller that holds them all (a game's dynamic
         programme checks that they fit)."""
         self._check(points, 0)
-        ((_, parts),) = self._run(lambda t: functools.partial(_arrays, self, points), points)
+        ((_, parts),) = self._run(lambda t: functools.partial(_arrays, self, points, False), points)
         P, J = zip(*parts)
         return np.concatenate(P, axis=1), np.concatenate(J, axis=1), self.initial(points, np.arange(len(
             next(iter(points.values()))) if points else 1))
@@ -391,9 +392,11 @@ class _Chains:
 
 
 # ----- pieces of candidates (module functions, so that worker processes can run them) --------------------
-def _arrays(chains: _Chains, points, piece):
-    """``(P, J)`` of the candidates ``piece``."""
-    return chains.arrays(points, piece)
+def _arrays(chains: _Chains, points, fixed: bool, piece):
+    """``(P, J)`` of the candidates ``piece``, and with ``fixed`` their values kept all episode (computed where the
+    piece is)."""
+    P, J = chains.arrays(points, piece)
+    return (P, J, _fixed(chains, points, piece, P, J)) if fixed else (P, J)
 
 
 def _fixed(chains: _Chains, points, piece, P=None, J=None) -> np.ndarray:
@@ -405,24 +408,29 @@ def _fixed(chains: _Chains, points, piece, P=None, J=None) -> np.ndarray:
     return np.einsum("cs,scy,y->c", x, J, chains.f)
 
 
-def _reduce(arrays, g) -> tuple[np.ndarray, np.ndarray]:
-    """The lower and upper operators over the candidate rows of ``arrays`` (``(states, n, next)`` each), applied
-    to ``g = (lower, upper)``: a min (max) over arrays of the min (max) within each, exact in any grouping."""
-    lo = np.minimum.reduce([lower_transition(A, g[0], "min") for A in arrays])
-    hi = np.maximum.reduce([lower_transition(A, g[1], "max") for A in arrays])
-    return lo, hi
+def _reduce(g, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and upper transition operators over the candidate ``rows`` (``(states, n, next)``) applied to
+    ``g = (lower, upper)`` at once (:func:`~markovwire.analysis.credal.lower_transition` for both, the rows read
+    once): per state, the best row's value."""
+    scores = rows @ np.stack(g, axis=-1)                 # (states, n, 2)
+    return scores[..., 0].min(axis=1), scores[..., 1].max(axis=1)
 
 
 def _step(chains: _Chains, points, g, last: bool, piece):
     """One step of the operators over the candidates ``piece``, recomputed (the last step reads ``J``)."""
     P, J = chains.arrays(points, piece)
-    return _reduce([J if last else P], g)
+    return _reduce(g, J if last else P)
 
 
 def _combine(parts) -> tuple[np.ndarray, np.ndarray]:
-    """The pieces' ``_reduce`` results as one."""
+    """The pieces' ``_reduce`` results as one: the min (max) over pieces of the min (max) within each, exact in
+    any grouping."""
     parts = list(parts)
     return np.minimum.reduce([p[0] for p in parts]), np.maximum.reduce([p[1] for p in parts])
+
+
+def _quiet(done: int, total: int) -> None:
+    """No progress: the reductions of held pieces are quick next to computing them."""
 
 
 def _plan_sizes(net) -> tuple[float, float]:

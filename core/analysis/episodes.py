@@ -248,7 +248,7 @@ class _Chains:
         S, F = ep.size, ep.feed_law().size
         arr = np.broadcast_to(out.reshape(-1, S, F, S * self.E), (n, S, F, S * self.E))
         J = np.einsum("csfr,f->scr", arr, ep.feed_law())                      # the inputs' law at every step
-        P = J.reshape(S, n, S, self.E).sum(axis=-1)
+        P = J if self.E == 1 else J.reshape(S, n, S, self.E).sum(axis=-1)   # no other wire: the same array
         return P, J
 
     def initial(self, points: Mapping[str, np.ndarray], at: np.ndarray) -> np.ndarray:
@@ -319,7 +319,7 @@ class _Chains:
         """The adaptive range (the lower and upper transition operators over every candidate, ``T`` steps) and,
         when the candidates' arrays were kept, the fixed semantics' values ``(B, K)`` read from them."""
         T, S, C = self.episode.steps, self.episode.size, self.count(points)
-        keep = 8 * S * S * (self.E + 1) * C <= memory_budget() / 2
+        keep = 8 * S * S * (self.E + (self.E > 1)) * C <= memory_budget() / 2
         B = C // self.K
         if keep:             # half the budget holds every piece's arrays, the other half the pieces in flight
             self._check(points, 2 * T)

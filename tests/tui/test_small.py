@@ -151,3 +151,31 @@ async def test_a_short_terminal_shows_the_expression_while_it_is_edited():
         await pilot.pause()
         assert app.focused is app.main.query_one("#diagram") and not editor.display
         assert editor.text == app.document.expression()[0]
+
+
+async def test_the_footer_follows_the_focus_and_is_rebuilt_only_when_its_keys_change():
+    """The footer shows the keys of the panel that has the focus; a dialog that closes on the same panel leaves the
+    footer's keys as they were (Textual's footer would build all of them again)."""
+    app = MarkovwireApp(new=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.main.query_one(KeysFooter)
+        shown = lambda: {k.action for k in footer.query(FooterKey)}
+        assert app.focused is app.main.query_one("#diagram")
+        assert "screen.connect" in shown()                                   # the diagram's keys
+        await pilot.press("3")                                                # the parameters
+        await settle(pilot)
+        assert app.focused is app.main.query_one("#parameters")
+        assert "screen.connect" not in shown() and "select_cursor" in shown()   # Enter sets a parameter
+        await pilot.press("1")
+        await settle(pilot)
+        assert "screen.connect" in shown() and "select_cursor" not in shown()
+        keys = list(footer.query(FooterKey))
+        await pilot.press("a")                                                # a dialog, then back
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AddComponentScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main and app.focused is app.main.query_one("#diagram")
+        assert list(footer.query(FooterKey)) == keys and all(k.is_attached for k in keys)
+        assert_footer_fits(app)

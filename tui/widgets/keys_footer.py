@@ -3,7 +3,8 @@
 When the keys do not fit, the command palette's key goes first, then the app's own keys
 (Compare, Export, Undo, Save …, last first), keeping Quit, Help and the keys of the
 part that has the focus. Every key stays listed on the help screen (F1) and in the
-command palette (Ctrl+P).
+command palette (Ctrl+P). The keys are built again only when what they show changes
+(Textual's footer rebuilds them on every focus move and every dialog that closes).
 """
 from __future__ import annotations
 
@@ -48,10 +49,22 @@ class KeysFooter(Footer):
     def __init__(self, **kw):
         super().__init__(compact=True, **kw)
         self._width: int | None = None
+        self._shown: tuple | None = None          # what the keys were built from (see _showing)
+
+    def _showing(self) -> tuple:
+        """What the keys are built from: every active binding as the footer reads it, and the width."""
+        return self.app.size.width, tuple((key, b.key, b.action, b.description, b.show, enabled, tooltip)
+                                          for key, (_, b, enabled, tooltip) in self.screen.active_bindings.items())
 
     def compose(self):
         self._width = self.app.size.width
+        self._shown = self._showing() if self._bindings_ready else None
         yield from fitted(list(super().compose()), self._width)
+
+    def bindings_changed(self, screen) -> None:
+        if self._shown is not None and self.is_attached and screen is self.screen and self._showing() == self._shown:
+            return                                 # the same keys: nothing to rebuild
+        super().bindings_changed(screen)
 
     def on_resize(self) -> None:
         if self._width is not None and self.app.size.width != self._width:

@@ -40,7 +40,7 @@ import numpy as np
 from .. import display, multistep, parallel
 from ..errors import ContractionTooLarge, ShapeError, UnknownName
 from ..kernel import Kernel
-from ..limits import check_cost, cost_budget, memory_budget
+from ..limits import check_cost, check_memory_bytes, cost_budget, memory_budget
 from .adversary import KernelAdversary, deterministic_kernels, policy
 from .credal import (
     CredalKernel,
@@ -205,9 +205,19 @@ class _Chains:
                  where: str | None = None):
         self.episode, self.query, self.boxes, self.fixed = episode, query, boxes, dict(fixed)
         self.where = where or f"episode query {query}"
+        self.counts = tuple(s.n_vertices for s in boxes.values())
+        for b, n in zip(boxes, self.counts):
+            if not math.isfinite(n):
+                raise ShapeError(self.where, f"the credal set of {b!r} has too many vertices to enumerate",
+                                 fix="give it a smaller credal set (fewer or narrower rows), or drop it from the "
+                                     "imprecise instances")
+        self.K = math.prod(self.counts)
+        S = episode.size
+        self._refuse_past(self.K * S * S * max(1, episode.steps), self.K, self.K)    # at least: before enumerating
+        tables = sum(8 * n * math.prod(s.shape_in + s.shape_out) for n, s in zip(self.counts, boxes.values()))
+        check_memory_bytes(tables, self.where, f" for the vertex tables of {', '.join(boxes)}")
         self.vertices = {b: s.vertex_arrays() for b, s in boxes.items()}
         self.counts = tuple(len(v) for v in self.vertices.values())
-        self.K = math.prod(self.counts)
         self.extras = [w for w in query.wires if w not in episode.state_wires]
         self.f = _function(episode, query, self.extras)
         self.E = max(1, len(self.f) // episode.size)
@@ -287,10 +297,14 @@ class _Chains:
         rows) exceeds the cost budget; the message names the candidates."""
         nbytes, work = self.per_candidate(points)
         S, C = self.episode.size, self.count(points)
-        ops = C * (passes * work + S * S * (steps + self.E))
+        self._refuse_past(C * (passes * work + S * S * (steps + self.E)), C, self.K)
+
+    def _refuse_past(self, ops: float, C: float, K: float) -> None:
+        """Refuse ``ops`` operations past the cost budget for ``C`` candidates of ``K`` vertex combinations each."""
         if ops > cost_budget():
-            parts = [f"{self.K:,} vertex combination(s) of {', '.join(self.vertices)}"] if self.K > 1 else []
-            parts += [f"{C // self.K:,} parameter point(s)"] if C > self.K else []
+            ops = float(min(ops, 1e300))              # a count of vertices may be a huge integer
+            parts = [f"{K:,} vertex combination(s) of {', '.join(self.boxes)}"] if K > 1 else []
+            parts += [f"{C // K:,} parameter point(s)"] if C > K else []
             what = f"{C:,} candidate step kernel(s)" + (f" ({' × '.join(parts)})" if parts else "")
             try:
                 check_cost(ops, self.where)

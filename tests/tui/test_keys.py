@@ -258,6 +258,10 @@ async def test_escape_cancels_a_long_sweep(driver, monkeypatch):
         return real(self, values, queries, progress)
 
     monkeypatch.setattr(Proposal, "evaluate", slow)
+    import markovwire.tui.screens.main as main
+    monkeypatch.setattr(main, "PROGRESS_SECONDS", 3600.0)     # the screen hears of the first chunk only
+    reports = []
+    monkeypatch.setattr(main.MainScreen, "_sweep_progress", lambda self, g, done, total: reports.append(done))
     app = MarkovwireApp()
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
@@ -266,6 +270,7 @@ async def test_escape_cancels_a_long_sweep(driver, monkeypatch):
         await k.press("escape")
         await k.settle()
         assert "cancelled" in str(app.main.query_one("#sweep-status").render())
+        assert reports == [0]                                 # not one wait for the screen per chunk
         assert app.main.results["safety"] == pytest.approx(0.6486606040889173, rel=1e-12)   # the rest stays
         assert app.main.query_one("#diagram").has_focus or True
 

@@ -8,6 +8,8 @@ evaluation; Escape cancels a running sweep.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from rich.text import Text
 from textual import on, work
@@ -40,6 +42,9 @@ from .parameter import ParameterScreen
 from .prompt import PromptScreen
 from .query import QueryScreen
 from .sweep import SweepScreen
+
+PROGRESS_SECONDS = 0.1
+"""The least time between two progress reports of an evaluation to the screen (the last one always comes)."""
 
 
 class Cancelled(Exception):
@@ -162,13 +167,22 @@ class MainScreen(Screen):
             if worker.is_cancelled:
                 raise Cancelled()
 
-        def report(done: int, total: int):
-            check_cancel()
-            self.app.call_from_thread(self._sweep_progress, generation, done, total)
+        def paced(show):
+            """``progress(done, total)`` that shows at most one report per PROGRESS_SECONDS, and always the last:
+            the worker waits for the screen at each report, and a sweep is many small chunks."""
+            last = [-float("inf")]
 
-        def searching(done: int, total: int):        # the pieces of an adversary's grid (markovwire.parallel)
-            check_cancel()
-            self.app.call_from_thread(self._search_progress, generation, len(results), done, total)
+            def progress(done: int, total: int):
+                check_cancel()
+                now = time.monotonic()
+                if done >= total or now - last[0] >= PROGRESS_SECONDS:
+                    last[0] = now
+                    self.app.call_from_thread(show, done, total)
+            return progress
+
+        report = paced(lambda done, total: self._sweep_progress(generation, done, total))
+        # the pieces of an adversary's grid (markovwire.parallel)
+        searching = paced(lambda done, total: self._search_progress(generation, len(results), done, total))
 
         results = {}
         try:

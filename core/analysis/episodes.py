@@ -49,6 +49,7 @@ from .credal import (
     check_signature,
     choice_data,
     choice_lines,
+    lower_transition,
     show_choice,
     split_multilinear,
     with_selectors,
@@ -230,15 +231,15 @@ class _Chains:
         candidate of ``piece`` (kept for a few pieces, so that a search asking again reuses the plan)."""
         step = self.episode.step
         key = (piece[0] % self.K, piece[1] - piece[0]) if self.vertices else None   # the piece's combinations
-        if key is None and key not in self._nets:
-            self._nets[key] = step.clone()                    # its own plans: they measure a candidate
-        elif key not in self._nets:
-            combos = np.arange(*piece) % self.K
-            idx = dict(zip(self.vertices, np.unravel_index(combos, self.counts)))
-            net = step.clone()
-            net.boxes = [type(b)(b.name, Kernel(self.vertices[b.name][idx[b.name]], b.kernel.dom, b.kernel.cod,
-                                                name=f"{b.kernel.name} (vertices)", check=False, batch=len(combos)),
-                                 b.inputs, b.outputs) if b.name in idx else b for b in step.boxes]
+        if key not in self._nets:
+            net = step.clone()                                 # its own plans: they measure a candidate
+            if self.vertices:
+                combos = np.arange(*piece) % self.K
+                idx = dict(zip(self.vertices, np.unravel_index(combos, self.counts)))
+                net.boxes = [type(b)(b.name, Kernel(self.vertices[b.name][idx[b.name]], b.kernel.dom, b.kernel.cod,
+                                                    name=f"{b.kernel.name} (vertices)", check=False,
+                                                    batch=len(combos)), b.inputs, b.outputs)
+                             if b.name in idx else b for b in step.boxes]
             if len(self._nets) >= 8:
                 self._nets.pop(next(iter(self._nets)))
             self._nets[key] = net
@@ -424,10 +425,8 @@ def _fixed(chains: _Chains, points, piece, P=None, J=None) -> np.ndarray:
 
 def _reduce(g, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The lower and upper transition operators over the candidate ``rows`` (``(states, n, next)``) applied to
-    ``g = (lower, upper)`` at once (:func:`~markovwire.analysis.credal.lower_transition` for both, the rows read
-    once): per state, the best row's value."""
-    scores = rows @ np.stack(g, axis=-1)                 # (states, n, 2)
-    return scores[..., 0].min(axis=1), scores[..., 1].max(axis=1)
+    ``g = (lower, upper)``: per state, the best row's value."""
+    return lower_transition(rows, g[0], "min"), lower_transition(rows, g[1], "max")
 
 
 def _step(chains: _Chains, points, g, last: bool, piece):

@@ -1,6 +1,7 @@
 """Add a component instance: pick the component (type to filter), then name the instance."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Callable
 
 from rich.text import Text
@@ -44,12 +45,13 @@ class AddComponentScreen(Dialog[str]):
     def _fill(self, text: str) -> None:
         q = text.strip().lower()
         ol = self.query_one("#add-list", OptionList)
-        ol.clear_options()
-        names = [c.name for c in self.components]
+        names = Counter(c.name for c in self.components)
+        options = []
         for c in self.components:
-            shown = c.qualname if names.count(c.name) > 1 else c.name      # a name two libraries share: qualified
+            shown = c.qualname if names[c.name] > 1 else c.name      # a name two libraries share: qualified
             if not q or q in shown.lower() or q in c.signature.lower():
-                ol.add_option(Option(Text.assemble((shown, "bold"), ("  " + c.signature, "dim")), id=c.qualname))
+                options.append(Option(Text.assemble((shown, "bold"), ("  " + c.signature, "dim")), id=c.qualname))
+        ol.set_options(options)          # at once: one option at a time measures and resizes the list each time
         if ol.option_count:
             ol.highlighted = 0
 

@@ -13,19 +13,20 @@ class ErrorPanel(OptionList):
     """One entry per problem (what is wrong, and the fix); the panel says so when there are none."""
 
     def show(self, problems, note: str | None = None) -> None:
-        self.clear_options()
         self.problems = list(problems)
         self.set_class(not problems, "-clean")
         if not problems:
-            self.add_option(Option(Text("✓ no problems" + (f": {note}" if note else ""), "green"), id="ok"))
+            self.set_options([Option(Text("✓ no problems" + (f": {note}" if note else ""), "green"), id="ok")])
             self.border_title = "Problems"
             return
+        options = []
         for i, p in enumerate(problems):
             head = f"{p.where}: {p.error.what}" if p.where else p.error.what
             label = Text.assemble(("✗ ", "red"), (head, ""))
             if p.error.fix:
                 label.append(f"  → {p.error.fix}", "dim")
-            self.add_option(Option(label, id=str(i)))
+            options.append(Option(label, id=str(i)))
+        self.set_options(options)        # at once: one option at a time measures and resizes the list each time
         self.border_title = f"Problems ({len(problems)})"
         self.highlighted = 0
 

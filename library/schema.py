@@ -434,7 +434,10 @@ class CredalSpec(Model):
         {}, description="parameter: [low, high] (numbers or constants)")
     imprecise: Annotated[dict[Name, ImpreciseSpec], Len(0, 16)] = Field(
         {}, description="instance: its credal set")
-    max_combinations: Annotated[int, Field(ge=1, le=10_000_000)] = 20_000
+    max_combinations: Annotated[int, Field(ge=1, le=10_000_000)] = Field(
+        20_000, description="for a net, the vertex combinations enumerated exactly (more are sampled); for an "
+                            "episode, a cap on the enumeration when written here (otherwise the memory and cost "
+                            "budgets decide)")
     doc: Text = ""
 
 

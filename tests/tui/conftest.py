@@ -52,3 +52,17 @@ class Driver:
 @pytest.fixture
 def driver():
     return Driver
+
+
+@pytest.fixture
+def plain_default(tmp_path):
+    """The shipped default proposal (boxes, parameters, queries, comments) without its sweep, adversaries, credal
+    entries, claims and blue team: the UI re-evaluates those after every edit, which a test of saving, recovery
+    or undo does not look at."""
+    from markovwire.library.shipped import default_proposal
+    text = default_proposal().read_text(encoding="utf-8")
+    path = tmp_path / "prop.yaml"
+    kept = text.partition("\nsweeps:")[0] + "\n"
+    assert "\nqueries:" in kept and "\nadversary:" not in kept, "the shipped file's sections moved: trim it anew"
+    path.write_text(kept, encoding="utf-8")
+    return path

@@ -9,7 +9,6 @@ import shutil
 
 import pytest
 
-from markovwire.library.shipped import default_proposal
 from markovwire.tui.app import MarkovwireApp
 from markovwire.tui.document import Document
 from markovwire.tui.recovery import Instance, document_key, orphans
@@ -40,10 +39,8 @@ def beta(text: str) -> str | None:
 
 
 @pytest.fixture
-def proposal(tmp_path):
-    path = tmp_path / "prop.yaml"
-    shutil.copy(default_proposal(), path)
-    return path
+def proposal(plain_default):
+    return plain_default
 
 
 async def test_the_app_starts_and_draws_without_colours(driver, monkeypatch):

@@ -84,8 +84,8 @@ async def test_a_file_that_does_not_build_opens_with_its_problems(driver, tmp_pa
         assert "Not evaluated" in str(app.main.query_one("#results-status").render())
 
 
-async def test_undo_and_redo_by_keys(driver):
-    app = MarkovwireApp()
+async def test_undo_and_redo_by_keys(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -144,8 +144,8 @@ async def test_unsaved_work_is_recovered_after_a_crash(driver):
         assert [f for f in recovery_dir().glob("*.yaml") if third.recovery.id not in f.name] == []  # only its own
 
 
-async def test_quitting_asks_before_discarding_changes(driver):
-    app = MarkovwireApp()
+async def test_quitting_asks_before_discarding_changes(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -163,8 +163,8 @@ async def test_quitting_asks_before_discarding_changes(driver):
         assert not app.is_running
 
 
-async def test_the_expression_and_the_wiring_stay_in_step(driver):
-    app = MarkovwireApp()
+async def test_the_expression_and_the_wiring_stay_in_step(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -226,7 +226,7 @@ async def test_compare_two_proposals_on_the_same_queries(driver):
 
 
 async def test_help_lists_every_action(driver):
-    app = MarkovwireApp()
+    app = MarkovwireApp(new=True)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -275,8 +275,8 @@ async def test_escape_cancels_a_long_sweep(driver, monkeypatch):
         assert app.main.query_one("#diagram").has_focus or True
 
 
-async def test_a_small_terminal_still_works(driver):
-    app = MarkovwireApp()
+async def test_a_small_terminal_still_works(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(80, 24)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -367,8 +367,8 @@ def first_field(screen):
     return next(w for w in screen.query("*") if w.focusable)
 
 
-async def test_escape_leaves_the_library_search_and_the_expression(driver):
-    app = MarkovwireApp()
+async def test_escape_leaves_the_library_search_and_the_expression(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -395,8 +395,8 @@ async def test_escape_leaves_the_library_search_and_the_expression(driver):
         assert app.focused is app.main.query_one("#diagram")
 
 
-async def test_escape_leaves_the_search_before_the_zoom_in_a_small_terminal(driver):
-    app = MarkovwireApp()
+async def test_escape_leaves_the_search_before_the_zoom_in_a_small_terminal(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(80, 24)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -411,9 +411,9 @@ async def test_escape_leaves_the_search_before_the_zoom_in_a_small_terminal(driv
         assert app.main.query_one("#library-search").value == "audit"
 
 
-async def test_every_dialog_opens_focused_and_escape_closes_it(driver):
+async def test_every_dialog_opens_focused_and_escape_closes_it(driver, plain_default):
     from markovwire.tui.screens.dialog import Dialog
-    app = MarkovwireApp()
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -435,9 +435,9 @@ async def test_every_dialog_opens_focused_and_escape_closes_it(driver):
         assert app.document.spec is before
 
 
-async def test_ctrl_q_works_in_every_dialog(driver):
+async def test_ctrl_q_works_in_every_dialog(driver, plain_default):
     from markovwire.tui.screens.dialog import Dialog
-    app = MarkovwireApp()
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         await k.settle()
@@ -582,8 +582,8 @@ def test_the_key_guard_drops_only_text_keys_typed_too_soon():
     assert guard.take() == "x[enter]tdn" and guard.take() == ""
 
 
-async def test_destructive_keys_say_so_and_are_undone(driver):
-    app = MarkovwireApp()
+async def test_destructive_keys_say_so_and_are_undone(driver, plain_default):
+    app = MarkovwireApp(plain_default)
     said: list[str] = []                                      # every message (shown ones expire)
     notify = app.notify
     app.notify = lambda message, *a, **kw: (said.append(str(message)), notify(message, *a, **kw))[1]

@@ -68,6 +68,7 @@ from .robust import (
 )
 from .search import axes_for, fixed_values, maximise, minimise
 
+THREADED_STEP = 10**6  # entries of all candidates' rows from which a step's reductions run piecewise on threads
 GRID = 17  # points per interval parameter that the query is not multilinear in (adaptive range: an inner bound)
 
 
@@ -341,11 +342,19 @@ class _Chains:
             ((_, parts),) = self._run(lambda t: functools.partial(_arrays, self, points, True), points, share=0.5)
             held = list(parts)
             fixed = np.concatenate([v for _, _, v in held])
-            here = parallel.Engine(threads=parallel.engine().threads)     # the held arrays are in this process
             g = (self.f, self.f)
-            for t in range(T):
-                g = _combine(parallel.run(functools.partial(_reduce, g), [J if t == 0 else P for P, J, _ in held],
-                                          engine=here, progress=_quiet))
+            if len(held) == 1 or sum(P.size for P, _, _ in held) < THREADED_STEP:
+                # a step over every candidate at once: a few numpy calls, T times (pieces joined: they fit in the
+                # half of the budget their computation no longer needs)
+                P = held[0][0] if len(held) == 1 else np.concatenate([P for P, _, _ in held], axis=1)
+                J = held[0][1] if len(held) == 1 else np.concatenate([J for _, J, _ in held], axis=1)
+                for t in range(T):
+                    g = _reduce(g, J if t == 0 else P)
+            else:            # large steps: each step's pieces reduced on this process's threads
+                here = parallel.Engine(threads=parallel.engine().threads)     # the held arrays are in this process
+                for t in range(T):
+                    g = _combine(parallel.run(functools.partial(_reduce, g), [J if t == 0 else P for P, J, _ in held],
+                                              engine=here, progress=_quiet))
         else:                # every step computes every piece again and reduces it at once
             self._check(points, T, passes=T)
             g, fixed = (self.f, self.f), None

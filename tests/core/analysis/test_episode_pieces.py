@@ -88,12 +88,16 @@ def chains_values(ep, query, boxes, grid) -> tuple:
     return (interval.lower, interval.upper), chains.fixed_values(grid) if fixed is None else fixed
 
 
+@pytest.mark.parametrize("threaded", [False, True], ids=["kept-joined", "kept-reduced-on-threads"])
 @pytest.mark.parametrize("on", ["state", "obs"])
-def test_pieces_under_a_tiny_budget_equal_one_piece(on):
-    """One piece (the default budget), several kept pieces (their arrays fit half the budget) and pieces computed
-    again at every step (they do not): the same candidates' rows, each computed in a contraction of its piece.
+def test_pieces_under_a_tiny_budget_equal_one_piece(on, threaded, monkeypatch):
+    """One piece (the default budget), several kept pieces (their arrays fit half the budget: joined for small
+    steps, each step's pieces reduced on threads for large ones) and pieces computed again at every step (they do
+    not): the same candidates' rows, each computed in a contraction of its piece.
     The min and max over candidates are exact in any grouping; a candidate's row may differ from one piece size to
     another only by BLAS's summation order in the contraction (a few ulps), so equality is to 1e-15."""
+    import markovwire.analysis.episodes as episodes
+    monkeypatch.setattr(episodes, "THREADED_STEP", 0 if threaded else episodes.THREADED_STEP)
     ep, _ = controlled(np.random.default_rng(7), T=4)
     boxes, grid = credal_boxes(ep), {"q": np.array([0.2, 0.6])}
     whole = episode_bounds(ep, QUERIES[on], boxes=boxes)

@@ -114,6 +114,8 @@ async def test_intervals_bound_every_query_and_can_be_kept_in_the_file(driver, c
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
         screen = await open_bounds(k)
+        credal = {r.key: r.result for r in screen.rows if r.entry}
+        assert credal and all(credal.values())
         await k.press("i")
         await k.type("beta")
         await k.press("enter")
@@ -126,6 +128,8 @@ async def test_intervals_bound_every_query_and_can_be_kept_in_the_file(driver, c
         await k.press("enter")
         await k.settle()
         assert app.intervals == {"beta": (0.01, 0.05)}
+        assert {r.key: r.result for r in screen.rows if r.entry} == credal     # the file's entries: not asked again
+        assert all(r.result is credal[r.key] for r in screen.rows if r.entry)
         rows = cells(screen.query_one("#bounds-table"))
         for q in p.queries:
             b = p.bounds(q, {"beta": (0.01, 0.05)})

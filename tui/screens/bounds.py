@@ -73,6 +73,7 @@ class BoundsScreen(Screen):
         self.generation = 0
         self.rows: list[BoundsRow] = []
         self.bands: dict = {}
+        self._known: tuple = (None, None, {})    # (proposal, limits, {credal entry: bounds}) computed for it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,12 +115,16 @@ class BoundsScreen(Screen):
             self.query_one("#bands-status", Static).update("")
             return
         numeric = [n for n, q in p.queries.items() if q.is_linear]
-        self.rows = [BoundsRow(f"credal:{n}", n, c.query, None, c.doc) for n, c in p.credal.items()]
+        # the file's credal entries of the same compiled proposal under the same limits are known already (an
+        # ad-hoc interval changes only the ad-hoc rows): shown again, not computed again
+        known = self._known[2] if self._known[0] is p and self._known[1] == _limits() else {}
+        self._known = (p, _limits(), known)
+        self.rows = [BoundsRow(f"credal:{n}", n, c.query, known.get(n), c.doc) for n, c in p.credal.items()]
         if intervals:
             self.rows += [BoundsRow(f"adhoc:{q}", "", q) for q in numeric]
         self.bands = {q: None for q in numeric}
         self._draw()
-        asked = [(r.key, r.entry, r.query) for r in self.rows]
+        asked = [(r.key, r.entry, r.query) for r in self.rows if r.result is None]
         self._compute(p, intervals, numeric, asked, self.generation)
 
     def _draw(self) -> None:
@@ -195,6 +200,8 @@ class BoundsScreen(Screen):
             for r in self.rows:
                 if r.key in results:
                     r.result = results[r.key]
+                    if r.entry and not isinstance(r.result, MarkovwireError):
+                        self._known[2][r.entry] = r.result
             self._draw()
 
     @on(DataTable.RowHighlighted)
@@ -299,7 +306,14 @@ class BoundsScreen(Screen):
         self.app.notify(f"Removed credal entry {name} (u undoes).", timeout=3)
 
     def action_recompute(self) -> None:
+        self._known = (None, None, {})
         self.refresh_document()
+
+
+def _limits() -> tuple:
+    """The session's limits (a bound refused by one, or computed under it, is asked again when they change)."""
+    from markovwire import limits
+    return limits.memory_budget(), limits.cost_budget(), limits.sweep_limit(), limits.figure_limit()
 
 
 def tv_radius_prompt(doc, instance: str, apply=None) -> PromptScreen:

@@ -8,7 +8,6 @@ import pytest
 from textual.widgets import Input, Select
 
 from markovwire.diagrams.style import RenderOptions
-from markovwire.library.shipped import default_proposal
 from markovwire.tui.app import MarkovwireApp
 
 SIZES = [(80, 24), (120, 40)]
@@ -36,8 +35,8 @@ def fill(app, path, **fields) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_the_dialogs_options_are_the_cli_and_python_options(driver, tmp_path, size):
-    app = MarkovwireApp(str(default_proposal()))
+async def test_the_dialogs_options_are_the_cli_and_python_options(driver, tmp_path, size, plain_default):
+    app = MarkovwireApp(plain_default)        # the diagram only: no sweep or adversary to evaluate
     async with app.run_test(size=size) as pilot:
         k = driver(app, pilot)
         await open_export(k)
@@ -69,8 +68,8 @@ async def test_the_dialogs_options_are_the_cli_and_python_options(driver, tmp_pa
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_a_bad_width_is_shown_with_its_fix_and_the_dialog_stays(driver, tmp_path, size):
-    app = MarkovwireApp(str(default_proposal()))
+async def test_a_bad_width_is_shown_with_its_fix_and_the_dialog_stays(driver, tmp_path, size, plain_default):
+    app = MarkovwireApp(plain_default)
     async with app.run_test(size=size) as pilot:
         k = driver(app, pilot)
         await open_export(k)

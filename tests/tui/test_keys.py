@@ -505,8 +505,8 @@ def guarded(app, monkeypatch) -> Clock:
     return clock
 
 
-async def test_a_path_typed_as_a_dialog_closes_runs_no_commands(driver, monkeypatch):
-    app = MarkovwireApp()
+async def test_a_path_typed_as_a_dialog_closes_runs_no_commands(driver, monkeypatch, plain_default):
+    app = MarkovwireApp(plain_default)
     clock = guarded(app, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)
@@ -619,11 +619,11 @@ async def test_destructive_keys_say_so_and_are_undone(driver, plain_default):
         assert app.document.spec == original
 
 
-async def test_keys_already_on_their_way_to_a_closing_dialog_run_no_commands(driver, monkeypatch):
+async def test_keys_already_on_their_way_to_a_closing_dialog_run_no_commands(driver, monkeypatch, plain_default):
     """A terminal hands over a burst of typing at once: the keys after the n that closes the question are already
     on their way to it, and come back to the app's bindings only after the workspace is showing again."""
     from textual import events
-    app = MarkovwireApp()
+    app = MarkovwireApp(plain_default)
     clock = guarded(app, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         k = driver(app, pilot)

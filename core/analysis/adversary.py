@@ -238,6 +238,19 @@ def deterministic_kernels(kern: Kernel, observes: Sequence[str] | None = None) -
     >>> len(deterministic_kernels(box)), len(deterministic_kernels(box, observes=[]))
     (9, 3)
     """
+    return [Kernel(t, kern.dom, kern.cod, name=f"{kern.name} (adversary)", check=False)
+            for t in deterministic_tables(kern, observes)]
+
+
+def deterministic_tables(kern: Kernel, observes: Sequence[str] | None = None) -> np.ndarray:
+    """The tables of :func:`deterministic_kernels`, in its order, stacked on a leading axis (built at once: an
+    enumeration of 65,536 kernels needs their tables, not 65,536 Kernel objects).
+
+    >>> from markovwire import FinSet
+    >>> A, B = FinSet("A", ["x", "y"]), FinSet("B", ["p", "q", "r"])
+    >>> deterministic_tables(Kernel.uniform(cod=[("b", B)], dom=[("a", A)]))[5].tolist()   # x -> q, y -> r
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
     ports = [p.name for p in kern.dom]
     observes = list(ports if observes is None else observes)
     unknown = [p for p in observes if p not in ports]
@@ -246,14 +259,15 @@ def deterministic_kernels(kern: Kernel, observes: Sequence[str] | None = None) -
                           fix=f"observe some of its input ports: {', '.join(ports) or 'it has none'}")
     seen = [ports.index(p) for p in observes]
     shape_in = tuple(len(kern.dom[i].type) for i in seen)
-    n_out = int(np.prod([len(p.type) for p in kern.cod], dtype=int))
-    shape = tuple(len(p.type) for p in kern.dom + kern.cod)
-    out = []
-    for outs in itertools.product(range(n_out), repeat=int(np.prod(shape_in, dtype=int))):
-        choice = np.eye(n_out)[list(outs)].reshape(shape_in + tuple(len(p.type) for p in kern.cod))
-        out.append(Kernel(_unobserve(choice, seen, len(ports), shape), kern.dom, kern.cod,
-                          name=f"{kern.name} (adversary)", check=False))
-    return out
+    shape_out = tuple(len(p.type) for p in kern.cod)
+    rows, n_out = int(np.prod(shape_in, dtype=int)), int(np.prod(shape_out, dtype=int))
+    count = n_out ** rows
+    # the k-th choice maps observed row j to output digit j of k in base n_out (the last row fastest, as
+    # itertools.product orders them)
+    digits = (np.arange(count)[:, None] // n_out ** np.arange(rows - 1, -1, -1)) % n_out if rows else \
+        np.zeros((1, 0), dtype=int)
+    choice = np.eye(n_out)[digits].reshape((count,) + shape_in + shape_out)
+    return _unobserve(choice, seen, len(ports), tuple(len(p.type) for p in kern.dom) + shape_out, lead=1)
 
 
 def policy(kern: Kernel, observes: Sequence[str], choice: Kernel) -> dict[str, str]:
@@ -273,13 +287,15 @@ def _observed(c: np.ndarray, hidden: tuple[int, ...], seen: list[int]) -> np.nda
     return c.transpose(perm + list(range(len(seen), c.ndim)))
 
 
-def _unobserve(choice: np.ndarray, seen: list[int], n_in: int, shape: tuple[int, ...]) -> np.ndarray:
-    """The choice on observed inputs as a kernel on all inputs (constant along hidden ones)."""
-    arr = choice.transpose([seen.index(i) for i in sorted(seen)] + list(range(len(seen), choice.ndim)))
+def _unobserve(choice: np.ndarray, seen: list[int], n_in: int, shape: tuple[int, ...], lead: int = 0) -> np.ndarray:
+    """The choice on observed inputs as a kernel on all inputs (constant along hidden ones), after ``lead``
+    leading axes (a stack of choices)."""
+    arr = choice.transpose(list(range(lead)) + [lead + seen.index(i) for i in sorted(seen)]
+                           + list(range(lead + len(seen), choice.ndim)))
     for i in range(n_in):
         if i not in seen:
-            arr = np.expand_dims(arr, i)
-    return np.broadcast_to(arr, shape).copy()
+            arr = np.expand_dims(arr, lead + i)
+    return np.broadcast_to(arr, choice.shape[:lead] + shape).copy()
 
 
 def _policy(kern: Kernel, seen: list[int], choice: np.ndarray) -> dict[str, str]:

@@ -392,8 +392,23 @@ class CredalKernel:
                                    f"has signature {_sig(k.dom, k.cod)}, not {_sig(first.dom, first.cod)}",
                                    fix="give every vertex the same input and output types")
         self.dom, self.cod = first.dom, first.cod
-        self.vertices = vertices
+        self._vertices = vertices
         self.arrays = np.stack([np.asarray(k.array, dtype=float) for k in vertices])
+
+    @classmethod
+    def from_tables(cls, tables: np.ndarray, dom, cod, *, name: str) -> "CredalKernel":
+        """The hull of the kernels whose tables are stacked on ``tables``' leading axis, all of signature ``dom →
+        cod`` (numeric, checked by the caller): no Kernel object is made until a vertex is asked for."""
+        out = cls.__new__(cls)
+        out.name, out.dom, out.cod = name, list(dom), list(cod)
+        out.arrays, out._vertices = np.asarray(tables, dtype=float), None
+        return out
+
+    @property
+    def vertices(self) -> list[Kernel]:
+        if self._vertices is None:
+            self._vertices = [Kernel(t, self.dom, self.cod, name=self.name, check=False) for t in self.arrays]
+        return self._vertices
 
     @property
     def shape_in(self) -> tuple[int, ...]:
@@ -409,7 +424,7 @@ class CredalKernel:
 
     @property
     def n_vertices(self) -> int:
-        return len(self.vertices)
+        return len(self.arrays)
 
     def vertex_arrays(self) -> np.ndarray:
         return self.arrays
@@ -439,7 +454,7 @@ class CredalKernel:
                      .sum(axis=-1).max())
 
     def __repr__(self) -> str:
-        return f"CredalKernel({self.name}: {_sig(self.dom, self.cod)}, {len(self.vertices)} vertices)"
+        return f"CredalKernel({self.name}: {_sig(self.dom, self.cod)}, {len(self.arrays)} vertices)"
 
 
 def as_credal(x, where: str):

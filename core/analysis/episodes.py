@@ -41,7 +41,7 @@ from .. import display, multistep, parallel
 from ..errors import ContractionTooLarge, ShapeError, UnknownName
 from ..kernel import Kernel
 from ..limits import check_cost, check_memory_bytes, cost_budget, memory_budget
-from .adversary import KernelAdversary, deterministic_kernels, policy
+from .adversary import KernelAdversary, deterministic_tables, policy
 from .credal import (
     CredalKernel,
     Interval,
@@ -487,14 +487,17 @@ def episode_worst_kernel(episode, box: str, query, sense: str = "max", *, observ
         episode = episode.fed(dict(query.at))
     kern = episode.step.box(box).kernel
     observes = tuple(observes if observes is not None else [p.name for p in kern.dom])
-    choices = deterministic_kernels(kern, observes)
-    res = episode_bounds(episode, query, boxes={box: CredalKernel(choices)}, values=values,
-                         max_combinations=None if max_combinations is None else max(max_combinations, len(choices)))
+    tables = deterministic_tables(kern, observes)
+    choices = CredalKernel.from_tables(tables, kern.dom, kern.cod, name=f"{kern.name} (adversary)")
+    res = episode_bounds(episode, query, boxes={box: choices}, values=values,
+                         max_combinations=None if max_combinations is None else max(max_combinations, len(tables)))
     value = res.adaptive.upper if sense == "max" else res.adaptive.lower
     kept = res.fixed.upper if sense == "max" else res.fixed.lower
-    best = (res.upper_choice if sense == "max" else res.lower_choice).get(box, choices[0])
+    best = (res.upper_choice if sense == "max" else res.lower_choice).get(box)
+    if best is None:            # the box's choice does not matter: the first deterministic kernel
+        best = Kernel(tables[0], kern.dom, kern.cod, name=choices.name, check=False)
     honest = float(query.value(episode, values or {}))
-    method = (f"exact over {len(choices)} deterministic kernels for a red team that may change its kernel every step "
+    method = (f"exact over {len(tables)} deterministic kernels for a red team that may change its kernel every step "
               f"(the lower transition operator, {episode.steps} steps); the best kernel kept for the whole episode, "
               f"shown, gives {kept:.6g}")
     return KernelAdversary(str(query), box, sense, value, honest, best, observes, policy(kern, observes, best), method)

@@ -331,3 +331,23 @@ def test_evidence_impossible_everywhere_and_repeated_ports_are_errors():
         worst_case(net, never, over=["r"], values={"beta": 0.0})
     with pytest.raises(ShapeError, match="observes= names a port twice"):
         worst_case_kernel(net, "monitor", never, observes=["act", "act"])
+
+
+@pytest.mark.parametrize("observes", [[], ["a"], ["c"], ["c", "a"], ["a", "c"]])
+def test_deterministic_tables_are_every_map_of_the_observed_inputs_once(observes):
+    """n_out ** (observed rows) tables, all distinct, each row one-hot, constant along the inputs not observed, and
+    the same as the Kernel objects of deterministic_kernels."""
+    from markovwire.analysis.adversary import deterministic_kernels, deterministic_tables
+    A, B, C = FinSet("A", ["x", "y"]), FinSet("B", ["p", "q", "r"]), FinSet("C", ["u", "v", "w"])
+    box = Kernel.uniform(cod=[("b", B)], dom=[("a", A), ("c", C)])
+    tables = deterministic_tables(box, observes)
+    rows = int(np.prod([len({"a": A, "c": C}[p]) for p in observes], dtype=int))
+    assert tables.shape == (3 ** rows, 2, 3, 3)
+    assert len({t.tobytes() for t in tables}) == len(tables)
+    assert np.array_equal(tables.sum(axis=-1), np.ones(tables.shape[:-1])) and set(np.unique(tables)) <= {0.0, 1.0}
+    for axis, name in ((1, "a"), (2, "c")):
+        if name not in observes:
+            assert np.array_equal(tables, np.repeat(tables.take([0], axis=axis), tables.shape[axis], axis=axis))
+    want = {tuple(int(np.argmax(t[i, j])) for i, j in itertools.product(range(2), range(3))) for t in tables}
+    assert len(want) == len(tables)
+    assert all(np.array_equal(k.array, t) for k, t in zip(deterministic_kernels(box, observes), tables))

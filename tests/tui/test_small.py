@@ -179,3 +179,36 @@ async def test_the_footer_follows_the_focus_and_is_rebuilt_only_when_its_keys_ch
         assert app.screen is app.main and app.focused is app.main.query_one("#diagram")
         assert list(footer.query(FooterKey)) == keys and all(k.is_attached for k in keys)
         assert_footer_fits(app)
+
+
+
+async def test_an_edit_redraws_only_the_panels_it_changes(plain_default):
+    """Every edit redraws the workspace from the document; a panel whose content did not change keeps what it shows
+    (the diagram is not drawn again for a parameter's value, the expression keeps its cursor)."""
+    app = MarkovwireApp(plain_default)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        main = app.main
+        diagram, editor = main.query_one("#diagram"), main.query_one("#expression")
+        problems, params = main.query_one("#problems"), main.query_one("#parameters")
+        listed = lambda: [problems.get_option_at_index(i) for i in range(problems.option_count)]
+        editor.move_cursor(editor.document.end)
+        picture, options, cursor = diagram.picture, listed(), editor.cursor_location
+        assert cursor != (0, 0)
+
+        app.document.set_parameter("beta", "0.01")
+        app.document_changed()
+        await settle(pilot)
+        assert "0.01" in str(params.get_row("beta")[1])                     # the changed panel shows the change
+        assert app.main.results["safety"] == pytest.approx(load_proposal(default_proposal()).value(
+            "safety", {"beta": 0.01}), rel=1e-12)
+        assert diagram.picture is picture and listed() == options           # the others are as they were
+        assert editor.cursor_location == cursor and editor.text == app.document.expression()[0]
+
+        app.main.select_box("monitor")
+        await pilot.press("x")                                               # a box goes: all of it is redrawn
+        await settle(pilot)
+        assert "monitor" not in app.document.spec.instances and diagram.picture is not picture
+        assert "monitor" not in diagram.picture.regions
+        assert problems.problems and listed() != options                    # the auditor's input is left open
+        assert "auditor.sus is not connected" in editor.text                 # no expression now, and it says why

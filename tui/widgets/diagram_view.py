@@ -39,6 +39,7 @@ class DiagramView(ScrollView, can_focus=True):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.picture: Picture | None = None
+        self._drawn: tuple | None = None             # what the picture was drawn from
         self._strips: list[Strip] = []
         self._by_user = False
 
@@ -49,7 +50,12 @@ class DiagramView(ScrollView, can_focus=True):
                   for n, b in wiring.boxes.items()]
         marks = [(p.box, p.port) for p in problems if p.box]
         wires = [(w.source.box, w.source.port, w.target.box, w.target.port) for w in wiring.wires]
-        self.picture = draw(shapes, [p.name for p in wiring.inputs], [p.name for p in wiring.outputs], wires, marks)
+        inputs, outputs = [p.name for p in wiring.inputs], [p.name for p in wiring.outputs]
+        drawn = (shapes, inputs, outputs, wires, marks)
+        if self.picture is not None and drawn == self._drawn:
+            return                                 # the same picture (an edit elsewhere): not drawn again
+        self._drawn = drawn
+        self.picture = draw(shapes, inputs, outputs, wires, marks)
         if self.selected not in self.picture.regions:
             first = next((k for k in self.picture.regions if not k.startswith(("in.", "out."))), None)
             self.selected = first

@@ -12,23 +12,29 @@ from ..messages import ProblemChosen
 class ErrorPanel(OptionList):
     """One entry per problem (what is wrong, and the fix); the panel says so when there are none."""
 
+    _labels: list | None = None          # what the list shows (the same problems are not listed again)
+
     def show(self, problems, note: str | None = None) -> None:
         self.problems = list(problems)
         self.set_class(not problems, "-clean")
         if not problems:
-            self.set_options([Option(Text("✓ no problems" + (f": {note}" if note else ""), "green"), id="ok")])
-            self.border_title = "Problems"
-            return
-        options = []
-        for i, p in enumerate(problems):
-            head = f"{p.where}: {p.error.what}" if p.where else p.error.what
-            label = Text.assemble(("✗ ", "red"), (head, ""))
-            if p.error.fix:
-                label.append(f"  → {p.error.fix}", "dim")
-            options.append(Option(label, id=str(i)))
-        self.set_options(options)        # at once: one option at a time measures and resizes the list each time
-        self.border_title = f"Problems ({len(problems)})"
-        self.highlighted = 0
+            labels = [Text("✓ no problems" + (f": {note}" if note else ""), "green")]
+        else:
+            labels = []
+            for p in problems:
+                head = f"{p.where}: {p.error.what}" if p.where else p.error.what
+                label = Text.assemble(("✗ ", "red"), (head, ""))
+                if p.error.fix:
+                    label.append(f"  → {p.error.fix}", "dim")
+                labels.append(label)
+        self.border_title = f"Problems ({len(problems)})" if problems else "Problems"
+        if labels == self._labels:
+            return                       # the same problems: the list and its highlight stay
+        self._labels = labels
+        # at once: one option at a time measures and resizes the list each time
+        self.set_options([Option(label, id=str(i) if problems else "ok") for i, label in enumerate(labels)])
+        if problems:
+            self.highlighted = 0
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -23,9 +23,11 @@ class ExpressionEditor(TextArea):
         """Show the expression of the diagram (not while the user is editing it)."""
         if self.has_focus and self.text != self.current:
             return
-        self.current = text
-        self.read_only = not editable
-        self.load_text(text if text else f"({note})")
+        shown = text if text else f"({note})"
+        if not (text == self.current and self.text == shown and self.read_only == (not editable)):
+            self.current = text
+            self.read_only = not editable
+            self.load_text(shown)                # (the same text is not loaded again: the cursor stays)
         self.border_subtitle = note if editable else f"read only: {note}" if text else "no expression"
 
     def on_blur(self) -> None:

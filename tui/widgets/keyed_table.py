@@ -72,7 +72,10 @@ class KeyedTable(DataTable):
 
     def fill(self, rows: list[tuple[str, list]]) -> None:
         """Show ``rows`` (key, one cell per column), keeping the highlighted row where it still is."""
-        self._rows = list(rows)
+        rows = list(rows)
+        if rows == self._rows and self._layout is not None:
+            return                                   # the same rows: the table is not built again
+        self._rows = rows
         self._lay_out(force=True)
 
     def _lay_out(self, force: bool = False) -> None:

@@ -100,7 +100,7 @@ def closed_form() -> float:
 
 async def test_two_monitors_built_by_keys_from_an_empty_proposal(driver, tmp_path):
     app = MarkovwireApp(new=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(100, 32)) as pilot:       # the wide, tall layout at its smallest: fewer cells drawn
         k = driver(app, pilot)
         await k.settle()
         doc = lambda: app.document

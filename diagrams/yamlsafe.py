@@ -335,6 +335,11 @@ class LineLoader(_Parser, SafeConstructor, BaseResolver):
             raise ValueError("it is not true or false")
         return self.bool_values[value.lower()]
 
+    def construct_yaml_timestamp(self, node):
+        if not self.timestamp_regexp.match(self.construct_scalar(node)):   # an explicit !!timestamp on other text
+            raise ValueError("it is not a date or a time")
+        return super().construct_yaml_timestamp(node)
+
     def construct_undefined(self, node):
         if node.tag == VALUE:
             raise self.fail(node, "'=' alone is read by YAML as a value key", "quote it: '='")
@@ -344,7 +349,7 @@ class LineLoader(_Parser, SafeConstructor, BaseResolver):
 
 for _tag, _method in [(NULL, SafeConstructor.construct_yaml_null), (BOOL, LineLoader.construct_yaml_bool),
                       (STR, SafeConstructor.construct_yaml_str),
-                      (TIMESTAMP, SafeConstructor.construct_yaml_timestamp), (INT, LineLoader.construct_yaml_int),
+                      (TIMESTAMP, LineLoader.construct_yaml_timestamp), (INT, LineLoader.construct_yaml_int),
                       (FLOAT, LineLoader.construct_yaml_float), (SEQ, LineLoader.construct_yaml_seq),
                       (MAP, LineLoader.construct_yaml_map), (None, LineLoader.construct_undefined)]:
     LineLoader.add_constructor(_tag, _method)

@@ -38,6 +38,19 @@ def test_yaml_1_1_booleans_stay_text(word):
         {word: word, "list": [word, {word: word}]}
 
 
+@pytest.mark.parametrize("text, message", [
+    ("k: !!timestamp 010\n", "h.yaml:1: '010' cannot be read as timestamp (it is not a date or a time)"),
+    ("k: !!bool maybe\n", "h.yaml:1: 'maybe' cannot be read as bool (it is not true or false)"),
+    ("k: !!int 1.5\n", "h.yaml:1: '1.5' cannot be read as int"),
+])
+def test_an_explicit_tag_on_text_it_does_not_fit_is_placed(text, message):
+    """An explicit tag on a scalar it cannot read is a placed error (a !!timestamp on other text raised a bare
+    AttributeError in PyYAML's constructor; hypothesis found it)."""
+    with pytest.raises(FileFormatError) as e:
+        load_yaml(text, "h.yaml")
+    assert str(e.value).startswith(message) and "quote it to make it text" in e.value.fix
+
+
 def test_the_other_scalars_are_unchanged():
     data = load_yaml("[1, -2, 0x1f, 1.5, .inf, ~, null, '', 2001-12-14, text]").data
     assert data[:5] == [1, -2, 31, 1.5, float("inf")] and data[5:7] == [None, None] and data[7] == ""

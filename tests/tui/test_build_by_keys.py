@@ -21,7 +21,7 @@ VALUES = {"beta": "71/18000", "sigma": "19/71", "r_ok": "6/19", "r_broken": "9/2
 @pytest.fixture(scope="module")
 def shipped():
     p = load_proposal(default_proposal())
-    return p, p.evaluate()
+    return p, p.evaluate(queries=["safety", "p_catastrophe", "p_caught", "worst_safety"])   # the ones compared
 
 
 async def add_and_wire(k) -> None:

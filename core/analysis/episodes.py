@@ -215,7 +215,8 @@ class _Chains:
                                      "imprecise instances")
         self.K = math.prod(self.counts)
         S = episode.size
-        self._refuse_past(self.K * S * S * max(1, episode.steps), self.K, self.K)    # at least: before enumerating
+        self._refuse_past(self.K * S * S, self.K, self.K)   # their rows at least, before any is built (the steps'
+        # work is checked by the semantics that take them: a game's dynamic programme checks its own)
         tables = sum(8 * n * math.prod(s.shape_in + s.shape_out) for n, s in zip(self.counts, boxes.values()))
         check_memory_bytes(tables, self.where, f" for the vertex tables of {', '.join(boxes)}")
         self.vertices = {b: s.vertex_arrays() for b, s in boxes.items()}
@@ -376,7 +377,7 @@ class _Chains:
 
     def fixed_values(self, points: Mapping[str, np.ndarray]) -> np.ndarray:
         """The query for one choice kept all episode: ``(B, K)`` over points and vertex combinations."""
-        self._check(points, self.episode.steps)
+        self._check(points, _pushed(self.episode.steps, self.episode.size))
         ((_, parts),) = self._run(lambda t: functools.partial(_fixed, self, points), points)
         return np.concatenate(list(parts)).reshape(-1, self.K)
 
@@ -430,6 +431,12 @@ def _fixed(chains: _Chains, points, piece, P=None, J=None) -> np.ndarray:
     x0 = np.ascontiguousarray(chains.initial(points, np.arange(*piece) // chains.K))
     x = multistep.distribution_after(P.transpose(1, 0, 2), x0, chains.episode.steps - 1)
     return np.einsum("cs,scy,y->c", x, J, chains.f)
+
+
+def _pushed(T: int, S: int) -> int:
+    """The work of pushing a law over ``S`` states ``T`` steps, in steps of ``S²`` multiply-adds: step by step, or
+    by repeated squaring where :func:`multistep.distribution_after` squares (few states, very many steps)."""
+    return 2 * S * T.bit_length() if T > 2 and T.bit_length() * S < T else T
 
 
 def _reduce(g, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

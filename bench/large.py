@@ -5,7 +5,8 @@ pyAgrum's LazyPropagation, each engine in its own child process (so that one's p
 other's). A child loads the network with pyAgrum's BIF reader (seconds, where pgmpy's takes up to a
 minute), normalises every table as a conditional distribution, answers every variable's marginal once
 cold (planning included) and once warm, and reports both times, its peak resident memory during the
-cold answer (sampled every 5 ms, above what it held before) and the answers, which the parent compares.
+cold answer (sampled every 5 ms, above what it held before) and the answers, which the parent compares. Each
+engine runs three times, in turn, and each measure is the median of its three.
 
 Run alone (it takes minutes and gigabytes; the machine is shared)::
 
@@ -149,11 +150,26 @@ def mib(nbytes: float) -> str:
     return f"{nbytes / 1024**2:,.0f} MiB"
 
 
-def run(quick: bool, names=None) -> list[Row]:
+def runs(name: str, repeats: int):
+    """Each engine ``repeats`` times in fresh processes, taking turns to go first (a machine's first process after a
+    pause runs slower): per engine, the median of each measure and the first run's answers, or the first error."""
+    got: dict[str, list] = {"markovwire": [], "pyagrum": []}
+    for k in range(repeats):
+        for engine in (("markovwire", "pyagrum") if k % 2 == 0 else ("pyagrum", "markovwire")):
+            got[engine].append(measure(engine, name))
+    out = []
+    for engine in ("markovwire", "pyagrum"):
+        failed = next((r for r in got[engine] if isinstance(r, str)), None)
+        stats = [r[0] for r in got[engine]] if failed is None else []
+        out.append(failed or ({key: float(np.median([s[key] for s in stats])) for key in stats[0]}, got[engine][0][1]))
+    return out
+
+
+def run(quick: bool, names=None, repeats: int = 3) -> list[Row]:
     rows = []
     for name in names or (LARGE[:3] if quick else LARGE):
         print(f"  {name} ...", file=sys.stderr, flush=True)
-        ours, theirs = measure("markovwire", name), measure("pyagrum", name)
+        ours, theirs = runs(name, repeats)
         if isinstance(ours, str) or isinstance(theirs, str):
             a = None if isinstance(ours, str) else ours[0]
             mine = ours if a is None else f"warm {a['warm']:.2f} s, peak RSS {mib(a['peak'])} (answering: " \

@@ -130,6 +130,7 @@ class JunctionTree:
         entries = [math.prod(self.sizes[w] for w in c) for c in self.cliques]
         self.largest = max(range(len(self.cliques)), key=entries.__getitem__)
         self.entries = sum(entries)
+        self._sets = [frozenset(c) for c in self.cliques]
         self._holding: dict[str, list[int]] = {}
         for i, c in enumerate(self.cliques):
             for w in c:
@@ -153,7 +154,7 @@ class JunctionTree:
         if not scope:
             return self.root
         first = next(iter(scope))
-        return min((i for i in self._holding[first] if scope <= set(self.cliques[i])), key=entries.__getitem__)
+        return min((i for i in self._holding[first] if scope <= self._sets[i]), key=entries.__getitem__)
 
     def _reg(self, scope) -> int:
         """A new register, holding an array over the wires of ``scope``."""

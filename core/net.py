@@ -649,15 +649,8 @@ class _SweepPoints:
 
     def point_bytes(self, axes, total: int) -> float:
         """The bytes one point of the sweep needs at once, from the plan of a few points (an upper bound)."""
-        probe = min(total, self.PROBE)
-        while True:
-            try:
-                self.on(axes, (0, probe))
-                break
-            except ContractionTooLarge:
-                if probe == 1:
-                    raise       # one point is too large: its own message says by how much
-                probe //= 2
+        from .parallel import probe as largest_probe
+        probe = largest_probe(functools.partial(self.on, axes), total, self.PROBE)
         peaks = [p.program.peak + (p.apart.program.peak if getattr(p, "apart", None) is not None else 0)
                  for key, p in self.net._plans.items() if isinstance(p, _NetPlan) and key[3] == probe]
         return max(peaks, default=0) / probe

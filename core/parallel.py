@@ -225,6 +225,22 @@ def chunks(n: int, point_bytes: float = 0, *, budget: float | None = None, size:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
+def probe(run: Callable[[Piece], Any], n: int, most: int) -> int:
+    """The size ``k`` of the largest first piece ``(0, k)``, from ``min(n, most)`` halving, that ``run`` evaluates
+    within the budgets: a plan of a few points, to measure what one point needs. One point still too large
+    re-raises its own error (it says by how much)."""
+    from .errors import ContractionTooLarge
+    k = min(n, most)
+    while True:
+        try:
+            run((0, k))
+            return k
+        except ContractionTooLarge:
+            if k == 1:
+                raise
+            k //= 2
+
+
 def grid_points(axes: Mapping[str, np.ndarray], piece: Piece) -> dict[str, np.ndarray]:
     """The points ``start .. stop - 1`` of the grid over ``axes`` (first axis slowest), without building the grid.
 

@@ -276,15 +276,7 @@ class _Chains:
         """``(bytes, operations)`` one candidate's step needs, from the plan of a probe of a few candidates."""
         key = tuple(sorted(k for k in points if k in self.episode.step.params))
         if key not in self._per:
-            probe = min(self.count(points), self.PROBE)
-            while True:
-                try:
-                    self.arrays(points, (0, probe))
-                    break
-                except ContractionTooLarge:
-                    if probe == 1:
-                        raise       # one candidate is too large: its own message says by how much
-                    probe //= 2
+            probe = parallel.probe(functools.partial(self.arrays, points), self.count(points), self.PROBE)
             peak, work = _plan_sizes(self._net((0, probe)))
             S, F = self.episode.size, self.episode.feed_law().size
             table = sum(8 * v[0].size for v in self.vertices.values())
